@@ -1,0 +1,554 @@
+//! The latency support catalog: models x regions x operations x lifecycle,
+//! every fact with its source and "as of" date.
+//!
+//! The built-in catalog is data (`src/catalog/builtin.json`), compiled in and
+//! parsed once. Users extend or override it at run time with a JSON or TOML
+//! file in the same format ([`Catalog::load`], [`Catalog::merge_json`],
+//! [`Catalog::merge_toml`]) or in code ([`Catalog::insert`]), since AWS adds
+//! models faster than crates release.
+//!
+//! # File format
+//!
+//! ```json
+//! {
+//!   "as_of": "2026-12-01",
+//!   "models": [{
+//!     "id": "amazon.nova-premier-v1:0",
+//!     "name": "Amazon Nova Premier",
+//!     "inference_profiles": ["us.amazon.nova-premier-v1:0"],
+//!     "optimized": { "profile": "us.amazon.nova-premier-v1:0", "regions": ["us-east-2"] },
+//!     "source": { "url": "https://example.com/our-test", "as_of": "2026-12-01" }
+//!   }]
+//! }
+//! ```
+//!
+//! Every field but `id` is optional. A model whose `id` is already known is
+//! updated field by field (so a file can change only `prices`, say); `null`
+//! removes optional facts (`"optimized": null`). Missing `source`s default to
+//! the file itself with the file's `as_of` date (or today). Missing
+//! `optimized.operations` use the catalog-wide operation table.
+
+mod file;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{CheckRequest, Plan, Refusal, RefusalReason, Warning};
+use crate::date::Date;
+use crate::model_id::{Geography, ModelId, is_region_like};
+use crate::vocab::{Latency, LatencyPolicy, Operation, Treatment};
+use crate::{Error, Result};
+
+pub(crate) use file::CatalogFile;
+
+/// Where a fact comes from, and when it was read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// A URL, or a description such as `catalog file ./models.toml`.
+    pub url: String,
+    /// When the source was read.
+    pub as_of: Date,
+    /// Anything a reader should know (quotes, contradictions, UNCONFIRMED).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Source {
+    /// A source with no note.
+    pub fn new(url: impl Into<String>, as_of: Date) -> Self {
+        Self {
+            url: url.into(),
+            as_of,
+            note: None,
+        }
+    }
+}
+
+/// A model's lifecycle stage on Bedrock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LifecycleStatus {
+    /// Available and not scheduled for retirement.
+    Active,
+    /// Still served, scheduled for end of life.
+    Legacy,
+    /// No longer served.
+    EndOfLife,
+}
+
+/// A model's lifecycle, with dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    /// The stage as the source states it.
+    pub status: LifecycleStatus,
+    /// When the model became legacy, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_since: Option<Date>,
+    /// When the model stops (or stopped) being served, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_of_life: Option<Date>,
+    /// Where this comes from.
+    pub source: Source,
+}
+
+impl Lifecycle {
+    /// The stage on `today`: a model past its end-of-life date is
+    /// [`LifecycleStatus::EndOfLife`] whatever the source said.
+    pub fn status_on(&self, today: Date) -> LifecycleStatus {
+        match self.end_of_life {
+            Some(eol) if eol <= today => LifecycleStatus::EndOfLife,
+            _ => self.status,
+        }
+    }
+}
+
+/// Where and how a model serves latency-optimized inference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimizedSupport {
+    /// The inference profile ID that optimized requests must use.
+    pub profile: String,
+    /// Source regions (where the call is made) that serve it.
+    pub regions: Vec<String>,
+    /// How each operation treats the setting for this model.
+    pub operations: BTreeMap<Operation, Treatment>,
+    /// Above this many input + output tokens, requests are served standard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_total_tokens: Option<u32>,
+    /// Where this comes from.
+    pub source: Source,
+}
+
+impl OptimizedSupport {
+    /// How `op` treats the setting (unverified if the table lacks it).
+    pub fn treatment(&self, op: Operation) -> Treatment {
+        self.operations.get(&op).copied().unwrap_or(Treatment::Unverified)
+    }
+
+    /// Whether calls from `region` are served optimized.
+    pub fn serves_region(&self, region: &str) -> bool {
+        self.regions.iter().any(|r| r == region)
+    }
+}
+
+/// Price per 1,000 tokens, in USD.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TokenPrice {
+    /// USD per 1,000 input tokens.
+    pub input_per_1k: f64,
+    /// USD per 1,000 output tokens.
+    pub output_per_1k: f64,
+}
+
+impl TokenPrice {
+    /// The cost in USD of `input` and `output` tokens.
+    pub fn cost(&self, input: u64, output: u64) -> f64 {
+        (input as f64 * self.input_per_1k + output as f64 * self.output_per_1k) / 1000.0
+    }
+}
+
+/// A model's on-demand prices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prices {
+    /// Standard latency.
+    pub standard: TokenPrice,
+    /// Latency-optimized, where offered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimized: Option<TokenPrice>,
+    /// Where this comes from.
+    pub source: Source,
+}
+
+impl Prices {
+    /// The price for `latency`, if known.
+    pub fn for_latency(&self, latency: Latency) -> Option<TokenPrice> {
+        match latency {
+            Latency::Standard => Some(self.standard),
+            Latency::Optimized => self.optimized,
+        }
+    }
+}
+
+/// Everything the catalog knows about one model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelEntry {
+    /// The base model ID (`anthropic.claude-3-5-haiku-20241022-v1:0`).
+    pub id: String,
+    /// A human name (`Anthropic Claude 3.5 Haiku`).
+    pub name: String,
+    /// The model provider.
+    pub provider: String,
+    /// Known cross-region inference profile IDs.
+    pub inference_profiles: Vec<String>,
+    /// Latency-optimized support; `None` means the model has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimized: Option<OptimizedSupport>,
+    /// Lifecycle stage and dates.
+    pub lifecycle: Lifecycle,
+    /// On-demand prices, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<Prices>,
+    /// Where the model facts come from.
+    pub source: Source,
+}
+
+impl ModelEntry {
+    /// The inference profile a call from `region` should use: the most
+    /// specific geography first (`jp.` before `apac.` in Tokyo).
+    pub fn profile_for_region(&self, region: &str) -> Option<&str> {
+        Geography::for_region(region).iter().find_map(|g| {
+            self.inference_profiles.iter().map(String::as_str).find(|p| {
+                p.len() > g.prefix().len() && p.starts_with(g.prefix()) && p.as_bytes()[g.prefix().len()] == b'.'
+            })
+        })
+    }
+}
+
+/// The catalog: models by base ID, plus the default operation table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalog {
+    as_of: Date,
+    operations: BTreeMap<Operation, Treatment>,
+    operations_source: Source,
+    models: Vec<ModelEntry>,
+    index: HashMap<String, usize>,
+}
+
+static BUILTIN: OnceLock<Catalog> = OnceLock::new();
+const BUILTIN_JSON: &str = include_str!("builtin.json");
+
+impl Catalog {
+    /// The catalog compiled into this crate.
+    pub fn builtin() -> &'static Catalog {
+        BUILTIN.get_or_init(|| {
+            let file: CatalogFile = serde_json::from_str(BUILTIN_JSON).expect("builtin.json is valid (tested)");
+            let mut c = Catalog::empty(file.as_of.unwrap_or_else(Date::today));
+            c.apply(file, "builtin").expect("builtin.json is complete (tested)");
+            c
+        })
+    }
+
+    /// The raw JSON of the built-in catalog.
+    pub fn builtin_json() -> &'static str {
+        BUILTIN_JSON
+    }
+
+    /// A catalog with no models, whose operation table is the built-in one.
+    pub fn empty(as_of: Date) -> Catalog {
+        let (operations, operations_source) = match BUILTIN.get() {
+            Some(b) => (b.operations.clone(), b.operations_source.clone()),
+            None => file::builtin_operations(),
+        };
+        Catalog {
+            as_of,
+            operations,
+            operations_source,
+            models: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    /// The built-in catalog extended by a JSON or TOML file (by extension;
+    /// `.toml` needs the `toml` feature, on by default).
+    pub fn load(path: impl AsRef<Path>) -> Result<Catalog> {
+        let mut c = Catalog::builtin().clone();
+        c.merge_file(path)?;
+        Ok(c)
+    }
+
+    /// Merges a JSON or TOML file into this catalog.
+    pub fn merge_file(&mut self, path: impl AsRef<Path>) -> Result<&mut Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let origin = format!("catalog file {}", path.display());
+        let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+        if is_toml {
+            self.merge_toml_named(&text, &origin)
+        } else {
+            self.merge_json_named(&text, &origin)
+        }
+    }
+
+    /// Merges a catalog document in JSON.
+    pub fn merge_json(&mut self, json: &str) -> Result<&mut Self> {
+        self.merge_json_named(json, "catalog JSON")
+    }
+
+    fn merge_json_named(&mut self, json: &str, origin: &str) -> Result<&mut Self> {
+        let file: CatalogFile = serde_json::from_str(json).map_err(|e| Error::Catalog {
+            origin: origin.to_owned(),
+            reason: e.to_string(),
+        })?;
+        self.apply(file, origin)?;
+        Ok(self)
+    }
+
+    /// Merges a catalog document in TOML (same fields as the JSON form).
+    #[cfg(feature = "toml")]
+    pub fn merge_toml(&mut self, text: &str) -> Result<&mut Self> {
+        self.merge_toml_named(text, "catalog TOML")
+    }
+
+    fn merge_toml_named(&mut self, text: &str, origin: &str) -> Result<&mut Self> {
+        #[cfg(feature = "toml")]
+        {
+            let file: CatalogFile = toml::from_str(text).map_err(|e| Error::Catalog {
+                origin: origin.to_owned(),
+                reason: e.to_string(),
+            })?;
+            self.apply(file, origin)?;
+            Ok(self)
+        }
+        #[cfg(not(feature = "toml"))]
+        {
+            let _ = text;
+            Err(Error::Catalog {
+                origin: origin.to_owned(),
+                reason: "TOML catalogs need the `toml` feature of bedrock-latency".to_owned(),
+            })
+        }
+    }
+
+    /// Adds a model, or replaces the one with the same base ID.
+    pub fn insert(&mut self, entry: ModelEntry) -> Result<&mut Self> {
+        file::validate_entry(&entry, "inserted model")?;
+        match self.index.get(&entry.id) {
+            Some(&i) => self.models[i] = entry,
+            None => {
+                self.index.insert(entry.id.clone(), self.models.len());
+                self.models.push(entry);
+            }
+        }
+        Ok(self)
+    }
+
+    /// When the catalog's facts were last checked (the newest file merged).
+    pub fn as_of(&self) -> Date {
+        self.as_of
+    }
+
+    /// Every model, in catalog order.
+    pub fn models(&self) -> &[ModelEntry] {
+        &self.models
+    }
+
+    /// The catalog-wide operation table (used where a model gives none).
+    pub fn operations(&self) -> &BTreeMap<Operation, Treatment> {
+        &self.operations
+    }
+
+    /// The source of the operation table.
+    pub fn operations_source(&self) -> &Source {
+        &self.operations_source
+    }
+
+    /// The entry for a parsed identifier, if known.
+    pub fn model(&self, id: &ModelId) -> Option<&ModelEntry> {
+        self.index.get(id.base_model_id()).map(|&i| &self.models[i])
+    }
+
+    /// Parses `id` (any form) and finds its entry.
+    pub fn lookup(&self, id: &str) -> Result<(&ModelEntry, ModelId)> {
+        let parsed = ModelId::parse(id)?;
+        match self.model(&parsed) {
+            Some(e) => Ok((e, parsed)),
+            None => Err(Error::UnknownModel {
+                id: parsed.as_str().to_owned(),
+                suggestions: self.suggestions(&parsed),
+            }),
+        }
+    }
+
+    /// Known model IDs that resemble an unknown one (same provider, longest
+    /// shared prefix), at most two.
+    pub fn suggestions(&self, id: &ModelId) -> Vec<String> {
+        let wanted = id.base_model_id();
+        let provider_len = wanted.find('.').map_or(0, |i| i + 1);
+        let mut scored: Vec<(usize, &str)> = self
+            .models
+            .iter()
+            .map(|m| {
+                let shared = m.id.bytes().zip(wanted.bytes()).take_while(|(a, b)| a == b).count();
+                (shared, m.id.as_str())
+            })
+            .filter(|(shared, _)| *shared >= provider_len + 4)
+            .collect();
+        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+        scored.into_iter().take(2).map(|(_, id)| id.to_owned()).collect()
+    }
+
+    /// Names of the models that offer latency-optimized inference at all.
+    pub fn optimized_models(&self) -> impl Iterator<Item = &ModelEntry> {
+        self.models.iter().filter(|m| m.optimized.is_some())
+    }
+
+    /// Decides what to send: the plan, or a refusal that says why and what
+    /// would work. Touches no network; allocation-light.
+    ///
+    /// ```
+    /// use bedrock_latency::{Catalog, CheckRequest, LatencyPolicy, ModelId, Operation};
+    /// let model: ModelId = "amazon.nova-pro-v1:0".parse()?;
+    /// let plan = Catalog::builtin()
+    ///     .check(&CheckRequest::new(&model, "us-east-1", Operation::Converse, LatencyPolicy::Optimized))
+    ///     .expect("honored");
+    /// assert_eq!(plan.model_id, "us.amazon.nova-pro-v1:0");
+    ///
+    /// let refusal = Catalog::builtin()
+    ///     .check(&CheckRequest::new(&model, "us-west-1", Operation::Converse, LatencyPolicy::Optimized))
+    ///     .unwrap_err();
+    /// assert!(refusal.to_string().contains("us-east-1, us-east-2"));
+    /// # Ok::<(), bedrock_latency::Error>(())
+    /// ```
+    pub fn check(&self, req: &CheckRequest<'_>) -> std::result::Result<Plan, Refusal> {
+        let model = req.model;
+        let refuse = |reason: RefusalReason| Refusal {
+            model: model.as_str().to_owned(),
+            region: req.region.to_owned(),
+            operation: req.operation,
+            policy: req.policy,
+            reason,
+        };
+        if !is_region_like(req.region) {
+            return Err(refuse(RefusalReason::InvalidRegion));
+        }
+        let entry = self.model(model);
+        let mut warnings = Vec::new();
+        let today = req.today.unwrap_or_else(Date::today);
+        if let Some(e) = entry {
+            lifecycle_warnings(e, today, &mut warnings);
+        }
+        if let (Some(arn_region), false) = (model.arn_region(), model.arn_region() == Some(req.region)) {
+            warnings.push(Warning::ArnRegionMismatch {
+                arn_region: arn_region.to_owned(),
+                region: req.region.to_owned(),
+            });
+        }
+
+        let standard_plan = |warnings: Vec<Warning>, fallback: Option<RefusalReason>| {
+            let mut warnings = warnings;
+            if entry.is_none() {
+                warnings.push(Warning::NotInCatalog);
+            }
+            Plan {
+                model_id: model.as_str().to_owned(),
+                base_model_id: model.base_model_id().to_owned(),
+                model_name: entry.map(|e| e.name.clone()),
+                region: req.region.to_owned(),
+                operation: req.operation,
+                policy: req.policy,
+                latency: Latency::Standard,
+                treatment: None,
+                fallback,
+                warnings,
+            }
+        };
+
+        if req.policy == LatencyPolicy::Standard {
+            return Ok(standard_plan(warnings, None));
+        }
+
+        let verdict = match entry {
+            None => Err(RefusalReason::UnknownModel {
+                suggestions: self.suggestions(model),
+            }),
+            Some(e) => self.optimized_verdict(e, req),
+        };
+        match verdict {
+            Ok((opt, treatment)) => {
+                if model.profile_id() != Some(opt.profile.as_str()) {
+                    warnings.push(Warning::ProfileSubstituted {
+                        given: model.as_str().to_owned(),
+                        sent: opt.profile.clone(),
+                    });
+                }
+                if let Some(max) = opt.max_total_tokens {
+                    warnings.push(Warning::TokenCap {
+                        max_total_tokens: max,
+                        expected: req.total_tokens,
+                    });
+                }
+                Ok(Plan {
+                    model_id: opt.profile.clone(),
+                    base_model_id: model.base_model_id().to_owned(),
+                    model_name: entry.map(|e| e.name.clone()),
+                    region: req.region.to_owned(),
+                    operation: req.operation,
+                    policy: req.policy,
+                    latency: Latency::Optimized,
+                    treatment: Some(treatment),
+                    fallback: None,
+                    warnings,
+                })
+            }
+            Err(reason) if req.policy == LatencyPolicy::PreferOptimized => Ok(standard_plan(warnings, Some(reason))),
+            Err(reason) => Err(refuse(reason)),
+        }
+    }
+
+    /// Whether optimized latency would be honored for this entry and request.
+    fn optimized_verdict<'a>(
+        &self,
+        e: &'a ModelEntry,
+        req: &CheckRequest<'_>,
+    ) -> std::result::Result<(&'a OptimizedSupport, Treatment), RefusalReason> {
+        let Some(opt) = &e.optimized else {
+            return Err(RefusalReason::NoOptimizedLatency {
+                model_name: e.name.clone(),
+                alternatives: self
+                    .optimized_models()
+                    .filter(|m| {
+                        m.lifecycle.status_on(req.today.unwrap_or_else(Date::today)) != LifecycleStatus::EndOfLife
+                    })
+                    .map(|m| m.name.clone())
+                    .collect(),
+            });
+        };
+        let treatment = opt.treatment(req.operation);
+        match treatment {
+            Treatment::Ignored => {
+                return Err(RefusalReason::OperationIgnores {
+                    honored_by: honored_ops(opt),
+                });
+            }
+            Treatment::Unverified => return Err(RefusalReason::OperationUnverified),
+            Treatment::Honored => {}
+        }
+        if !opt.serves_region(req.region) {
+            return Err(RefusalReason::RegionNotServed {
+                model_name: e.name.clone(),
+                served_from: opt.regions.clone(),
+            });
+        }
+        Ok((opt, treatment))
+    }
+}
+
+fn honored_ops(opt: &OptimizedSupport) -> Vec<Operation> {
+    opt.operations
+        .iter()
+        .filter(|(_, t)| **t == Treatment::Honored)
+        .map(|(op, _)| *op)
+        .collect()
+}
+
+fn lifecycle_warnings(e: &ModelEntry, today: Date, out: &mut Vec<Warning>) {
+    match e.lifecycle.status_on(today) {
+        LifecycleStatus::Active => {}
+        LifecycleStatus::Legacy => out.push(Warning::Legacy {
+            model_name: e.name.clone(),
+            end_of_life: e.lifecycle.end_of_life,
+        }),
+        LifecycleStatus::EndOfLife => out.push(Warning::PastEndOfLife {
+            model_name: e.name.clone(),
+            end_of_life: e.lifecycle.end_of_life,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

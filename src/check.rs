@@ -1,0 +1,289 @@
+//! The runtime check: (model, region, operation, latency policy) -> a
+//! [`Plan`] to send, or a [`Refusal`] that says why and what would work.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::date::Date;
+use crate::model_id::ModelId;
+use crate::vocab::{Latency, LatencyPolicy, Operation, Treatment};
+
+/// The question [`Catalog::check`](crate::Catalog::check) answers.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckRequest<'a> {
+    pub(crate) model: &'a ModelId,
+    pub(crate) region: &'a str,
+    pub(crate) operation: Operation,
+    pub(crate) policy: LatencyPolicy,
+    pub(crate) today: Option<Date>,
+    pub(crate) total_tokens: Option<u32>,
+}
+
+impl<'a> CheckRequest<'a> {
+    /// A request for `model`, called from `region`, on `operation`.
+    pub fn new(model: &'a ModelId, region: &'a str, operation: Operation, policy: LatencyPolicy) -> Self {
+        Self {
+            model,
+            region,
+            operation,
+            policy,
+            today: None,
+            total_tokens: None,
+        }
+    }
+
+    /// Judges lifecycle dates as of `date` instead of today.
+    pub fn on(mut self, date: Date) -> Self {
+        self.today = Some(date);
+        self
+    }
+
+    /// The expected input + output token count, for models with a token cap.
+    pub fn total_tokens(mut self, tokens: u32) -> Self {
+        self.total_tokens = Some(tokens);
+        self
+    }
+}
+
+/// What to send: the result of a successful check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    /// The exact model ID to send (the inference profile for optimized).
+    pub model_id: String,
+    /// The base model ID.
+    pub base_model_id: String,
+    /// The model's name, if the catalog knows it.
+    pub model_name: Option<String>,
+    /// The region the call is made from.
+    pub region: String,
+    /// The operation.
+    pub operation: Operation,
+    /// What was asked.
+    pub policy: LatencyPolicy,
+    /// The latency to send.
+    pub latency: Latency,
+    /// How the operation treats optimized latency, when it is sent.
+    pub treatment: Option<Treatment>,
+    /// Why a prefer-optimized request falls back to standard.
+    pub fallback: Option<RefusalReason>,
+    /// Things worth knowing that do not stop the call.
+    pub warnings: Vec<Warning>,
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "send {} with latency {} on {} from {}",
+            self.model_id, self.latency, self.operation, self.region
+        )?;
+        if let Some(reason) = &self.fallback {
+            write!(f, " (fell back to standard: {reason})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A request refused before anything was sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Refusal {
+    /// The model ID as given.
+    pub model: String,
+    /// The region of the call.
+    pub region: String,
+    /// The operation.
+    pub operation: Operation,
+    /// What was asked.
+    pub policy: LatencyPolicy,
+    /// Why, and what would work.
+    pub reason: RefusalReason,
+}
+
+impl Refusal {
+    /// Whether the refusal is only for lack of evidence (`invoke-flow`).
+    pub fn is_unverified(&self) -> bool {
+        matches!(self.reason, RefusalReason::OperationUnverified)
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "latency-optimized inference would not be honored for {} on {} from {}: {}",
+            self.model, self.operation, self.region, self.reason
+        )
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// Why optimized latency would not be honored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum RefusalReason {
+    /// The catalog does not know the model.
+    UnknownModel {
+        /// Known IDs that resemble it.
+        suggestions: Vec<String>,
+    },
+    /// The model has no latency-optimized inference.
+    NoOptimizedLatency {
+        /// The model's name.
+        model_name: String,
+        /// Models that do offer it.
+        alternatives: Vec<String>,
+    },
+    /// The model is served optimized, but not from this region.
+    RegionNotServed {
+        /// The model's name.
+        model_name: String,
+        /// Source regions that serve it.
+        served_from: Vec<String>,
+    },
+    /// The operation accepts the setting but the service ignores it.
+    OperationIgnores {
+        /// Operations that do honor it for this model.
+        honored_by: Vec<Operation>,
+    },
+    /// Nobody has shown whether the operation honors it.
+    OperationUnverified,
+    /// The region is not an AWS region name.
+    InvalidRegion,
+}
+
+fn list<T: fmt::Display>(items: &[T]) -> String {
+    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+impl fmt::Display for RefusalReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RefusalReason::UnknownModel { suggestions } if suggestions.is_empty() => f.write_str(
+                "the model is not in the catalog; add it with a catalog file if AWS serves it optimized, \
+                 or request standard latency",
+            ),
+            RefusalReason::UnknownModel { suggestions } => write!(
+                f,
+                "the model is not in the catalog (did you mean {}?)",
+                suggestions.join(" or ")
+            ),
+            RefusalReason::NoOptimizedLatency {
+                model_name,
+                alternatives,
+            } => write!(
+                f,
+                "{model_name} has no latency-optimized inference; request standard latency, or use a model that has it: {}",
+                list(alternatives)
+            ),
+            RefusalReason::RegionNotServed {
+                model_name,
+                served_from,
+            } => write!(
+                f,
+                "{model_name} is served latency-optimized only from {}; call from one of those regions, \
+                 allow routing there, or request standard latency",
+                list(served_from)
+            ),
+            RefusalReason::OperationIgnores { honored_by } => write!(
+                f,
+                "the service accepts the setting on this operation but does not honor it (requests are served standard); \
+                 operations that honor it: {}",
+                list(honored_by)
+            ),
+            RefusalReason::OperationUnverified => f.write_str(
+                "whether this operation honors the setting is unverified; opt in explicitly and verify in \
+                 the model invocation logs, or request standard latency",
+            ),
+            RefusalReason::InvalidRegion => f.write_str("the region is not an AWS region name such as us-east-2"),
+        }
+    }
+}
+
+/// Something worth knowing about a plan that does not stop the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Warning {
+    /// The model is past its end-of-life date (a warning, not a refusal:
+    /// the catalog may be behind AWS).
+    PastEndOfLife {
+        /// The model's name.
+        model_name: String,
+        /// Its end-of-life date.
+        end_of_life: Option<Date>,
+    },
+    /// The model is legacy.
+    Legacy {
+        /// The model's name.
+        model_name: String,
+        /// Its end-of-life date, if announced.
+        end_of_life: Option<Date>,
+    },
+    /// The ID given was replaced by the inference profile that optimized
+    /// latency requires.
+    ProfileSubstituted {
+        /// What was given.
+        given: String,
+        /// What will be sent.
+        sent: String,
+    },
+    /// Above this many input + output tokens the service serves standard.
+    TokenCap {
+        /// The cap.
+        max_total_tokens: u32,
+        /// The expected count, if the caller gave one.
+        expected: Option<u32>,
+    },
+    /// The model is not in the catalog; it is sent as given.
+    NotInCatalog,
+    /// The ARN names another region than the one the call is made from.
+    ArnRegionMismatch {
+        /// The ARN's region.
+        arn_region: String,
+        /// The call's region.
+        region: String,
+    },
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let date = |d: &Option<Date>| d.map_or_else(|| "no date announced".to_owned(), |d| d.to_string());
+        match self {
+            Warning::PastEndOfLife {
+                model_name,
+                end_of_life,
+            } => write!(
+                f,
+                "{model_name} is past its end-of-life date ({}); AWS may no longer serve it",
+                date(end_of_life)
+            ),
+            Warning::Legacy {
+                model_name,
+                end_of_life,
+            } => write!(f, "{model_name} is legacy (end of life: {})", date(end_of_life)),
+            Warning::ProfileSubstituted { given, sent } => write!(
+                f,
+                "optimized latency needs the inference profile: sending {sent} instead of {given}"
+            ),
+            Warning::TokenCap {
+                max_total_tokens,
+                expected: Some(n),
+            } if n > max_total_tokens => write!(
+                f,
+                "{n} tokens exceed the {max_total_tokens}-token cap for optimized latency: this request will be served standard"
+            ),
+            Warning::TokenCap { max_total_tokens, .. } => write!(
+                f,
+                "requests above {max_total_tokens} input + output tokens are served standard"
+            ),
+            Warning::NotInCatalog => f.write_str("the model is not in the catalog; it is sent as given"),
+            Warning::ArnRegionMismatch { arn_region, region } => write!(
+                f,
+                "the ARN names region {arn_region} but the call is made from {region}"
+            ),
+        }
+    }
+}

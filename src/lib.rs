@@ -1,0 +1,22 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod catalog;
+mod check;
+mod date;
+mod error;
+mod model_id;
+pub mod models;
+mod vocab;
+
+#[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
+pub mod testkit;
+
+pub use catalog::{Catalog, Lifecycle, LifecycleStatus, ModelEntry, OptimizedSupport, Prices, Source, TokenPrice};
+pub use check::{CheckRequest, Plan, Refusal, RefusalReason, Warning};
+pub use date::Date;
+pub use error::{Error, Result, ServiceError, ServiceErrorKind};
+pub use model_id::{Geography, IdForm, ModelId};
+pub use vocab::{Latency, LatencyPolicy, Operation, Service, ServiceTier, Treatment};

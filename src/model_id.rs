@@ -1,0 +1,445 @@
+//! Model identifiers in every form users paste: base model IDs, inference
+//! profile IDs, foundation-model ARNs and inference-profile ARNs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::Error;
+
+/// The geography prefix of a cross-region (system-defined) inference profile.
+///
+/// Source: docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html,
+/// as of 2026-11-26.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Geography {
+    /// `us.`: United States regions.
+    Us,
+    /// `us-gov.`: AWS GovCloud (US).
+    UsGov,
+    /// `eu.`: European regions.
+    Eu,
+    /// `apac.`: Asia Pacific regions.
+    Apac,
+    /// `jp.`: Japan regions.
+    Jp,
+    /// `au.`: Australia regions.
+    Au,
+    /// `ca.`: Canada regions.
+    Ca,
+    /// `global.`: global cross-region inference.
+    Global,
+}
+
+impl Geography {
+    /// Every geography, longest prefix first (so `us-gov.` wins over `us.`).
+    pub const ALL: [Geography; 8] = [
+        Geography::UsGov,
+        Geography::Global,
+        Geography::Apac,
+        Geography::Us,
+        Geography::Eu,
+        Geography::Jp,
+        Geography::Au,
+        Geography::Ca,
+    ];
+
+    /// The prefix without its dot (`us`, `eu`, ...).
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            Geography::Us => "us",
+            Geography::UsGov => "us-gov",
+            Geography::Eu => "eu",
+            Geography::Apac => "apac",
+            Geography::Jp => "jp",
+            Geography::Au => "au",
+            Geography::Ca => "ca",
+            Geography::Global => "global",
+        }
+    }
+
+    /// The geographies whose profiles a call from `region` may use, most
+    /// specific first (`ap-northeast-1` gives `jp` then `apac`); `global`
+    /// is never listed, since it is a choice rather than a default.
+    pub fn for_region(region: &str) -> &'static [Geography] {
+        if region.starts_with("us-gov-") {
+            &[Geography::UsGov]
+        } else if region.starts_with("us-") {
+            &[Geography::Us]
+        } else if region.starts_with("eu-") {
+            &[Geography::Eu]
+        } else if region.starts_with("ap-northeast-1") || region.starts_with("ap-northeast-3") {
+            &[Geography::Jp, Geography::Apac]
+        } else if region.starts_with("ap-southeast-2") || region.starts_with("ap-southeast-4") {
+            &[Geography::Au, Geography::Apac]
+        } else if region.starts_with("ap-") {
+            &[Geography::Apac]
+        } else if region.starts_with("ca-") {
+            &[Geography::Ca, Geography::Us]
+        } else {
+            &[]
+        }
+    }
+}
+
+impl fmt::Display for Geography {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.prefix())
+    }
+}
+
+/// Which form a [`ModelId`] was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdForm {
+    /// `anthropic.claude-3-5-haiku-20241022-v1:0`
+    BaseModel,
+    /// `us.anthropic.claude-3-5-haiku-20241022-v1:0`
+    InferenceProfile,
+    /// `arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0`
+    FoundationModelArn,
+    /// `arn:aws:bedrock:us-east-2:123456789012:inference-profile/us.anthropic...`
+    InferenceProfileArn,
+}
+
+/// The longest identifier accepted (AWS allows model IDs up to 2048 characters).
+const MAX_LEN: usize = 2048;
+
+/// A parsed Bedrock model identifier.
+///
+/// Parsing is syntactic and never panics: it splits off the ARN and the
+/// inference-profile geography and checks the characters. Whether the model
+/// exists is the [`Catalog`](crate::Catalog)'s question.
+///
+/// ```
+/// use bedrock_latency::{IdForm, ModelId, Geography};
+/// let id: ModelId = "arn:aws:bedrock:us-east-2:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0".parse()?;
+/// assert_eq!(id.form(), IdForm::InferenceProfileArn);
+/// assert_eq!(id.base_model_id(), "anthropic.claude-3-5-haiku-20241022-v1:0");
+/// assert_eq!(id.geography(), Some(Geography::Us));
+/// assert_eq!(id.arn_region(), Some("us-east-2"));
+/// assert_eq!(id.profile_id(), Some("us.anthropic.claude-3-5-haiku-20241022-v1:0"));
+/// # Ok::<(), bedrock_latency::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ModelId {
+    raw: String,
+    /// Byte range of the resource ID (after `foundation-model/` etc.) in `raw`.
+    resource_start: usize,
+    /// Byte offset of the base model ID in `raw`.
+    base_start: usize,
+    geography: Option<Geography>,
+    form: IdForm,
+    arn_region: Option<(usize, usize)>,
+}
+
+impl ModelId {
+    /// Parses any of the four forms. `%3A` is accepted for `:` (IDs copied
+    /// from request paths).
+    pub fn parse(input: &str) -> Result<Self, Error> {
+        let bad = |reason: &str| Error::InvalidModelId {
+            input: truncate(input),
+            reason: reason.to_owned(),
+        };
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        if trimmed.len() > MAX_LEN {
+            return Err(bad("it is longer than 2048 characters"));
+        }
+        let raw = if trimmed.contains('%') {
+            trimmed.replace("%3A", ":").replace("%3a", ":")
+        } else {
+            trimmed.to_owned()
+        };
+
+        let (resource_start, form_hint, arn_region) = if let Some(rest) = raw.strip_prefix("arn:") {
+            // arn:PARTITION:bedrock:REGION:ACCOUNT:RESOURCE-TYPE/RESOURCE-ID
+            let mut parts = rest.splitn(5, ':');
+            let partition = parts.next().unwrap_or("");
+            let service = parts.next().unwrap_or("");
+            let region = parts.next().unwrap_or("");
+            let account = parts.next().unwrap_or("");
+            let resource = parts
+                .next()
+                .ok_or_else(|| bad("an ARN needs six `:`-separated parts"))?;
+            if !partition.starts_with("aws") {
+                return Err(bad("the ARN partition must be aws, aws-cn or aws-us-gov"));
+            }
+            if service != "bedrock" {
+                return Err(bad("it is an ARN, but not a Bedrock one"));
+            }
+            if !is_region_like(region) {
+                return Err(bad("the ARN has no valid region"));
+            }
+            if !account.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(bad("the ARN account must be digits"));
+            }
+            let (kind, id) = resource
+                .split_once('/')
+                .ok_or_else(|| bad("the ARN resource must be `foundation-model/ID` or `inference-profile/ID`"))?;
+            let form = match kind {
+                "foundation-model" => IdForm::FoundationModelArn,
+                "inference-profile" => IdForm::InferenceProfileArn,
+                "application-inference-profile" => {
+                    return Err(bad(
+                        "application inference profile ARNs do not name their model; pass the \
+                         model's base or inference profile ID instead",
+                    ));
+                }
+                "provisioned-model" | "custom-model" | "imported-model" | "custom-model-deployment" => {
+                    return Err(bad(
+                        "provisioned, custom and imported models cannot use latency-optimized inference; \
+                         pass a foundation model or inference profile ID",
+                    ));
+                }
+                _ => {
+                    return Err(bad(
+                        "the ARN resource must be `foundation-model/ID` or `inference-profile/ID`",
+                    ));
+                }
+            };
+            let region_start = 4 + partition.len() + 1 + service.len() + 1;
+            let resource_start = raw.len() - id.len();
+            (
+                resource_start,
+                Some(form),
+                Some((region_start, region_start + region.len())),
+            )
+        } else {
+            (0, None, None)
+        };
+
+        let resource = &raw[resource_start..];
+        if let Some(c) = resource
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_')))
+        {
+            return Err(bad(&format!(
+                "it contains {c:?}; model IDs use letters, digits and . - : _"
+            )));
+        }
+        let geography = Geography::ALL.into_iter().find(|g| {
+            resource.len() > g.prefix().len() + 1
+                && resource.starts_with(g.prefix())
+                && resource.as_bytes()[g.prefix().len()] == b'.'
+        });
+        let base_start = resource_start + geography.map_or(0, |g| g.prefix().len() + 1);
+        let base = &raw[base_start..];
+        let provider = base.split('.').next().unwrap_or("");
+        if provider.is_empty() || !base.contains('.') || base.ends_with('.') {
+            return Err(bad("a model ID looks like `provider.model-name-v1:0`"));
+        }
+        if !provider
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        {
+            return Err(bad(
+                "the provider part (before the first `.`) must be lower-case letters and digits",
+            ));
+        }
+        let form = match (form_hint, geography) {
+            (Some(IdForm::FoundationModelArn), Some(_)) => {
+                return Err(bad(
+                    "a foundation-model ARN names a base model, not an inference profile",
+                ));
+            }
+            (Some(IdForm::InferenceProfileArn), None) => {
+                return Err(bad("an inference-profile ARN must name a profile such as `us.<model>`"));
+            }
+            (Some(f), _) => f,
+            (None, Some(_)) => IdForm::InferenceProfile,
+            (None, None) => IdForm::BaseModel,
+        };
+        Ok(Self {
+            raw,
+            resource_start,
+            base_start,
+            geography,
+            form,
+            arn_region,
+        })
+    }
+
+    /// The identifier as given (trimmed, `%3A` decoded).
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The base model ID, e.g. `anthropic.claude-3-5-haiku-20241022-v1:0`.
+    pub fn base_model_id(&self) -> &str {
+        &self.raw[self.base_start..]
+    }
+
+    /// The inference profile ID if this names one, e.g. `us.amazon.nova-pro-v1:0`.
+    pub fn profile_id(&self) -> Option<&str> {
+        self.geography.map(|_| &self.raw[self.resource_start..])
+    }
+
+    /// The inference profile geography, if this names a profile.
+    pub fn geography(&self) -> Option<Geography> {
+        self.geography
+    }
+
+    /// Which form the identifier was written in.
+    pub fn form(&self) -> IdForm {
+        self.form
+    }
+
+    /// Whether this names an inference profile (by ID or ARN).
+    pub fn is_inference_profile(&self) -> bool {
+        self.geography.is_some()
+    }
+
+    /// The region written in the ARN, if this is an ARN.
+    pub fn arn_region(&self) -> Option<&str> {
+        self.arn_region.map(|(a, b)| &self.raw[a..b])
+    }
+}
+
+/// Whether `s` looks like an AWS region name (`us-east-2`, `us-gov-west-1`).
+pub(crate) fn is_region_like(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first = parts.next().unwrap_or("");
+    let rest: Vec<&str> = parts.collect();
+    !first.is_empty()
+        && first.bytes().all(|c| c.is_ascii_lowercase())
+        && rest.len() >= 2
+        && rest
+            .last()
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
+        && rest[..rest.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase()))
+}
+
+/// Shortens user input quoted in an error message.
+pub(crate) fn truncate(s: &str) -> String {
+    const MAX: usize = 120;
+    if s.len() <= MAX {
+        return s.to_owned();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end])
+}
+
+impl FromStr for ModelId {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        ModelId::parse(s)
+    }
+}
+
+impl fmt::Display for ModelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+impl fmt::Debug for ModelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ModelId").field(&self.raw).finish()
+    }
+}
+
+impl Serialize for ModelId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.raw)
+    }
+}
+
+impl<'de> Deserialize<'de> for ModelId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ModelId::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_forms() {
+        let base = ModelId::parse("amazon.nova-pro-v1:0").unwrap();
+        assert_eq!(base.form(), IdForm::BaseModel);
+        assert_eq!(base.profile_id(), None);
+
+        let p = ModelId::parse("us.amazon.nova-pro-v1:0").unwrap();
+        assert_eq!(p.form(), IdForm::InferenceProfile);
+        assert_eq!(p.base_model_id(), "amazon.nova-pro-v1:0");
+        assert_eq!(p.geography(), Some(Geography::Us));
+
+        let g = ModelId::parse("us-gov.anthropic.claude-3-5-haiku-20241022-v1:0").unwrap();
+        assert_eq!(g.geography(), Some(Geography::UsGov));
+        assert_eq!(g.base_model_id(), "anthropic.claude-3-5-haiku-20241022-v1:0");
+
+        for (s, geo) in [
+            ("eu.x.y", Geography::Eu),
+            ("apac.x.y", Geography::Apac),
+            ("global.x.y", Geography::Global),
+        ] {
+            assert_eq!(ModelId::parse(s).unwrap().geography(), Some(geo), "{s}");
+        }
+
+        let fm = ModelId::parse("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0").unwrap();
+        assert_eq!(fm.form(), IdForm::FoundationModelArn);
+        assert_eq!(fm.base_model_id(), "amazon.nova-pro-v1:0");
+        assert_eq!(fm.arn_region(), Some("us-east-1"));
+
+        let pa = ModelId::parse(
+            "arn:aws:bedrock:us-east-2:123456789012:inference-profile/us.meta.llama3-1-70b-instruct-v1:0",
+        )
+        .unwrap();
+        assert_eq!(pa.form(), IdForm::InferenceProfileArn);
+        assert_eq!(pa.profile_id(), Some("us.meta.llama3-1-70b-instruct-v1:0"));
+
+        let enc = ModelId::parse("us.amazon.nova-pro-v1%3A0").unwrap();
+        assert_eq!(enc.as_str(), "us.amazon.nova-pro-v1:0");
+    }
+
+    #[test]
+    fn clear_errors() {
+        for (input, needle) in [
+            ("", "empty"),
+            ("nova pro", "contains ' '"),
+            ("novapro", "provider.model"),
+            ("arn:aws:s3:::bucket/x", "not a Bedrock"),
+            (
+                "arn:aws:bedrock:us-east-1:123:application-inference-profile/abc",
+                "application inference",
+            ),
+            (
+                "arn:aws:bedrock:us-east-1::foundation-model/us.amazon.nova-pro-v1:0",
+                "base model",
+            ),
+            (
+                "arn:aws:bedrock:nowhere::foundation-model/amazon.nova-pro-v1:0",
+                "region",
+            ),
+            ("us.", "provider.model"),
+        ] {
+            let e = ModelId::parse(input).unwrap_err().to_string();
+            assert!(e.contains(needle), "{input:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn regions() {
+        assert!(is_region_like("us-east-2"));
+        assert!(is_region_like("us-gov-west-1"));
+        assert!(!is_region_like("us-east"));
+        assert!(!is_region_like("US-EAST-1"));
+        assert!(!is_region_like("us--1"));
+        assert_eq!(
+            Geography::for_region("ap-northeast-1"),
+            &[Geography::Jp, Geography::Apac]
+        );
+    }
+}

@@ -1,0 +1,376 @@
+//! The vocabulary shared by the catalog, the request builders and the CLI:
+//! operations, latency settings, policies and service tiers.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// The AWS service an [`Operation`] belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Service {
+    /// `bedrock-runtime` (Converse, InvokeModel and their streams).
+    BedrockRuntime,
+    /// `bedrock-agent-runtime` (agents, knowledge bases, flows).
+    BedrockAgentRuntime,
+}
+
+/// A Bedrock operation that can carry a latency setting.
+///
+/// The kebab-case names (`converse`, `invoke-model-stream`, ...) are what the
+/// CLI and configuration files use; [`FromStr`] also accepts the AWS API
+/// names (`Converse`, `InvokeModelWithResponseStream`, `InvokeInlineAgent`,
+/// `StartFlowExecution`, ...), case-insensitively.
+///
+/// Source for which operations take `performanceConfig`: the AWS SDK for
+/// Rust models (aws-sdk-bedrockruntime 1.153.0, aws-sdk-bedrockagentruntime
+/// 1.151.0), as of 2026-11-26; see `shared/bedrock-facts.md` section 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Operation {
+    /// bedrock-runtime `Converse`.
+    Converse,
+    /// bedrock-runtime `ConverseStream`.
+    ConverseStream,
+    /// bedrock-runtime `InvokeModel`.
+    InvokeModel,
+    /// bedrock-runtime `InvokeModelWithResponseStream`.
+    InvokeModelStream,
+    /// bedrock-agent-runtime `InvokeInlineAgent`.
+    InlineAgent,
+    /// bedrock-agent-runtime `RetrieveAndGenerate`.
+    RetrieveAndGenerate,
+    /// bedrock-agent-runtime `RetrieveAndGenerateStream`.
+    RetrieveAndGenerateStream,
+    /// bedrock-agent-runtime `InvokeAgent`: the API accepts the setting but
+    /// the service does not honor it.
+    InvokeAgent,
+    /// bedrock-agent-runtime `InvokeFlow` and `StartFlowExecution`: whether
+    /// the setting is honored is unverified.
+    InvokeFlow,
+}
+
+impl Operation {
+    /// Every operation, in a stable order.
+    pub const ALL: [Operation; 9] = [
+        Operation::Converse,
+        Operation::ConverseStream,
+        Operation::InvokeModel,
+        Operation::InvokeModelStream,
+        Operation::InlineAgent,
+        Operation::RetrieveAndGenerate,
+        Operation::RetrieveAndGenerateStream,
+        Operation::InvokeAgent,
+        Operation::InvokeFlow,
+    ];
+
+    /// The kebab-case name used by the CLI and configuration files.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Operation::Converse => "converse",
+            Operation::ConverseStream => "converse-stream",
+            Operation::InvokeModel => "invoke-model",
+            Operation::InvokeModelStream => "invoke-model-stream",
+            Operation::InlineAgent => "inline-agent",
+            Operation::RetrieveAndGenerate => "retrieve-and-generate",
+            Operation::RetrieveAndGenerateStream => "retrieve-and-generate-stream",
+            Operation::InvokeAgent => "invoke-agent",
+            Operation::InvokeFlow => "invoke-flow",
+        }
+    }
+
+    /// The AWS API operation name.
+    pub const fn aws_name(self) -> &'static str {
+        match self {
+            Operation::Converse => "Converse",
+            Operation::ConverseStream => "ConverseStream",
+            Operation::InvokeModel => "InvokeModel",
+            Operation::InvokeModelStream => "InvokeModelWithResponseStream",
+            Operation::InlineAgent => "InvokeInlineAgent",
+            Operation::RetrieveAndGenerate => "RetrieveAndGenerate",
+            Operation::RetrieveAndGenerateStream => "RetrieveAndGenerateStream",
+            Operation::InvokeAgent => "InvokeAgent",
+            Operation::InvokeFlow => "InvokeFlow",
+        }
+    }
+
+    /// The service that serves this operation.
+    pub const fn service(self) -> Service {
+        match self {
+            Operation::Converse | Operation::ConverseStream | Operation::InvokeModel | Operation::InvokeModelStream => {
+                Service::BedrockRuntime
+            }
+            _ => Service::BedrockAgentRuntime,
+        }
+    }
+
+    /// Whether the response arrives as an event stream.
+    pub const fn is_stream(self) -> bool {
+        matches!(
+            self,
+            Operation::ConverseStream
+                | Operation::InvokeModelStream
+                | Operation::InlineAgent
+                | Operation::RetrieveAndGenerateStream
+                | Operation::InvokeAgent
+        )
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Operation {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let found = Operation::ALL
+            .into_iter()
+            .find(|op| op.as_str().eq_ignore_ascii_case(s) || op.aws_name().eq_ignore_ascii_case(s));
+        match found {
+            Some(op) => Ok(op),
+            None if s.eq_ignore_ascii_case("StartFlowExecution") => Ok(Operation::InvokeFlow),
+            None => Err(Error::parse(
+                "operation",
+                s,
+                "converse, converse-stream, invoke-model, invoke-model-stream, inline-agent, \
+                 retrieve-and-generate, retrieve-and-generate-stream, invoke-agent, invoke-flow",
+            )),
+        }
+    }
+}
+
+/// How an operation treats `performanceConfig.latency = optimized`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Treatment {
+    /// The service serves the request latency-optimized (quota permitting).
+    Honored,
+    /// The API accepts the field, the service serves standard anyway.
+    Ignored,
+    /// Nobody has shown either way.
+    Unverified,
+}
+
+impl fmt::Display for Treatment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Treatment::Honored => "honored",
+            Treatment::Ignored => "ignored",
+            Treatment::Unverified => "unverified",
+        })
+    }
+}
+
+/// The value of `performanceConfig.latency` on the wire.
+///
+/// Parsing is case-insensitive, since invocation logs write `OPTIMIZED`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Latency {
+    /// The default latency.
+    #[default]
+    Standard,
+    /// Latency-optimized inference (AWS preview feature).
+    Optimized,
+}
+
+impl Latency {
+    /// The wire value: `standard` or `optimized`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Latency::Standard => "standard",
+            Latency::Optimized => "optimized",
+        }
+    }
+}
+
+impl fmt::Display for Latency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Latency {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        if s.eq_ignore_ascii_case("standard") {
+            Ok(Latency::Standard)
+        } else if s.eq_ignore_ascii_case("optimized") {
+            Ok(Latency::Optimized)
+        } else {
+            Err(Error::parse("latency", s, "standard, optimized"))
+        }
+    }
+}
+
+/// What a caller wants, for requests whose model is known only at run time.
+///
+/// Services can keep it in their configuration files:
+///
+/// ```
+/// use bedrock_latency::LatencyPolicy;
+/// #[derive(serde::Deserialize)]
+/// struct Config { latency: LatencyPolicy }
+/// let cfg: Config = serde_json::from_str(r#"{"latency": "prefer-optimized"}"#)?;
+/// assert_eq!(cfg.latency, LatencyPolicy::PreferOptimized);
+/// assert_eq!("optimized".parse::<LatencyPolicy>()?, LatencyPolicy::Optimized);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LatencyPolicy {
+    /// Send standard latency.
+    #[default]
+    Standard,
+    /// Send optimized latency; refuse before sending if it would not be
+    /// honored for this model, region and operation.
+    Optimized,
+    /// Send optimized latency where it is honored, otherwise send standard
+    /// and record why.
+    #[serde(alias = "prefer_optimized")]
+    PreferOptimized,
+}
+
+impl LatencyPolicy {
+    /// The name used in configuration files.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LatencyPolicy::Standard => "standard",
+            LatencyPolicy::Optimized => "optimized",
+            LatencyPolicy::PreferOptimized => "prefer-optimized",
+        }
+    }
+
+    /// Whether this policy asks for optimized latency at all.
+    pub const fn wants_optimized(self) -> bool {
+        !matches!(self, LatencyPolicy::Standard)
+    }
+}
+
+impl From<Latency> for LatencyPolicy {
+    fn from(l: Latency) -> Self {
+        match l {
+            Latency::Standard => LatencyPolicy::Standard,
+            Latency::Optimized => LatencyPolicy::Optimized,
+        }
+    }
+}
+
+impl fmt::Display for LatencyPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for LatencyPolicy {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let t = s.trim();
+        if t.eq_ignore_ascii_case("standard") {
+            Ok(LatencyPolicy::Standard)
+        } else if t.eq_ignore_ascii_case("optimized") {
+            Ok(LatencyPolicy::Optimized)
+        } else if t.eq_ignore_ascii_case("prefer-optimized") || t.eq_ignore_ascii_case("prefer_optimized") {
+            Ok(LatencyPolicy::PreferOptimized)
+        } else {
+            Err(Error::parse(
+                "latency policy",
+                s,
+                "standard, optimized, prefer-optimized",
+            ))
+        }
+    }
+}
+
+/// A Bedrock service tier (bedrock-runtime only, from November 2025).
+///
+/// Tiers are independent of [`Latency`]. Source:
+/// docs.aws.amazon.com/bedrock/latest/userguide/service-tiers-inference.html,
+/// as of 2026-11-26.
+///
+/// Beware the names: **`Flex` is the slow, cheap tier** for work that can
+/// wait, not a fast one. `Priority` is the fast one, at a price premium.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceTier {
+    /// Fastest response times, for a price premium.
+    Priority,
+    /// The default tier.
+    Default,
+    /// Discounted, for work that can wait: slower, not faster.
+    Flex,
+    /// Reserved capacity that overflows to the default tier.
+    Reserved,
+}
+
+impl ServiceTier {
+    /// The wire value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ServiceTier::Priority => "priority",
+            ServiceTier::Default => "default",
+            ServiceTier::Flex => "flex",
+            ServiceTier::Reserved => "reserved",
+        }
+    }
+}
+
+impl fmt::Display for ServiceTier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ServiceTier {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        [
+            ServiceTier::Priority,
+            ServiceTier::Default,
+            ServiceTier::Flex,
+            ServiceTier::Reserved,
+        ]
+        .into_iter()
+        .find(|t| t.as_str().eq_ignore_ascii_case(s))
+        .ok_or_else(|| Error::parse("service tier", s, "priority, default, flex, reserved"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_round_trip() {
+        for op in Operation::ALL {
+            assert_eq!(op.as_str().parse::<Operation>().unwrap(), op);
+            assert_eq!(op.aws_name().parse::<Operation>().unwrap(), op);
+            let json = serde_json::to_string(&op).unwrap();
+            assert_eq!(json, format!("\"{}\"", op.as_str()));
+        }
+        assert_eq!(
+            "StartFlowExecution".parse::<Operation>().unwrap(),
+            Operation::InvokeFlow
+        );
+        let err = "converse_stream".parse::<Operation>().unwrap_err().to_string();
+        assert!(err.contains("converse-stream"), "{err}");
+    }
+
+    #[test]
+    fn policies_parse() {
+        assert_eq!(
+            "Prefer_Optimized".parse::<LatencyPolicy>().unwrap(),
+            LatencyPolicy::PreferOptimized
+        );
+        assert!("fast".parse::<LatencyPolicy>().is_err());
+        assert_eq!("OPTIMIZED".parse::<Latency>().unwrap(), Latency::Optimized);
+        assert_eq!("Flex".parse::<ServiceTier>().unwrap(), ServiceTier::Flex);
+    }
+}

@@ -1,0 +1,63 @@
+//! Property tests: the identifier parser and the check never panic, whatever
+//! string they are given.
+
+use bedrock_latency::{Catalog, CheckRequest, LatencyPolicy, ModelId, Operation};
+use proptest::prelude::*;
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 100_000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Strings near the real thing: pieces of real IDs and ARNs glued together.
+fn id_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("arn:".to_owned()),
+        Just("aws:".to_owned()),
+        Just("bedrock:".to_owned()),
+        Just("us-east-2:".to_owned()),
+        Just("123456789012:".to_owned()),
+        Just("::".to_owned()),
+        Just("foundation-model/".to_owned()),
+        Just("inference-profile/".to_owned()),
+        Just("us.".to_owned()),
+        Just("us-gov.".to_owned()),
+        Just("global.".to_owned()),
+        Just("anthropic.".to_owned()),
+        Just("claude-3-5-haiku-20241022-v1:0".to_owned()),
+        Just("amazon.nova-pro-v1:0".to_owned()),
+        Just("%3A".to_owned()),
+        Just(".".to_owned()),
+        Just("/".to_owned()),
+        "\\PC{0,6}",
+    ];
+    prop::collection::vec(piece, 0..8).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn parse_and_check_never_panic(s in prop_oneof![any::<String>(), id_like()], region in prop_oneof![Just("us-east-2".to_owned()), "\\PC{0,12}"], op in 0usize..9, policy in 0usize..3) {
+        let policy = [LatencyPolicy::Standard, LatencyPolicy::Optimized, LatencyPolicy::PreferOptimized][policy];
+        if let Ok(id) = ModelId::parse(&s) {
+            // Parsed parts are consistent with each other.
+            prop_assert!(id.as_str().ends_with(id.base_model_id()));
+            if let Some(p) = id.profile_id() {
+                prop_assert!(p.ends_with(id.base_model_id()));
+            }
+            let answer = Catalog::builtin().check(&CheckRequest::new(&id, &region, Operation::ALL[op], policy));
+            match answer {
+                Ok(plan) => { let _ = plan.to_string(); }
+                Err(refusal) => { prop_assert!(!refusal.to_string().is_empty()); }
+            }
+        }
+        let _ = Catalog::builtin().lookup(&s);
+        let _ = s.parse::<Operation>();
+        let _ = s.parse::<LatencyPolicy>();
+        let _ = s.parse::<bedrock_latency::Date>();
+    }
+}
