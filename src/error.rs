@@ -79,6 +79,20 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// The client could not be configured (no region, say).
+    #[error("configuration: {reason}")]
+    Config {
+        /// What is missing or wrong.
+        reason: String,
+    },
+
+    /// The request could not be built (a missing body, an invalid field).
+    #[error("invalid request: {reason}")]
+    InvalidRequest {
+        /// What is wrong.
+        reason: String,
+    },
+
     /// A file could not be read.
     #[error("{path}: {source}")]
     Io {

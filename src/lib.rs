@@ -8,6 +8,8 @@ mod date;
 mod error;
 mod model_id;
 pub mod models;
+mod report;
+pub mod runtime;
 mod vocab;
 
 #[cfg(feature = "testkit")]
@@ -19,4 +21,6 @@ pub use check::{CheckRequest, Plan, Refusal, RefusalReason, Warning};
 pub use date::Date;
 pub use error::{Error, Result, ServiceError, ServiceErrorKind};
 pub use model_id::{Geography, IdForm, ModelId};
+pub use report::{DowngradeReason, LatencyReport, ServedLatency, Timing, Usage};
+pub use runtime::Client;
 pub use vocab::{Latency, LatencyPolicy, Operation, Service, ServiceTier, Treatment};

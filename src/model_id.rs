@@ -229,13 +229,15 @@ impl ModelId {
         });
         let base_start = resource_start + geography.map_or(0, |g| g.prefix().len() + 1);
         let base = &raw[base_start..];
-        let provider = base.split('.').next().unwrap_or("");
-        if provider.is_empty() || !base.contains('.') || base.ends_with('.') {
+        // Foundation models are `provider.model`; AWS also answers for IDs
+        // without a provider part (with its own error), so those pass here.
+        if base.is_empty() || base.starts_with('.') || base.ends_with('.') || base.contains("..") {
             return Err(bad("a model ID looks like `provider.model-name-v1:0`"));
         }
-        if !provider
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        if let Some((provider, _)) = base.split_once('.')
+            && !provider
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
         {
             return Err(bad(
                 "the provider part (before the first `.`) must be lower-case letters and digits",
@@ -409,7 +411,8 @@ mod tests {
         for (input, needle) in [
             ("", "empty"),
             ("nova pro", "contains ' '"),
-            ("novapro", "provider.model"),
+            ("amazon..nova", "provider.model"),
+            ("Amazon.nova", "provider part"),
             ("arn:aws:s3:::bucket/x", "not a Bedrock"),
             (
                 "arn:aws:bedrock:us-east-1:123:application-inference-profile/abc",

@@ -1,0 +1,263 @@
+//! The bedrock-runtime service as a trait, so that it can be mocked.
+
+use std::fmt;
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use aws_sdk_bedrockruntime as sdk;
+use aws_sdk_bedrockruntime::operation::RequestId;
+use futures_core::Stream;
+use sdk::operation::converse::{ConverseInput, ConverseOutput};
+use sdk::operation::converse_stream::ConverseStreamInput;
+use sdk::operation::invoke_model::{InvokeModelInput, InvokeModelOutput};
+use sdk::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamInput;
+use sdk::types::{PerformanceConfigLatency, ServiceTierType};
+
+use crate::error::ServiceError;
+use crate::vocab::Operation;
+use crate::{Error, Result};
+
+/// A boxed stream of service events.
+pub type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send>>;
+
+/// An SDK output and the AWS request id that came with it.
+#[derive(Debug, Clone)]
+pub struct WithRequestId<T> {
+    /// The SDK output.
+    pub output: T,
+    /// The AWS request id (`x-amzn-RequestId`).
+    pub request_id: Option<String>,
+}
+
+impl<T> WithRequestId<T> {
+    /// Wraps an output with a request id (for mocks).
+    pub fn new(output: T, request_id: Option<String>) -> Self {
+        Self { output, request_id }
+    }
+}
+
+/// The start of a ConverseStream answer: the request id and the events.
+///
+/// A mock builds one from any stream of SDK events:
+/// `RawConverseStream::new(futures::stream::iter(events), None)`.
+pub struct RawConverseStream {
+    /// The AWS request id.
+    pub request_id: Option<String>,
+    /// The events, as the SDK parsed them.
+    pub events: EventStream<sdk::types::ConverseStreamOutput>,
+}
+
+impl RawConverseStream {
+    /// Wraps a stream of SDK events.
+    pub fn new(
+        events: impl Stream<Item = Result<sdk::types::ConverseStreamOutput>> + Send + 'static,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            request_id,
+            events: Box::pin(events),
+        }
+    }
+}
+
+impl fmt::Debug for RawConverseStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawConverseStream")
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The start of an InvokeModelWithResponseStream answer: headers and events.
+pub struct RawInvokeModelStream {
+    /// The AWS request id.
+    pub request_id: Option<String>,
+    /// The response content type.
+    pub content_type: Option<String>,
+    /// The served latency (`X-Amzn-Bedrock-PerformanceConfig-Latency`).
+    pub performance_config_latency: Option<PerformanceConfigLatency>,
+    /// The served tier (`X-Amzn-Bedrock-Service-Tier`).
+    pub service_tier: Option<ServiceTierType>,
+    /// The events, as the SDK parsed them.
+    pub events: EventStream<sdk::types::ResponseStream>,
+}
+
+impl RawInvokeModelStream {
+    /// Wraps a stream of SDK events, with no headers (set the fields after).
+    pub fn new(
+        events: impl Stream<Item = Result<sdk::types::ResponseStream>> + Send + 'static,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            request_id,
+            content_type: None,
+            performance_config_latency: None,
+            service_tier: None,
+            events: Box::pin(events),
+        }
+    }
+}
+
+impl fmt::Debug for RawInvokeModelStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawInvokeModelStream")
+            .field("request_id", &self.request_id)
+            .field("content_type", &self.content_type)
+            .field("performance_config_latency", &self.performance_config_latency)
+            .field("service_tier", &self.service_tier)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The bedrock-runtime operations this crate calls, one method each.
+///
+/// [`SdkRuntime`] implements it with the AWS SDK. With the `mock` feature,
+/// `MockBedrockRuntimeApi` (mockall) implements it for unit tests of your
+/// own code: see `examples/mock_testing.rs`.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait BedrockRuntimeApi: Send + Sync + 'static {
+    /// `Converse`.
+    async fn converse(&self, input: ConverseInput) -> Result<WithRequestId<ConverseOutput>>;
+    /// `ConverseStream`.
+    async fn converse_stream(&self, input: ConverseStreamInput) -> Result<RawConverseStream>;
+    /// `InvokeModel`.
+    async fn invoke_model(&self, input: InvokeModelInput) -> Result<WithRequestId<InvokeModelOutput>>;
+    /// `InvokeModelWithResponseStream`.
+    async fn invoke_model_stream(&self, input: InvokeModelWithResponseStreamInput) -> Result<RawInvokeModelStream>;
+}
+
+/// [`BedrockRuntimeApi`] over the AWS SDK client.
+#[derive(Debug, Clone)]
+pub struct SdkRuntime {
+    client: sdk::Client,
+}
+
+impl SdkRuntime {
+    /// Wraps an SDK client.
+    pub fn new(client: sdk::Client) -> Self {
+        Self { client }
+    }
+
+    /// The SDK client.
+    pub fn sdk(&self) -> &sdk::Client {
+        &self.client
+    }
+}
+
+fn receiver_stream<T, E>(op: Operation, rx: sdk::primitives::event_stream::EventReceiver<T, E>) -> EventStream<T>
+where
+    T: Send + 'static,
+    E: sdk::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    Box::pin(futures_util::stream::unfold(Some(rx), move |rx| async move {
+        let mut rx = rx?;
+        match rx.recv().await {
+            Ok(Some(ev)) => Some((Ok(ev), Some(rx))),
+            Ok(None) => None,
+            Err(e) => Some((Err(Error::from(ServiceError::from_sdk(op, e))), None)),
+        }
+    }))
+}
+
+#[async_trait]
+impl BedrockRuntimeApi for SdkRuntime {
+    async fn converse(&self, i: ConverseInput) -> Result<WithRequestId<ConverseOutput>> {
+        let out = self
+            .client
+            .converse()
+            .set_model_id(i.model_id)
+            .set_messages(i.messages)
+            .set_system(i.system)
+            .set_inference_config(i.inference_config)
+            .set_tool_config(i.tool_config)
+            .set_guardrail_config(i.guardrail_config)
+            .set_additional_model_request_fields(i.additional_model_request_fields)
+            .set_prompt_variables(i.prompt_variables)
+            .set_additional_model_response_field_paths(i.additional_model_response_field_paths)
+            .set_request_metadata(i.request_metadata)
+            .set_performance_config(i.performance_config)
+            .set_service_tier(i.service_tier)
+            .set_output_config(i.output_config)
+            .send()
+            .await
+            .map_err(|e| ServiceError::from_sdk(Operation::Converse, e))?;
+        let request_id = out.request_id().map(str::to_owned);
+        Ok(WithRequestId::new(out, request_id))
+    }
+
+    async fn converse_stream(&self, i: ConverseStreamInput) -> Result<RawConverseStream> {
+        let out = self
+            .client
+            .converse_stream()
+            .set_model_id(i.model_id)
+            .set_messages(i.messages)
+            .set_system(i.system)
+            .set_inference_config(i.inference_config)
+            .set_tool_config(i.tool_config)
+            .set_guardrail_config(i.guardrail_config)
+            .set_additional_model_request_fields(i.additional_model_request_fields)
+            .set_prompt_variables(i.prompt_variables)
+            .set_additional_model_response_field_paths(i.additional_model_response_field_paths)
+            .set_request_metadata(i.request_metadata)
+            .set_performance_config(i.performance_config)
+            .set_service_tier(i.service_tier)
+            .set_output_config(i.output_config)
+            .send()
+            .await
+            .map_err(|e| ServiceError::from_sdk(Operation::ConverseStream, e))?;
+        let request_id = out.request_id().map(str::to_owned);
+        Ok(RawConverseStream {
+            request_id,
+            events: receiver_stream(Operation::ConverseStream, out.stream),
+        })
+    }
+
+    async fn invoke_model(&self, i: InvokeModelInput) -> Result<WithRequestId<InvokeModelOutput>> {
+        let out = self
+            .client
+            .invoke_model()
+            .set_body(i.body)
+            .set_content_type(i.content_type)
+            .set_accept(i.accept)
+            .set_model_id(i.model_id)
+            .set_trace(i.trace)
+            .set_guardrail_identifier(i.guardrail_identifier)
+            .set_guardrail_version(i.guardrail_version)
+            .set_performance_config_latency(i.performance_config_latency)
+            .set_service_tier(i.service_tier)
+            .set_request_metadata(i.request_metadata)
+            .send()
+            .await
+            .map_err(|e| ServiceError::from_sdk(Operation::InvokeModel, e))?;
+        let request_id = out.request_id().map(str::to_owned);
+        Ok(WithRequestId::new(out, request_id))
+    }
+
+    async fn invoke_model_stream(&self, i: InvokeModelWithResponseStreamInput) -> Result<RawInvokeModelStream> {
+        let out = self
+            .client
+            .invoke_model_with_response_stream()
+            .set_body(i.body)
+            .set_content_type(i.content_type)
+            .set_accept(i.accept)
+            .set_model_id(i.model_id)
+            .set_trace(i.trace)
+            .set_guardrail_identifier(i.guardrail_identifier)
+            .set_guardrail_version(i.guardrail_version)
+            .set_performance_config_latency(i.performance_config_latency)
+            .set_service_tier(i.service_tier)
+            .set_request_metadata(i.request_metadata)
+            .send()
+            .await
+            .map_err(|e| ServiceError::from_sdk(Operation::InvokeModelStream, e))?;
+        let request_id = out.request_id().map(str::to_owned);
+        Ok(RawInvokeModelStream {
+            request_id,
+            content_type: Some(out.content_type.clone()),
+            performance_config_latency: out.performance_config_latency.clone(),
+            service_tier: out.service_tier.clone(),
+            events: receiver_stream(Operation::InvokeModelStream, out.body),
+        })
+    }
+}

@@ -1,0 +1,386 @@
+//! Streamed answers as `futures::Stream`s of the crate's own events.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use aws_sdk_bedrockruntime as sdk;
+use futures_core::Stream;
+use futures_util::StreamExt;
+use sdk::types::{ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, ResponseStream};
+
+use super::api::EventStream;
+use super::converse::{ConverseResponse, millis, record, usage_of};
+use super::invoke::{InvokeModelResponse, ModelFamily};
+use super::{from_sdk_latency, from_sdk_tier};
+use crate::check::RefusalReason;
+use crate::report::{LatencyReport, ServedLatency, Timing, Usage};
+use crate::vocab::{Operation, ServiceTier};
+use crate::{Error, Result};
+
+/// One event of a streamed answer.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum StreamEvent {
+    /// A piece of the answer's text.
+    TextDelta(String),
+    /// A complete tool call (its input is the JSON text the model wrote).
+    ToolUse {
+        /// The tool use id.
+        id: String,
+        /// The tool's name.
+        name: String,
+        /// The input, as JSON text.
+        input: String,
+    },
+    /// The model stopped.
+    Stop {
+        /// Why (`end_turn`, `max_tokens`, `tool_use` ...).
+        reason: String,
+    },
+    /// The final metadata: usage, server latency and the served tier.
+    Metadata {
+        /// Token usage.
+        usage: Option<Usage>,
+        /// The service's latency.
+        server_latency: Option<Duration>,
+        /// The latency that served the request.
+        served: ServedLatency,
+        /// The service tier that served the request.
+        served_tier: Option<ServiceTier>,
+    },
+}
+
+/// What every stream keeps: text so far, timing, the report under way.
+#[derive(Debug)]
+struct Core {
+    start: Instant,
+    ttft: Option<Duration>,
+    text: String,
+    stop_reason: Option<String>,
+    report: LatencyReport,
+    fallback: Option<RefusalReason>,
+    token_cap: Option<u32>,
+    span: tracing::Span,
+    done: bool,
+}
+
+impl Core {
+    fn on_text(&mut self, t: &str) {
+        if self.ttft.is_none() && !t.is_empty() {
+            self.ttft = Some(self.start.elapsed());
+        }
+        self.text.push_str(t);
+    }
+
+    fn fail(&mut self, e: Error) -> Error {
+        self.done = true;
+        let op = self.report.operation;
+        self.span
+            .in_scope(|| tracing::warn!(error = %e, received_chars = self.text.len(), "bedrock stream failed"));
+        Error::StreamInterrupted {
+            operation: op,
+            partial_text: self.text.clone(),
+            source: Box::new(e),
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        self.report.timing = Timing::finish(
+            self.start.elapsed(),
+            self.ttft,
+            self.report.timing.server_latency,
+            self.report.usage.map(|u| u.output_tokens),
+        );
+        self.report.judge_downgrade(self.fallback.take(), self.token_cap);
+        record(&self.span, &self.report);
+    }
+}
+
+/// A streamed Converse answer. Poll it as a `Stream` of [`StreamEvent`]s,
+/// or call [`collect_response`](Self::collect_response). If the stream fails
+/// midway, the error ([`Error::StreamInterrupted`]) carries the text
+/// received so far.
+#[derive(Debug)]
+#[must_use = "streams do nothing unless polled"]
+pub struct ConverseStream {
+    inner: EventStreamDebug<ConverseStreamOutput>,
+    core: Core,
+    tool: Option<(String, String, String)>,
+}
+
+/// Wraps the boxed stream so the owning types can derive Debug.
+struct EventStreamDebug<T>(EventStream<T>);
+
+impl<T> std::fmt::Debug for EventStreamDebug<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventStream")
+    }
+}
+
+impl ConverseStream {
+    pub(crate) fn new(
+        events: EventStream<ConverseStreamOutput>,
+        start: Instant,
+        report: LatencyReport,
+        fallback: Option<RefusalReason>,
+        token_cap: Option<u32>,
+        span: tracing::Span,
+    ) -> Self {
+        Self {
+            inner: EventStreamDebug(events),
+            core: Core {
+                start,
+                ttft: None,
+                text: String::new(),
+                stop_reason: None,
+                report,
+                fallback,
+                token_cap,
+                span,
+                done: false,
+            },
+            tool: None,
+        }
+    }
+
+    /// The report: complete once the stream has ended.
+    pub fn report(&self) -> &LatencyReport {
+        &self.core.report
+    }
+
+    /// The text received so far.
+    pub fn text(&self) -> &str {
+        &self.core.text
+    }
+
+    /// Reads the stream to its end and returns the whole answer.
+    pub async fn collect_response(mut self) -> Result<ConverseResponse> {
+        while let Some(ev) = self.next().await {
+            ev?;
+        }
+        Ok(ConverseResponse {
+            text: std::mem::take(&mut self.core.text),
+            stop_reason: self.core.stop_reason.take(),
+            report: self.core.report.clone(),
+            raw: None,
+        })
+    }
+
+    fn map(&mut self, ev: ConverseStreamOutput) -> Option<StreamEvent> {
+        match ev {
+            ConverseStreamOutput::ContentBlockStart(s) => {
+                if let Some(ContentBlockStart::ToolUse(t)) = s.start() {
+                    self.tool = Some((t.tool_use_id().to_owned(), t.name().to_owned(), String::new()));
+                }
+                None
+            }
+            ConverseStreamOutput::ContentBlockDelta(d) => match d.delta() {
+                Some(ContentBlockDelta::Text(t)) => {
+                    self.core.on_text(t);
+                    Some(StreamEvent::TextDelta(t.clone()))
+                }
+                Some(ContentBlockDelta::ToolUse(t)) => {
+                    if let Some(tool) = &mut self.tool {
+                        tool.2.push_str(t.input());
+                    }
+                    None
+                }
+                _ => None,
+            },
+            ConverseStreamOutput::ContentBlockStop(_) => self
+                .tool
+                .take()
+                .map(|(id, name, input)| StreamEvent::ToolUse { id, name, input }),
+            ConverseStreamOutput::MessageStop(m) => {
+                let reason = m.stop_reason().as_str().to_owned();
+                self.core.stop_reason = Some(reason.clone());
+                Some(StreamEvent::Stop { reason })
+            }
+            ConverseStreamOutput::Metadata(m) => {
+                let r = &mut self.core.report;
+                r.usage = m.usage().map(usage_of);
+                r.timing.server_latency = m.metrics().map(|x| millis(x.latency_ms()));
+                r.served = m
+                    .performance_config()
+                    .and_then(|pc| from_sdk_latency(pc.latency()))
+                    .map_or(ServedLatency::NotReported, ServedLatency::Reported);
+                r.served_tier = m.service_tier().and_then(|t| from_sdk_tier(t.r#type()));
+                Some(StreamEvent::Metadata {
+                    usage: r.usage,
+                    server_latency: r.timing.server_latency,
+                    served: r.served,
+                    served_tier: r.served_tier,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Stream for ConverseStream {
+    type Item = Result<StreamEvent>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.core.done {
+            return Poll::Ready(None);
+        }
+        loop {
+            match this.inner.0.as_mut().poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    this.core.finish();
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(this.core.fail(e)))),
+                Poll::Ready(Some(Ok(ev))) => {
+                    if let Some(out) = this.map(ev) {
+                        return Poll::Ready(Some(Ok(out)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A streamed InvokeModel answer: model-native chunks turned into
+/// [`StreamEvent`]s (text is extracted for Anthropic, Amazon Nova and Meta
+/// Llama bodies; the raw chunks stay available through `customize`d SDK
+/// calls).
+#[derive(Debug)]
+#[must_use = "streams do nothing unless polled"]
+pub struct InvokeModelStream {
+    inner: EventStreamDebug<ResponseStream>,
+    core: Core,
+    family: ModelFamily,
+    content_type: Option<String>,
+}
+
+impl InvokeModelStream {
+    pub(crate) fn new(
+        raw: super::api::RawInvokeModelStream,
+        start: Instant,
+        mut report: LatencyReport,
+        fallback: Option<RefusalReason>,
+        token_cap: Option<u32>,
+        family: ModelFamily,
+        span: tracing::Span,
+    ) -> Self {
+        report.request_id = raw.request_id.clone();
+        report.served = raw
+            .performance_config_latency
+            .as_ref()
+            .and_then(from_sdk_latency)
+            .map_or(ServedLatency::NotReported, ServedLatency::Reported);
+        report.served_tier = raw.service_tier.as_ref().and_then(from_sdk_tier);
+        Self {
+            inner: EventStreamDebug(raw.events),
+            core: Core {
+                start,
+                ttft: None,
+                text: String::new(),
+                stop_reason: None,
+                report,
+                fallback,
+                token_cap,
+                span,
+                done: false,
+            },
+            family,
+            content_type: raw.content_type,
+        }
+    }
+
+    /// The report: complete once the stream has ended.
+    pub fn report(&self) -> &LatencyReport {
+        &self.core.report
+    }
+
+    /// The text received so far.
+    pub fn text(&self) -> &str {
+        &self.core.text
+    }
+
+    /// Reads the stream to its end and returns the whole answer.
+    pub async fn collect_response(mut self) -> Result<InvokeModelResponse> {
+        while let Some(ev) = self.next().await {
+            ev?;
+        }
+        let text = std::mem::take(&mut self.core.text);
+        Ok(InvokeModelResponse {
+            body: Vec::new(),
+            content_type: self.content_type.take(),
+            text: Some(text),
+            stop_reason: self.core.stop_reason.take(),
+            report: self.core.report.clone(),
+            raw: None,
+        })
+    }
+
+    fn map(&mut self, ev: ResponseStream) -> Result<Option<StreamEvent>> {
+        let ResponseStream::Chunk(part) = ev else {
+            return Ok(None);
+        };
+        let Some(bytes) = part.bytes() else {
+            return Ok(None);
+        };
+        let chunk: serde_json::Value = serde_json::from_slice(bytes.as_ref()).map_err(|e| {
+            Error::from(
+                crate::error::ServiceError::new(Operation::InvokeModelStream, crate::ServiceErrorKind::Response)
+                    .with_message(format!("a stream chunk is not JSON: {e}")),
+            )
+        })?;
+        if let Some(m) = chunk.get("amazon-bedrock-invocationMetrics") {
+            let n = |k: &str| m.get(k).and_then(serde_json::Value::as_u64);
+            if let (Some(i), Some(o)) = (n("inputTokenCount"), n("outputTokenCount")) {
+                self.core.report.usage = Some(Usage {
+                    input_tokens: u32::try_from(i).unwrap_or(u32::MAX),
+                    output_tokens: u32::try_from(o).unwrap_or(u32::MAX),
+                });
+            }
+            if let Some(ms) = n("invocationLatency") {
+                self.core.report.timing.server_latency = Some(Duration::from_millis(ms));
+            }
+        }
+        if let Some(t) = self.family.stream_text(&chunk) {
+            self.core.on_text(&t);
+            return Ok(Some(StreamEvent::TextDelta(t)));
+        }
+        if let Some(reason) = self.family.stream_stop_reason(&chunk) {
+            self.core.stop_reason = Some(reason.clone());
+            return Ok(Some(StreamEvent::Stop { reason }));
+        }
+        Ok(None)
+    }
+}
+
+impl Stream for InvokeModelStream {
+    type Item = Result<StreamEvent>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.core.done {
+            return Poll::Ready(None);
+        }
+        loop {
+            match this.inner.0.as_mut().poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    this.core.finish();
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(this.core.fail(e)))),
+                Poll::Ready(Some(Ok(ev))) => match this.map(ev) {
+                    Ok(Some(out)) => return Poll::Ready(Some(Ok(out))),
+                    Ok(None) => {}
+                    Err(e) => return Poll::Ready(Some(Err(this.core.fail(e)))),
+                },
+            }
+        }
+    }
+}
