@@ -225,11 +225,14 @@ macro_rules! converse_common {
             }
         }
 
-        impl<R: BedrockRuntimeApi, M: SupportsOptimized<$op>> $builder<R, M> {
-            /// Asks for latency-optimized inference. Exists only for typed
+        impl<R: BedrockRuntimeApi, M> $builder<R, M> {
+            /// Asks for latency-optimized inference. Compiles only for typed
             /// models that offer it on this operation; the client's region is
             /// still checked before sending.
-            pub fn optimized(self) -> Self {
+            pub fn optimized(self) -> Self
+            where
+                M: SupportsOptimized<$op>,
+            {
                 self.latency(LatencyPolicy::Optimized)
             }
         }
@@ -281,7 +284,7 @@ impl<R: BedrockRuntimeApi, M> Converse<R, M> {
         let mut b = sdk::operation::converse::ConverseInput::builder()
             .set_messages(Some(p.messages))
             .set_system((!p.system.is_empty()).then_some(p.system))
-            .inference_config(p.inference.build())
+            .set_inference_config(inference_config(p.inference))
             .set_tool_config(p.tool_config);
         for f in self.customize {
             b = f(b);
@@ -328,6 +331,13 @@ impl<R: BedrockRuntimeApi, M> Converse<R, M> {
             raw: Some(out.output),
         })
     }
+}
+
+/// The inference configuration, or `None` when nothing was set (so the
+/// request carries no empty `inferenceConfig`).
+fn inference_config(b: sdk::types::builders::InferenceConfigurationBuilder) -> Option<InferenceConfiguration> {
+    let c = b.build();
+    (c != InferenceConfiguration::builder().build()).then_some(c)
 }
 
 /// The SDK's service tier structure for an optional tier.
@@ -408,7 +418,7 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
         let mut b = sdk::operation::converse_stream::ConverseStreamInput::builder()
             .set_messages(Some(p.messages))
             .set_system((!p.system.is_empty()).then_some(p.system))
-            .inference_config(p.inference.build())
+            .set_inference_config(inference_config(p.inference))
             .set_tool_config(p.tool_config);
         for f in self.customize {
             b = f(b);

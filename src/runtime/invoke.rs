@@ -216,10 +216,14 @@ macro_rules! invoke_common {
             }
         }
 
-        impl<R: BedrockRuntimeApi, M: SupportsOptimized<$op>> $builder<R, M> {
-            /// Asks for latency-optimized inference (typed models that offer
-            /// it on this operation only).
-            pub fn optimized(self) -> Self {
+        impl<R: BedrockRuntimeApi, M> $builder<R, M> {
+            /// Asks for latency-optimized inference. Compiles only for typed
+            /// models that offer it on this operation; the client's region is
+            /// still checked before sending.
+            pub fn optimized(self) -> Self
+            where
+                M: SupportsOptimized<$op>,
+            {
                 self.latency(LatencyPolicy::Optimized)
             }
         }

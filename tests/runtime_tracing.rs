@@ -1,0 +1,98 @@
+//! One tracing span per call, with model, region, requested and served
+//! latency and timing; never the prompt or the completion.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_bedrockruntime as sdk;
+use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+use aws_smithy_types::body::SdkBody;
+use bedrock_latency::Client;
+use bedrock_latency::models::NovaPro;
+
+#[derive(Clone, Default)]
+struct Buf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+const SECRET_PROMPT: &str = "my-secret-prompt-7f3a";
+const SECRET_ANSWER: &str = "my-secret-answer-91bc";
+
+#[tokio::test]
+async fn a_span_per_call_without_prompt_or_completion() {
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    // INFO: what a service typically runs with (the AWS SDK itself dumps
+    // bodies at TRACE).
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let body = serde_json::json!({
+        "output": {"message": {"role": "assistant", "content": [{"text": SECRET_ANSWER}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 3, "outputTokens": 4, "totalTokens": 7},
+        "metrics": {"latencyMs": 42},
+        "performanceConfig": {"latency": "optimized"}
+    });
+    let replay = StaticReplayClient::new(vec![ReplayEvent::new(
+        http::Request::builder()
+            .uri("https://x/")
+            .body(SdkBody::empty())
+            .unwrap(),
+        http::Response::builder()
+            .status(200)
+            .body(SdkBody::from(body.to_string()))
+            .unwrap(),
+    )]);
+    let conf = sdk::Config::builder()
+        .behavior_version(sdk::config::BehaviorVersion::latest())
+        .region(sdk::config::Region::new("us-east-1"))
+        .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .http_client(replay)
+        .build();
+    let client = Client::from_sdk(sdk::Client::from_conf(conf)).unwrap();
+    let r = client
+        .converse(NovaPro)
+        .optimized()
+        .user(SECRET_PROMPT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text, SECRET_ANSWER);
+
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("bedrock_call"), "{logs}");
+    for field in [
+        "model=us.amazon.nova-pro-v1:0",
+        "region=us-east-1",
+        "requested=optimized",
+        "sent=optimized",
+        "served=optimized",
+        "server_ms=42",
+        "downgraded=false",
+        "total_ms=",
+    ] {
+        assert!(logs.contains(field), "missing {field:?} in:\n{logs}");
+    }
+    assert!(
+        !logs.contains(SECRET_PROMPT),
+        "the prompt leaked into the logs:\n{logs}"
+    );
+    assert!(
+        !logs.contains(SECRET_ANSWER),
+        "the completion leaked into the logs:\n{logs}"
+    );
+}
