@@ -2,8 +2,10 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod agent;
 mod catalog;
 mod check;
+mod client;
 mod date;
 mod error;
 mod model_id;
@@ -18,9 +20,9 @@ pub mod testkit;
 
 pub use catalog::{Catalog, Lifecycle, LifecycleStatus, ModelEntry, OptimizedSupport, Prices, Source, TokenPrice};
 pub use check::{CheckRequest, Plan, Refusal, RefusalReason, Warning};
+pub use client::Client;
 pub use date::Date;
 pub use error::{Error, Result, ServiceError, ServiceErrorKind};
 pub use model_id::{Geography, IdForm, ModelId};
 pub use report::{DowngradeReason, LatencyReport, ServedLatency, Timing, Usage};
-pub use runtime::Client;
 pub use vocab::{Latency, LatencyPolicy, Operation, Service, ServiceTier, Treatment};

@@ -13,7 +13,7 @@ use sdk::types::{
 use tracing::Instrument;
 
 use super::stream::ConverseStream;
-use super::{BedrockRuntimeApi, Client, from_sdk_latency, from_sdk_tier, performance_config, sdk_tier};
+use super::{BedrockRuntimeApi, Handle, RuntimeSide, from_sdk_latency, from_sdk_tier, performance_config, sdk_tier};
 use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
 use crate::report::{LatencyReport, ServedLatency, Timing, Usage};
@@ -124,7 +124,7 @@ pub(crate) fn millis(ms: i64) -> Duration {
 macro_rules! converse_common {
     ($builder:ident, $op:ty) => {
         impl<R: BedrockRuntimeApi, M> $builder<R, M> {
-            pub(crate) fn new(client: Client<R>, model: crate::model_id::ModelId) -> Self {
+            pub(crate) fn new(client: Handle<RuntimeSide<R>>, model: crate::model_id::ModelId) -> Self {
                 Self {
                     client,
                     model,
@@ -242,7 +242,7 @@ macro_rules! converse_common {
 /// A `Converse` request: `client.converse(model).user("...").send().await`.
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct Converse<R, M> {
-    client: Client<R>,
+    client: Handle<RuntimeSide<R>>,
     model: crate::model_id::ModelId,
     parts: ConverseParts,
     customize: Vec<Box<dyn FnOnce(ConverseInputBuilder) -> ConverseInputBuilder + Send>>,
@@ -375,7 +375,7 @@ pub struct ConverseResponse {
 /// A `ConverseStream` request: `client.converse_stream(model).user("...").send().await`.
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConverseStreamRequest<R, M> {
-    client: Client<R>,
+    client: Handle<RuntimeSide<R>>,
     model: crate::model_id::ModelId,
     parts: ConverseParts,
     customize: Vec<Box<dyn FnOnce(ConverseStreamInputBuilder) -> ConverseStreamInputBuilder + Send>>,

@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use super::converse::{base_report, call_span, record};
 use super::stream::InvokeModelStream;
-use super::{BedrockRuntimeApi, Client, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
+use super::{BedrockRuntimeApi, Handle, RuntimeSide, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
 use crate::report::{LatencyReport, ServedLatency, Timing, Usage};
@@ -146,7 +146,7 @@ impl ModelFamily {
 macro_rules! invoke_common {
     ($builder:ident, $op:ty, $sdkb:ty) => {
         impl<R: BedrockRuntimeApi, M> $builder<R, M> {
-            pub(crate) fn new(client: Client<R>, model: ModelId) -> Self {
+            pub(crate) fn new(client: Handle<RuntimeSide<R>>, model: ModelId) -> Self {
                 Self {
                     client,
                     model,
@@ -244,7 +244,7 @@ macro_rules! invoke_common {
 /// An `InvokeModel` request.
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct InvokeModel<R, M> {
-    client: Client<R>,
+    client: Handle<RuntimeSide<R>>,
     model: ModelId,
     body: Option<Vec<u8>>,
     policy: LatencyPolicy,
@@ -352,7 +352,7 @@ impl InvokeModelResponse {
 /// An `InvokeModelWithResponseStream` request.
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct InvokeModelStreamRequest<R, M> {
-    client: Client<R>,
+    client: Handle<RuntimeSide<R>>,
     model: ModelId,
     body: Option<Vec<u8>>,
     policy: LatencyPolicy,

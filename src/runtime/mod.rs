@@ -7,8 +7,6 @@ mod converse;
 mod invoke;
 mod stream;
 
-use std::sync::Arc;
-
 use aws_sdk_bedrockruntime as sdk;
 
 #[cfg(feature = "mock")]
@@ -18,8 +16,8 @@ pub use converse::{Converse, ConverseResponse, ConverseStreamRequest};
 pub use invoke::{InvokeModel, InvokeModelResponse, InvokeModelStreamRequest, ModelFamily};
 pub use stream::{ConverseStream, InvokeModelStream, StreamEvent};
 
-use crate::catalog::Catalog;
 use crate::check::{CheckRequest, Plan, RefusalReason};
+use crate::client::{Client, Handle, RuntimeSide};
 use crate::model_id::{ModelId, is_region_like};
 use crate::models::TypedModel;
 use crate::vocab::{Latency, LatencyPolicy, Operation, ServiceTier};
@@ -60,96 +58,7 @@ impl IntoModel for &ModelId {
     }
 }
 
-/// The crate's client: checks every request against the catalog before
-/// sending it, and reports what served it.
-///
-/// Generic over the service ([`BedrockRuntimeApi`]): the AWS SDK by
-/// default, a mock in unit tests. Cheap to clone.
-#[derive(Debug)]
-pub struct Client<R = SdkRuntime> {
-    inner: Arc<Inner<R>>,
-}
-
-impl<R> Clone for Client<R> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-        }
-    }
-}
-
-#[derive(Debug)]
-struct Inner<R> {
-    runtime: R,
-    region: String,
-    catalog: Arc<Catalog>,
-    routes: Vec<(String, R)>,
-}
-
-impl Client<SdkRuntime> {
-    /// A client from an AWS SDK configuration (its region is the region of
-    /// every call).
-    pub fn from_conf(conf: &aws_config::SdkConfig) -> Result<Self> {
-        Self::from_sdk(sdk::Client::new(conf))
-    }
-
-    /// A client from the default credential and region chain.
-    pub async fn from_env() -> Result<Self> {
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-        Self::from_conf(&conf)
-    }
-
-    /// A client around an existing SDK client.
-    pub fn from_sdk(client: sdk::Client) -> Result<Self> {
-        let region = client
-            .config()
-            .region()
-            .map(|r| r.as_ref().to_owned())
-            .ok_or_else(|| Error::Config {
-                reason: "the AWS configuration has no region; set AWS_REGION or configure one".to_owned(),
-            })?;
-        Self::with_api(SdkRuntime::new(client), region)
-    }
-
-    /// Allows optimized requests to be sent to `regions` when the client's
-    /// own region does not serve the model optimized. Each region gets an
-    /// SDK client built from `conf` (credentials, retries, endpoint).
-    pub fn route_optimized_to(self, conf: &aws_config::SdkConfig, regions: &[&str]) -> Result<Self> {
-        let mut this = self;
-        for region in regions {
-            let c = sdk::config::Builder::from(conf)
-                .region(sdk::config::Region::new(region.to_string()))
-                .build();
-            this = this.with_route(*region, SdkRuntime::new(sdk::Client::from_conf(c)))?;
-        }
-        Ok(this)
-    }
-}
-
-impl<R: BedrockRuntimeApi> Client<R> {
-    /// A client over any implementation of the service (a mock, say),
-    /// making calls from `region`.
-    pub fn with_api(runtime: R, region: impl Into<String>) -> Result<Self> {
-        let region = region.into();
-        if !is_region_like(&region) {
-            return Err(Error::parse("region", region, "an AWS region name such as us-east-2"));
-        }
-        Ok(Self {
-            inner: Arc::new(Inner {
-                runtime,
-                region,
-                catalog: Arc::new(Catalog::builtin().clone()),
-                routes: Vec::new(),
-            }),
-        })
-    }
-
-    fn inner_mut(&mut self) -> Result<&mut Inner<R>> {
-        Arc::get_mut(&mut self.inner).ok_or_else(|| Error::Config {
-            reason: "configure the client before cloning it".to_owned(),
-        })
-    }
-
+impl<R: BedrockRuntimeApi, A> Client<R, A> {
     /// Allows optimized requests to go to `region` through `api` when the
     /// client's own region does not serve the model optimized.
     pub fn with_route(mut self, region: impl Into<String>, api: R) -> Result<Self> {
@@ -157,52 +66,37 @@ impl<R: BedrockRuntimeApi> Client<R> {
         if !is_region_like(&region) {
             return Err(Error::parse("region", region, "an AWS region name such as us-east-2"));
         }
-        self.inner_mut()?.routes.push((region, api));
+        self.runtime_mut()?.routes.push((region, api));
         Ok(self)
     }
 
-    /// Uses `catalog` instead of the built-in one (e.g. one extended with
-    /// [`Catalog::load`]).
-    pub fn with_catalog(mut self, catalog: Catalog) -> Result<Self> {
-        self.inner_mut()?.catalog = Arc::new(catalog);
-        Ok(self)
-    }
-
-    /// The region calls are made from.
-    pub fn region(&self) -> &str {
-        &self.inner.region
-    }
-
-    /// The catalog in use.
-    pub fn catalog(&self) -> &Catalog {
-        &self.inner.catalog
-    }
-
-    /// The service implementation.
-    pub fn api(&self) -> &R {
-        &self.inner.runtime
+    /// The bedrock-runtime service implementation, if configured.
+    pub fn runtime_api(&self) -> Option<&R> {
+        self.rt.api.as_ref()
     }
 
     /// Starts a `Converse` request.
     pub fn converse<M: IntoModel>(&self, model: M) -> Converse<R, M::Marker> {
-        Converse::new(self.clone(), model.into_model_id())
+        Converse::new(self.rt.clone(), model.into_model_id())
     }
 
     /// Starts a `ConverseStream` request.
     pub fn converse_stream<M: IntoModel>(&self, model: M) -> ConverseStreamRequest<R, M::Marker> {
-        ConverseStreamRequest::new(self.clone(), model.into_model_id())
+        ConverseStreamRequest::new(self.rt.clone(), model.into_model_id())
     }
 
     /// Starts an `InvokeModel` request (model-native JSON body).
     pub fn invoke_model<M: IntoModel>(&self, model: M) -> InvokeModel<R, M::Marker> {
-        InvokeModel::new(self.clone(), model.into_model_id())
+        InvokeModel::new(self.rt.clone(), model.into_model_id())
     }
 
     /// Starts an `InvokeModelWithResponseStream` request.
     pub fn invoke_model_stream<M: IntoModel>(&self, model: M) -> InvokeModelStreamRequest<R, M::Marker> {
-        InvokeModelStreamRequest::new(self.clone(), model.into_model_id())
+        InvokeModelStreamRequest::new(self.rt.clone(), model.into_model_id())
     }
+}
 
+impl<R: BedrockRuntimeApi> RuntimeSide<R> {
     /// Checks a request and picks the service to send it to: the client's
     /// own region, or a permitted route where optimized is served.
     pub(crate) fn plan(
@@ -212,7 +106,7 @@ impl<R: BedrockRuntimeApi> Client<R> {
         policy: LatencyPolicy,
         total_tokens: Option<u32>,
     ) -> Result<(Plan, &R)> {
-        let catalog = &self.inner.catalog;
+        let catalog = &self.shared.catalog;
         let check = |region: &str, policy: LatencyPolicy| {
             let mut req = CheckRequest::new(model, region, op, policy);
             if let Some(n) = total_tokens {
@@ -220,8 +114,12 @@ impl<R: BedrockRuntimeApi> Client<R> {
             }
             catalog.check(&req)
         };
-        match check(&self.inner.region, policy) {
-            Ok(plan) if plan.fallback.is_none() || self.inner.routes.is_empty() => Ok((plan, &self.inner.runtime)),
+        let home = self.api.as_ref().ok_or_else(|| Error::Config {
+            reason: "this client has no bedrock-runtime service configured (built with an agent runtime only)"
+                .to_owned(),
+        })?;
+        match check(&self.shared.region, policy) {
+            Ok(plan) if plan.fallback.is_none() || self.routes.is_empty() => Ok((plan, home)),
             own => {
                 // Optimized is not served from here: try the permitted routes.
                 let region_refused = match &own {
@@ -229,14 +127,14 @@ impl<R: BedrockRuntimeApi> Client<R> {
                     Err(r) => matches!(r.reason, RefusalReason::RegionNotServed { .. }),
                 };
                 if region_refused {
-                    for (region, api) in &self.inner.routes {
+                    for (region, api) in &self.routes {
                         if let Ok(plan) = check(region, LatencyPolicy::Optimized) {
                             return Ok((plan, api));
                         }
                     }
                 }
                 match own {
-                    Ok(plan) => Ok((plan, &self.inner.runtime)),
+                    Ok(plan) => Ok((plan, home)),
                     Err(refusal) => Err(refusal.into()),
                 }
             }
@@ -244,8 +142,7 @@ impl<R: BedrockRuntimeApi> Client<R> {
     }
 
     pub(crate) fn token_cap(&self, model: &ModelId) -> Option<u32> {
-        self.inner
-            .catalog
+        self.catalog()
             .model(model)
             .and_then(|m| m.optimized.as_ref())
             .and_then(|o| o.max_total_tokens)
