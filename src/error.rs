@@ -338,7 +338,9 @@ impl ServiceError {
             }
             SdkError::ServiceError(s) => {
                 let e = s.err();
-                out.code = e.code().map(str::to_owned);
+                // Event-stream exceptions carry no code in their metadata;
+                // the modeled variant's name is the code.
+                out.code = e.code().map(str::to_owned).or_else(|| variant_code(&format!("{e:?}")));
                 out.message = e.message().map(str::to_owned);
                 out.request_id = e.meta().extra("aws_request_id").map(str::to_owned);
                 out.fill_raw(s.raw());
@@ -409,6 +411,12 @@ impl ServiceError {
     pub fn raw_body(&self) -> Option<&str> {
         self.raw_body.as_deref()
     }
+}
+
+/// `ModelStreamErrorException(...)` -> `ModelStreamErrorException`.
+fn variant_code(debug: &str) -> Option<String> {
+    let name: String = debug.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+    name.ends_with("Exception").then_some(name)
 }
 
 fn truncate_body(mut body: String) -> String {

@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{CheckRequest, Plan, Refusal, RefusalReason, Warning};
 use crate::date::Date;
-use crate::model_id::{Geography, ModelId, is_region_like};
+use crate::model_id::{Geography, IdForm, ModelId, is_region_like};
 use crate::vocab::{Latency, LatencyPolicy, Operation, Treatment};
 use crate::{Error, Result};
 
@@ -460,7 +460,9 @@ impl Catalog {
         };
         match verdict {
             Ok((opt, treatment)) => {
-                if model.profile_id() != Some(opt.profile.as_str()) {
+                // A base ID becoming its profile is the normal case; only a
+                // different profile or an ARN being replaced is worth a word.
+                if model.form() != IdForm::BaseModel && model.profile_id() != Some(opt.profile.as_str()) {
                     warnings.push(Warning::ProfileSubstituted {
                         given: model.as_str().to_owned(),
                         sent: opt.profile.clone(),

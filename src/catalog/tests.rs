@@ -101,8 +101,11 @@ fn the_checks_the_issue_names() {
 
     let nova = check("amazon.nova-pro-v1:0", "us-east-1", Converse, Optimized).unwrap();
     assert_eq!(nova.model_id, "us.amazon.nova-pro-v1:0");
+    assert!(nova.warnings.is_empty(), "{:?}", nova.warnings);
+    let eu = check("eu.amazon.nova-pro-v1:0", "us-east-1", Converse, Optimized).unwrap();
+    assert_eq!(eu.model_id, "us.amazon.nova-pro-v1:0");
     assert!(
-        nova.warnings
+        eu.warnings
             .iter()
             .any(|w| matches!(w, Warning::ProfileSubstituted { .. }))
     );

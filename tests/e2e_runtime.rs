@@ -1,0 +1,381 @@
+//! End to end, offline: the crate -> the real AWS SDK client -> HTTP ->
+//! the local Bedrock-compatible endpoint, for every bedrock-runtime
+//! operation, with faults, quotas and the 405B token cap.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_bedrockruntime as sdk;
+use bedrock_latency::models::{Claude35Haiku, Llama31Instruct405b, NovaMicro, NovaPro};
+use bedrock_latency::runtime::StreamEvent;
+use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock, Timing};
+use bedrock_latency::{
+    Client, DowngradeReason, Error, Latency, Operation, ServedLatency, ServiceErrorKind, ServiceTier,
+};
+use futures::StreamExt;
+
+fn conf(server: &LocalBedrock, region: &str) -> sdk::config::Builder {
+    sdk::Config::builder()
+        .behavior_version(sdk::config::BehaviorVersion::latest())
+        .region(sdk::config::Region::new(region.to_owned()))
+        .endpoint_url(server.endpoint_url())
+        .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .retry_config(
+            aws_sdk_bedrockruntime::config::retry::RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(20)),
+        )
+        .timeout_config(
+            aws_sdk_bedrockruntime::config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(Duration::from_millis(1500))
+                .build(),
+        )
+}
+
+fn client(server: &LocalBedrock, region: &str) -> Client {
+    Client::from_sdk(sdk::Client::from_conf(conf(server, region).build())).unwrap()
+}
+
+async fn server() -> LocalBedrock {
+    LocalBedrock::start().await.unwrap()
+}
+
+#[tokio::test]
+async fn converse_optimized_end_to_end() {
+    let s = server().await;
+    let c = client(&s, "us-east-1");
+    let r = c
+        .converse(NovaPro)
+        .optimized()
+        .service_tier(ServiceTier::Priority)
+        .system("Be brief.")
+        .user("What is the capital of France?")
+        .max_tokens(64)
+        .send()
+        .await
+        .unwrap();
+    // What the endpoint received.
+    let req = s.last_request().unwrap();
+    assert_eq!(req.path, "/model/us.amazon.nova-pro-v1%3A0/converse");
+    assert_eq!(req.region, "us-east-1");
+    let body = req.body.unwrap();
+    assert_eq!(body["performanceConfig"]["latency"], "optimized");
+    assert_eq!(body["serviceTier"]["type"], "priority");
+    assert_eq!(body["inferenceConfig"]["maxTokens"], 64);
+    // What the crate parsed.
+    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
+    assert_eq!(r.report.served_tier, Some(ServiceTier::Priority));
+    assert_eq!(r.report.request_id.as_deref(), Some(req.request_id.as_str()));
+    assert!(!r.text.is_empty());
+    assert!(r.report.usage.unwrap().output_tokens > 0);
+    assert!(r.report.timing.server_latency.is_some());
+}
+
+#[tokio::test]
+async fn converse_stream_end_to_end_with_ttft() {
+    let s = LocalBedrock::builder()
+        .timing(
+            Latency::Optimized,
+            Timing::new(Duration::from_millis(40), Duration::from_millis(1)),
+        )
+        .start()
+        .await
+        .unwrap();
+    let c = client(&s, "us-east-2");
+    let mut stream = c
+        .converse_stream(Claude35Haiku)
+        .optimized()
+        .user("Hello")
+        .send()
+        .await
+        .unwrap();
+    let mut text = String::new();
+    let mut meta = false;
+    while let Some(ev) = stream.next().await {
+        match ev.unwrap() {
+            StreamEvent::TextDelta(t) => text.push_str(&t),
+            StreamEvent::Metadata { served, .. } => {
+                assert_eq!(served, ServedLatency::Reported(Latency::Optimized));
+                meta = true;
+            }
+            _ => {}
+        }
+    }
+    assert!(meta);
+    let r = stream.report();
+    assert!(!text.is_empty());
+    let ttft = r.timing.time_to_first_token.unwrap();
+    assert!(ttft >= Duration::from_millis(40), "{ttft:?}");
+    assert!(r.timing.total >= ttft);
+    let req = s.last_request().unwrap();
+    assert_eq!(
+        req.path,
+        "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse-stream"
+    );
+    assert_eq!(req.body.unwrap()["performanceConfig"]["latency"], "optimized");
+}
+
+#[tokio::test]
+async fn invoke_model_and_its_stream_end_to_end() {
+    let s = server().await;
+    let c = client(&s, "us-west-2");
+    let r = c
+        .invoke_model(Claude35Haiku)
+        .optimized()
+        .prompt("Hi", 50)
+        .send()
+        .await
+        .unwrap();
+    let req = s.last_request().unwrap();
+    assert_eq!(req.path, "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke");
+    assert_eq!(
+        req.header("x-amzn-bedrock-performanceconfig-latency"),
+        Some("optimized")
+    );
+    assert_eq!(req.body.unwrap()["anthropic_version"], "bedrock-2023-05-31");
+    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
+    assert!(r.text.as_deref().is_some_and(|t| !t.is_empty()), "{:?}", r.text);
+
+    let stream = c
+        .invoke_model_stream(Claude35Haiku)
+        .optimized()
+        .prompt("Hi", 50)
+        .send()
+        .await
+        .unwrap();
+    let collected = stream.collect_response().await.unwrap();
+    let req = s.last_request().unwrap();
+    assert_eq!(
+        req.path,
+        "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke-with-response-stream"
+    );
+    assert_eq!(collected.report.served, ServedLatency::Reported(Latency::Optimized));
+    assert_eq!(collected.text.as_deref(), r.text.as_deref(), "deterministic answers");
+    assert!(collected.report.usage.is_some());
+    assert!(collected.report.timing.time_to_first_token.is_some());
+
+    // Standard on a model without optimized latency: nothing asked, header says standard.
+    let r = c.invoke_model(NovaMicro).prompt("Hi", 20).send().await.unwrap();
+    assert_eq!(
+        s.last_request()
+            .unwrap()
+            .header("x-amzn-bedrock-performanceconfig-latency"),
+        Some("standard")
+    );
+    assert!(!r.report.downgraded());
+}
+
+#[tokio::test]
+async fn quota_exhaustion_is_flagged_downgraded() {
+    let s = LocalBedrock::builder()
+        .optimized_quota("amazon.nova-pro-v1:0", 2)
+        .start()
+        .await
+        .unwrap();
+    let c = client(&s, "us-east-1");
+    let mut downgraded = 0;
+    for _ in 0..4 {
+        let r = c.converse(NovaPro).optimized().user("q").send().await.unwrap();
+        if r.report.downgraded() {
+            assert_eq!(r.report.downgrade, Some(DowngradeReason::ServedStandard));
+            assert!(r.report.downgrade.as_ref().unwrap().to_string().contains("quota"));
+            downgraded += 1;
+        }
+    }
+    assert_eq!(downgraded, 2);
+    // Streams say so in their metadata event.
+    let r = c
+        .converse_stream(NovaPro)
+        .optimized()
+        .user("q")
+        .send()
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap();
+    assert_eq!(r.report.downgrade, Some(DowngradeReason::ServedStandard));
+}
+
+#[tokio::test]
+async fn the_405b_token_cap_is_the_reason_given() {
+    let s = server().await;
+    let c = client(&s, "us-east-2");
+    let long = "word ".repeat(12_000); // ~15K tokens by the endpoint's estimate
+    let r = c
+        .converse(Llama31Instruct405b)
+        .optimized()
+        .user(long)
+        .max_tokens(100)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
+    assert!(
+        matches!(
+            r.report.downgrade,
+            Some(DowngradeReason::TokenCap {
+                max_total_tokens: 11_000,
+                ..
+            })
+        ),
+        "{:?}",
+        r.report.downgrade
+    );
+    let short = c
+        .converse(Llama31Instruct405b)
+        .optimized()
+        .user("hi")
+        .send()
+        .await
+        .unwrap();
+    assert!(!short.report.downgraded());
+}
+
+#[tokio::test]
+async fn refused_calls_never_reach_the_endpoint() {
+    let s = server().await;
+    let c = client(&s, "us-east-1");
+    assert!(
+        c.converse(Claude35Haiku)
+            .optimized()
+            .user("q")
+            .send()
+            .await
+            .unwrap_err()
+            .refusal()
+            .is_some()
+    );
+    assert!(
+        c.invoke_model_stream(Llama31Instruct405b)
+            .optimized()
+            .prompt("q", 5)
+            .send()
+            .await
+            .is_err()
+    );
+    assert!(s.requests().is_empty());
+}
+
+#[tokio::test]
+async fn throttling_and_503_are_retried_then_succeed() {
+    let s = server().await;
+    let c = client(&s, "us-east-1");
+    for fault in [Fault::Throttling, Fault::ServiceUnavailable] {
+        s.clear_requests();
+        s.inject(FaultRule::new(fault.clone()).times(2));
+        let r = c.converse(NovaPro).optimized().user("q").send().await.unwrap();
+        assert!(!r.text.is_empty());
+        let statuses: Vec<u16> = s.requests().iter().map(|r| r.status).collect();
+        assert_eq!(statuses.len(), 3, "{fault:?}: {statuses:?}");
+        assert_eq!(statuses[2], 200);
+    }
+}
+
+#[tokio::test]
+async fn throttling_past_the_attempts_is_a_typed_error() {
+    let s = server().await;
+    let c = client(&s, "us-east-1");
+    s.inject(FaultRule::new(Fault::Throttling).times(3));
+    let err = c.converse(NovaPro).optimized().user("q").send().await.unwrap_err();
+    assert!(err.is_throttling(), "{err:?}");
+    assert!(err.request_id().is_some());
+    assert_eq!(err.service_error().unwrap().status(), Some(429));
+    s.inject(FaultRule::new(Fault::ServiceUnavailable).times(3));
+    let err = c.converse(NovaPro).user("q").send().await.unwrap_err();
+    assert_eq!(
+        err.service_error().unwrap().kind(),
+        ServiceErrorKind::ServiceUnavailable,
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn reset_and_stall_give_typed_errors_within_the_timeout() {
+    let s = server().await;
+    // No retries: a reset and a stall should each fail once, fast.
+    let c = Client::from_sdk(sdk::Client::from_conf(
+        conf(&s, "us-east-1")
+            .retry_config(aws_sdk_bedrockruntime::config::retry::RetryConfig::disabled())
+            .timeout_config(
+                aws_sdk_bedrockruntime::config::timeout::TimeoutConfig::builder()
+                    .operation_timeout(Duration::from_millis(300))
+                    .build(),
+            )
+            .build(),
+    ))
+    .unwrap();
+    s.inject(Fault::ConnectionReset);
+    let err = c.converse(NovaPro).user("q").send().await.unwrap_err();
+    let kind = err.service_error().map(|e| e.kind());
+    assert!(
+        matches!(kind, Some(ServiceErrorKind::Connection | ServiceErrorKind::Response)),
+        "{err:?}"
+    );
+
+    s.inject(Fault::Stall(Duration::from_secs(5)));
+    let t = Instant::now();
+    let err = c.converse(NovaPro).user("q").send().await.unwrap_err();
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    assert!(err.is_timeout(), "{err:?}");
+}
+
+#[tokio::test]
+async fn broken_streams_keep_the_partial_text() {
+    let s = server().await;
+    let c = Client::from_sdk(sdk::Client::from_conf(
+        conf(&s, "us-east-2")
+            .retry_config(aws_sdk_bedrockruntime::config::retry::RetryConfig::disabled())
+            .build(),
+    ))
+    .unwrap();
+    for fault in [
+        Fault::CutStream { after_frames: 6 },
+        Fault::MalformedFrame { after_frames: 6 },
+        Fault::ModelStreamError { after_frames: 6 },
+    ] {
+        s.inject(FaultRule::new(fault.clone()).on(Operation::ConverseStream));
+        let stream = c
+            .converse_stream(NovaPro)
+            .optimized()
+            .user("tell me a story")
+            .send()
+            .await;
+        let err = match stream {
+            Ok(st) => st.collect_response().await.unwrap_err(),
+            Err(e) => panic!("{fault:?}: the headers should arrive before the fault: {e:?}"),
+        };
+        match &err {
+            Error::StreamInterrupted {
+                partial_text,
+                operation,
+                ..
+            } => {
+                assert_eq!(*operation, Operation::ConverseStream);
+                assert!(!partial_text.is_empty(), "{fault:?}: no partial text");
+            }
+            other => panic!("{fault:?}: {other:?}"),
+        }
+        if matches!(fault, Fault::ModelStreamError { .. }) {
+            let se = err.service_error().unwrap();
+            assert_eq!(se.kind(), ServiceErrorKind::ModelError, "{se:?}");
+        }
+    }
+    // InvokeModel streams too.
+    s.inject(FaultRule::new(Fault::CutStream { after_frames: 3 }).on(Operation::InvokeModelStream));
+    let err = c
+        .invoke_model_stream(NovaPro)
+        .optimized()
+        .prompt("tell me a story", 100)
+        .send()
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::StreamInterrupted { partial_text, .. } if !partial_text.is_empty()),
+        "{err:?}"
+    );
+}
