@@ -6,6 +6,7 @@ pub mod agent;
 mod catalog;
 mod check;
 mod client;
+pub mod compare;
 mod date;
 mod error;
 mod model_id;
