@@ -16,9 +16,10 @@
 //! AWS_REGION=us-east-2 cargo run --example quickstart -- --aws
 //! ```
 
+mod common;
+
 use std::time::Duration;
 
-use aws_sdk_bedrockruntime as sdk;
 use bedrock_latency::models::NovaPro;
 use bedrock_latency::testkit::{LocalBedrock, Timing};
 use bedrock_latency::{Client, Latency, LatencyPolicy};
@@ -51,19 +52,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "Offline: local Bedrock-compatible endpoint at {}",
             server.endpoint_url()
         );
-        let conf = sdk::Config::builder()
-            .behavior_version(sdk::config::BehaviorVersion::latest())
-            .region(sdk::config::Region::new("us-east-2"))
-            .endpoint_url(server.endpoint_url())
-            .credentials_provider(sdk::config::Credentials::new(
-                "AKIDLOCAL",
-                "local",
-                None,
-                None,
-                "quickstart",
-            ))
-            .build();
-        (Client::from_sdk(sdk::Client::from_conf(conf))?, Some(server))
+        let conf = common::local_sdk_config(&server, "us-east-2");
+        (Client::from_conf(&conf)?, Some(server))
     };
     println!("Region: {}\nQuestion: {QUESTION}\n", client.region());
 
