@@ -102,7 +102,7 @@ fn setup() -> Setup {
     let layer_only = Client::with_api(Instant0(canned), "us-east-1").unwrap();
     Setup {
         rt,
-        server: server,
+        server,
         raw,
         ours,
         layer_only,
