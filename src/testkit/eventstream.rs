@@ -1,0 +1,66 @@
+//! `application/vnd.amazon.eventstream` frames, written with
+//! `aws-smithy-eventstream`. Header order follows the AWS capture
+//! `converse-stream-nova-micro.bin`: `:event-type`, `:content-type`,
+//! `:message-type`.
+
+use aws_smithy_eventstream::frame::write_message_to;
+use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+use bytes::Bytes;
+
+fn encode(message: &Message) -> Bytes {
+    let mut buf: Vec<u8> = Vec::new();
+    match write_message_to(message, &mut buf) {
+        Ok(()) => Bytes::from(buf),
+        // Only oversized headers/payloads (> 16 MiB) fail; our payloads are
+        // small. Return an empty frame rather than panicking: the client then
+        // sees a truncated stream.
+        Err(_) => Bytes::new(),
+    }
+}
+
+fn string_header(name: &'static str, value: &str) -> Header {
+    Header::new(name, HeaderValue::String(value.to_owned().into()))
+}
+
+/// An event frame (`:message-type` `event`) with a JSON payload.
+pub(crate) fn event(event_type: &str, payload: &serde_json::Value) -> Bytes {
+    let message = Message::new(Bytes::from(payload.to_string()))
+        .add_header(string_header(":event-type", event_type))
+        .add_header(string_header(":content-type", "application/json"))
+        .add_header(string_header(":message-type", "event"));
+    encode(&message)
+}
+
+/// An exception frame (`:message-type` `exception`) with a
+/// `{"message": ...}` JSON payload.
+pub(crate) fn exception(exception_type: &str, payload: &serde_json::Value) -> Bytes {
+    let message = Message::new(Bytes::from(payload.to_string()))
+        .add_header(string_header(":exception-type", exception_type))
+        .add_header(string_header(":content-type", "application/json"))
+        .add_header(string_header(":message-type", "exception"));
+    encode(&message)
+}
+
+/// The same frame with its trailing message CRC corrupted.
+pub(crate) fn corrupt(frame: &Bytes) -> Bytes {
+    let mut bytes = frame.to_vec();
+    if let Some(last) = bytes.last_mut() {
+        *last ^= 0xff;
+    }
+    Bytes::from(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_eventstream::frame::read_message_from;
+
+    #[test]
+    fn frames_round_trip_and_corruption_is_detected() {
+        let frame = event("messageStart", &serde_json::json!({"role": "assistant"}));
+        let message = read_message_from(frame.clone()).expect("valid frame");
+        assert_eq!(&message.payload()[..], br#"{"role":"assistant"}"#);
+        assert_eq!(message.headers()[0].name().as_str(), ":event-type");
+        assert!(read_message_from(corrupt(&frame)).is_err());
+    }
+}

@@ -1,0 +1,135 @@
+//! Public value types of the local endpoint: timing, fallbacks and the record
+//! kept for every request.
+
+use std::time::Duration;
+
+use crate::{Latency, Operation};
+
+/// Why an optimized request was served with standard latency (no error, like
+/// the service).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StandardFallback {
+    /// The configured optimized quota of the model was used up.
+    QuotaExhausted,
+    /// The request exceeded the model's latency-optimized token cap (Llama 3.1
+    /// 405B: estimated input tokens + max tokens > 11,000).
+    TokenCap,
+    /// The operation does not honour the setting (InvokeAgent).
+    NotHonoured,
+}
+
+/// Simulated timing of one latency tier.
+///
+/// A response of `n` output tokens takes `time_to_first_token + (n - 1) *
+/// per_token`: the first token comes after `time_to_first_token`, each further
+/// token `per_token` later. Streams send their first content frame after
+/// `time_to_first_token` and one frame per further token; non-streaming calls
+/// wait the whole time before answering. `metrics.latencyMs` and the
+/// `amazon-bedrock-invocationMetrics` report this simulated time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Timing {
+    /// Delay before the first output token.
+    pub time_to_first_token: Duration,
+    /// Delay between two consecutive output tokens.
+    pub per_token: Duration,
+}
+
+impl Timing {
+    /// No delay at all (the default, so tests stay fast).
+    pub const ZERO: Timing = Timing {
+        time_to_first_token: Duration::ZERO,
+        per_token: Duration::ZERO,
+    };
+
+    /// A timing with the given time to first token and per-token delay.
+    pub fn new(time_to_first_token: Duration, per_token: Duration) -> Timing {
+        Timing {
+            time_to_first_token,
+            per_token,
+        }
+    }
+
+    /// The simulated duration of a response of `output_tokens` tokens.
+    pub fn total(&self, output_tokens: u32) -> Duration {
+        let gaps = output_tokens.saturating_sub(1);
+        self.time_to_first_token
+            .saturating_add(self.per_token.saturating_mul(gaps))
+    }
+}
+
+/// Timing of both tiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TierTiming {
+    /// Timing of requests served standard.
+    pub standard: Timing,
+    /// Timing of requests served optimized.
+    pub optimized: Timing,
+}
+
+impl TierTiming {
+    /// The timing of `tier`.
+    pub fn of(&self, tier: Latency) -> Timing {
+        match tier {
+            Latency::Standard => self.standard,
+            Latency::Optimized => self.optimized,
+        }
+    }
+}
+
+/// What the endpoint saw and decided for one HTTP request. Every request is
+/// recorded, including unknown paths, malformed bodies and injected faults.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// HTTP method, e.g. `"POST"`.
+    pub method: String,
+    /// The path exactly as received (model IDs stay percent-encoded, e.g.
+    /// `/model/us.amazon.nova-pro-v1%3A0/converse`).
+    pub path: String,
+    /// The query string, if any.
+    pub query: Option<String>,
+    /// The operation recognised from method and path; `None` for unknown paths.
+    pub operation: Option<Operation>,
+    /// The model the request names, percent-decoded: the path label of the
+    /// bedrock-runtime operations, `foundationModel` of InvokeInlineAgent, the
+    /// `modelArn` of RetrieveAndGenerate(Stream). `None` for InvokeAgent.
+    pub model_id: Option<String>,
+    /// The region the call was made in: the builder override if set, else the
+    /// SigV4 credential scope of the `Authorization` header, else the default.
+    pub region: String,
+    /// Request headers in arrival order, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The body parsed as JSON; `None` if empty or not JSON.
+    pub body: Option<serde_json::Value>,
+    /// The raw body bytes.
+    pub raw_body: Vec<u8>,
+    /// The latency the request asked for (body field or header), if any.
+    pub requested_latency: Option<Latency>,
+    /// The latency the endpoint served; `None` when no model answer was given
+    /// (errors, faults, unknown paths).
+    pub served_latency: Option<Latency>,
+    /// Why an optimized request was served standard, if it was.
+    pub fallback: Option<StandardFallback>,
+    /// The service tier asked for (`serviceTier.type` or the
+    /// `X-Amzn-Bedrock-Service-Tier` header), if any.
+    pub service_tier: Option<String>,
+    /// The HTTP status of the response (`0` for a reset connection).
+    pub status: u16,
+    /// The `x-amzn-ErrorType` of an error response.
+    pub error_type: Option<String>,
+    /// The fault injected into this request, if any.
+    pub fault: Option<super::Fault>,
+    /// The `x-amzn-RequestId` sent back.
+    pub request_id: String,
+}
+
+impl RecordedRequest {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}

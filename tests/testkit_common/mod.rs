@@ -1,0 +1,160 @@
+//! Helpers shared by the `testkit_*` integration tests: real AWS SDK clients
+//! pointed at a `LocalBedrock`, and a tiny raw HTTP/1.1 client for requests
+//! the SDKs would never send.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use aws_sdk_bedrockagentruntime as bar;
+use aws_sdk_bedrockruntime as brt;
+use bedrock_latency::testkit::LocalBedrock;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+/// Operation timeout of the test clients: every test call ends within it.
+pub(crate) const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A bedrock-runtime client for `region`, with `max_attempts` attempts, a
+/// 5 ms initial backoff and `timeout` as operation timeout.
+pub(crate) fn runtime_client_with(
+    server: &LocalBedrock,
+    region: &str,
+    max_attempts: u32,
+    timeout: Duration,
+) -> brt::Client {
+    let conf = brt::Config::builder()
+        .behavior_version(brt::config::BehaviorVersion::latest())
+        .region(brt::config::Region::new(region.to_owned()))
+        .endpoint_url(server.endpoint_url())
+        .credentials_provider(brt::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .retry_config(
+            brt::config::retry::RetryConfig::standard()
+                .with_max_attempts(max_attempts)
+                .with_initial_backoff(Duration::from_millis(5)),
+        )
+        .timeout_config(
+            brt::config::timeout::TimeoutConfig::builder()
+                .operation_timeout(timeout)
+                .build(),
+        )
+        .build();
+    brt::Client::from_conf(conf)
+}
+
+/// A bedrock-runtime client for `region` (3 attempts, 5 s timeout).
+pub(crate) fn runtime_client(server: &LocalBedrock, region: &str) -> brt::Client {
+    runtime_client_with(server, region, 3, OPERATION_TIMEOUT)
+}
+
+/// A bedrock-agent-runtime client for `region`.
+pub(crate) fn agent_client_with(
+    server: &LocalBedrock,
+    region: &str,
+    max_attempts: u32,
+    timeout: Duration,
+) -> bar::Client {
+    let conf = bar::Config::builder()
+        .behavior_version(bar::config::BehaviorVersion::latest())
+        .region(bar::config::Region::new(region.to_owned()))
+        .endpoint_url(server.endpoint_url())
+        .credentials_provider(bar::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .retry_config(
+            bar::config::retry::RetryConfig::standard()
+                .with_max_attempts(max_attempts)
+                .with_initial_backoff(Duration::from_millis(5)),
+        )
+        .timeout_config(
+            bar::config::timeout::TimeoutConfig::builder()
+                .operation_timeout(timeout)
+                .build(),
+        )
+        .build();
+    bar::Client::from_conf(conf)
+}
+
+/// A bedrock-agent-runtime client for `region` (3 attempts, 5 s timeout).
+pub(crate) fn agent_client(server: &LocalBedrock, region: &str) -> bar::Client {
+    agent_client_with(server, region, 3, OPERATION_TIMEOUT)
+}
+
+/// A user text message for Converse.
+pub(crate) fn user_message(text: &str) -> brt::types::Message {
+    brt::types::Message::builder()
+        .role(brt::types::ConversationRole::User)
+        .content(brt::types::ContentBlock::Text(text.to_owned()))
+        .build()
+        .expect("valid message")
+}
+
+/// `performanceConfig` with the given latency.
+pub(crate) fn perf(latency: brt::types::PerformanceConfigLatency) -> brt::types::PerformanceConfiguration {
+    brt::types::PerformanceConfiguration::builder().latency(latency).build()
+}
+
+/// A raw HTTP response.
+#[derive(Debug)]
+pub(crate) struct RawResponse {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+}
+
+/// Sends one HTTP/1.1 request (`Connection: close`) and reads the whole
+/// response (2 s limit). Bodies must not be chunked by the server, which
+/// holds for every non-stream answer.
+pub(crate) async fn raw_request(
+    server: &LocalBedrock,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawResponse {
+    let mut stream = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .expect("connect");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: localhost\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.expect("write head");
+    stream.write_all(body).await.expect("write body");
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut buf))
+        .await
+        .expect("response within 2 s")
+        .expect("read");
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").expect("header end");
+    let head = String::from_utf8_lossy(&buf[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    RawResponse {
+        status,
+        headers,
+        body: buf[split + 4..].to_vec(),
+    }
+}

@@ -1,0 +1,576 @@
+//! Every operation of `LocalBedrock`, called with the real AWS SDK clients:
+//! what the server recorded and what the SDK parsed.
+
+mod testkit_common;
+
+use aws_sdk_bedrockagentruntime as bar;
+use aws_sdk_bedrockruntime as brt;
+use aws_sdk_bedrockruntime::operation::RequestId as _;
+use aws_smithy_types::Blob;
+use bedrock_latency::testkit::{LocalBedrock, StandardFallback};
+use bedrock_latency::{Latency, Operation};
+use brt::types::{
+    ContentBlockDelta, ConverseOutput as Output, ConverseStreamOutput as Event, PerformanceConfigLatency,
+    ResponseStream, ServiceTier, ServiceTierType, StopReason, SystemContentBlock,
+};
+use serde_json::{Value, json};
+use testkit_common::{agent_client, perf, runtime_client, user_message};
+
+const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
+const HAIKU: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
+const LLAMA_70B: &str = "us.meta.llama3-1-70b-instruct-v1:0";
+const PROMPT: &str = "What is the capital of France?";
+const SYSTEM: &str = "You are a helpful chatbot.";
+
+fn converse_text(out: &brt::operation::converse::ConverseOutput) -> String {
+    match out.output() {
+        Some(Output::Message(m)) => m.content().iter().filter_map(|c| c.as_text().ok()).cloned().collect(),
+        other => panic!("no message: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn converse_optimized_nova_pro_like_the_aws_capture() {
+    let server = LocalBedrock::start().await.expect("start");
+    let client = runtime_client(&server, "us-east-1");
+    let send = || {
+        client
+            .converse()
+            .model_id(NOVA_PRO)
+            .system(SystemContentBlock::Text(SYSTEM.into()))
+            .messages(user_message(PROMPT))
+            .performance_config(perf(PerformanceConfigLatency::Optimized))
+            .service_tier(
+                ServiceTier::builder()
+                    .r#type(ServiceTierType::Priority)
+                    .build()
+                    .expect("tier"),
+            )
+            .send()
+    };
+    let out = send().await.expect("converse");
+
+    // What the SDK parsed.
+    assert_eq!(
+        out.performance_config().map(|p| p.latency()),
+        Some(&PerformanceConfigLatency::Optimized)
+    );
+    assert_eq!(out.service_tier().map(|t| t.r#type()), Some(&ServiceTierType::Priority));
+    assert_eq!(out.stop_reason(), &StopReason::EndTurn);
+    let text = converse_text(&out);
+    assert!(
+        text.starts_with("Local answer to \"What is the capital of France?\":"),
+        "{text}"
+    );
+    let usage = out.usage().expect("usage");
+    // (26 + 30 characters) / 4 = 14 input tokens; 16 output tokens by default.
+    assert_eq!(
+        (usage.input_tokens(), usage.output_tokens(), usage.total_tokens()),
+        (14, 16, 30)
+    );
+    assert_eq!(out.metrics().map(|m| m.latency_ms()), Some(0));
+
+    // What the server recorded.
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert_eq!(r.method, "POST");
+    assert_eq!(r.path, "/model/us.amazon.nova-pro-v1%3A0/converse");
+    assert_eq!(r.operation, Some(Operation::Converse));
+    assert_eq!(r.model_id.as_deref(), Some(NOVA_PRO));
+    assert_eq!(r.region, "us-east-1");
+    assert_eq!(r.requested_latency, Some(Latency::Optimized));
+    assert_eq!(r.served_latency, Some(Latency::Optimized));
+    assert_eq!(r.service_tier.as_deref(), Some("priority"));
+    assert_eq!(r.status, 200);
+    assert!(
+        r.header("authorization")
+            .is_some_and(|a| a.contains("/us-east-1/bedrock/aws4_request"))
+    );
+    let body = r.body.as_ref().expect("json body");
+    assert_eq!(body["performanceConfig"], json!({"latency": "optimized"}));
+    assert_eq!(body["messages"][0]["content"][0]["text"], PROMPT);
+    assert_eq!(out.request_id(), Some(r.request_id.as_str()));
+
+    // Deterministic: the same request gets the same text.
+    let again = send().await.expect("converse again");
+    assert_eq!(converse_text(&again), text);
+    assert_ne!(again.request_id(), out.request_id());
+}
+
+#[tokio::test]
+async fn converse_standard_default_reports_nothing() {
+    let server = LocalBedrock::start().await.expect("start");
+    let client = runtime_client(&server, "eu-west-1");
+    let out = client
+        .converse()
+        .model_id("eu.amazon.nova-micro-v1:0")
+        .messages(user_message("hello"))
+        .inference_config(brt::types::InferenceConfiguration::builder().max_tokens(5).build())
+        .send()
+        .await
+        .expect("converse");
+    // Like the AWS capture of a call without performanceConfig: nothing echoed.
+    assert!(out.performance_config().is_none());
+    assert!(out.service_tier().is_none());
+    assert_eq!(out.stop_reason(), &StopReason::MaxTokens);
+    assert_eq!(out.usage().map(|u| u.output_tokens()), Some(5));
+    let r = server.last_request().expect("recorded");
+    assert_eq!((r.requested_latency, r.served_latency), (None, Some(Latency::Standard)));
+    assert_eq!(r.region, "eu-west-1");
+}
+
+#[tokio::test]
+async fn converse_stream_ends_with_metadata_reporting_the_served_latency() {
+    let server = LocalBedrock::start().await.expect("start");
+    let client = runtime_client(&server, "us-east-2");
+    let out = client
+        .converse_stream()
+        .model_id(HAIKU)
+        .system(SystemContentBlock::Text(SYSTEM.into()))
+        .messages(user_message(PROMPT))
+        .performance_config(perf(PerformanceConfigLatency::Optimized))
+        .service_tier(
+            ServiceTier::builder()
+                .r#type(ServiceTierType::Flex)
+                .build()
+                .expect("tier"),
+        )
+        .send()
+        .await
+        .expect("converse_stream");
+    let mut stream = out.stream;
+    let mut kinds = Vec::new();
+    let mut text = String::new();
+    let mut metadata = None;
+    while let Some(event) = stream.recv().await.expect("event") {
+        match &event {
+            Event::MessageStart(_) => kinds.push("messageStart"),
+            Event::ContentBlockDelta(d) => {
+                kinds.push("contentBlockDelta");
+                if let Some(ContentBlockDelta::Text(t)) = d.delta() {
+                    text.push_str(t);
+                }
+            }
+            Event::ContentBlockStop(_) => kinds.push("contentBlockStop"),
+            Event::MessageStop(s) => {
+                assert_eq!(s.stop_reason(), &StopReason::EndTurn);
+                kinds.push("messageStop");
+            }
+            Event::Metadata(m) => {
+                kinds.push("metadata");
+                metadata = Some(m.clone());
+            }
+            other => panic!("unexpected event {other:?}"),
+        }
+    }
+    assert_eq!(kinds.len(), 20);
+    assert_eq!(kinds[0], "messageStart");
+    assert_eq!(
+        kinds[16..],
+        ["contentBlockDelta", "contentBlockStop", "messageStop", "metadata"]
+    );
+    let m = metadata.expect("metadata event");
+    assert_eq!(
+        m.performance_config().map(|p| p.latency()),
+        Some(&PerformanceConfigLatency::Optimized)
+    );
+    assert_eq!(m.service_tier().map(|t| t.r#type()), Some(&ServiceTierType::Flex));
+    assert_eq!(m.usage().map(|u| (u.input_tokens(), u.output_tokens())), Some((14, 16)));
+    assert_eq!(m.metrics().map(|x| x.latency_ms()), Some(0));
+
+    // The same prompt through Converse gives the same text.
+    let plain = client
+        .converse()
+        .model_id(HAIKU)
+        .system(SystemContentBlock::Text(SYSTEM.into()))
+        .messages(user_message(PROMPT))
+        .send()
+        .await
+        .expect("converse");
+    assert_eq!(converse_text(&plain), text);
+
+    let r = &server.requests()[0];
+    assert_eq!(
+        r.path,
+        "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse-stream"
+    );
+    assert_eq!(r.operation, Some(Operation::ConverseStream));
+    assert_eq!(r.served_latency, Some(Latency::Optimized));
+    assert_eq!(r.service_tier.as_deref(), Some("flex"));
+}
+
+fn invoke_json(out: &brt::operation::invoke_model::InvokeModelOutput) -> Value {
+    serde_json::from_slice(out.body().as_ref()).expect("JSON body")
+}
+
+#[tokio::test]
+async fn invoke_model_answers_in_each_family_shape_and_reports_latency_in_headers() {
+    let server = LocalBedrock::start().await.expect("start");
+    let client = runtime_client(&server, "us-east-2");
+
+    // Anthropic Messages API, optimized, priority tier.
+    let body = json!({
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 100,
+        "system": SYSTEM,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": PROMPT}]}],
+    });
+    let out = client
+        .invoke_model()
+        .model_id(HAIKU)
+        .content_type("application/json")
+        .body(Blob::new(body.to_string()))
+        .performance_config_latency(PerformanceConfigLatency::Optimized)
+        .service_tier(ServiceTierType::Priority)
+        .send()
+        .await
+        .expect("invoke anthropic");
+    assert_eq!(
+        out.performance_config_latency(),
+        Some(&PerformanceConfigLatency::Optimized)
+    );
+    assert_eq!(out.service_tier(), Some(&ServiceTierType::Priority));
+    assert_eq!(out.content_type(), "application/json");
+    let v = invoke_json(&out);
+    assert_eq!(v["type"], "message");
+    assert_eq!(v["role"], "assistant");
+    assert_eq!(v["model"], "claude-3-5-haiku-20241022");
+    assert_eq!(v["stop_reason"], "end_turn");
+    assert_eq!(v["usage"], json!({"input_tokens": 14, "output_tokens": 16}));
+    let anthropic_text = v["content"][0]["text"].as_str().expect("text").to_owned();
+    assert!(anthropic_text.starts_with("Local answer to"));
+    let r = server.last_request().expect("recorded");
+    assert_eq!(r.path, "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke");
+    assert_eq!(r.operation, Some(Operation::InvokeModel));
+    assert_eq!(r.header("x-amzn-bedrock-performanceconfig-latency"), Some("optimized"));
+    assert_eq!(r.header("x-amzn-bedrock-service-tier"), Some("priority"));
+    assert_eq!(r.served_latency, Some(Latency::Optimized));
+    assert_eq!(r.body.as_ref(), Some(&body));
+
+    // Amazon Nova native body, no latency asked: no header back.
+    let out = client
+        .invoke_model()
+        .model_id("us.amazon.nova-lite-v1:0")
+        .body(Blob::new(
+            json!({"messages": [{"role": "user", "content": [{"text": PROMPT}]}], "inferenceConfig": {"max_new_tokens": 3}})
+                .to_string(),
+        ))
+        .send()
+        .await
+        .expect("invoke nova");
+    assert_eq!(out.performance_config_latency(), None);
+    let v = invoke_json(&out);
+    assert_eq!(v["output"]["message"]["role"], "assistant");
+    assert_eq!(v["stopReason"], "max_tokens");
+    assert_eq!(
+        v["usage"],
+        json!({"inputTokens": 8, "outputTokens": 3, "totalTokens": 11})
+    );
+
+    // Meta Llama native body, standard asked: standard echoed.
+    let out = client
+        .invoke_model()
+        .model_id(LLAMA_70B)
+        .body(Blob::new(json!({"prompt": PROMPT, "max_gen_len": 64}).to_string()))
+        .performance_config_latency(PerformanceConfigLatency::Standard)
+        .send()
+        .await
+        .expect("invoke llama");
+    assert_eq!(
+        out.performance_config_latency(),
+        Some(&PerformanceConfigLatency::Standard)
+    );
+    let v = invoke_json(&out);
+    assert_eq!(v["prompt_token_count"], 8);
+    assert_eq!(v["generation_token_count"], 16);
+    assert_eq!(v["stop_reason"], "stop");
+    assert!(
+        v["generation"]
+            .as_str()
+            .is_some_and(|g| g.starts_with("Local answer to"))
+    );
+}
+
+async fn collect_chunks(
+    mut out: brt::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamOutput,
+) -> Vec<Value> {
+    let mut chunks = Vec::new();
+    while let Some(event) = out.body.recv().await.expect("chunk") {
+        match event {
+            ResponseStream::Chunk(part) => {
+                let bytes = part.bytes().expect("bytes");
+                chunks.push(serde_json::from_slice(bytes.as_ref()).expect("chunk JSON"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    chunks
+}
+
+#[tokio::test]
+async fn invoke_model_with_response_stream_streams_native_chunks() {
+    let server = LocalBedrock::start().await.expect("start");
+    let client = runtime_client(&server, "us-west-2");
+
+    // Llama 70B from us-west-2, optimized.
+    let out = client
+        .invoke_model_with_response_stream()
+        .model_id(LLAMA_70B)
+        .body(Blob::new(json!({"prompt": PROMPT}).to_string()))
+        .performance_config_latency(PerformanceConfigLatency::Optimized)
+        .send()
+        .await
+        .expect("stream llama");
+    assert_eq!(
+        out.performance_config_latency(),
+        Some(&PerformanceConfigLatency::Optimized)
+    );
+    assert_eq!(out.content_type(), "application/json");
+    let chunks = collect_chunks(out).await;
+    assert_eq!(chunks.len(), 16);
+    let text: String = chunks.iter().filter_map(|c| c["generation"].as_str()).collect();
+    assert!(text.starts_with("Local answer to \"What is"), "{text}");
+    let last = chunks.last().expect("last");
+    assert_eq!(last["stop_reason"], "stop");
+    assert_eq!(last["amazon-bedrock-invocationMetrics"]["outputTokenCount"], 16);
+    let r = server.last_request().expect("recorded");
+    assert_eq!(
+        r.path,
+        "/model/us.meta.llama3-1-70b-instruct-v1%3A0/invoke-with-response-stream"
+    );
+    assert_eq!(r.operation, Some(Operation::InvokeModelStream));
+    assert_eq!(r.served_latency, Some(Latency::Optimized));
+
+    // Anthropic stream events.
+    let out = client
+        .invoke_model_with_response_stream()
+        .model_id(HAIKU)
+        .body(Blob::new(
+            json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 4,
+                   "messages": [{"role": "user", "content": PROMPT}]})
+            .to_string(),
+        ))
+        .send()
+        .await
+        .expect("stream anthropic");
+    assert_eq!(out.performance_config_latency(), None);
+    let chunks = collect_chunks(out).await;
+    let types: Vec<&str> = chunks.iter().filter_map(|c| c["type"].as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "message_start",
+            "content_block_start",
+            "content_block_delta",
+            "content_block_delta",
+            "content_block_delta",
+            "content_block_delta",
+            "content_block_stop",
+            "message_delta",
+            "message_stop"
+        ]
+    );
+    assert_eq!(chunks[7]["delta"]["stop_reason"], "max_tokens");
+
+    // Nova stream events.
+    let out = client
+        .invoke_model_with_response_stream()
+        .model_id("us.amazon.nova-micro-v1:0")
+        .body(Blob::new(
+            json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}]}).to_string(),
+        ))
+        .send()
+        .await
+        .expect("stream nova");
+    let chunks = collect_chunks(out).await;
+    assert_eq!(chunks[0], json!({"messageStart": {"role": "assistant"}}));
+    assert!(
+        chunks
+            .last()
+            .is_some_and(|c| c["metadata"]["usage"]["outputTokens"] == 16)
+    );
+}
+
+fn agent_perf(latency: bar::types::PerformanceConfigLatency) -> bar::types::PerformanceConfiguration {
+    bar::types::PerformanceConfiguration::builder().latency(latency).build()
+}
+
+#[tokio::test]
+async fn invoke_inline_agent_is_served_optimized_but_does_not_say_so() {
+    let server = LocalBedrock::start().await.expect("start");
+    let client = agent_client(&server, "us-east-2");
+    let out = client
+        .invoke_inline_agent()
+        .session_id("session-1")
+        .foundation_model(HAIKU)
+        .instruction("You are a travel agent who answers questions about capitals.")
+        .input_text(PROMPT)
+        .bedrock_model_configurations(
+            bar::types::InlineBedrockModelConfigurations::builder()
+                .performance_config(agent_perf(bar::types::PerformanceConfigLatency::Optimized))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("inline agent");
+    assert_eq!(out.session_id(), "session-1");
+    assert_eq!(out.content_type(), "application/json");
+    let mut completion = out.completion;
+    let mut text = String::new();
+    while let Some(event) = completion.recv().await.expect("event") {
+        if let bar::types::InlineAgentResponseStream::Chunk(part) = event {
+            text.push_str(std::str::from_utf8(part.bytes().expect("bytes").as_ref()).expect("utf8"));
+        }
+    }
+    assert!(text.starts_with("Local answer to \"What is the capital"), "{text}");
+    let r = server.last_request().expect("recorded");
+    assert_eq!(r.path, "/agents/session-1");
+    assert_eq!(r.operation, Some(Operation::InlineAgent));
+    assert_eq!(r.model_id.as_deref(), Some(HAIKU));
+    assert_eq!(r.served_latency, Some(Latency::Optimized));
+    let body = r.body.as_ref().expect("body");
+    assert_eq!(
+        body["bedrockModelConfigurations"]["performanceConfig"]["latency"],
+        "optimized"
+    );
+}
+
+#[tokio::test]
+async fn invoke_agent_ignores_the_latency_setting() {
+    let server = LocalBedrock::start().await.expect("start");
+    let client = agent_client(&server, "us-east-2");
+    let out = client
+        .invoke_agent()
+        .agent_id("AGENT12345")
+        .agent_alias_id("ALIAS12345")
+        .session_id("session-2")
+        .input_text(PROMPT)
+        .bedrock_model_configurations(
+            bar::types::BedrockModelConfigurations::builder()
+                .performance_config(agent_perf(bar::types::PerformanceConfigLatency::Optimized))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("invoke agent");
+    assert_eq!(out.session_id(), "session-2");
+    let mut completion = out.completion;
+    let mut chunks = 0;
+    while let Some(event) = completion.recv().await.expect("event") {
+        if let bar::types::ResponseStream::Chunk(part) = event {
+            chunks += 1;
+            assert!(part.bytes().is_some_and(|b| b.as_ref().starts_with(b"Local answer to")));
+        }
+    }
+    assert_eq!(chunks, 1);
+    let r = server.last_request().expect("recorded");
+    assert_eq!(
+        r.path,
+        "/agents/AGENT12345/agentAliases/ALIAS12345/sessions/session-2/text"
+    );
+    assert_eq!(r.operation, Some(Operation::InvokeAgent));
+    assert_eq!(r.requested_latency, Some(Latency::Optimized));
+    assert_eq!(r.served_latency, Some(Latency::Standard));
+    assert_eq!(r.fallback, Some(StandardFallback::NotHonoured));
+}
+
+fn rag_config(
+    model_arn: &str,
+    latency: bar::types::PerformanceConfigLatency,
+) -> bar::types::RetrieveAndGenerateConfiguration {
+    bar::types::RetrieveAndGenerateConfiguration::builder()
+        .r#type(bar::types::RetrieveAndGenerateType::KnowledgeBase)
+        .knowledge_base_configuration(
+            bar::types::KnowledgeBaseRetrieveAndGenerateConfiguration::builder()
+                .knowledge_base_id("KB12345678")
+                .model_arn(model_arn)
+                .generation_configuration(
+                    bar::types::GenerationConfiguration::builder()
+                        .performance_config(agent_perf(latency))
+                        .build(),
+                )
+                .build()
+                .expect("kb config"),
+        )
+        .build()
+        .expect("rag config")
+}
+
+const HAIKU_PROFILE_ARN: &str =
+    "arn:aws:bedrock:us-east-2:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0";
+
+#[tokio::test]
+async fn retrieve_and_generate_honours_the_generation_performance_config() {
+    let server = LocalBedrock::start().await.expect("start");
+    let client = agent_client(&server, "us-east-2");
+    let out = client
+        .retrieve_and_generate()
+        .input(
+            bar::types::RetrieveAndGenerateInput::builder()
+                .text(PROMPT)
+                .build()
+                .expect("input"),
+        )
+        .retrieve_and_generate_configuration(rag_config(
+            HAIKU_PROFILE_ARN,
+            bar::types::PerformanceConfigLatency::Optimized,
+        ))
+        .send()
+        .await
+        .expect("rag");
+    let text = out.output().map(|o| o.text().to_owned()).expect("output");
+    assert!(text.starts_with("Local answer to \"What is"), "{text}");
+    assert!(!out.session_id().is_empty());
+    let r = server.last_request().expect("recorded");
+    assert_eq!(r.path, "/retrieveAndGenerate");
+    assert_eq!(r.operation, Some(Operation::RetrieveAndGenerate));
+    assert_eq!(r.model_id.as_deref(), Some(HAIKU_PROFILE_ARN));
+    assert_eq!(r.served_latency, Some(Latency::Optimized));
+    assert_eq!(
+        r.body.as_ref().map(|b| {
+            b["retrieveAndGenerateConfiguration"]["knowledgeBaseConfiguration"]
+            ["generationConfiguration"]["performanceConfig"]["latency"]
+            .clone()
+        }),
+        Some(json!("optimized"))
+    );
+}
+
+#[tokio::test]
+async fn retrieve_and_generate_stream_streams_output_events() {
+    let server = LocalBedrock::start().await.expect("start");
+    let client = agent_client(&server, "us-east-2");
+    let out = client
+        .retrieve_and_generate_stream()
+        .session_id("rag-session")
+        .input(
+            bar::types::RetrieveAndGenerateInput::builder()
+                .text(PROMPT)
+                .build()
+                .expect("input"),
+        )
+        .retrieve_and_generate_configuration(rag_config(
+            HAIKU_PROFILE_ARN,
+            bar::types::PerformanceConfigLatency::Standard,
+        ))
+        .send()
+        .await
+        .expect("rag stream");
+    assert_eq!(out.session_id(), "rag-session");
+    let mut stream = out.stream;
+    let mut text = String::new();
+    let mut events = 0;
+    while let Some(event) = stream.recv().await.expect("event") {
+        if let bar::types::RetrieveAndGenerateStreamResponseOutput::Output(o) = event {
+            events += 1;
+            text.push_str(o.text());
+        }
+    }
+    assert_eq!(events, 16);
+    assert!(text.starts_with("Local answer to"));
+    let r = server.last_request().expect("recorded");
+    assert_eq!(r.path, "/retrieveAndGenerateStream");
+    assert_eq!(r.operation, Some(Operation::RetrieveAndGenerateStream));
+    assert_eq!(r.served_latency, Some(Latency::Standard));
+}
