@@ -16,8 +16,6 @@
 //! AWS_REGION=us-east-2 cargo run --example quickstart -- --aws
 //! ```
 
-mod common;
-
 use std::time::Duration;
 
 use bedrock_latency::models::NovaPro;
@@ -52,7 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "Offline: local Bedrock-compatible endpoint at {}",
             server.endpoint_url()
         );
-        let conf = common::local_sdk_config(&server, "us-east-2");
+        let conf = server.sdk_config("us-east-2");
         (Client::from_conf(&conf)?, Some(server))
     };
     println!("Region: {}\nQuestion: {QUESTION}\n", client.region());

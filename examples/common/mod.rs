@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use aws_sdk_bedrockruntime as sdk;
 use bedrock_latency::Client;
 use bedrock_latency::Latency;
 use bedrock_latency::testkit::{LocalBedrock, Timing};
@@ -42,7 +41,7 @@ pub(crate) async fn setup(region: &str) -> Result<Setup, Box<dyn std::error::Err
         )
         .start()
         .await?;
-    let conf = local_sdk_config(&server, region);
+    let conf = server.sdk_config(region);
     let client = Client::from_conf(&conf)?;
     println!(
         "(offline: local Bedrock-compatible endpoint at {}, region {region}; --aws for AWS)\n",
@@ -52,17 +51,4 @@ pub(crate) async fn setup(region: &str) -> Result<Setup, Box<dyn std::error::Err
         client,
         server: Some(server),
     })
-}
-
-/// An AWS SDK configuration pointing at the local endpoint with static
-/// test credentials.
-pub(crate) fn local_sdk_config(server: &LocalBedrock, region: &str) -> aws_config::SdkConfig {
-    aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_owned()))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(sdk::config::SharedCredentialsProvider::new(
-            sdk::config::Credentials::new("AKIDLOCAL", "local", None, None, "examples"),
-        ))
-        .build()
 }

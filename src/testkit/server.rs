@@ -239,6 +239,26 @@ impl LocalBedrock {
         format!("http://{}", self.addr)
     }
 
+    /// An AWS SDK configuration for calls to this endpoint made from
+    /// `region`, with static test credentials; give it to
+    /// [`Client::from_conf`](crate::Client::from_conf) or to the SDK clients.
+    pub fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_owned()))
+            .endpoint_url(self.endpoint_url())
+            .credentials_provider(aws_sdk_bedrockruntime::config::SharedCredentialsProvider::new(
+                aws_sdk_bedrockruntime::config::Credentials::new(
+                    "AKIDLOCAL",
+                    "local",
+                    None,
+                    None,
+                    "bedrock-latency-testkit",
+                ),
+            ))
+            .build()
+    }
+
     /// The bound socket address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
