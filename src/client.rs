@@ -95,7 +95,6 @@ impl<R> RuntimeSide<R> {
     }
 }
 
-#[allow(dead_code)] // used by the agent-runtime builders
 impl<A> AgentSide<A> {
     /// The region calls are made from.
     pub(crate) fn region(&self) -> &str {

@@ -14,3 +14,9 @@ fn runtime_builders_offer_optimized_only_where_honored() {
     t.compile_fail("tests/ui/runtime/*.rs");
     t.pass("tests/ui/runtime_ok/*.rs");
 }
+
+#[test]
+fn agent_builders_offer_optimized_only_where_honored() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/agent/*.rs");
+}

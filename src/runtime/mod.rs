@@ -16,6 +16,8 @@ pub use converse::{Converse, ConverseResponse, ConverseStreamRequest};
 pub use invoke::{InvokeModel, InvokeModelResponse, InvokeModelStreamRequest, ModelFamily};
 pub use stream::{ConverseStream, InvokeModelStream, StreamEvent};
 
+pub(crate) use converse::{base_report, call_span, record};
+
 use crate::check::{CheckRequest, Plan, RefusalReason};
 use crate::client::{Client, Handle, RuntimeSide};
 use crate::model_id::{ModelId, is_region_like};

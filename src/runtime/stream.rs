@@ -53,7 +53,7 @@ pub enum StreamEvent {
 
 /// What every stream keeps: text so far, timing, the report under way.
 #[derive(Debug)]
-struct Core {
+pub(crate) struct Core {
     start: Instant,
     ttft: Option<Duration>,
     text: String,
@@ -101,6 +101,41 @@ impl Core {
     }
 }
 
+/// Turns one SDK event into (at most) one crate event, keeping the [`Core`].
+pub(crate) trait Mapper<T> {
+    /// The shared stream state.
+    fn core(&mut self) -> &mut Core;
+    /// Maps one event; an error ends the stream.
+    fn map(&mut self, ev: T) -> Result<Option<StreamEvent>>;
+}
+
+/// Polls `inner` through `m`: skips events that map to nothing, finishes the
+/// report at the end, and turns errors into [`Error::StreamInterrupted`].
+pub(crate) fn poll_mapped<T, M: Mapper<T>>(
+    inner: &mut EventStream<T>,
+    m: &mut M,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<StreamEvent>>> {
+    if m.core().done {
+        return Poll::Ready(None);
+    }
+    loop {
+        match inner.as_mut().poll_next(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(None) => {
+                m.core().finish();
+                return Poll::Ready(None);
+            }
+            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(m.core().fail(e)))),
+            Poll::Ready(Some(Ok(ev))) => match m.map(ev) {
+                Ok(Some(out)) => return Poll::Ready(Some(Ok(out))),
+                Ok(None) => {}
+                Err(e) => return Poll::Ready(Some(Err(m.core().fail(e)))),
+            },
+        }
+    }
+}
+
 /// A streamed Converse answer. Poll it as a `Stream` of [`StreamEvent`]s,
 /// or call [`collect_response`](Self::collect_response). If the stream fails
 /// midway, the error ([`Error::StreamInterrupted`]) carries the text
@@ -109,6 +144,11 @@ impl Core {
 #[must_use = "streams do nothing unless polled"]
 pub struct ConverseStream {
     inner: EventStreamDebug<ConverseStreamOutput>,
+    st: ConverseState,
+}
+
+#[derive(Debug)]
+struct ConverseState {
     core: Core,
     tool: Option<(String, String, String)>,
 }
@@ -133,29 +173,31 @@ impl ConverseStream {
     ) -> Self {
         Self {
             inner: EventStreamDebug(events),
-            core: Core {
-                start,
-                ttft: None,
-                text: String::new(),
-                stop_reason: None,
-                report,
-                fallback,
-                token_cap,
-                span,
-                done: false,
+            st: ConverseState {
+                core: Core {
+                    start,
+                    ttft: None,
+                    text: String::new(),
+                    stop_reason: None,
+                    report,
+                    fallback,
+                    token_cap,
+                    span,
+                    done: false,
+                },
+                tool: None,
             },
-            tool: None,
         }
     }
 
     /// The report: complete once the stream has ended.
     pub fn report(&self) -> &LatencyReport {
-        &self.core.report
+        &self.st.core.report
     }
 
     /// The text received so far.
     pub fn text(&self) -> &str {
-        &self.core.text
+        &self.st.core.text
     }
 
     /// Reads the stream to its end and returns the whole answer.
@@ -164,15 +206,21 @@ impl ConverseStream {
             ev?;
         }
         Ok(ConverseResponse {
-            text: std::mem::take(&mut self.core.text),
-            stop_reason: self.core.stop_reason.take(),
-            report: self.core.report.clone(),
+            text: std::mem::take(&mut self.st.core.text),
+            stop_reason: self.st.core.stop_reason.take(),
+            report: self.st.core.report.clone(),
             raw: None,
         })
     }
+}
 
-    fn map(&mut self, ev: ConverseStreamOutput) -> Option<StreamEvent> {
-        match ev {
+impl Mapper<ConverseStreamOutput> for ConverseState {
+    fn core(&mut self) -> &mut Core {
+        &mut self.core
+    }
+
+    fn map(&mut self, ev: ConverseStreamOutput) -> Result<Option<StreamEvent>> {
+        Ok(match ev {
             ConverseStreamOutput::ContentBlockStart(s) => {
                 if let Some(ContentBlockStart::ToolUse(t)) = s.start() {
                     self.tool = Some((t.tool_use_id().to_owned(), t.name().to_owned(), String::new()));
@@ -218,7 +266,7 @@ impl ConverseStream {
                 })
             }
             _ => None,
-        }
+        })
     }
 }
 
@@ -227,24 +275,7 @@ impl Stream for ConverseStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if this.core.done {
-            return Poll::Ready(None);
-        }
-        loop {
-            match this.inner.0.as_mut().poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => {
-                    this.core.finish();
-                    return Poll::Ready(None);
-                }
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(this.core.fail(e)))),
-                Poll::Ready(Some(Ok(ev))) => {
-                    if let Some(out) = this.map(ev) {
-                        return Poll::Ready(Some(Ok(out)));
-                    }
-                }
-            }
-        }
+        poll_mapped(&mut this.inner.0, &mut this.st, cx)
     }
 }
 
@@ -256,9 +287,14 @@ impl Stream for ConverseStream {
 #[must_use = "streams do nothing unless polled"]
 pub struct InvokeModelStream {
     inner: EventStreamDebug<ResponseStream>,
+    st: InvokeState,
+    content_type: Option<String>,
+}
+
+#[derive(Debug)]
+struct InvokeState {
     core: Core,
     family: ModelFamily,
-    content_type: Option<String>,
 }
 
 impl InvokeModelStream {
@@ -280,30 +316,32 @@ impl InvokeModelStream {
         report.served_tier = raw.service_tier.as_ref().and_then(from_sdk_tier);
         Self {
             inner: EventStreamDebug(raw.events),
-            core: Core {
-                start,
-                ttft: None,
-                text: String::new(),
-                stop_reason: None,
-                report,
-                fallback,
-                token_cap,
-                span,
-                done: false,
+            st: InvokeState {
+                core: Core {
+                    start,
+                    ttft: None,
+                    text: String::new(),
+                    stop_reason: None,
+                    report,
+                    fallback,
+                    token_cap,
+                    span,
+                    done: false,
+                },
+                family,
             },
-            family,
             content_type: raw.content_type,
         }
     }
 
     /// The report: complete once the stream has ended.
     pub fn report(&self) -> &LatencyReport {
-        &self.core.report
+        &self.st.core.report
     }
 
     /// The text received so far.
     pub fn text(&self) -> &str {
-        &self.core.text
+        &self.st.core.text
     }
 
     /// Reads the stream to its end and returns the whole answer.
@@ -311,15 +349,21 @@ impl InvokeModelStream {
         while let Some(ev) = self.next().await {
             ev?;
         }
-        let text = std::mem::take(&mut self.core.text);
+        let text = std::mem::take(&mut self.st.core.text);
         Ok(InvokeModelResponse {
             body: Vec::new(),
             content_type: self.content_type.take(),
             text: Some(text),
-            stop_reason: self.core.stop_reason.take(),
-            report: self.core.report.clone(),
+            stop_reason: self.st.core.stop_reason.take(),
+            report: self.st.core.report.clone(),
             raw: None,
         })
+    }
+}
+
+impl Mapper<ResponseStream> for InvokeState {
+    fn core(&mut self) -> &mut Core {
+        &mut self.core
     }
 
     fn map(&mut self, ev: ResponseStream) -> Result<Option<StreamEvent>> {
@@ -364,23 +408,6 @@ impl Stream for InvokeModelStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if this.core.done {
-            return Poll::Ready(None);
-        }
-        loop {
-            match this.inner.0.as_mut().poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => {
-                    this.core.finish();
-                    return Poll::Ready(None);
-                }
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(this.core.fail(e)))),
-                Poll::Ready(Some(Ok(ev))) => match this.map(ev) {
-                    Ok(Some(out)) => return Poll::Ready(Some(Ok(out))),
-                    Ok(None) => {}
-                    Err(e) => return Poll::Ready(Some(Err(this.core.fail(e)))),
-                },
-            }
-        }
+        poll_mapped(&mut this.inner.0, &mut this.st, cx)
     }
 }

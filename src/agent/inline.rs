@@ -1,0 +1,259 @@
+//! `client.inline_agent(model)`: InvokeInlineAgent.
+
+use std::marker::PhantomData;
+use std::time::{Duration, Instant};
+
+use agent_sdk::operation::invoke_inline_agent::InvokeInlineAgentInput;
+use agent_sdk::operation::invoke_inline_agent::builders::InvokeInlineAgentInputBuilder;
+use agent_sdk::types::{
+    AgentActionGroup, GuardrailConfigurationWithArn, InlineBedrockModelConfigurations, KnowledgeBase,
+    StreamingConfigurations,
+};
+use aws_sdk_bedrockagentruntime as agent_sdk;
+use tracing::Instrument;
+
+use super::stream::InlineAgentStream;
+use super::{BedrockAgentRuntimeApi, invalid, new_session_id, performance_config};
+use crate::client::{AgentSide, Handle};
+use crate::model_id::ModelId;
+use crate::models::{SupportsOptimized, op};
+use crate::vocab::{LatencyPolicy, Operation};
+use crate::{Error, Result};
+
+type Customize = Box<dyn FnOnce(InvokeInlineAgentInputBuilder) -> InvokeInlineAgentInputBuilder + Send>;
+
+/// An `InvokeInlineAgent` request:
+/// `client.inline_agent(model).instruction("...").input_text("...").send().await`.
+///
+/// Optimized latency goes in `bedrockModelConfigurations.performanceConfig`
+/// with the model's inference profile as `foundationModel`. The answer is a
+/// stream ([`InlineAgentStream`]); its report says `served: not reported`,
+/// since the service does not say (see [`AgentResponse`](super::AgentResponse)).
+#[must_use = "a request does nothing until `.send().await`"]
+pub struct InlineAgent<A, M> {
+    client: Handle<AgentSide<A>>,
+    model: ModelId,
+    instruction: Option<String>,
+    input_text: Option<String>,
+    session_id: Option<String>,
+    end_session: Option<bool>,
+    enable_trace: Option<bool>,
+    idle_ttl: Option<i32>,
+    stream_final: Option<bool>,
+    action_groups: Vec<AgentActionGroup>,
+    knowledge_bases: Vec<KnowledgeBase>,
+    guardrail: Option<GuardrailConfigurationWithArn>,
+    policy: LatencyPolicy,
+    customize: Vec<Customize>,
+    error: Option<Error>,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<A, M> std::fmt::Debug for InlineAgent<A, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InlineAgent")
+            .field("model", &self.model)
+            .field("policy", &self.policy)
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: BedrockAgentRuntimeApi, M> InlineAgent<A, M> {
+    pub(crate) fn new(client: Handle<AgentSide<A>>, model: ModelId) -> Self {
+        Self {
+            client,
+            model,
+            instruction: None,
+            input_text: None,
+            session_id: None,
+            end_session: None,
+            enable_trace: None,
+            idle_ttl: None,
+            stream_final: None,
+            action_groups: Vec::new(),
+            knowledge_bases: Vec::new(),
+            guardrail: None,
+            policy: LatencyPolicy::Standard,
+            customize: Vec::new(),
+            error: None,
+            marker: PhantomData,
+        }
+    }
+
+    /// The agent's instructions (required by the service).
+    pub fn instruction(mut self, text: impl Into<String>) -> Self {
+        self.instruction = Some(text.into());
+        self
+    }
+
+    /// The user's prompt.
+    pub fn input_text(mut self, text: impl Into<String>) -> Self {
+        self.input_text = Some(text.into());
+        self
+    }
+
+    /// Continues a session. Without it, a fresh session id is generated.
+    pub fn session_id(mut self, id: impl Into<String>) -> Self {
+        self.session_id = Some(id.into());
+        self
+    }
+
+    /// Ends the session after this request.
+    pub fn end_session(mut self, end: bool) -> Self {
+        self.end_session = Some(end);
+        self
+    }
+
+    /// Streams the final answer in chunks as it is generated
+    /// (`streamingConfigurations.streamFinalResponse`). Without it the
+    /// service sends the final answer in one chunk at the end, so time to
+    /// first token is the whole generation.
+    pub fn stream_final_response(mut self, stream: bool) -> Self {
+        self.stream_final = Some(stream);
+        self
+    }
+
+    /// Asks for trace events (passed on as [`AgentEvent::Event`](super::AgentEvent::Event)).
+    pub fn enable_trace(mut self, enable: bool) -> Self {
+        self.enable_trace = Some(enable);
+        self
+    }
+
+    /// How long an idle session is kept (the service allows 60 s to 1 h).
+    pub fn idle_session_ttl(mut self, ttl: Duration) -> Self {
+        self.idle_ttl = Some(i32::try_from(ttl.as_secs()).unwrap_or(i32::MAX));
+        self
+    }
+
+    /// Adds an action group.
+    pub fn action_group(mut self, group: AgentActionGroup) -> Self {
+        self.action_groups.push(group);
+        self
+    }
+
+    /// Adds a knowledge base (any SDK configuration).
+    pub fn knowledge_base(mut self, kb: KnowledgeBase) -> Self {
+        self.knowledge_bases.push(kb);
+        self
+    }
+
+    /// Adds a knowledge base by id, with the description the agent uses to
+    /// decide when to query it.
+    pub fn knowledge_base_id(mut self, id: impl Into<String>, description: impl Into<String>) -> Self {
+        match KnowledgeBase::builder()
+            .knowledge_base_id(id)
+            .description(description)
+            .build()
+        {
+            Ok(kb) => self.knowledge_bases.push(kb),
+            Err(e) => {
+                self.error.get_or_insert(invalid(e));
+            }
+        }
+        self
+    }
+
+    /// Applies a guardrail.
+    pub fn guardrail(mut self, identifier: impl Into<String>, version: impl Into<String>) -> Self {
+        match GuardrailConfigurationWithArn::builder()
+            .guardrail_identifier(identifier)
+            .guardrail_version(version)
+            .build()
+        {
+            Ok(g) => self.guardrail = Some(g),
+            Err(e) => {
+                self.error.get_or_insert(invalid(e));
+            }
+        }
+        self
+    }
+
+    /// Sets the latency policy (checked against the catalog before
+    /// sending). Typed models that honor it also have `.optimized()`.
+    pub fn latency(mut self, policy: LatencyPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Asks for latency-optimized inference. Compiles only for typed models
+    /// that offer it on InvokeInlineAgent; the client's region is still
+    /// checked before sending.
+    pub fn optimized(self) -> Self
+    where
+        M: SupportsOptimized<op::InlineAgent>,
+    {
+        self.latency(LatencyPolicy::Optimized)
+    }
+
+    /// Sets anything this builder does not model on the SDK input builder.
+    /// `foundationModel` and `bedrockModelConfigurations` are set after it,
+    /// from the checked plan.
+    pub fn customize(
+        mut self,
+        f: impl FnOnce(InvokeInlineAgentInputBuilder) -> InvokeInlineAgentInputBuilder + Send + 'static,
+    ) -> Self {
+        self.customize.push(Box::new(f));
+        self
+    }
+
+    /// The model ID as given.
+    pub fn model_id(&self) -> &ModelId {
+        &self.model
+    }
+
+    /// Checks the request against the catalog, sends it, and returns the
+    /// answer's stream once the response headers arrive. A refused request
+    /// sends nothing.
+    pub async fn send(self) -> Result<InlineAgentStream> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let (plan, api) = self.client.plan(&self.model, Operation::InlineAgent, self.policy)?;
+        let mut b = InvokeInlineAgentInput::builder()
+            .set_instruction(self.instruction)
+            .set_input_text(self.input_text)
+            .set_session_id(self.session_id)
+            .set_end_session(self.end_session)
+            .set_enable_trace(self.enable_trace)
+            .set_streaming_configurations(
+                self.stream_final
+                    .map(|f| StreamingConfigurations::builder().stream_final_response(f).build()),
+            )
+            .set_idle_session_ttl_in_seconds(self.idle_ttl)
+            .set_action_groups((!self.action_groups.is_empty()).then_some(self.action_groups))
+            .set_knowledge_bases((!self.knowledge_bases.is_empty()).then_some(self.knowledge_bases))
+            .set_guardrail_configuration(self.guardrail);
+        for f in self.customize {
+            b = f(b);
+        }
+        if b.get_session_id().is_none() {
+            b = b.session_id(new_session_id());
+        }
+        let input = b
+            .foundation_model(&plan.model_id)
+            .set_bedrock_model_configurations(performance_config(plan.latency).map(|pc| {
+                InlineBedrockModelConfigurations::builder()
+                    .performance_config(pc)
+                    .build()
+            }))
+            .build()
+            .map_err(invalid)?;
+
+        let sent_session = input.session_id.clone();
+        let span = crate::runtime::call_span(&plan, None);
+        let report = crate::runtime::base_report(&plan, self.client.region(), None);
+        let start = Instant::now();
+        let mut raw = match api.invoke_inline_agent(input).instrument(span.clone()).await {
+            Ok(r) => r,
+            Err(e) => {
+                span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
+                return Err(e);
+            }
+        };
+        if raw.session_id.is_none() {
+            raw.session_id = sent_session;
+        }
+        Ok(InlineAgentStream::new(raw, start, report, plan.fallback, span))
+    }
+}

@@ -1,0 +1,259 @@
+//! `client.invoke_agent(agent_id, alias_id)`: InvokeAgent, standard only.
+
+use std::time::Instant;
+
+use agent_sdk::operation::invoke_agent::InvokeAgentInput;
+use agent_sdk::operation::invoke_agent::builders::InvokeAgentInputBuilder;
+use agent_sdk::types::{SessionState, StreamingConfigurations};
+use aws_sdk_bedrockagentruntime as agent_sdk;
+use tracing::Instrument;
+
+use super::stream::InvokeAgentStream;
+use super::{BedrockAgentRuntimeApi, invalid, new_session_id};
+use crate::check::{Plan, Refusal, RefusalReason};
+use crate::client::{AgentSide, Handle};
+use crate::vocab::{Latency, LatencyPolicy, Operation, Treatment};
+use crate::{Error, Result};
+
+/// Never implemented: InvokeAgent's `.optimized()` exists only so that the
+/// compiler explains why it cannot be called. (Generic over the builder's
+/// service so that the bound is checked where the method is called.)
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`InvokeAgent` does not honor latency-optimized inference",
+    label = "Bedrock accepts `performanceConfig` on InvokeAgent but serves standard",
+    note = "use an inline agent for optimized latency: `client.inline_agent(model).optimized()` (InvokeInlineAgent)",
+    note = "a `LatencyPolicy` from configuration goes through `.latency(policy)`: optimized is refused before sending, prefer-optimized is sent standard with the reason in the report"
+)]
+pub trait InvokeAgentHonorsOptimized<A> {}
+
+type Customize = Box<dyn FnOnce(InvokeAgentInputBuilder) -> InvokeAgentInputBuilder + Send>;
+
+/// An `InvokeAgent` request:
+/// `client.invoke_agent(agent_id, alias_id).input_text("...").send().await`.
+///
+/// **Standard latency only.** The InvokeAgent API accepts
+/// `bedrockModelConfigurations.performanceConfig`, but the service does not
+/// honor it: in a published hands-on test (December 2024) optimized
+/// InvokeAgent calls were served standard and their invocation logs carried
+/// no `performanceConfig`. This builder therefore never sends it (not even
+/// through [`customize`](Self::customize)). `.optimized()` does not compile;
+/// a [`LatencyPolicy`] from configuration is refused before sending when it
+/// is [`Optimized`](LatencyPolicy::Optimized), and sent standard with the
+/// reason in the report when it is
+/// [`PreferOptimized`](LatencyPolicy::PreferOptimized). Use an inline agent
+/// ([`Client::inline_agent`](crate::Client::inline_agent)) for optimized
+/// latency.
+///
+/// The model is part of the agent's configuration, not of the request: the
+/// report's `model_id` is `agent/{agent_id}/{alias_id}`.
+#[must_use = "a request does nothing until `.send().await`"]
+pub struct InvokeAgent<A> {
+    client: Handle<AgentSide<A>>,
+    agent_id: String,
+    alias_id: String,
+    input_text: Option<String>,
+    session_id: Option<String>,
+    end_session: Option<bool>,
+    enable_trace: Option<bool>,
+    memory_id: Option<String>,
+    session_state: Option<SessionState>,
+    stream_final: Option<bool>,
+    policy: LatencyPolicy,
+    customize: Vec<Customize>,
+}
+
+impl<A> std::fmt::Debug for InvokeAgent<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvokeAgent")
+            .field("agent_id", &self.agent_id)
+            .field("alias_id", &self.alias_id)
+            .field("policy", &self.policy)
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: BedrockAgentRuntimeApi> InvokeAgent<A> {
+    pub(crate) fn new(client: Handle<AgentSide<A>>, agent_id: String, alias_id: String) -> Self {
+        Self {
+            client,
+            agent_id,
+            alias_id,
+            input_text: None,
+            session_id: None,
+            end_session: None,
+            enable_trace: None,
+            memory_id: None,
+            session_state: None,
+            stream_final: None,
+            policy: LatencyPolicy::Standard,
+            customize: Vec::new(),
+        }
+    }
+
+    /// The user's prompt.
+    pub fn input_text(mut self, text: impl Into<String>) -> Self {
+        self.input_text = Some(text.into());
+        self
+    }
+
+    /// Continues a session. Without it, a fresh session id is generated.
+    pub fn session_id(mut self, id: impl Into<String>) -> Self {
+        self.session_id = Some(id.into());
+        self
+    }
+
+    /// Ends the session after this request.
+    pub fn end_session(mut self, end: bool) -> Self {
+        self.end_session = Some(end);
+        self
+    }
+
+    /// Streams the final answer in chunks as it is generated
+    /// (`streamingConfigurations.streamFinalResponse`). Without it the
+    /// service sends the final answer in one chunk at the end, so time to
+    /// first token is the whole generation.
+    pub fn stream_final_response(mut self, stream: bool) -> Self {
+        self.stream_final = Some(stream);
+        self
+    }
+
+    /// Asks for trace events (passed on as [`AgentEvent::Event`](super::AgentEvent::Event)).
+    pub fn enable_trace(mut self, enable: bool) -> Self {
+        self.enable_trace = Some(enable);
+        self
+    }
+
+    /// The agent memory to use.
+    pub fn memory_id(mut self, id: impl Into<String>) -> Self {
+        self.memory_id = Some(id.into());
+        self
+    }
+
+    /// Session attributes, prompt attributes, return-control results ...
+    pub fn session_state(mut self, state: SessionState) -> Self {
+        self.session_state = Some(state);
+        self
+    }
+
+    /// Sets the latency policy, for policies that come from configuration.
+    /// InvokeAgent does not honor optimized latency:
+    /// [`LatencyPolicy::Optimized`] is refused before sending, and
+    /// [`LatencyPolicy::PreferOptimized`] sends standard and records why.
+    pub fn latency(mut self, policy: LatencyPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Does not compile: the service does not honor optimized latency on
+    /// InvokeAgent. It exists only so that the compiler explains why; use
+    /// [`Client::inline_agent`](crate::Client::inline_agent) instead.
+    #[doc(hidden)]
+    pub fn optimized(self) -> Self
+    where
+        Self: InvokeAgentHonorsOptimized<A>,
+    {
+        self.latency(LatencyPolicy::Optimized)
+    }
+
+    /// Sets anything this builder does not model on the SDK input builder.
+    /// `bedrockModelConfigurations` is cleared after it: InvokeAgent
+    /// requests never carry a latency setting.
+    pub fn customize(
+        mut self,
+        f: impl FnOnce(InvokeAgentInputBuilder) -> InvokeAgentInputBuilder + Send + 'static,
+    ) -> Self {
+        self.customize.push(Box::new(f));
+        self
+    }
+
+    fn plan(&self) -> Result<Plan> {
+        let side = &self.client;
+        let reason = || {
+            // The catalog's word on InvokeAgent; the builder never sends the
+            // setting whatever it says.
+            match side.catalog().operations().get(&Operation::InvokeAgent) {
+                Some(Treatment::Unverified) => RefusalReason::OperationUnverified,
+                _ => RefusalReason::OperationIgnores {
+                    honored_by: side
+                        .catalog()
+                        .operations()
+                        .iter()
+                        .filter(|(_, t)| **t == Treatment::Honored)
+                        .map(|(op, _)| *op)
+                        .collect(),
+                },
+            }
+        };
+        let model_id = format!("agent/{}/{}", self.agent_id, self.alias_id);
+        let fallback = match self.policy {
+            LatencyPolicy::Standard => None,
+            LatencyPolicy::PreferOptimized => Some(reason()),
+            LatencyPolicy::Optimized => {
+                return Err(Error::Refused(Box::new(Refusal {
+                    model: model_id,
+                    region: side.region().to_owned(),
+                    operation: Operation::InvokeAgent,
+                    policy: self.policy,
+                    reason: reason(),
+                })));
+            }
+        };
+        Ok(Plan {
+            base_model_id: model_id.clone(),
+            model_id,
+            model_name: None,
+            region: side.region().to_owned(),
+            operation: Operation::InvokeAgent,
+            policy: self.policy,
+            latency: Latency::Standard,
+            treatment: None,
+            fallback,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Sends the request (standard latency) and returns the answer's stream
+    /// once the response headers arrive. A refused request sends nothing.
+    pub async fn send(self) -> Result<InvokeAgentStream> {
+        let plan = self.plan()?;
+        let api = self.client.service()?;
+        let mut b = InvokeAgentInput::builder()
+            .agent_id(&self.agent_id)
+            .agent_alias_id(&self.alias_id)
+            .set_input_text(self.input_text)
+            .set_session_id(self.session_id)
+            .set_end_session(self.end_session)
+            .set_enable_trace(self.enable_trace)
+            .set_streaming_configurations(
+                self.stream_final
+                    .map(|f| StreamingConfigurations::builder().stream_final_response(f).build()),
+            )
+            .set_memory_id(self.memory_id)
+            .set_session_state(self.session_state);
+        for f in self.customize {
+            b = f(b);
+        }
+        if b.get_session_id().is_none() {
+            b = b.session_id(new_session_id());
+        }
+        let input = b.set_bedrock_model_configurations(None).build().map_err(invalid)?;
+
+        let sent_session = input.session_id.clone();
+        let span = crate::runtime::call_span(&plan, None);
+        let report = crate::runtime::base_report(&plan, self.client.region(), None);
+        let start = Instant::now();
+        let mut raw = match api.invoke_agent(input).instrument(span.clone()).await {
+            Ok(r) => r,
+            Err(e) => {
+                span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
+                return Err(e);
+            }
+        };
+        if raw.session_id.is_none() {
+            raw.session_id = sent_session;
+        }
+        Ok(InvokeAgentStream::new(raw, start, report, plan.fallback, span))
+    }
+}

@@ -1,0 +1,471 @@
+//! Streamed agent-runtime answers: completion chunks reassembled into text,
+//! with citations, the session id and client-side timing.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use agent_sdk::types::{
+    FlowOutputContent, FlowResponseStream, InlineAgentResponseStream, ResponseStream,
+    RetrieveAndGenerateStreamResponseOutput,
+};
+use aws_sdk_bedrockagentruntime as agent_sdk;
+use futures_core::Stream;
+use futures_util::StreamExt;
+
+use super::api::RawAgentStream;
+use super::response::{AgentResponse, Citation, citations_of, document_text};
+use crate::check::RefusalReason;
+use crate::report::{LatencyReport, Timing};
+use crate::runtime::EventStream;
+use crate::{Error, Result};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// What the stream needs to know about one SDK event. Implemented for the
+/// event types of InvokeInlineAgent, InvokeAgent, RetrieveAndGenerateStream
+/// and InvokeFlow; sealed.
+pub trait AgentStreamEvent: sealed::Sealed + Send + 'static {
+    /// The answer text (or bytes of it) this event carries.
+    #[doc(hidden)]
+    fn text_bytes(&self) -> Option<&[u8]>;
+    /// The citations this event carries.
+    #[doc(hidden)]
+    fn citations(&self) -> Vec<Citation>;
+    /// A guardrail action or flow completion reason, if this event is one.
+    #[doc(hidden)]
+    fn outcome(&self) -> Option<Outcome>;
+    /// Whether the event is consumed into text and citations (not passed on).
+    #[doc(hidden)]
+    fn consumed(&self) -> bool;
+    /// Text that is not raw bytes (flow outputs).
+    #[doc(hidden)]
+    fn owned_text(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A non-text outcome carried by an event.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// A guardrail action (RetrieveAndGenerateStream).
+    Guardrail(String),
+    /// Why a flow completed (InvokeFlow).
+    FlowCompleted(String),
+}
+
+impl sealed::Sealed for InlineAgentResponseStream {}
+impl AgentStreamEvent for InlineAgentResponseStream {
+    fn text_bytes(&self) -> Option<&[u8]> {
+        match self {
+            InlineAgentResponseStream::Chunk(c) => c.bytes().map(|b| b.as_ref()),
+            _ => None,
+        }
+    }
+    fn citations(&self) -> Vec<Citation> {
+        match self {
+            InlineAgentResponseStream::Chunk(c) => {
+                c.attribution().map(|a| citations_of(a.citations())).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        }
+    }
+    fn outcome(&self) -> Option<Outcome> {
+        None
+    }
+    fn consumed(&self) -> bool {
+        matches!(self, InlineAgentResponseStream::Chunk(_))
+    }
+}
+
+impl sealed::Sealed for ResponseStream {}
+impl AgentStreamEvent for ResponseStream {
+    fn text_bytes(&self) -> Option<&[u8]> {
+        match self {
+            ResponseStream::Chunk(c) => c.bytes().map(|b| b.as_ref()),
+            _ => None,
+        }
+    }
+    fn citations(&self) -> Vec<Citation> {
+        match self {
+            ResponseStream::Chunk(c) => c.attribution().map(|a| citations_of(a.citations())).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+    fn outcome(&self) -> Option<Outcome> {
+        None
+    }
+    fn consumed(&self) -> bool {
+        matches!(self, ResponseStream::Chunk(_))
+    }
+}
+
+impl sealed::Sealed for RetrieveAndGenerateStreamResponseOutput {}
+impl AgentStreamEvent for RetrieveAndGenerateStreamResponseOutput {
+    fn text_bytes(&self) -> Option<&[u8]> {
+        match self {
+            RetrieveAndGenerateStreamResponseOutput::Output(o) => Some(o.text().as_bytes()),
+            _ => None,
+        }
+    }
+    fn citations(&self) -> Vec<Citation> {
+        match self {
+            RetrieveAndGenerateStreamResponseOutput::Citation(c) => {
+                let mut out = Vec::new();
+                // The event carries its citation flat; older services nest it.
+                if c.generated_response_part().is_some() || !c.retrieved_references().is_empty() {
+                    out.push(Citation::from_parts(
+                        c.generated_response_part(),
+                        c.retrieved_references(),
+                    ));
+                } else {
+                    #[allow(deprecated)]
+                    if let Some(nested) = c.citation() {
+                        out.push(Citation::from_sdk(nested));
+                    }
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+    fn outcome(&self) -> Option<Outcome> {
+        match self {
+            RetrieveAndGenerateStreamResponseOutput::Guardrail(g) => {
+                g.action().map(|a| Outcome::Guardrail(a.as_str().to_owned()))
+            }
+            _ => None,
+        }
+    }
+    fn consumed(&self) -> bool {
+        matches!(
+            self,
+            RetrieveAndGenerateStreamResponseOutput::Output(_) | RetrieveAndGenerateStreamResponseOutput::Citation(_)
+        )
+    }
+}
+
+impl sealed::Sealed for FlowResponseStream {}
+impl AgentStreamEvent for FlowResponseStream {
+    fn text_bytes(&self) -> Option<&[u8]> {
+        None
+    }
+    fn citations(&self) -> Vec<Citation> {
+        Vec::new()
+    }
+    fn outcome(&self) -> Option<Outcome> {
+        match self {
+            FlowResponseStream::FlowCompletionEvent(c) => {
+                Some(Outcome::FlowCompleted(c.completion_reason().as_str().to_owned()))
+            }
+            _ => None,
+        }
+    }
+    fn consumed(&self) -> bool {
+        matches!(self, FlowResponseStream::FlowOutputEvent(_))
+    }
+    fn owned_text(&self) -> Option<String> {
+        flow_output_text(self)
+    }
+}
+
+/// The text of a flow output event (a string document as is, anything else
+/// as JSON).
+fn flow_output_text(ev: &FlowResponseStream) -> Option<String> {
+    match ev {
+        FlowResponseStream::FlowOutputEvent(o) => match o.content() {
+            Some(FlowOutputContent::Document(d)) => Some(document_text(d)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// One event of a streamed agent-runtime answer.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AgentEvent<E> {
+    /// A piece of the answer's text (a completion chunk, a
+    /// RetrieveAndGenerateStream output event, or a flow output).
+    Text(String),
+    /// A citation: the generated text it supports and the retrieved
+    /// references behind it.
+    Citation(Citation),
+    /// Any other event, as the SDK parsed it: traces (with
+    /// `.enable_trace(true)`), return-control requests, files, guardrail
+    /// actions, flow completion.
+    Event(E),
+}
+
+/// Joins UTF-8 text that may be split across chunks at any byte.
+#[derive(Debug, Default)]
+struct Utf8Joiner {
+    pending: Vec<u8>,
+}
+
+impl Utf8Joiner {
+    /// Decodes what can be decoded; keeps an incomplete trailing character.
+    fn push(&mut self, bytes: &[u8]) -> String {
+        self.pending.extend_from_slice(bytes);
+        let mut out = String::new();
+        loop {
+            match std::str::from_utf8(&self.pending) {
+                Ok(s) => {
+                    out.push_str(s);
+                    self.pending.clear();
+                    return out;
+                }
+                Err(e) => {
+                    let valid = e.valid_up_to();
+                    // Safe split: `valid` is a char boundary by construction.
+                    out.push_str(&String::from_utf8_lossy(&self.pending[..valid]));
+                    match e.error_len() {
+                        // An incomplete character at the end: wait for more.
+                        None => {
+                            self.pending.drain(..valid);
+                            return out;
+                        }
+                        Some(n) => {
+                            out.push(char::REPLACEMENT_CHARACTER);
+                            self.pending.drain(..valid + n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// What is left at the end of the stream (an incomplete character).
+    fn finish(&mut self) -> String {
+        let s = String::from_utf8_lossy(&self.pending).into_owned();
+        self.pending.clear();
+        s
+    }
+}
+
+/// A streamed agent-runtime answer (InvokeInlineAgent, InvokeAgent,
+/// RetrieveAndGenerateStream, InvokeFlow).
+///
+/// Poll it as a `Stream` of [`AgentEvent`]s, or call
+/// [`collect_response`](Self::collect_response). Time to first token is
+/// measured from sending the request to the first non-empty text chunk. If
+/// the stream fails midway, the error ([`Error::StreamInterrupted`]) carries
+/// the text received so far.
+///
+/// The report's `served` is always
+/// [`ServedLatency::NotReported`](crate::ServedLatency::NotReported): no
+/// agent-runtime response says which latency served it. To verify, enable
+/// Bedrock model invocation logging and look for
+/// `performanceConfig.latency == "OPTIMIZED"` in the records of the
+/// underlying model calls.
+#[must_use = "streams do nothing unless polled"]
+pub struct AgentStream<E> {
+    inner: EventStream<E>,
+    start: Instant,
+    ttft: Option<Duration>,
+    text: String,
+    utf8: Utf8Joiner,
+    citations: Vec<Citation>,
+    session_id: Option<String>,
+    memory_id: Option<String>,
+    guardrail_action: Option<String>,
+    completion_reason: Option<String>,
+    report: LatencyReport,
+    fallback: Option<RefusalReason>,
+    span: tracing::Span,
+    queue: VecDeque<AgentEvent<E>>,
+    done: bool,
+}
+
+impl<E> std::fmt::Debug for AgentStream<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentStream")
+            .field("session_id", &self.session_id)
+            .field("received_chars", &self.text.chars().count())
+            .field("citations", &self.citations.len())
+            .field("report", &self.report)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A streamed InvokeInlineAgent answer.
+pub type InlineAgentStream = AgentStream<InlineAgentResponseStream>;
+/// A streamed InvokeAgent answer.
+pub type InvokeAgentStream = AgentStream<ResponseStream>;
+/// A streamed RetrieveAndGenerateStream answer.
+pub type RetrieveAndGenerateStream = AgentStream<RetrieveAndGenerateStreamResponseOutput>;
+/// A streamed InvokeFlow answer.
+pub type FlowStream = AgentStream<FlowResponseStream>;
+
+impl<E: AgentStreamEvent> AgentStream<E> {
+    pub(crate) fn new(
+        raw: RawAgentStream<E>,
+        start: Instant,
+        mut report: LatencyReport,
+        fallback: Option<RefusalReason>,
+        span: tracing::Span,
+    ) -> Self {
+        report.request_id = raw.request_id.clone();
+        Self {
+            inner: raw.events,
+            start,
+            ttft: None,
+            text: String::new(),
+            utf8: Utf8Joiner::default(),
+            citations: Vec::new(),
+            session_id: raw.session_id,
+            memory_id: raw.memory_id,
+            guardrail_action: None,
+            completion_reason: None,
+            report,
+            fallback,
+            span,
+            queue: VecDeque::new(),
+            done: false,
+        }
+    }
+
+    /// The report: complete once the stream has ended.
+    pub fn report(&self) -> &LatencyReport {
+        &self.report
+    }
+
+    /// The text received so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The citations received so far.
+    pub fn citations(&self) -> &[Citation] {
+        &self.citations
+    }
+
+    /// The session id (for flows, the execution id), from the response headers.
+    pub fn session_id(&self) -> Option<&str> {
+        self.session_id.as_deref()
+    }
+
+    /// Reads the stream to its end and returns the whole answer.
+    pub async fn collect_response(mut self) -> Result<AgentResponse> {
+        while let Some(ev) = self.next().await {
+            ev?;
+        }
+        Ok(AgentResponse {
+            text: std::mem::take(&mut self.text),
+            citations: std::mem::take(&mut self.citations),
+            session_id: self.session_id.take(),
+            memory_id: self.memory_id.take(),
+            guardrail_action: self.guardrail_action.take(),
+            completion_reason: self.completion_reason.take(),
+            report: self.report.clone(),
+        })
+    }
+
+    fn on_text(&mut self, t: String) {
+        if t.is_empty() {
+            return;
+        }
+        if self.ttft.is_none() {
+            self.ttft = Some(self.start.elapsed());
+        }
+        self.text.push_str(&t);
+        self.queue.push_back(AgentEvent::Text(t));
+    }
+
+    fn map(&mut self, ev: E) {
+        if let Some(bytes) = ev.text_bytes() {
+            let t = self.utf8.push(bytes);
+            self.on_text(t);
+        }
+        if let Some(t) = ev.owned_text() {
+            self.on_text(t);
+        }
+        for c in ev.citations() {
+            self.citations.push(c.clone());
+            self.queue.push_back(AgentEvent::Citation(c));
+        }
+        match ev.outcome() {
+            Some(Outcome::Guardrail(a)) => self.guardrail_action = Some(a),
+            Some(Outcome::FlowCompleted(r)) => self.completion_reason = Some(r),
+            None => {}
+        }
+        if !ev.consumed() {
+            self.queue.push_back(AgentEvent::Event(ev));
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Error {
+        self.done = true;
+        let rest = self.utf8.finish();
+        self.text.push_str(&rest);
+        let op = self.report.operation;
+        self.span
+            .in_scope(|| tracing::warn!(error = %e, received_chars = self.text.len(), "bedrock stream failed"));
+        Error::StreamInterrupted {
+            operation: op,
+            partial_text: self.text.clone(),
+            source: Box::new(e),
+        }
+    }
+
+    fn finish(&mut self) {
+        self.done = true;
+        let rest = self.utf8.finish();
+        self.on_text(rest);
+        self.report.timing = Timing::finish(self.start.elapsed(), self.ttft, None, None);
+        self.report.judge_downgrade(self.fallback.take(), None);
+        crate::runtime::record(&self.span, &self.report);
+    }
+}
+
+impl<E: AgentStreamEvent> Stream for AgentStream<E> {
+    type Item = Result<AgentEvent<E>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(ev) = this.queue.pop_front() {
+                return Poll::Ready(Some(Ok(ev)));
+            }
+            if this.done {
+                return Poll::Ready(None);
+            }
+            match this.inner.as_mut().poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => this.finish(),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(this.fail(e)))),
+                Poll::Ready(Some(Ok(ev))) => this.map(ev),
+            }
+        }
+    }
+}
+
+impl<E> Unpin for AgentStream<E> {}
+
+#[cfg(test)]
+mod tests {
+    use super::Utf8Joiner;
+
+    #[test]
+    fn utf8_split_anywhere_is_joined_and_bad_bytes_do_not_panic() {
+        let text = "桃太郎は岡山で生まれました。";
+        let bytes = text.as_bytes();
+        for cut in 0..=bytes.len() {
+            let mut j = Utf8Joiner::default();
+            let mut out = j.push(&bytes[..cut]);
+            out.push_str(&j.push(&bytes[cut..]));
+            out.push_str(&j.finish());
+            assert_eq!(out, text, "cut at {cut}");
+        }
+        let mut j = Utf8Joiner::default();
+        let mut out = j.push(b"a\xffb\xe6\xa1");
+        out.push_str(&j.finish());
+        assert_eq!(out, "a\u{fffd}b\u{fffd}");
+        let mut j = Utf8Joiner::default();
+        assert_eq!(j.push(b"\xe6\x00x"), "\u{fffd}\u{0}x");
+    }
+}
