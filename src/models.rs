@@ -52,7 +52,7 @@ pub mod op {
         message = "`{Self}` does not honor latency-optimized inference",
         label = "the service does not honor optimized latency on this operation",
         note = "on InvokeAgent, Bedrock accepts `performanceConfig` but serves standard; use an inline agent (InvokeInlineAgent) for optimized latency",
-        note = "InvokeFlow is unverified: use the flow builder's explicit unverified opt-in"
+        note = "InvokeFlow is unverified: use `.unverified_optimized_latency()` on the flow builders"
     )]
     pub trait HonorsOptimized: OperationKind {}
 
