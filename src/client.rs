@@ -22,10 +22,10 @@ use crate::{Error, Result};
 /// ```no_run
 /// # async fn demo() -> bedrock_latency::Result<()> {
 /// use bedrock_latency::Client;
-/// use bedrock_latency::models::Claude35Haiku;
+/// use bedrock_latency::models::NovaPro;
 ///
 /// let client = Client::from_env().await?; // region from the default chain
-/// let answer = client.converse(Claude35Haiku).optimized().user("Hello").send().await?;
+/// let answer = client.converse(NovaPro).optimized().user("Hello").send().await?;
 /// println!("{} ({})", answer.text, answer.report);
 /// # Ok(()) }
 /// ```
