@@ -3,6 +3,10 @@
 //! Exit codes of `check`: 0 honored (or standard requested), 1 optimized
 //! would not be honored, 3 unverified (invoke-flow); 2 for usage errors,
 //! invalid model IDs and unreadable catalog files.
+//!
+//! `logs` exits 0 once every file was read (lines that are not records are
+//! reported, not fatal), 2 when a file cannot be read. `price` exits 0, or 2
+//! for an unknown model or one without prices.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +67,42 @@ enum Command {
         /// Print the answer as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Analyze model invocation logs: which requests were served optimized,
+    /// how fast, at what cost.
+    ///
+    /// Reads JSON, JSON Lines, CloudWatch Logs exports (`aws logs
+    /// filter-log-events` output, S3 exports) and S3 deliveries (gzip); the
+    /// format is detected from the content. Exit 0: read (bad lines are
+    /// reported); 2: a file cannot be read.
+    Logs {
+        /// Log files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Print one JSON object: counts, records, bad lines, summary.
+        #[arg(long)]
+        json: bool,
+        /// A JSON or TOML catalog file that adds models or overrides prices.
+        #[arg(long, value_name = "FILE")]
+        catalog: Option<PathBuf>,
+    },
+    /// Price tokens at standard and optimized latency, side by side.
+    Price {
+        /// Model ID in any form: base ID, inference profile ID, or ARN.
+        #[arg(long)]
+        model: String,
+        /// Input tokens.
+        #[arg(long, value_name = "N")]
+        input_tokens: u64,
+        /// Output tokens.
+        #[arg(long, value_name = "N")]
+        output_tokens: u64,
+        /// Print the answer as JSON.
+        #[arg(long)]
+        json: bool,
+        /// A JSON or TOML catalog file that adds models or overrides prices.
+        #[arg(long, value_name = "FILE")]
+        catalog: Option<PathBuf>,
     },
 }
 
@@ -147,7 +187,195 @@ fn run(cli: Cli) -> bedrock_latency::Result<ExitCode> {
             }
             Ok(ExitCode::from(code))
         }
+        Command::Logs { files, json, catalog } => {
+            let catalog = load(catalog)?;
+            let analysis = bedrock_latency::logs::analyze_files(&catalog, &files)?;
+            if json {
+                println!("{:#}", logs_json(&analysis));
+            } else {
+                print!("{}", logs_text(&analysis));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Price {
+            model,
+            input_tokens,
+            output_tokens,
+            json,
+            catalog,
+        } => {
+            let catalog = load(catalog)?;
+            let c = bedrock_latency::cost::compare_costs(&catalog, &model, input_tokens, output_tokens)?;
+            if json {
+                println!("{:#}", serde_json::json!(c));
+            } else {
+                print!("{}", price_text(&c));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+fn logs_json(a: &bedrock_latency::logs::LogAnalysis) -> serde_json::Value {
+    let summary = a.summary();
+    serde_json::json!({
+        "total": summary.total,
+        "optimized": summary.optimized,
+        "standard": summary.standard,
+        "unspecified": summary.unspecified,
+        "records": a.records,
+        "bad_lines": a.bad_lines,
+        "files": a.files,
+        "summary": summary,
+    })
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}
+
+/// Records listed by `logs` without `--json`.
+const MAX_LISTED: usize = 20;
+
+fn logs_text(a: &bedrock_latency::logs::LogAnalysis) -> String {
+    let s = a.summary();
+    let mut out = format!(
+        "{} records in {} files: {} optimized, {} standard, {} unspecified; {} bad lines\n",
+        s.total,
+        a.files.len(),
+        s.optimized,
+        s.standard,
+        s.unspecified,
+        s.bad_lines
+    );
+    for f in &a.files {
+        let gz = if f.gzip { "gzip " } else { "" };
+        out += &format!(
+            "  {}: {gz}{}, {} records, {} bad lines\n",
+            f.file, f.format, f.records, f.bad_lines
+        );
+    }
+    if !s.models.is_empty() {
+        out += &format!(
+            "\n{:<45} {:>7} {:>9} {:>8} {:>11} {:>10} {:>10} {:>10}\n",
+            "MODEL", "RECORDS", "OPTIMIZED", "STANDARD", "UNSPECIFIED", "INPUT", "OUTPUT", "COST USD"
+        );
+        for m in &s.models {
+            out += &format!(
+                "{:<45} {:>7} {:>9} {:>8} {:>11} {:>10} {:>10} {:>10}\n",
+                m.name.as_deref().unwrap_or(&m.model),
+                m.records,
+                m.optimized,
+                m.standard,
+                m.unspecified,
+                m.input_tokens,
+                m.output_tokens,
+                opt(m.cost_usd.map(|c| format!("{c:.6}")))
+            );
+        }
+        out += &format!(
+            "estimated cost: {:.6} USD ({} records without a known price)\n",
+            s.cost_usd, s.records_without_cost
+        );
+    }
+    if !s.latency.is_empty() {
+        out += &format!(
+            "\nServer latency (ms)\n{:<45} {:<12} {:>5} {:>7} {:>7} {:>7}\n",
+            "MODEL", "LATENCY", "N", "P50", "P90", "P99"
+        );
+        for l in &s.latency {
+            out += &format!(
+                "{:<45} {:<12} {:>5} {:>7} {:>7} {:>7}\n",
+                l.model, l.latency, l.count, l.p50_ms, l.p90_ms, l.p99_ms
+            );
+        }
+    }
+    if !s.cross_region.is_empty() {
+        out += "\nRan in another region than the call was made from\n";
+        for c in &s.cross_region {
+            out += &format!(
+                "  {} {} {}: {} -> {} ({})\n",
+                opt(c.request_id.as_deref()),
+                c.model,
+                c.latency,
+                c.region,
+                c.inference_region,
+                c.location
+            );
+        }
+    }
+    if !a.bad_lines.is_empty() {
+        out += "\nBad lines\n";
+        for b in &a.bad_lines {
+            out += &format!("  {b}\n");
+        }
+    }
+    if !a.records.is_empty() {
+        out += &format!(
+            "\nRecords{}\n",
+            if a.records.len() > MAX_LISTED {
+                format!(" (the first {MAX_LISTED}; --json lists all)")
+            } else {
+                String::new()
+            }
+        );
+        out += &format!(
+            "{:<38} {:<22} {:<15} {:<12} {:<12} {:<12} {:>8} {:>7} {:>7}  MODEL\n",
+            "REQUEST ID", "TIMESTAMP", "OPERATION", "REGION", "INFERENCE", "LATENCY", "MS", "IN", "OUT"
+        );
+        for r in a.records.iter().take(MAX_LISTED) {
+            out += &format!(
+                "{:<38} {:<22} {:<15} {:<12} {:<12} {:<12} {:>8} {:>7} {:>7}  {}\n",
+                opt(r.request_id.as_deref()),
+                opt(r.timestamp.as_deref()),
+                opt(r.operation.as_deref()),
+                opt(r.region.as_deref()),
+                opt(r.inference_region.as_deref()),
+                r.latency,
+                opt(r.latency_ms),
+                opt(r.input_tokens),
+                opt(r.output_tokens),
+                r.model_id
+            );
+        }
+    }
+    out
+}
+
+fn price_text(c: &bedrock_latency::cost::CostComparison) -> String {
+    let mut out = format!(
+        "{} ({}): {} input + {} output tokens\n\n{:<10} {:>14} {:>14} {:>12}\n",
+        c.model_name,
+        c.base_model_id,
+        c.input_tokens,
+        c.output_tokens,
+        "LATENCY",
+        "INPUT $/1K",
+        "OUTPUT $/1K",
+        "COST USD"
+    );
+    let row = |name: &str, t: &bedrock_latency::cost::TierCost| {
+        format!(
+            "{name:<10} {:>14} {:>14} {:>12.6}\n",
+            t.price.input_per_1k, t.price.output_per_1k, t.cost_usd
+        )
+    };
+    out += &row("standard", &c.standard);
+    match &c.optimized {
+        Some(o) => {
+            out += &row("optimized", o);
+            if let (Some(d), Some(p)) = (c.difference_usd, c.difference_percent) {
+                out += &format!("\ndifference, optimized - standard: {d:+.6} USD ({p:+.1}%)\n");
+            }
+        }
+        None => out += &format!("{:<10} {:>14}\n", "optimized", "not offered"),
+    }
+    out += &format!("\nprices as of {} ({}", c.as_of, c.source.url);
+    if let Some(note) = &c.source.note {
+        out += &format!("; {note}");
+    }
+    out += ")\n";
+    out
 }
 
 fn lifecycle(m: &bedrock_latency::ModelEntry) -> String {

@@ -1,0 +1,71 @@
+//! Were my requests really served latency-optimized? Reads Bedrock model
+//! invocation logs and prints what served them, how fast and at what cost.
+//!
+//! `cargo run --example analyze_logs` reads the real log record in
+//! `../shared/fixtures/invocation-log-sample.json` (offline);
+//! `cargo run --example analyze_logs --features gzip -- FILE...` reads your
+//! own: JSON, JSON Lines, `aws logs filter-log-events` output, CloudWatch
+//! Logs exports to S3 and S3 deliveries (gzip needs the `gzip` feature).
+
+use std::path::PathBuf;
+
+use bedrock_latency::{Catalog, cost, logs};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    if paths.is_empty() {
+        paths.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/invocation-log-sample.json"));
+    }
+    let catalog = Catalog::builtin();
+    let analysis = logs::analyze_files(catalog, &paths)?;
+    let summary = analysis.summary();
+
+    println!(
+        "{} records: {} optimized, {} standard, {} unspecified ({} bad lines)",
+        summary.total, summary.optimized, summary.standard, summary.unspecified, summary.bad_lines
+    );
+    for r in &analysis.records {
+        println!(
+            "  {} {} {} from {} ran in {}: {} ({} in / {} out tokens, server latency {}, cost {})",
+            r.timestamp.as_deref().unwrap_or("?"),
+            r.operation.as_deref().unwrap_or("?"),
+            r.model_name.as_deref().unwrap_or(&r.model_id),
+            r.region.as_deref().unwrap_or("?"),
+            r.inference_region.as_deref().unwrap_or("?"),
+            r.latency,
+            r.input_tokens.map_or("?".to_owned(), |n| n.to_string()),
+            r.output_tokens.map_or("?".to_owned(), |n| n.to_string()),
+            r.latency_ms.map_or("not logged".to_owned(), |ms| format!("{ms} ms")),
+            r.cost_usd.map_or("unknown".to_owned(), |c| format!("{c:.6} USD")),
+        );
+        // What the same tokens cost at the other tier.
+        if let (Some(i), Some(o)) = (r.input_tokens, r.output_tokens)
+            && let Ok(c) = cost::compare_costs(catalog, &r.model_id, i, o)
+            && let Some(opt) = c.optimized
+        {
+            println!(
+                "    standard {:.6} USD vs optimized {:.6} USD (prices as of {})",
+                c.standard.cost_usd, opt.cost_usd, c.as_of
+            );
+        }
+    }
+    for l in &summary.latency {
+        println!(
+            "  {} {}: p50 {} ms, p90 {} ms, p99 {} ms over {} records",
+            l.model, l.latency, l.p50_ms, l.p90_ms, l.p99_ms, l.count
+        );
+    }
+    for c in &summary.cross_region {
+        println!(
+            "  {} ran in {} although called from {}",
+            c.request_id.as_deref().unwrap_or("?"),
+            c.inference_region,
+            c.region
+        );
+    }
+    for b in &analysis.bad_lines {
+        println!("  bad line {b}");
+    }
+    println!("estimated cost: {:.6} USD", summary.cost_usd);
+    Ok(())
+}
