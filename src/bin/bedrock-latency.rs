@@ -11,6 +11,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use bedrock_latency::Client;
+use bedrock_latency::compare::{Arm, CompareConfig, Comparison, chart_svg, compare};
 use bedrock_latency::{Catalog, CheckRequest, Latency, LatencyPolicy, ModelId, Operation, Treatment};
 use clap::{Parser, Subcommand};
 
@@ -85,6 +87,51 @@ enum Command {
         /// A JSON or TOML catalog file that adds models or overrides prices.
         #[arg(long, value_name = "FILE")]
         catalog: Option<PathBuf>,
+    },
+    /// Measure standard against optimized (and optionally priority) on a
+    /// prompt: interleaved requests after a warm-up, percentiles per arm, the
+    /// speed-up with its 95% interval, downgrades and cost.
+    ///
+    /// With --local it runs against the embedded local endpoint (no AWS
+    /// account); without it, against Amazon Bedrock with the default
+    /// credential chain, and the requests are billed.
+    Compare {
+        /// Model ID in any form (optimized needs a model that offers it).
+        #[arg(long)]
+        model: String,
+        /// The region the calls are made from (default: the SDK's region; us-east-2 with --local).
+        #[arg(long)]
+        region: Option<String>,
+        /// The prompt.
+        #[arg(long, default_value = "Summarize the tale of Momotaro in three sentences.")]
+        prompt: String,
+        /// Measured requests per arm.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        requests: u64,
+        /// Unmeasured warm-up requests per arm.
+        #[arg(long, default_value_t = 2)]
+        warmup: u64,
+        /// max_tokens of every request.
+        #[arg(long, default_value_t = 512)]
+        max_tokens: u32,
+        /// Add the priority service tier as a third arm.
+        #[arg(long)]
+        priority: bool,
+        /// Run against the embedded local endpoint instead of AWS.
+        #[arg(long)]
+        local: bool,
+        /// With --local: how many times faster optimized is served.
+        #[arg(long, default_value_t = 2.0, requires = "local")]
+        local_speedup: f64,
+        /// With --local: optimized requests served before the quota runs out.
+        #[arg(long, requires = "local")]
+        local_quota: Option<u64>,
+        /// Write an SVG chart of the latency distributions to FILE.
+        #[arg(long, value_name = "FILE.svg")]
+        chart: Option<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Price tokens at standard and optimized latency, side by side.
     Price {
@@ -194,6 +241,64 @@ fn run(cli: Cli) -> bedrock_latency::Result<ExitCode> {
                 println!("{:#}", logs_json(&analysis));
             } else {
                 print!("{}", logs_text(&analysis));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare {
+            model,
+            region,
+            prompt,
+            requests,
+            warmup,
+            max_tokens,
+            priority,
+            local,
+            local_speedup,
+            local_quota,
+            chart,
+            json,
+        } => {
+            let model = bedrock_latency::ModelId::parse(&model)?;
+            let mut arms = vec![Arm::Standard, Arm::Optimized];
+            if priority {
+                arms.push(Arm::Priority);
+            }
+            let config = CompareConfig {
+                requests_per_arm: usize::try_from(requests).unwrap_or(usize::MAX),
+                warmup_per_arm: usize::try_from(warmup).unwrap_or(usize::MAX),
+                arms,
+                max_tokens,
+            };
+            if !(local_speedup.is_finite() && local_speedup >= 0.1) {
+                return Err(bedrock_latency::Error::InvalidRequest {
+                    reason: "--local-speedup must be a number of at least 0.1".to_owned(),
+                });
+            }
+            let rt = tokio::runtime::Runtime::new().map_err(|source| bedrock_latency::Error::Io {
+                path: "tokio runtime".to_owned(),
+                source,
+            })?;
+            let comparison = rt.block_on(run_compare(
+                &model,
+                region,
+                &prompt,
+                &config,
+                local.then_some((local_speedup, local_quota)),
+                json,
+            ))?;
+            if let Some(path) = &chart {
+                std::fs::write(path, chart_svg(&comparison)).map_err(|source| bedrock_latency::Error::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+            }
+            if json {
+                println!("{:#}", serde_json::json!(comparison));
+            } else {
+                print!("{}", compare_text(&comparison));
+                if let Some(path) = &chart {
+                    println!("chart: {}", path.display());
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -375,6 +480,125 @@ fn price_text(c: &bedrock_latency::cost::CostComparison) -> String {
         out += &format!("; {note}");
     }
     out += ")\n";
+    out
+}
+
+async fn run_compare(
+    model: &bedrock_latency::ModelId,
+    region: Option<String>,
+    prompt: &str,
+    config: &CompareConfig,
+    local: Option<(f64, Option<u64>)>,
+    quiet: bool,
+) -> bedrock_latency::Result<Comparison> {
+    use bedrock_latency::testkit::{LocalBedrock, Timing};
+    use std::time::Duration;
+    let io = |source| bedrock_latency::Error::Io {
+        path: "local endpoint".to_owned(),
+        source,
+    };
+    let (client, _server) = match local {
+        Some((speedup, quota)) => {
+            // Standard: 200 ms to the first token, then 8 ms a token; optimized
+            // divides both by the speed-up.
+            let standard = Timing::new(Duration::from_millis(200), Duration::from_millis(8));
+            let fast = Timing::new(
+                standard.time_to_first_token.div_f64(speedup),
+                standard.per_token.div_f64(speedup),
+            );
+            let mut b = LocalBedrock::builder()
+                .timing(bedrock_latency::Latency::Standard, standard)
+                .timing(bedrock_latency::Latency::Optimized, fast)
+                .answer_tokens(40);
+            if let Some(q) = quota {
+                b = b.optimized_quota(model.base_model_id(), q);
+            }
+            let server = b.start().await.map_err(io)?;
+            let conf = server.sdk_config(region.as_deref().unwrap_or("us-east-2"));
+            (Client::from_conf(&conf)?, Some(server))
+        }
+        None => {
+            let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+            if let Some(r) = region {
+                loader = loader.region(aws_config::Region::new(r));
+            }
+            (Client::from_conf(&loader.load().await)?, None)
+        }
+    };
+    let bar = if quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let total = config.arms.len() * (config.requests_per_arm + config.warmup_per_arm);
+        let bar = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} requests, {elapsed} elapsed") {
+            bar.set_style(style);
+        }
+        bar
+    };
+    let result = compare(&client, model, prompt, config, |done, _| bar.set_position(done as u64)).await;
+    bar.finish_and_clear();
+    result
+}
+
+fn compare_text(c: &Comparison) -> String {
+    let ms = |d: std::time::Duration| format!("{:.0}", d.as_secs_f64() * 1e3);
+    let mut out = format!(
+        "{} from {}\n\n{:<10} {:>5} {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>8} {:>12}\n",
+        c.model_id,
+        c.region,
+        "ARM",
+        "N",
+        "ERRORS",
+        "TTFT p50",
+        "TTFT p90",
+        "TTFT p99",
+        "TOTAL p50",
+        "TOTAL p90",
+        "TOTAL p99",
+        "TOK/S",
+        "DOWNGRADED"
+    );
+    for a in &c.arms {
+        let p = |x: Option<bedrock_latency::compare::Percentiles>| {
+            x.map_or(["-".to_owned(), "-".to_owned(), "-".to_owned()], |p| {
+                [ms(p.p50), ms(p.p90), ms(p.p99)]
+            })
+        };
+        let (t, tt) = (p(a.ttft), p(a.total));
+        out += &format!(
+            "{:<10} {:>5} {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>8} {:>12}\n",
+            a.arm.as_str(),
+            a.requests,
+            a.errors,
+            t[0],
+            t[1],
+            t[2],
+            tt[0],
+            tt[1],
+            tt[2],
+            a.output_tokens_per_second_p50
+                .map_or("-".to_owned(), |v| format!("{v:.0}")),
+            a.downgraded
+        );
+    }
+    out += "(times in ms)\n\n";
+    for a in &c.arms {
+        if let Some(cost) = a.cost_usd {
+            out += &format!("cost of the {} arm: ${cost:.6}\n", a.arm);
+        }
+    }
+    for s in &c.speedups {
+        out += &format!(
+            "{} vs standard: {:.2}x at the median total (95% interval {:.2}-{:.2}){}\n",
+            s.arm,
+            s.total_p50,
+            s.total_interval.0,
+            s.total_interval.1,
+            s.ttft_p50.map_or(String::new(), |t| format!(
+                ", {t:.2}x at the median time to first token"
+            ))
+        );
+    }
     out
 }
 
