@@ -240,7 +240,7 @@ where
             progress(done, total_requests);
         }
     }
-    let prices = client.catalog().model(model).and_then(|m| m.prices.clone());
+    let priced = client.catalog().model(model).filter(|m| m.prices.is_some());
     let arms: Vec<ArmStats> = config
         .arms
         .iter()
@@ -251,7 +251,7 @@ where
             let ttfts: Vec<Duration> = mine.iter().filter_map(|s| s.ttft).collect();
             let mut tps: Vec<f64> = mine.iter().filter_map(|s| s.output_tokens_per_second).collect();
             tps.sort_by(f64::total_cmp);
-            let cost = prices.as_ref().and_then(|p| {
+            let cost = priced.and_then(|entry| {
                 mine.iter()
                     .map(|s| {
                         let served = if arm == Arm::Optimized && !s.downgraded {
@@ -260,7 +260,7 @@ where
                             Latency::Standard
                         };
                         let (i, o) = s.tokens?;
-                        Some(p.for_latency(served)?.cost(u64::from(i), u64::from(o)))
+                        crate::cost::cost(entry, served, u64::from(i), u64::from(o))
                     })
                     .sum::<Option<f64>>()
             });
