@@ -71,6 +71,18 @@ pub struct Plan {
     pub warnings: Vec<Warning>,
 }
 
+impl Plan {
+    /// The token cap of optimized latency for this model, when the plan
+    /// sends optimized and the model has one (the check notes it as a
+    /// [`Warning::TokenCap`]).
+    pub(crate) fn token_cap(&self) -> Option<u32> {
+        self.warnings.iter().find_map(|w| match w {
+            Warning::TokenCap { max_total_tokens, .. } => Some(*max_total_tokens),
+            _ => None,
+        })
+    }
+}
+
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

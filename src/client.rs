@@ -75,6 +75,8 @@ pub(crate) struct RuntimeSide<R> {
     pub(crate) api: Option<R>,
     pub(crate) routes: Vec<(String, R)>,
     pub(crate) shared: Shared,
+    /// Plans already made with `shared.catalog`.
+    pub(crate) plans: crate::runtime::PlanCache,
 }
 
 /// The bedrock-agent-runtime half of a client.
@@ -88,10 +90,6 @@ impl<R> RuntimeSide<R> {
     /// The region calls are made from.
     pub(crate) fn region(&self) -> &str {
         &self.shared.region
-    }
-    /// The catalog in use.
-    pub(crate) fn catalog(&self) -> &Catalog {
-        &self.shared.catalog
     }
 }
 
@@ -208,6 +206,7 @@ impl<R, A> Client<R, A> {
                 api: runtime,
                 routes: Vec::new(),
                 shared: shared.clone(),
+                plans: Default::default(),
             })),
             ag: Handle(Arc::new(AgentSide { api: agent, shared })),
         })
@@ -221,7 +220,9 @@ impl<R, A> Client<R, A> {
     /// [`Catalog::load`]).
     pub fn with_catalog(mut self, catalog: Catalog) -> Result<Self> {
         let catalog = Arc::new(catalog);
-        self.runtime_mut()?.shared.catalog = Arc::clone(&catalog);
+        let rt = self.runtime_mut()?;
+        rt.shared.catalog = Arc::clone(&catalog);
+        rt.plans.clear();
         Arc::get_mut(&mut self.ag.0).ok_or_else(cloned)?.shared.catalog = catalog;
         Ok(self)
     }

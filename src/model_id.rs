@@ -125,7 +125,7 @@ const MAX_LEN: usize = 2048;
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ModelId {
-    raw: String,
+    raw: std::sync::Arc<str>,
     /// Byte range of the resource ID (after `foundation-model/` etc.) in `raw`.
     resource_start: usize,
     /// Byte offset of the base model ID in `raw`.
@@ -257,7 +257,7 @@ impl ModelId {
             (None, None) => IdForm::BaseModel,
         };
         Ok(Self {
-            raw,
+            raw: raw.into(),
             resource_start,
             base_start,
             geography,

@@ -136,6 +136,12 @@ macro_rules! typed_models {
             impl TypedModel for $ty {
                 const BASE_MODEL_ID: &'static str = $id;
                 const NAME: &'static str = $name;
+                fn model_id(self) -> ModelId {
+                    // Parsed once: every request builder starts from it.
+                    static ID: std::sync::OnceLock<ModelId> = std::sync::OnceLock::new();
+                    ID.get_or_init(|| ModelId::parse($id).expect("typed model IDs are valid (tested)"))
+                        .clone()
+                }
             }
             $(impl SupportsOptimized<op::$op> for $ty {})*
         )*

@@ -266,6 +266,37 @@ async fn region_comes_from_sigv4_unless_overridden() {
 }
 
 #[tokio::test]
+async fn the_record_keeps_the_most_recent_requests_up_to_its_limit() {
+    let server = LocalBedrock::builder().record_limit(3).start().await.expect("start");
+    let client = runtime_client(&server, "us-east-1");
+    for i in 0..5 {
+        converse_optimized(&client, NOVA_PRO, &format!("question {i}"), None)
+            .await
+            .expect("served");
+    }
+    let kept: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.body.as_ref().expect("json")["messages"][0]["content"][0]["text"].to_string())
+        .collect();
+    assert_eq!(kept, ["\"question 2\"", "\"question 3\"", "\"question 4\""]);
+    assert!(
+        server
+            .last_request()
+            .is_some_and(|r| r.raw_body.windows(10).any(|w| w == b"question 4"))
+    );
+
+    // 0 records nothing; serving is unchanged.
+    let silent = LocalBedrock::builder().record_limit(0).start().await.expect("start");
+    let out = converse_optimized(&runtime_client(&silent, "us-east-1"), NOVA_PRO, "hi", None)
+        .await
+        .expect("served");
+    assert_eq!(served(&out), Some(&PerformanceConfigLatency::Optimized));
+    assert!(silent.requests().is_empty());
+    assert!(silent.last_request().is_none());
+}
+
+#[tokio::test]
 async fn timing_per_tier_is_applied_and_reported() {
     let server = LocalBedrock::builder()
         .timing(

@@ -1,5 +1,6 @@
 //! The bedrock-runtime service as a trait, so that it can be mocked.
 
+use std::any::Any;
 use std::fmt;
 use std::pin::Pin;
 
@@ -7,10 +8,18 @@ use async_trait::async_trait;
 use aws_sdk_bedrockruntime as sdk;
 use aws_sdk_bedrockruntime::operation::RequestId;
 use futures_core::Stream;
-use sdk::operation::converse::{ConverseInput, ConverseOutput};
-use sdk::operation::converse_stream::ConverseStreamInput;
-use sdk::operation::invoke_model::{InvokeModelInput, InvokeModelOutput};
-use sdk::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamInput;
+use sdk::config::http::HttpResponse;
+use sdk::error::SdkError;
+use sdk::operation::converse::builders::ConverseFluentBuilder;
+use sdk::operation::converse::{ConverseError, ConverseInput, ConverseOutput};
+use sdk::operation::converse_stream::builders::ConverseStreamFluentBuilder;
+use sdk::operation::converse_stream::{ConverseStreamError, ConverseStreamInput, ConverseStreamOutput};
+use sdk::operation::invoke_model::builders::InvokeModelFluentBuilder;
+use sdk::operation::invoke_model::{InvokeModelError, InvokeModelInput, InvokeModelOutput};
+use sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamFluentBuilder;
+use sdk::operation::invoke_model_with_response_stream::{
+    InvokeModelWithResponseStreamError, InvokeModelWithResponseStreamInput, InvokeModelWithResponseStreamOutput,
+};
 use sdk::types::{PerformanceConfigLatency, ServiceTierType};
 
 use crate::error::ServiceError;
@@ -160,52 +169,77 @@ where
     }))
 }
 
-#[async_trait]
-impl BedrockRuntimeApi for SdkRuntime {
-    async fn converse(&self, i: ConverseInput) -> Result<WithRequestId<ConverseOutput>> {
-        let out = self
-            .client
-            .converse()
-            .set_model_id(i.model_id)
-            .set_messages(i.messages)
-            .set_system(i.system)
-            .set_inference_config(i.inference_config)
-            .set_tool_config(i.tool_config)
-            .set_guardrail_config(i.guardrail_config)
-            .set_additional_model_request_fields(i.additional_model_request_fields)
-            .set_prompt_variables(i.prompt_variables)
-            .set_additional_model_response_field_paths(i.additional_model_response_field_paths)
-            .set_request_metadata(i.request_metadata)
-            .set_performance_config(i.performance_config)
-            .set_service_tier(i.service_tier)
-            .set_output_config(i.output_config)
-            .send()
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::Converse, e))?;
+/// Calls the setters of a fluent builder for the fields that are set. Each
+/// fluent setter moves the whole builder (about a kilobyte), so skipping the
+/// unset fields keeps our path as cheap as a hand-written SDK call.
+macro_rules! set_present {
+    ($b:ident; $($setter:ident($value:expr)),+ $(,)?) => {
+        $(
+            if let v @ Some(_) = $value {
+                $b = $b.$setter(v);
+            }
+        )+
+    };
+}
+
+impl SdkRuntime {
+    // Each operation in two halves: the fluent builder from the input, and
+    // the crate's result from the SDK's. The trait impl below joins them.
+    // `Client` uses only the second half when its service is this type (see
+    // `as_sdk`): it sends its input builder with `send_with`.
+
+    pub(crate) fn converse_builder(&self, i: ConverseInput) -> ConverseFluentBuilder {
+        let mut b = self.client.converse();
+        set_present!(b;
+            set_model_id(i.model_id),
+            set_messages(i.messages),
+            set_system(i.system),
+            set_inference_config(i.inference_config),
+            set_tool_config(i.tool_config),
+            set_guardrail_config(i.guardrail_config),
+            set_additional_model_request_fields(i.additional_model_request_fields),
+            set_prompt_variables(i.prompt_variables),
+            set_additional_model_response_field_paths(i.additional_model_response_field_paths),
+            set_request_metadata(i.request_metadata),
+            set_performance_config(i.performance_config),
+            set_service_tier(i.service_tier),
+            set_output_config(i.output_config),
+        );
+        b
+    }
+
+    pub(crate) fn converse_output(
+        r: std::result::Result<ConverseOutput, SdkError<ConverseError, HttpResponse>>,
+    ) -> Result<WithRequestId<ConverseOutput>> {
+        let out = r.map_err(|e| ServiceError::from_sdk(Operation::Converse, e))?;
         let request_id = out.request_id().map(str::to_owned);
         Ok(WithRequestId::new(out, request_id))
     }
 
-    async fn converse_stream(&self, i: ConverseStreamInput) -> Result<RawConverseStream> {
-        let out = self
-            .client
-            .converse_stream()
-            .set_model_id(i.model_id)
-            .set_messages(i.messages)
-            .set_system(i.system)
-            .set_inference_config(i.inference_config)
-            .set_tool_config(i.tool_config)
-            .set_guardrail_config(i.guardrail_config)
-            .set_additional_model_request_fields(i.additional_model_request_fields)
-            .set_prompt_variables(i.prompt_variables)
-            .set_additional_model_response_field_paths(i.additional_model_response_field_paths)
-            .set_request_metadata(i.request_metadata)
-            .set_performance_config(i.performance_config)
-            .set_service_tier(i.service_tier)
-            .set_output_config(i.output_config)
-            .send()
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::ConverseStream, e))?;
+    pub(crate) fn converse_stream_builder(&self, i: ConverseStreamInput) -> ConverseStreamFluentBuilder {
+        let mut b = self.client.converse_stream();
+        set_present!(b;
+            set_model_id(i.model_id),
+            set_messages(i.messages),
+            set_system(i.system),
+            set_inference_config(i.inference_config),
+            set_tool_config(i.tool_config),
+            set_guardrail_config(i.guardrail_config),
+            set_additional_model_request_fields(i.additional_model_request_fields),
+            set_prompt_variables(i.prompt_variables),
+            set_additional_model_response_field_paths(i.additional_model_response_field_paths),
+            set_request_metadata(i.request_metadata),
+            set_performance_config(i.performance_config),
+            set_service_tier(i.service_tier),
+            set_output_config(i.output_config),
+        );
+        b
+    }
+
+    pub(crate) fn converse_stream_output(
+        r: std::result::Result<ConverseStreamOutput, SdkError<ConverseStreamError, HttpResponse>>,
+    ) -> Result<RawConverseStream> {
+        let out = r.map_err(|e| ServiceError::from_sdk(Operation::ConverseStream, e))?;
         let request_id = out.request_id().map(str::to_owned);
         Ok(RawConverseStream {
             request_id,
@@ -213,44 +247,58 @@ impl BedrockRuntimeApi for SdkRuntime {
         })
     }
 
-    async fn invoke_model(&self, i: InvokeModelInput) -> Result<WithRequestId<InvokeModelOutput>> {
-        let out = self
-            .client
-            .invoke_model()
-            .set_body(i.body)
-            .set_content_type(i.content_type)
-            .set_accept(i.accept)
-            .set_model_id(i.model_id)
-            .set_trace(i.trace)
-            .set_guardrail_identifier(i.guardrail_identifier)
-            .set_guardrail_version(i.guardrail_version)
-            .set_performance_config_latency(i.performance_config_latency)
-            .set_service_tier(i.service_tier)
-            .set_request_metadata(i.request_metadata)
-            .send()
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::InvokeModel, e))?;
+    pub(crate) fn invoke_model_builder(&self, i: InvokeModelInput) -> InvokeModelFluentBuilder {
+        let mut b = self.client.invoke_model();
+        set_present!(b;
+            set_body(i.body),
+            set_content_type(i.content_type),
+            set_accept(i.accept),
+            set_model_id(i.model_id),
+            set_trace(i.trace),
+            set_guardrail_identifier(i.guardrail_identifier),
+            set_guardrail_version(i.guardrail_version),
+            set_performance_config_latency(i.performance_config_latency),
+            set_service_tier(i.service_tier),
+            set_request_metadata(i.request_metadata),
+        );
+        b
+    }
+
+    pub(crate) fn invoke_model_output(
+        r: std::result::Result<InvokeModelOutput, SdkError<InvokeModelError, HttpResponse>>,
+    ) -> Result<WithRequestId<InvokeModelOutput>> {
+        let out = r.map_err(|e| ServiceError::from_sdk(Operation::InvokeModel, e))?;
         let request_id = out.request_id().map(str::to_owned);
         Ok(WithRequestId::new(out, request_id))
     }
 
-    async fn invoke_model_stream(&self, i: InvokeModelWithResponseStreamInput) -> Result<RawInvokeModelStream> {
-        let out = self
-            .client
-            .invoke_model_with_response_stream()
-            .set_body(i.body)
-            .set_content_type(i.content_type)
-            .set_accept(i.accept)
-            .set_model_id(i.model_id)
-            .set_trace(i.trace)
-            .set_guardrail_identifier(i.guardrail_identifier)
-            .set_guardrail_version(i.guardrail_version)
-            .set_performance_config_latency(i.performance_config_latency)
-            .set_service_tier(i.service_tier)
-            .set_request_metadata(i.request_metadata)
-            .send()
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::InvokeModelStream, e))?;
+    pub(crate) fn invoke_model_stream_builder(
+        &self,
+        i: InvokeModelWithResponseStreamInput,
+    ) -> InvokeModelWithResponseStreamFluentBuilder {
+        let mut b = self.client.invoke_model_with_response_stream();
+        set_present!(b;
+            set_body(i.body),
+            set_content_type(i.content_type),
+            set_accept(i.accept),
+            set_model_id(i.model_id),
+            set_trace(i.trace),
+            set_guardrail_identifier(i.guardrail_identifier),
+            set_guardrail_version(i.guardrail_version),
+            set_performance_config_latency(i.performance_config_latency),
+            set_service_tier(i.service_tier),
+            set_request_metadata(i.request_metadata),
+        );
+        b
+    }
+
+    pub(crate) fn invoke_model_stream_output(
+        r: std::result::Result<
+            InvokeModelWithResponseStreamOutput,
+            SdkError<InvokeModelWithResponseStreamError, HttpResponse>,
+        >,
+    ) -> Result<RawInvokeModelStream> {
+        let out = r.map_err(|e| ServiceError::from_sdk(Operation::InvokeModelStream, e))?;
         let request_id = out.request_id().map(str::to_owned);
         Ok(RawInvokeModelStream {
             request_id,
@@ -260,4 +308,38 @@ impl BedrockRuntimeApi for SdkRuntime {
             events: receiver_stream(Operation::InvokeModelStream, out.body),
         })
     }
+}
+
+#[async_trait]
+impl BedrockRuntimeApi for SdkRuntime {
+    async fn converse(&self, i: ConverseInput) -> Result<WithRequestId<ConverseOutput>> {
+        Self::converse_output(self.converse_builder(i).send().await)
+    }
+
+    async fn converse_stream(&self, i: ConverseStreamInput) -> Result<RawConverseStream> {
+        Self::converse_stream_output(self.converse_stream_builder(i).send().await)
+    }
+
+    async fn invoke_model(&self, i: InvokeModelInput) -> Result<WithRequestId<InvokeModelOutput>> {
+        Self::invoke_model_output(self.invoke_model_builder(i).send().await)
+    }
+
+    async fn invoke_model_stream(&self, i: InvokeModelWithResponseStreamInput) -> Result<RawInvokeModelStream> {
+        Self::invoke_model_stream_output(self.invoke_model_stream_builder(i).send().await)
+    }
+}
+
+/// The AWS SDK implementation, when `api` is it.
+///
+/// async-trait boxes every call's future, and the AWS SDK's own future is
+/// about 7 KB: boxing it (a large allocation and copy per call), the extra
+/// layers of futures around it, and copying the input field by field into a
+/// fluent builder cost a measurable share of a loopback call
+/// (`benches/overhead.rs`). So when the service is the SDK itself, `Client`
+/// sends its input builder with the SDK's `send_with` and awaits that future
+/// in place; any other implementation (mocks, wrappers) goes through the
+/// trait. The trait requires `'static`, so this is a type-id comparison
+/// that the compiler resolves per instantiation.
+pub(crate) fn as_sdk<R: BedrockRuntimeApi>(api: &R) -> Option<&SdkRuntime> {
+    (api as &dyn Any).downcast_ref::<SdkRuntime>()
 }

@@ -13,7 +13,10 @@ use sdk::types::{
 use tracing::Instrument;
 
 use super::stream::ConverseStream;
-use super::{BedrockRuntimeApi, Handle, RuntimeSide, from_sdk_latency, from_sdk_tier, performance_config, sdk_tier};
+use super::{
+    BedrockRuntimeApi, Handle, RuntimeSide, SdkRuntime, WithRequestId, from_sdk_latency, from_sdk_tier,
+    performance_config, sdk_tier,
+};
 use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
 use crate::report::{LatencyReport, ServedLatency, Timing, Usage};
@@ -65,6 +68,21 @@ pub(crate) fn call_span(plan: &Plan, tier: Option<ServiceTier>) -> tracing::Span
 
 /// Records the outcome on the span and logs one event.
 pub(crate) fn record(span: &tracing::Span, r: &LatencyReport) {
+    if !span.is_disabled() {
+        record_fields(span, r);
+    }
+    span.in_scope(|| {
+        if let Some(d) = &r.downgrade {
+            tracing::warn!(reason = %d, "optimized latency requested, standard served");
+        } else {
+            tracing::debug!("bedrock call finished");
+        }
+    });
+}
+
+/// The outcome's span fields (looked up by name: skipped when no
+/// subscriber wants the span).
+fn record_fields(span: &tracing::Span, r: &LatencyReport) {
     span.record("served", tracing::field::display(r.served));
     if let Some(t) = r.served_tier {
         span.record("served_tier", t.as_str());
@@ -80,13 +98,6 @@ pub(crate) fn record(span: &tracing::Span, r: &LatencyReport) {
     if let Some(id) = &r.request_id {
         span.record("request_id", id.as_str());
     }
-    span.in_scope(|| {
-        if let Some(d) = &r.downgrade {
-            tracing::warn!(reason = %d, "optimized latency requested, standard served");
-        } else {
-            tracing::debug!("bedrock call finished");
-        }
-    });
 }
 
 /// The report of a request about to be sent; the served fields are filled
@@ -281,25 +292,37 @@ impl<R: BedrockRuntimeApi, M> Converse<R, M> {
             .client
             .plan(&self.model, Operation::Converse, self.parts.policy, None)?;
         let p = self.parts;
-        let mut b = sdk::operation::converse::ConverseInput::builder()
-            .set_messages(Some(p.messages))
-            .set_system((!p.system.is_empty()).then_some(p.system))
-            .set_inference_config(inference_config(p.inference))
-            .set_tool_config(p.tool_config);
+        let mut b = sdk::operation::converse::ConverseInput::builder().set_messages(Some(p.messages));
+        // Only what is set: each builder call moves the whole builder.
+        if !p.system.is_empty() {
+            b = b.set_system(Some(p.system));
+        }
+        if let Some(c) = inference_config(p.inference) {
+            b = b.inference_config(c);
+        }
+        if let Some(t) = p.tool_config {
+            b = b.tool_config(t);
+        }
         for f in self.customize {
             b = f(b);
         }
-        let input = b
+        b = b
             .model_id(&plan.model_id)
-            .performance_config(performance_config(plan.latency))
-            .set_service_tier(tier_config(p.tier)?)
-            .build()
-            .map_err(|e| Error::InvalidRequest { reason: e.to_string() })?;
-
+            .performance_config(performance_config(plan.latency));
+        if let Some(t) = tier_config(p.tier)? {
+            b = b.service_tier(t);
+        }
         let span = call_span(&plan, p.tier);
         let mut report = base_report(&plan, self.client.region(), p.tier);
         let start = Instant::now();
-        let out = api.converse(input).instrument(span.clone()).await;
+        let out = match super::api::as_sdk(api) {
+            // The AWS SDK itself: its future awaited in place (see `as_sdk`).
+            Some(sdk) => SdkRuntime::converse_output(b.send_with(sdk.sdk()).instrument(span.clone()).await),
+            None => match b.build() {
+                Ok(input) => api.converse(input).instrument(span.clone()).await,
+                Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
+            },
+        };
         let total = start.elapsed();
         let out = match out {
             Ok(o) => o,
@@ -308,8 +331,9 @@ impl<R: BedrockRuntimeApi, M> Converse<R, M> {
                 return Err(e);
             }
         };
-        let o = &out.output;
-        report.request_id = out.request_id.clone();
+        let WithRequestId { output, request_id } = out;
+        let o = &output;
+        report.request_id = request_id;
         report.usage = o.usage().map(usage_of);
         report.served = o
             .performance_config()
@@ -322,13 +346,13 @@ impl<R: BedrockRuntimeApi, M> Converse<R, M> {
             o.metrics().map(|m| millis(m.latency_ms())),
             report.usage.map(|u| u.output_tokens),
         );
-        report.judge_downgrade(plan.fallback.clone(), self.client.token_cap(&self.model));
+        report.judge_downgrade(plan.fallback.clone(), plan.token_cap());
         record(&span, &report);
         Ok(ConverseResponse {
-            text: text_of(&out.output),
-            stop_reason: Some(out.output.stop_reason().as_str().to_owned()),
+            text: text_of(&output),
+            stop_reason: Some(output.stop_reason().as_str().to_owned()),
             report,
-            raw: Some(out.output),
+            raw: Some(output),
         })
     }
 }
@@ -336,8 +360,7 @@ impl<R: BedrockRuntimeApi, M> Converse<R, M> {
 /// The inference configuration, or `None` when nothing was set (so the
 /// request carries no empty `inferenceConfig`).
 fn inference_config(b: sdk::types::builders::InferenceConfigurationBuilder) -> Option<InferenceConfiguration> {
-    let c = b.build();
-    (c != InferenceConfiguration::builder().build()).then_some(c)
+    (b != sdk::types::builders::InferenceConfigurationBuilder::default()).then(|| b.build())
 }
 
 /// The SDK's service tier structure for an optional tier.
@@ -415,24 +438,37 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
             .client
             .plan(&self.model, Operation::ConverseStream, self.parts.policy, None)?;
         let p = self.parts;
-        let mut b = sdk::operation::converse_stream::ConverseStreamInput::builder()
-            .set_messages(Some(p.messages))
-            .set_system((!p.system.is_empty()).then_some(p.system))
-            .set_inference_config(inference_config(p.inference))
-            .set_tool_config(p.tool_config);
+        let mut b = sdk::operation::converse_stream::ConverseStreamInput::builder().set_messages(Some(p.messages));
+        // Only what is set: each builder call moves the whole builder.
+        if !p.system.is_empty() {
+            b = b.set_system(Some(p.system));
+        }
+        if let Some(c) = inference_config(p.inference) {
+            b = b.inference_config(c);
+        }
+        if let Some(t) = p.tool_config {
+            b = b.tool_config(t);
+        }
         for f in self.customize {
             b = f(b);
         }
-        let input = b
+        b = b
             .model_id(&plan.model_id)
-            .performance_config(performance_config(plan.latency))
-            .set_service_tier(tier_config(p.tier)?)
-            .build()
-            .map_err(|e| Error::InvalidRequest { reason: e.to_string() })?;
+            .performance_config(performance_config(plan.latency));
+        if let Some(t) = tier_config(p.tier)? {
+            b = b.service_tier(t);
+        }
         let span = call_span(&plan, p.tier);
         let mut report = base_report(&plan, self.client.region(), p.tier);
         let start = Instant::now();
-        let raw = match api.converse_stream(input).instrument(span.clone()).await {
+        let raw = match match super::api::as_sdk(api) {
+            // The AWS SDK itself: its future awaited in place (see `as_sdk`).
+            Some(sdk) => SdkRuntime::converse_stream_output(b.send_with(sdk.sdk()).instrument(span.clone()).await),
+            None => match b.build() {
+                Ok(input) => api.converse_stream(input).instrument(span.clone()).await,
+                Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
+            },
+        } {
             Ok(r) => r,
             Err(e) => {
                 span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
@@ -444,8 +480,8 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
             raw.events,
             start,
             report,
-            plan.fallback,
-            self.client.token_cap(&self.model),
+            plan.fallback.clone(),
+            plan.token_cap(),
             span,
         ))
     }

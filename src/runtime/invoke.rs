@@ -14,7 +14,9 @@ use tracing::Instrument;
 
 use super::converse::{base_report, call_span, record};
 use super::stream::InvokeModelStream;
-use super::{BedrockRuntimeApi, Handle, RuntimeSide, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
+use super::{
+    BedrockRuntimeApi, Handle, RuntimeSide, SdkRuntime, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier,
+};
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
 use crate::report::{LatencyReport, ServedLatency, Timing, Usage};
@@ -282,16 +284,23 @@ impl<R: BedrockRuntimeApi, M> InvokeModel<R, M> {
         for f in self.customize {
             b = f(b);
         }
-        let input = b
+        b = b
             .model_id(&plan.model_id)
-            .performance_config_latency(sdk_latency(plan.latency))
-            .set_service_tier(self.tier.map(sdk_tier))
-            .build()
-            .map_err(|e| Error::InvalidRequest { reason: e.to_string() })?;
+            .performance_config_latency(sdk_latency(plan.latency));
+        if let Some(t) = self.tier {
+            b = b.service_tier(sdk_tier(t));
+        }
         let span = call_span(&plan, self.tier);
         let mut report = base_report(&plan, self.client.region(), self.tier);
         let start = Instant::now();
-        let out = match api.invoke_model(input).instrument(span.clone()).await {
+        let out = match match super::api::as_sdk(api) {
+            // The AWS SDK itself: its future awaited in place (see `as_sdk`).
+            Some(sdk) => SdkRuntime::invoke_model_output(b.send_with(sdk.sdk()).instrument(span.clone()).await),
+            None => match b.build() {
+                Ok(input) => api.invoke_model(input).instrument(span.clone()).await,
+                Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
+            },
+        } {
             Ok(o) => o,
             Err(e) => {
                 span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
@@ -310,7 +319,7 @@ impl<R: BedrockRuntimeApi, M> InvokeModel<R, M> {
             .map_or(ServedLatency::NotReported, ServedLatency::Reported);
         report.served_tier = o.service_tier().and_then(from_sdk_tier);
         report.timing = Timing::finish(total, None, None, report.usage.map(|u| u.output_tokens));
-        report.judge_downgrade(plan.fallback.clone(), self.client.token_cap(&self.model));
+        report.judge_downgrade(plan.fallback.clone(), plan.token_cap());
         record(&span, &report);
         Ok(InvokeModelResponse {
             body: o.body().as_ref().to_vec(),
@@ -393,16 +402,23 @@ impl<R: BedrockRuntimeApi, M> InvokeModelStreamRequest<R, M> {
         for f in self.customize {
             b = f(b);
         }
-        let input = b
+        b = b
             .model_id(&plan.model_id)
-            .performance_config_latency(sdk_latency(plan.latency))
-            .set_service_tier(self.tier.map(sdk_tier))
-            .build()
-            .map_err(|e| Error::InvalidRequest { reason: e.to_string() })?;
+            .performance_config_latency(sdk_latency(plan.latency));
+        if let Some(t) = self.tier {
+            b = b.service_tier(sdk_tier(t));
+        }
         let span = call_span(&plan, self.tier);
         let report: LatencyReport = base_report(&plan, self.client.region(), self.tier);
         let start = Instant::now();
-        let raw = match api.invoke_model_stream(input).instrument(span.clone()).await {
+        let raw = match match super::api::as_sdk(api) {
+            // The AWS SDK itself: its future awaited in place (see `as_sdk`).
+            Some(sdk) => SdkRuntime::invoke_model_stream_output(b.send_with(sdk.sdk()).instrument(span.clone()).await),
+            None => match b.build() {
+                Ok(input) => api.invoke_model_stream(input).instrument(span.clone()).await,
+                Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
+            },
+        } {
             Ok(r) => r,
             Err(e) => {
                 span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
@@ -413,8 +429,8 @@ impl<R: BedrockRuntimeApi, M> InvokeModelStreamRequest<R, M> {
             raw,
             start,
             report,
-            plan.fallback,
-            self.client.token_cap(&self.model),
+            plan.fallback.clone(),
+            plan.token_cap(),
             ModelFamily::of(&self.model),
             span,
         ))

@@ -5,6 +5,7 @@
 mod api;
 mod converse;
 mod invoke;
+mod plans;
 mod stream;
 
 use aws_sdk_bedrockruntime as sdk;
@@ -17,8 +18,11 @@ pub use invoke::{InvokeModel, InvokeModelResponse, InvokeModelStreamRequest, Mod
 pub use stream::{ConverseStream, InvokeModelStream, StreamEvent};
 
 pub(crate) use converse::{base_report, call_span, record};
+pub(crate) use plans::PlanCache;
 
-use crate::check::{CheckRequest, Plan, RefusalReason};
+use std::sync::Arc;
+
+use crate::check::{Plan, RefusalReason};
 use crate::client::{Client, Handle, RuntimeSide};
 use crate::model_id::{ModelId, is_region_like};
 use crate::models::TypedModel;
@@ -107,15 +111,10 @@ impl<R: BedrockRuntimeApi> RuntimeSide<R> {
         op: Operation,
         policy: LatencyPolicy,
         total_tokens: Option<u32>,
-    ) -> Result<(Plan, &R)> {
+    ) -> Result<(Arc<Plan>, &R)> {
         let catalog = &self.shared.catalog;
-        let check = |region: &str, policy: LatencyPolicy| {
-            let mut req = CheckRequest::new(model, region, op, policy);
-            if let Some(n) = total_tokens {
-                req = req.total_tokens(n);
-            }
-            catalog.check(&req)
-        };
+        let check =
+            |region: &str, policy: LatencyPolicy| self.plans.check(catalog, model, region, op, policy, total_tokens);
         let home = self.api.as_ref().ok_or_else(|| Error::Config {
             reason: "this client has no bedrock-runtime service configured (built with an agent runtime only)"
                 .to_owned(),
@@ -141,13 +140,6 @@ impl<R: BedrockRuntimeApi> RuntimeSide<R> {
                 }
             }
         }
-    }
-
-    pub(crate) fn token_cap(&self, model: &ModelId) -> Option<u32> {
-        self.catalog()
-            .model(model)
-            .and_then(|m| m.optimized.as_ref())
-            .and_then(|o| o.max_total_tokens)
     }
 }
 

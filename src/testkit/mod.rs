@@ -64,5 +64,5 @@ mod server;
 mod types;
 
 pub use faults::{Fault, FaultRule};
-pub use server::{LocalBedrock, LocalBedrockBuilder};
+pub use server::{DEFAULT_RECORD_LIMIT, LocalBedrock, LocalBedrockBuilder};
 pub use types::{RecordedRequest, StandardFallback, TierTiming, Timing};

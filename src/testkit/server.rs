@@ -1,7 +1,7 @@
 //! The HTTP/1.1 server: `LocalBedrock`, its builder, the accept loop and the
 //! request handler.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -34,10 +34,13 @@ const MAX_BODY: usize = 25 * 1024 * 1024;
 const DEFAULT_ANSWER_TOKENS: u32 = 16;
 /// How long `shutdown` waits for open connections before dropping them.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
+/// Default number of recorded requests kept (the most recent ones).
+pub const DEFAULT_RECORD_LIMIT: usize = 10_000;
 
 #[derive(Debug)]
 struct State {
-    records: Vec<RecordedRequest>,
+    records: VecDeque<RecordedRequest>,
+    record_limit: usize,
     faults: FaultQueue,
     /// Remaining optimized requests per base model ID; absent = unlimited.
     quotas: HashMap<String, u64>,
@@ -53,6 +56,19 @@ struct Shared {
     state: Mutex<State>,
     counter: AtomicU64,
     seed: u64,
+}
+
+impl State {
+    /// Keeps `r`, dropping the oldest record past the limit.
+    fn record(&mut self, r: RecordedRequest) {
+        if self.record_limit == 0 {
+            return;
+        }
+        if self.records.len() >= self.record_limit {
+            self.records.pop_front();
+        }
+        self.records.push_back(r);
+    }
 }
 
 impl Shared {
@@ -85,6 +101,7 @@ pub struct LocalBedrockBuilder {
     faults: Vec<FaultRule>,
     answer_tokens: u32,
     catalog: CatalogRef,
+    record_limit: usize,
 }
 
 impl Default for LocalBedrockBuilder {
@@ -98,6 +115,7 @@ impl Default for LocalBedrockBuilder {
             faults: Vec::new(),
             answer_tokens: DEFAULT_ANSWER_TOKENS,
             catalog: CatalogRef::Builtin,
+            record_limit: DEFAULT_RECORD_LIMIT,
         }
     }
 }
@@ -159,6 +177,15 @@ impl LocalBedrockBuilder {
         self
     }
 
+    /// How many requests [`LocalBedrock::requests`] keeps: the most recent
+    /// `limit` (default [`DEFAULT_RECORD_LIMIT`]); older ones are dropped, so
+    /// that load tests and a long-running endpoint use bounded memory. `0`
+    /// records nothing.
+    pub fn record_limit(mut self, limit: usize) -> Self {
+        self.record_limit = limit;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current Tokio runtime.
     pub async fn start(self) -> std::io::Result<LocalBedrock> {
         let listener = TcpListener::bind(("127.0.0.1", self.port)).await?;
@@ -178,7 +205,8 @@ impl LocalBedrockBuilder {
         let shared = Arc::new(Shared {
             catalog: self.catalog,
             state: Mutex::new(State {
-                records: Vec::new(),
+                records: VecDeque::new(),
+                record_limit: self.record_limit,
                 faults,
                 quotas,
                 timing: self.timing,
@@ -264,14 +292,16 @@ impl LocalBedrock {
         self.addr
     }
 
-    /// Every request received so far, in arrival order.
+    /// The requests received so far, in arrival order: all of them, or the
+    /// most recent ones past the record limit
+    /// ([`LocalBedrockBuilder::record_limit`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.lock().records.clone()
+        self.shared.lock().records.iter().cloned().collect()
     }
 
     /// The most recent request, if any.
     pub fn last_request(&self) -> Option<RecordedRequest> {
-        self.shared.lock().records.last().cloned()
+        self.shared.lock().records.back().cloned()
     }
 
     /// Forgets the recorded requests.
@@ -580,7 +610,7 @@ async fn handle(
             return Ok(finish_error(&shared, record, &ApiError::unavailable(), &request_id));
         }
         Some(Fault::ConnectionReset) => {
-            shared.lock().records.push(record);
+            shared.lock().record(record);
             return Err(ConnectionReset);
         }
         Some(Fault::Stall(d)) => stall = Some(d),
@@ -592,7 +622,7 @@ async fn handle(
         Err(error) => {
             record.status = error.status;
             record.error_type = Some(error.error_type.to_owned());
-            shared.lock().records.push(record);
+            shared.lock().record(record);
             Reply::error(&error)
         }
         Ok(p) => {
@@ -600,7 +630,7 @@ async fn handle(
             record.served_latency = Some(served);
             record.fallback = fallback;
             record.status = 200;
-            shared.lock().records.push(record);
+            shared.lock().record(record);
             ops::render(
                 &p,
                 &RenderContext {
@@ -654,7 +684,7 @@ fn finish_error(
 ) -> Response<ResponseBody> {
     record.status = error.status;
     record.error_type = Some(error.error_type.to_owned());
-    shared.lock().records.push(record);
+    shared.lock().record(record);
     full_response(Reply::error(error), request_id)
 }
 
