@@ -379,3 +379,184 @@ async fn broken_streams_keep_the_partial_text() {
         "{err:?}"
     );
 }
+
+/// A caller's own wrapper around the SDK service: the client cannot see the
+/// SDK through it, so every call goes through `BedrockRuntimeApi`.
+struct Wrapped {
+    inner: bedrock_latency::runtime::SdkRuntime,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl bedrock_latency::runtime::BedrockRuntimeApi for Wrapped {
+    async fn converse(
+        &self,
+        input: sdk::operation::converse::ConverseInput,
+    ) -> bedrock_latency::Result<bedrock_latency::runtime::WithRequestId<sdk::operation::converse::ConverseOutput>>
+    {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.converse(input).await
+    }
+    async fn converse_stream(
+        &self,
+        input: sdk::operation::converse_stream::ConverseStreamInput,
+    ) -> bedrock_latency::Result<bedrock_latency::runtime::RawConverseStream> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.converse_stream(input).await
+    }
+    async fn invoke_model(
+        &self,
+        input: sdk::operation::invoke_model::InvokeModelInput,
+    ) -> bedrock_latency::Result<bedrock_latency::runtime::WithRequestId<sdk::operation::invoke_model::InvokeModelOutput>>
+    {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.invoke_model(input).await
+    }
+    async fn invoke_model_stream(
+        &self,
+        input: sdk::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamInput,
+    ) -> bedrock_latency::Result<bedrock_latency::runtime::RawInvokeModelStream> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.invoke_model_stream(input).await
+    }
+}
+
+/// What must be equal between two requests: everything but the signature,
+/// the date and the per-request ids.
+fn essence(
+    r: &bedrock_latency::testkit::RecordedRequest,
+) -> (String, String, Option<serde_json::Value>, Vec<(String, String)>) {
+    let headers = r
+        .headers
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "authorization" | "x-amz-date" | "amz-sdk-invocation-id"))
+        .cloned()
+        .collect();
+    (r.method.clone(), r.path.clone(), r.body.clone(), headers)
+}
+
+#[tokio::test]
+async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
+    // The client awaits the SDK directly when its service is `SdkRuntime`;
+    // through a wrapper it goes through the trait. Both must send the same
+    // bytes and report the same things, for all four operations.
+    use bedrock_latency::runtime::{BedrockRuntimeApi, SdkRuntime};
+    let s = server().await;
+    let sdk_client = sdk::Client::from_conf(conf(&s, "us-east-1").build());
+    let direct = Client::from_sdk(sdk_client.clone()).unwrap();
+    let wrapped = Client::with_api(
+        Wrapped {
+            inner: SdkRuntime::new(sdk_client.clone()),
+            calls: Default::default(),
+        },
+        "us-east-1",
+    )
+    .unwrap();
+
+    macro_rules! both {
+        ($c:ident => $call:expr) => {{
+            let $c = &direct;
+            let a = $call;
+            let ra = s.last_request().unwrap();
+            let $c = &wrapped;
+            let b = $call;
+            let rb = s.last_request().unwrap();
+            assert_eq!(essence(&ra), essence(&rb));
+            (a, b, ra)
+        }};
+    }
+
+    let (a, b, req) = both!(c => c
+        .converse(NovaPro)
+        .optimized()
+        .service_tier(ServiceTier::Priority)
+        .system("Be brief.")
+        .user("What is the capital of France?")
+        .max_tokens(64)
+        .customize(|b| b.request_metadata("team", "search"))
+        .send()
+        .await
+        .unwrap());
+    let body = req.body.unwrap();
+    assert_eq!(body["requestMetadata"]["team"], "search", "{body}");
+    assert_eq!(body["performanceConfig"]["latency"], "optimized");
+    assert_eq!(body["serviceTier"]["type"], "priority");
+    assert_eq!(a.text, b.text);
+    assert_eq!(a.report.served, b.report.served);
+    assert_eq!(a.report.served_tier, b.report.served_tier);
+    assert_eq!(a.report.usage, b.report.usage);
+    assert!(a.report.request_id.is_some() && b.report.request_id.is_some());
+
+    let (a, b, _) = both!(c => c
+        .converse_stream(NovaPro)
+        .optimized()
+        .user("Hello")
+        .send()
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap());
+    assert_eq!(a.text, b.text);
+    assert_eq!(a.report.served, ServedLatency::Reported(Latency::Optimized));
+    assert_eq!(a.report.served, b.report.served);
+
+    let (a, b, req) = both!(c => c
+        .invoke_model(NovaPro)
+        .optimized()
+        .service_tier(ServiceTier::Flex)
+        .prompt("Hi", 50)
+        .send()
+        .await
+        .unwrap());
+    assert_eq!(
+        req.header("x-amzn-bedrock-performanceconfig-latency"),
+        Some("optimized")
+    );
+    assert_eq!(req.header("x-amzn-bedrock-service-tier"), Some("flex"));
+    assert_eq!(a.text, b.text);
+    assert_eq!(a.report.served, b.report.served);
+    assert_eq!(a.report.served_tier, b.report.served_tier);
+
+    let (a, b, _) = both!(c => c
+        .invoke_model_stream(NovaPro)
+        .optimized()
+        .prompt("Hi", 50)
+        .send()
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap());
+    assert_eq!(a.text, b.text);
+    assert_eq!(a.report.served, b.report.served);
+
+    let calls = wrapped
+        .runtime_api()
+        .unwrap()
+        .calls
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(calls, 4, "every wrapped call went through the trait");
+    // And the SDK service's own trait methods work when called directly.
+    let out = SdkRuntime::new(sdk_client)
+        .converse(
+            sdk::operation::converse::ConverseInput::builder()
+                .model_id("amazon.nova-micro-v1:0")
+                .messages(
+                    sdk::types::Message::builder()
+                        .role(sdk::types::ConversationRole::User)
+                        .content(sdk::types::ContentBlock::Text("hi".into()))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(out.request_id.is_some());
+    assert_eq!(
+        s.last_request().unwrap().path,
+        "/model/amazon.nova-micro-v1%3A0/converse"
+    );
+}
