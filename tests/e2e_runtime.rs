@@ -560,3 +560,50 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         "/model/amazon.nova-micro-v1%3A0/converse"
     );
 }
+
+#[tokio::test]
+async fn a_new_catalog_replaces_the_plans_made_with_the_old_one() {
+    let mut extended = bedrock_latency::Catalog::builtin().clone();
+    extended
+        .merge_toml(
+            r#"
+as_of = "2026-12-01"
+[[models]]
+id = "amazon.nova-premier-v1:0"
+name = "Amazon Nova Premier"
+inference_profiles = ["us.amazon.nova-premier-v1:0"]
+optimized = { regions = ["us-east-2"] }
+"#,
+        )
+        .unwrap();
+    let s = LocalBedrock::builder()
+        .catalog(std::sync::Arc::new(extended.clone()))
+        .start()
+        .await
+        .unwrap();
+    let premier: bedrock_latency::ModelId = "amazon.nova-premier-v1:0".parse().unwrap();
+    let ask = |c: &Client| {
+        c.converse(&premier)
+            .latency(bedrock_latency::LatencyPolicy::PreferOptimized)
+            .user("hi")
+            .send()
+    };
+    // The built-in catalog does not know the model: sent as given, standard.
+    let c = client(&s, "us-east-2");
+    for _ in 0..2 {
+        let r = ask(&c).await.unwrap();
+        assert_eq!(r.report.sent, Latency::Standard);
+        assert_eq!(
+            s.last_request().unwrap().path,
+            "/model/amazon.nova-premier-v1%3A0/converse"
+        );
+    }
+    // With the extended catalog the same request goes optimized to the profile.
+    let c = c.with_catalog(extended).unwrap();
+    let r = ask(&c).await.unwrap();
+    assert_eq!(r.report.sent, Latency::Optimized);
+    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
+    let req = s.last_request().unwrap();
+    assert_eq!(req.path, "/model/us.amazon.nova-premier-v1%3A0/converse");
+    assert_eq!(req.body.unwrap()["performanceConfig"]["latency"], "optimized");
+}

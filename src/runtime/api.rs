@@ -182,6 +182,45 @@ macro_rules! set_present {
     };
 }
 
+/// Copies the fields of a Converse or ConverseStream input into its fluent builder.
+macro_rules! converse_fields {
+    ($b:ident, $i:ident) => {
+        set_present!($b;
+            set_model_id($i.model_id),
+            set_messages($i.messages),
+            set_system($i.system),
+            set_inference_config($i.inference_config),
+            set_tool_config($i.tool_config),
+            set_guardrail_config($i.guardrail_config),
+            set_additional_model_request_fields($i.additional_model_request_fields),
+            set_prompt_variables($i.prompt_variables),
+            set_additional_model_response_field_paths($i.additional_model_response_field_paths),
+            set_request_metadata($i.request_metadata),
+            set_performance_config($i.performance_config),
+            set_service_tier($i.service_tier),
+            set_output_config($i.output_config),
+        )
+    };
+}
+
+/// Copies the fields of an InvokeModel or InvokeModelWithResponseStream input into its fluent builder.
+macro_rules! invoke_fields {
+    ($b:ident, $i:ident) => {
+        set_present!($b;
+            set_body($i.body),
+            set_content_type($i.content_type),
+            set_accept($i.accept),
+            set_model_id($i.model_id),
+            set_trace($i.trace),
+            set_guardrail_identifier($i.guardrail_identifier),
+            set_guardrail_version($i.guardrail_version),
+            set_performance_config_latency($i.performance_config_latency),
+            set_service_tier($i.service_tier),
+            set_request_metadata($i.request_metadata),
+        )
+    };
+}
+
 impl SdkRuntime {
     // Each operation in two halves: the fluent builder from the input, and
     // the crate's result from the SDK's. The trait impl below joins them.
@@ -190,21 +229,7 @@ impl SdkRuntime {
 
     pub(crate) fn converse_builder(&self, i: ConverseInput) -> ConverseFluentBuilder {
         let mut b = self.client.converse();
-        set_present!(b;
-            set_model_id(i.model_id),
-            set_messages(i.messages),
-            set_system(i.system),
-            set_inference_config(i.inference_config),
-            set_tool_config(i.tool_config),
-            set_guardrail_config(i.guardrail_config),
-            set_additional_model_request_fields(i.additional_model_request_fields),
-            set_prompt_variables(i.prompt_variables),
-            set_additional_model_response_field_paths(i.additional_model_response_field_paths),
-            set_request_metadata(i.request_metadata),
-            set_performance_config(i.performance_config),
-            set_service_tier(i.service_tier),
-            set_output_config(i.output_config),
-        );
+        converse_fields!(b, i);
         b
     }
 
@@ -218,21 +243,7 @@ impl SdkRuntime {
 
     pub(crate) fn converse_stream_builder(&self, i: ConverseStreamInput) -> ConverseStreamFluentBuilder {
         let mut b = self.client.converse_stream();
-        set_present!(b;
-            set_model_id(i.model_id),
-            set_messages(i.messages),
-            set_system(i.system),
-            set_inference_config(i.inference_config),
-            set_tool_config(i.tool_config),
-            set_guardrail_config(i.guardrail_config),
-            set_additional_model_request_fields(i.additional_model_request_fields),
-            set_prompt_variables(i.prompt_variables),
-            set_additional_model_response_field_paths(i.additional_model_response_field_paths),
-            set_request_metadata(i.request_metadata),
-            set_performance_config(i.performance_config),
-            set_service_tier(i.service_tier),
-            set_output_config(i.output_config),
-        );
+        converse_fields!(b, i);
         b
     }
 
@@ -249,18 +260,7 @@ impl SdkRuntime {
 
     pub(crate) fn invoke_model_builder(&self, i: InvokeModelInput) -> InvokeModelFluentBuilder {
         let mut b = self.client.invoke_model();
-        set_present!(b;
-            set_body(i.body),
-            set_content_type(i.content_type),
-            set_accept(i.accept),
-            set_model_id(i.model_id),
-            set_trace(i.trace),
-            set_guardrail_identifier(i.guardrail_identifier),
-            set_guardrail_version(i.guardrail_version),
-            set_performance_config_latency(i.performance_config_latency),
-            set_service_tier(i.service_tier),
-            set_request_metadata(i.request_metadata),
-        );
+        invoke_fields!(b, i);
         b
     }
 
@@ -277,18 +277,7 @@ impl SdkRuntime {
         i: InvokeModelWithResponseStreamInput,
     ) -> InvokeModelWithResponseStreamFluentBuilder {
         let mut b = self.client.invoke_model_with_response_stream();
-        set_present!(b;
-            set_body(i.body),
-            set_content_type(i.content_type),
-            set_accept(i.accept),
-            set_model_id(i.model_id),
-            set_trace(i.trace),
-            set_guardrail_identifier(i.guardrail_identifier),
-            set_guardrail_version(i.guardrail_version),
-            set_performance_config_latency(i.performance_config_latency),
-            set_service_tier(i.service_tier),
-            set_request_metadata(i.request_metadata),
-        );
+        invoke_fields!(b, i);
         b
     }
 

@@ -23,6 +23,36 @@ use crate::report::{LatencyReport, ServedLatency, Timing, Usage};
 use crate::vocab::{LatencyPolicy, Operation, ServiceTier};
 use crate::{Error, Result};
 
+/// Fills a Converse or ConverseStream input builder (the same fields on two
+/// SDK types) from the request's parts, its `customize` closures and the
+/// plan; evaluates to the builder and the requested tier. Only the fields
+/// that are set are touched: each builder call moves the whole builder.
+macro_rules! converse_input {
+    ($builder:expr, $parts:expr, $customize:expr, $plan:expr) => {{
+        let p = $parts;
+        let mut b = $builder.set_messages(Some(p.messages));
+        if !p.system.is_empty() {
+            b = b.set_system(Some(p.system));
+        }
+        if let Some(c) = inference_config(p.inference) {
+            b = b.inference_config(c);
+        }
+        if let Some(t) = p.tool_config {
+            b = b.tool_config(t);
+        }
+        for f in $customize {
+            b = f(b);
+        }
+        b = b
+            .model_id(&$plan.model_id)
+            .performance_config(performance_config($plan.latency));
+        if let Some(t) = tier_config(p.tier)? {
+            b = b.service_tier(t);
+        }
+        (b, p.tier)
+    }};
+}
+
 /// The parts shared by Converse and ConverseStream requests.
 #[derive(Debug, Default)]
 pub(crate) struct ConverseParts {
@@ -291,29 +321,14 @@ impl<R: BedrockRuntimeApi, M> Converse<R, M> {
         let (plan, api) = self
             .client
             .plan(&self.model, Operation::Converse, self.parts.policy, None)?;
-        let p = self.parts;
-        let mut b = sdk::operation::converse::ConverseInput::builder().set_messages(Some(p.messages));
-        // Only what is set: each builder call moves the whole builder.
-        if !p.system.is_empty() {
-            b = b.set_system(Some(p.system));
-        }
-        if let Some(c) = inference_config(p.inference) {
-            b = b.inference_config(c);
-        }
-        if let Some(t) = p.tool_config {
-            b = b.tool_config(t);
-        }
-        for f in self.customize {
-            b = f(b);
-        }
-        b = b
-            .model_id(&plan.model_id)
-            .performance_config(performance_config(plan.latency));
-        if let Some(t) = tier_config(p.tier)? {
-            b = b.service_tier(t);
-        }
-        let span = call_span(&plan, p.tier);
-        let mut report = base_report(&plan, self.client.region(), p.tier);
+        let (b, tier) = converse_input!(
+            sdk::operation::converse::ConverseInput::builder(),
+            self.parts,
+            self.customize,
+            plan
+        );
+        let span = call_span(&plan, tier);
+        let mut report = base_report(&plan, self.client.region(), tier);
         let start = Instant::now();
         let out = match super::api::as_sdk(api) {
             // The AWS SDK itself: its future awaited in place (see `as_sdk`).
@@ -437,29 +452,14 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
         let (plan, api) = self
             .client
             .plan(&self.model, Operation::ConverseStream, self.parts.policy, None)?;
-        let p = self.parts;
-        let mut b = sdk::operation::converse_stream::ConverseStreamInput::builder().set_messages(Some(p.messages));
-        // Only what is set: each builder call moves the whole builder.
-        if !p.system.is_empty() {
-            b = b.set_system(Some(p.system));
-        }
-        if let Some(c) = inference_config(p.inference) {
-            b = b.inference_config(c);
-        }
-        if let Some(t) = p.tool_config {
-            b = b.tool_config(t);
-        }
-        for f in self.customize {
-            b = f(b);
-        }
-        b = b
-            .model_id(&plan.model_id)
-            .performance_config(performance_config(plan.latency));
-        if let Some(t) = tier_config(p.tier)? {
-            b = b.service_tier(t);
-        }
-        let span = call_span(&plan, p.tier);
-        let mut report = base_report(&plan, self.client.region(), p.tier);
+        let (b, tier) = converse_input!(
+            sdk::operation::converse_stream::ConverseStreamInput::builder(),
+            self.parts,
+            self.customize,
+            plan
+        );
+        let span = call_span(&plan, tier);
+        let mut report = base_report(&plan, self.client.region(), tier);
         let start = Instant::now();
         let raw = match match super::api::as_sdk(api) {
             // The AWS SDK itself: its future awaited in place (see `as_sdk`).

@@ -112,221 +112,114 @@ impl PlanCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Latency, Warning};
 
-    fn id(s: &str) -> ModelId {
-        ModelId::parse(s).unwrap()
+    use LatencyPolicy::{Optimized, PreferOptimized, Standard};
+    use Operation::{Converse, ConverseStream, InvokeModel};
+
+    /// `cache.check` with the built-in catalog.
+    fn ask(
+        cache: &PlanCache,
+        model: &str,
+        region: &str,
+        (op, policy): (Operation, LatencyPolicy),
+        tokens: Option<u32>,
+    ) -> Result<Arc<Plan>, Refusal> {
+        let model = ModelId::parse(model).unwrap();
+        cache.check(Catalog::builtin(), &model, region, op, policy, tokens)
     }
+
+    /// The same question asked of the catalog itself.
+    fn fresh(model: &str, region: &str, (op, policy): (Operation, LatencyPolicy), tokens: Option<u32>) -> Plan {
+        let model = ModelId::parse(model).unwrap();
+        let mut req = CheckRequest::new(&model, region, op, policy);
+        if let Some(n) = tokens {
+            req = req.total_tokens(n);
+        }
+        Catalog::builtin().check(&req).unwrap()
+    }
+
+    const NOVA: &str = "amazon.nova-pro-v1:0";
 
     #[test]
     fn a_repeated_check_is_answered_from_the_memo_and_equals_a_fresh_one() {
         let cache = PlanCache::default();
-        let catalog = Catalog::builtin();
-        let nova = id("amazon.nova-pro-v1:0");
-        let first = cache
-            .check(
-                catalog,
-                &nova,
-                "us-east-1",
-                Operation::Converse,
-                LatencyPolicy::Optimized,
-                None,
-            )
-            .unwrap();
-        let again = cache
-            .check(
-                catalog,
-                &nova,
-                "us-east-1",
-                Operation::Converse,
-                LatencyPolicy::Optimized,
-                None,
-            )
-            .unwrap();
+        let first = ask(&cache, NOVA, "us-east-1", (Converse, Optimized), None).unwrap();
+        let again = ask(&cache, NOVA, "us-east-1", (Converse, Optimized), None).unwrap();
         assert!(Arc::ptr_eq(&first, &again), "the second answer comes from the memo");
-        let fresh = catalog
-            .check(&CheckRequest::new(
-                &nova,
-                "us-east-1",
-                Operation::Converse,
-                LatencyPolicy::Optimized,
-            ))
-            .unwrap();
-        assert_eq!(*again, fresh);
+        assert_eq!(*again, fresh(NOVA, "us-east-1", (Converse, Optimized), None));
         assert_eq!(cache.len(), 1);
     }
 
     #[test]
     fn every_input_is_part_of_the_key() {
         let cache = PlanCache::default();
-        let catalog = Catalog::builtin();
-        let nova = id("amazon.nova-pro-v1:0");
-        let base = cache
-            .check(
-                catalog,
-                &nova,
-                "us-east-1",
-                Operation::Converse,
-                LatencyPolicy::Optimized,
-                None,
-            )
-            .unwrap();
+        let base = ask(&cache, NOVA, "us-east-1", (Converse, Optimized), None).unwrap();
         assert_eq!(base.model_id, "us.amazon.nova-pro-v1:0");
         // Another policy, operation, region or model: another plan.
-        let standard = cache
-            .check(
-                catalog,
-                &nova,
-                "us-east-1",
-                Operation::Converse,
-                LatencyPolicy::Standard,
-                None,
-            )
-            .unwrap();
-        assert_eq!(standard.model_id, "amazon.nova-pro-v1:0");
-        let stream = cache
-            .check(
-                catalog,
-                &nova,
-                "us-east-1",
-                Operation::ConverseStream,
-                LatencyPolicy::Optimized,
-                None,
-            )
-            .unwrap();
-        assert_eq!(stream.operation, Operation::ConverseStream);
-        let east2 = cache
-            .check(
-                catalog,
-                &nova,
-                "us-east-2",
-                Operation::Converse,
-                LatencyPolicy::Optimized,
-                None,
-            )
-            .unwrap();
+        let standard = ask(&cache, NOVA, "us-east-1", (Converse, Standard), None).unwrap();
+        assert_eq!(standard.model_id, NOVA);
+        let stream = ask(&cache, NOVA, "us-east-1", (ConverseStream, Optimized), None).unwrap();
+        assert_eq!(stream.operation, ConverseStream);
+        let east2 = ask(&cache, NOVA, "us-east-2", (Converse, Optimized), None).unwrap();
         assert_eq!(east2.region, "us-east-2");
-        let lite = id("amazon.nova-lite-v1:0");
-        let refused = cache.check(
-            catalog,
-            &lite,
-            "us-east-1",
-            Operation::Converse,
-            LatencyPolicy::Optimized,
-            None,
+        let lite = "amazon.nova-lite-v1:0";
+        assert!(
+            ask(&cache, lite, "us-east-1", (Converse, Optimized), None).is_err(),
+            "no optimized latency"
         );
-        assert!(refused.is_err(), "Nova Lite has no optimized latency");
         assert_eq!(cache.len(), 4, "refusals are not kept");
         // A refusal stays a refusal when asked again.
-        assert!(
-            cache
-                .check(
-                    catalog,
-                    &lite,
-                    "us-east-1",
-                    Operation::Converse,
-                    LatencyPolicy::Optimized,
-                    None
-                )
-                .is_err()
-        );
+        assert!(ask(&cache, lite, "us-east-1", (Converse, Optimized), None).is_err());
     }
 
     #[test]
     fn token_counts_matter_only_for_models_with_a_cap() {
         let cache = PlanCache::default();
-        let catalog = Catalog::builtin();
-        // Llama 3.1 405B is served optimized up to 11K total tokens.
-        let llama = id("meta.llama3-1-405b-instruct-v1:0");
-        let ask = |n: Option<u32>| {
-            cache.check(
-                catalog,
-                &llama,
-                "us-east-2",
-                Operation::Converse,
-                LatencyPolicy::PreferOptimized,
-                n,
-            )
-        };
-        // Over the cap the plan still sends optimized (the service decides),
-        // with a warning that carries the expected count.
-        let expected = |p: &Plan| {
-            p.warnings.iter().find_map(|w| match w {
-                crate::Warning::TokenCap { expected, .. } => Some(*expected),
+        // Llama 3.1 405B is served optimized up to 11K total tokens. Over
+        // the cap the plan still sends optimized (the service decides), with
+        // a warning that carries the expected count.
+        let llama = "meta.llama3-1-405b-instruct-v1:0";
+        let q = (Converse, PreferOptimized);
+        let expected = |n: Option<u32>| {
+            let plan = ask(&cache, llama, "us-east-2", q, n).unwrap();
+            assert_eq!(*plan, fresh(llama, "us-east-2", q, n));
+            plan.warnings.iter().find_map(|w| match w {
+                Warning::TokenCap { expected, .. } => Some(*expected),
                 _ => None,
             })
         };
-        assert_eq!(expected(&ask(Some(100)).unwrap()), Some(Some(100)));
-        assert_eq!(expected(&ask(Some(20_000)).unwrap()), Some(Some(20_000)));
-        assert_eq!(expected(&ask(Some(100)).unwrap()), Some(Some(100)));
-        assert_eq!(expected(&ask(None).unwrap()), Some(None));
-        assert_eq!(
-            expected(&ask(Some(20_000)).unwrap()),
-            Some(Some(20_000)),
-            "not the memo of None"
-        );
+        assert_eq!(expected(Some(100)), Some(Some(100)));
+        assert_eq!(expected(Some(20_000)), Some(Some(20_000)));
+        assert_eq!(expected(Some(100)), Some(Some(100)));
+        assert_eq!(expected(None), Some(None));
+        assert_eq!(expected(Some(20_000)), Some(Some(20_000)), "not the memo of None");
         assert_eq!(cache.len(), 1, "only the plan without a count is kept");
-        for n in [Some(100), Some(20_000)] {
-            let mut req = CheckRequest::new(&llama, "us-east-2", Operation::Converse, LatencyPolicy::PreferOptimized);
-            req = req.total_tokens(n.unwrap());
-            assert_eq!(*ask(n).unwrap(), catalog.check(&req).unwrap());
-        }
 
         // Nova Pro has no cap: the count does not change the plan, so one is kept.
-        let nova = id("amazon.nova-pro-v1:0");
-        let a = cache
-            .check(
-                catalog,
-                &nova,
-                "us-east-1",
-                Operation::InvokeModel,
-                LatencyPolicy::Optimized,
-                Some(10),
-            )
-            .unwrap();
-        let b = cache
-            .check(
-                catalog,
-                &nova,
-                "us-east-1",
-                Operation::InvokeModel,
-                LatencyPolicy::Optimized,
-                Some(50_000),
-            )
-            .unwrap();
+        let a = ask(&cache, NOVA, "us-east-1", (InvokeModel, Optimized), Some(10)).unwrap();
+        let b = ask(&cache, NOVA, "us-east-1", (InvokeModel, Optimized), Some(50_000)).unwrap();
         assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(a.latency, Latency::Optimized);
         assert_eq!(cache.len(), 2, "the Llama plan without a count and this one");
     }
 
     #[test]
     fn the_memo_stays_bounded_and_can_be_cleared() {
         let cache = PlanCache::default();
-        let catalog = Catalog::builtin();
-        let nova = id("amazon.nova-pro-v1:0");
         // Unknown models are planned standard (with a warning): each is a new key.
         for i in 0..(CAPACITY + 10) {
-            let m = id(&format!("example.model-{i}-v1:0"));
-            cache
-                .check(
-                    catalog,
-                    &m,
-                    "us-east-1",
-                    Operation::Converse,
-                    LatencyPolicy::Standard,
-                    None,
-                )
-                .unwrap();
-        }
-        assert_eq!(cache.len(), CAPACITY);
-        cache
-            .check(
-                catalog,
-                &nova,
+            ask(
+                &cache,
+                &format!("example.model-{i}-v1:0"),
                 "us-east-1",
-                Operation::Converse,
-                LatencyPolicy::Optimized,
+                (Converse, Standard),
                 None,
             )
             .unwrap();
+        }
+        assert_eq!(cache.len(), CAPACITY);
+        ask(&cache, NOVA, "us-east-1", (Converse, Optimized), None).unwrap();
         assert_eq!(cache.len(), CAPACITY);
         cache.clear();
         assert_eq!(cache.len(), 0);
