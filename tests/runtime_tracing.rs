@@ -26,20 +26,8 @@ impl Write for Buf {
 const SECRET_PROMPT: &str = "my-secret-prompt-7f3a";
 const SECRET_ANSWER: &str = "my-secret-answer-91bc";
 
-#[tokio::test]
-async fn a_span_per_call_without_prompt_or_completion() {
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .finish();
-    // INFO: what a service typically runs with (the AWS SDK itself dumps
-    // bodies at TRACE).
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+/// A client whose SDK answers once from a canned Converse response.
+fn replay_client() -> Client {
     let body = serde_json::json!({
         "output": {"message": {"role": "assistant", "content": [{"text": SECRET_ANSWER}]}},
         "stopReason": "end_turn",
@@ -63,7 +51,24 @@ async fn a_span_per_call_without_prompt_or_completion() {
         .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
         .http_client(replay)
         .build();
-    let client = Client::from_sdk(sdk::Client::from_conf(conf)).unwrap();
+    Client::from_sdk(sdk::Client::from_conf(conf)).unwrap()
+}
+
+#[tokio::test]
+async fn a_span_per_call_without_prompt_or_completion() {
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    // INFO: what a service typically runs with (the AWS SDK itself dumps
+    // bodies at TRACE).
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let client = replay_client();
     let r = client
         .converse(NovaPro)
         .optimized()
@@ -95,4 +100,32 @@ async fn a_span_per_call_without_prompt_or_completion() {
         !logs.contains(SECRET_ANSWER),
         "the completion leaked into the logs:\n{logs}"
     );
+}
+
+#[tokio::test]
+async fn the_sdk_works_inside_the_call_span() {
+    // With a subscriber that wants the SDK's own (DEBUG) spans, they nest
+    // under `bedrock_call`: the call's span is entered while the SDK runs.
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let r = replay_client()
+        .converse(NovaPro)
+        .optimized()
+        .user(SECRET_PROMPT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text, SECRET_ANSWER);
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let nested = logs
+        .lines()
+        .any(|l| l.contains("bedrock_call{") && l.contains("}:Bedrock Runtime.Converse{"));
+    assert!(nested, "no SDK span inside `bedrock_call`:\n{logs}");
 }

@@ -332,9 +332,9 @@ impl<R: BedrockRuntimeApi, M> Converse<R, M> {
         let start = Instant::now();
         let out = match super::api::as_sdk(api) {
             // The AWS SDK itself: its future awaited in place (see `as_sdk`).
-            Some(sdk) => SdkRuntime::converse_output(b.send_with(sdk.sdk()).instrument(span.clone()).await),
+            Some(sdk) => SdkRuntime::converse_output(in_span!(span, b.send_with(sdk.sdk()))),
             None => match b.build() {
-                Ok(input) => api.converse(input).instrument(span.clone()).await,
+                Ok(input) => in_span!(span, api.converse(input)),
                 Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
             },
         };
@@ -463,9 +463,9 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
         let start = Instant::now();
         let raw = match match super::api::as_sdk(api) {
             // The AWS SDK itself: its future awaited in place (see `as_sdk`).
-            Some(sdk) => SdkRuntime::converse_stream_output(b.send_with(sdk.sdk()).instrument(span.clone()).await),
+            Some(sdk) => SdkRuntime::converse_stream_output(in_span!(span, b.send_with(sdk.sdk()))),
             None => match b.build() {
-                Ok(input) => api.converse_stream(input).instrument(span.clone()).await,
+                Ok(input) => in_span!(span, api.converse_stream(input)),
                 Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
             },
         } {

@@ -295,9 +295,9 @@ impl<R: BedrockRuntimeApi, M> InvokeModel<R, M> {
         let start = Instant::now();
         let out = match match super::api::as_sdk(api) {
             // The AWS SDK itself: its future awaited in place (see `as_sdk`).
-            Some(sdk) => SdkRuntime::invoke_model_output(b.send_with(sdk.sdk()).instrument(span.clone()).await),
+            Some(sdk) => SdkRuntime::invoke_model_output(in_span!(span, b.send_with(sdk.sdk()))),
             None => match b.build() {
-                Ok(input) => api.invoke_model(input).instrument(span.clone()).await,
+                Ok(input) => in_span!(span, api.invoke_model(input)),
                 Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
             },
         } {
@@ -413,9 +413,9 @@ impl<R: BedrockRuntimeApi, M> InvokeModelStreamRequest<R, M> {
         let start = Instant::now();
         let raw = match match super::api::as_sdk(api) {
             // The AWS SDK itself: its future awaited in place (see `as_sdk`).
-            Some(sdk) => SdkRuntime::invoke_model_stream_output(b.send_with(sdk.sdk()).instrument(span.clone()).await),
+            Some(sdk) => SdkRuntime::invoke_model_stream_output(in_span!(span, b.send_with(sdk.sdk()))),
             None => match b.build() {
-                Ok(input) => api.invoke_model_stream(input).instrument(span.clone()).await,
+                Ok(input) => in_span!(span, api.invoke_model_stream(input)),
                 Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
             },
         } {

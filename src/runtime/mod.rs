@@ -2,6 +2,19 @@
 //! InvokeModelWithResponseStream, checked before sending and reporting what
 //! served them.
 
+/// Awaits a future inside the call's span, or as it is when no subscriber
+/// wants the span (the wrapper would then do nothing but move the SDK's
+/// large future once more).
+macro_rules! in_span {
+    ($span:expr, $fut:expr) => {
+        if $span.is_disabled() {
+            $fut.await
+        } else {
+            $fut.instrument($span.clone()).await
+        }
+    };
+}
+
 mod api;
 mod converse;
 mod invoke;
