@@ -41,15 +41,20 @@ impl Date {
 
     /// Today's date in UTC, from the system clock.
     pub fn today() -> Self {
+        Self::from_days_since_epoch(Self::today_days())
+    }
+
+    /// Today (UTC) as days since 1970-01-01.
+    pub(crate) fn today_days() -> i64 {
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        Self::from_days_since_epoch((secs / 86_400) as i64)
+        (secs / 86_400) as i64
     }
 
     /// The date `days` days after 1970-01-01 (civil-from-days algorithm).
-    fn from_days_since_epoch(days: i64) -> Self {
+    pub(crate) fn from_days_since_epoch(days: i64) -> Self {
         let z = days + 719_468;
         let era = z.div_euclid(146_097);
         let doe = z.rem_euclid(146_097);

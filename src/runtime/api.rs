@@ -233,6 +233,7 @@ impl SdkRuntime {
         b
     }
 
+    #[inline]
     pub(crate) fn converse_output(
         r: std::result::Result<ConverseOutput, SdkError<ConverseError, HttpResponse>>,
     ) -> Result<WithRequestId<ConverseOutput>> {

@@ -328,7 +328,6 @@ impl<R: BedrockRuntimeApi, M> Converse<R, M> {
             plan
         );
         let span = call_span(&plan, tier);
-        let mut report = base_report(&plan, self.client.region(), tier);
         let start = Instant::now();
         let out = match super::api::as_sdk(api) {
             // The AWS SDK itself: its future awaited in place (see `as_sdk`).
@@ -346,6 +345,9 @@ impl<R: BedrockRuntimeApi, M> Converse<R, M> {
                 return Err(e);
             }
         };
+        // The report is made after the call so that it is not carried
+        // across the await (a smaller future, fewer copies).
+        let mut report = base_report(&plan, self.client.region(), tier);
         let WithRequestId { output, request_id } = out;
         let o = &output;
         report.request_id = request_id;

@@ -164,7 +164,12 @@ pub(crate) fn sdk_latency(l: Latency) -> sdk::types::PerformanceConfigLatency {
 }
 
 pub(crate) fn from_sdk_latency(l: &sdk::types::PerformanceConfigLatency) -> Option<Latency> {
-    l.as_str().parse().ok()
+    use sdk::types::PerformanceConfigLatency as L;
+    match l {
+        L::Optimized => Some(Latency::Optimized),
+        L::Standard => Some(Latency::Standard),
+        other => other.as_str().parse().ok(),
+    }
 }
 
 pub(crate) fn sdk_tier(t: ServiceTier) -> sdk::types::ServiceTierType {

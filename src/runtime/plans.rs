@@ -24,7 +24,8 @@ struct Entry {
     region: String,
     operation: Operation,
     policy: LatencyPolicy,
-    today: Date,
+    /// Days since 1970-01-01 (UTC) when the plan was made.
+    day: i64,
     /// The model has no token cap, so the plan holds for any token count.
     tokens_irrelevant: bool,
     plan: Arc<Plan>,
@@ -50,11 +51,12 @@ impl PlanCache {
         policy: LatencyPolicy,
         total_tokens: Option<u32>,
     ) -> Result<Arc<Plan>, Refusal> {
-        let today = Date::today();
+        // The day as a number: the calendar date is needed only on a miss.
+        let day = Date::today_days();
         let same = |e: &Entry| {
             e.operation == operation
                 && e.policy == policy
-                && e.today == today
+                && e.day == day
                 && e.model == model.as_str()
                 && e.region == region
         };
@@ -68,7 +70,7 @@ impl PlanCache {
         if let Some(plan) = found {
             return Ok(plan);
         }
-        let mut req = CheckRequest::new(model, region, operation, policy).on(today);
+        let mut req = CheckRequest::new(model, region, operation, policy).on(Date::from_days_since_epoch(day));
         if let Some(n) = total_tokens {
             req = req.total_tokens(n);
         }
@@ -91,7 +93,7 @@ impl PlanCache {
             region: region.to_owned(),
             operation,
             policy,
-            today,
+            day,
             tokens_irrelevant,
             plan: Arc::clone(&plan),
         });
