@@ -52,7 +52,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             s.arm, s.total_p50, s.total_interval.0, s.total_interval.1
         );
     }
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/compare-latency.svg");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("compare-latency.svg");
     std::fs::write(&path, chart_svg(&c))?;
     println!("chart: {}", path.display());
     Ok(())
