@@ -23,6 +23,26 @@ impl Write for Buf {
     }
 }
 
+impl Buf {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// Logs of this thread, as a service's fmt subscriber at `level` writes
+/// them (span fields on close), until the guard drops.
+fn capture(level: tracing::Level) -> (Buf, tracing::subscriber::DefaultGuard) {
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    (buf, tracing::subscriber::set_default(subscriber))
+}
+
 const SECRET_PROMPT: &str = "my-secret-prompt-7f3a";
 const SECRET_ANSWER: &str = "my-secret-answer-91bc";
 
@@ -56,17 +76,9 @@ fn replay_client() -> Client {
 
 #[tokio::test]
 async fn a_span_per_call_without_prompt_or_completion() {
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .finish();
     // INFO: what a service typically runs with (the AWS SDK itself dumps
     // bodies at TRACE).
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buf, _guard) = capture(tracing::Level::INFO);
 
     let client = replay_client();
     let r = client
@@ -78,7 +90,7 @@ async fn a_span_per_call_without_prompt_or_completion() {
         .unwrap();
     assert_eq!(r.text, SECRET_ANSWER);
 
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = buf.text();
     assert!(logs.contains("bedrock_call"), "{logs}");
     for field in [
         "model=us.amazon.nova-pro-v1:0",
@@ -106,15 +118,7 @@ async fn a_span_per_call_without_prompt_or_completion() {
 async fn the_sdk_works_inside_the_call_span() {
     // With a subscriber that wants the SDK's own (DEBUG) spans, they nest
     // under `bedrock_call`: the call's span is entered while the SDK runs.
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buf, _guard) = capture(tracing::Level::DEBUG);
     let r = replay_client()
         .converse(NovaPro)
         .optimized()
@@ -123,7 +127,7 @@ async fn the_sdk_works_inside_the_call_span() {
         .await
         .unwrap();
     assert_eq!(r.text, SECRET_ANSWER);
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = buf.text();
     let nested = logs
         .lines()
         .any(|l| l.contains("bedrock_call{") && l.contains("}:Bedrock Runtime.Converse{"));

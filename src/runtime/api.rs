@@ -225,9 +225,10 @@ impl SdkRuntime {
     // Each operation in two halves: the fluent builder from the input, and
     // the crate's result from the SDK's. The trait impl below joins them.
     // `Client` uses only the second half when its service is this type (see
-    // `as_sdk`): it sends its input builder with `send_with`.
+    // `as_sdk` and `send_checked!`): it sends its input builder with
+    // `send_with`.
 
-    pub(crate) fn converse_builder(&self, i: ConverseInput) -> ConverseFluentBuilder {
+    fn converse_builder(&self, i: ConverseInput) -> ConverseFluentBuilder {
         let mut b = self.client.converse();
         converse_fields!(b, i);
         b
@@ -242,7 +243,7 @@ impl SdkRuntime {
         Ok(WithRequestId::new(out, request_id))
     }
 
-    pub(crate) fn converse_stream_builder(&self, i: ConverseStreamInput) -> ConverseStreamFluentBuilder {
+    fn converse_stream_builder(&self, i: ConverseStreamInput) -> ConverseStreamFluentBuilder {
         let mut b = self.client.converse_stream();
         converse_fields!(b, i);
         b
@@ -259,7 +260,7 @@ impl SdkRuntime {
         })
     }
 
-    pub(crate) fn invoke_model_builder(&self, i: InvokeModelInput) -> InvokeModelFluentBuilder {
+    fn invoke_model_builder(&self, i: InvokeModelInput) -> InvokeModelFluentBuilder {
         let mut b = self.client.invoke_model();
         invoke_fields!(b, i);
         b
@@ -273,7 +274,7 @@ impl SdkRuntime {
         Ok(WithRequestId::new(out, request_id))
     }
 
-    pub(crate) fn invoke_model_stream_builder(
+    fn invoke_model_stream_builder(
         &self,
         i: InvokeModelWithResponseStreamInput,
     ) -> InvokeModelWithResponseStreamFluentBuilder {

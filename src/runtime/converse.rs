@@ -14,8 +14,8 @@ use tracing::Instrument;
 
 use super::stream::ConverseStream;
 use super::{
-    BedrockRuntimeApi, Handle, RuntimeSide, SdkRuntime, WithRequestId, from_sdk_latency, from_sdk_tier,
-    performance_config, sdk_tier,
+    BedrockRuntimeApi, Handle, RuntimeSide, WithRequestId, from_sdk_latency, from_sdk_tier, performance_config,
+    sdk_tier,
 };
 use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
@@ -329,14 +329,7 @@ impl<R: BedrockRuntimeApi, M> Converse<R, M> {
         );
         let span = call_span(&plan, tier);
         let start = Instant::now();
-        let out = match super::api::as_sdk(api) {
-            // The AWS SDK itself: its future awaited in place (see `as_sdk`).
-            Some(sdk) => SdkRuntime::converse_output(in_span!(span, b.send_with(sdk.sdk()))),
-            None => match b.build() {
-                Ok(input) => in_span!(span, api.converse(input)),
-                Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
-            },
-        };
+        let out = send_checked!(api, span, b, converse, converse_output);
         let total = start.elapsed();
         let out = match out {
             Ok(o) => o,
@@ -463,14 +456,7 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
         let span = call_span(&plan, tier);
         let mut report = base_report(&plan, self.client.region(), tier);
         let start = Instant::now();
-        let raw = match match super::api::as_sdk(api) {
-            // The AWS SDK itself: its future awaited in place (see `as_sdk`).
-            Some(sdk) => SdkRuntime::converse_stream_output(in_span!(span, b.send_with(sdk.sdk()))),
-            None => match b.build() {
-                Ok(input) => in_span!(span, api.converse_stream(input)),
-                Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
-            },
-        } {
+        let raw = match send_checked!(api, span, b, converse_stream, converse_stream_output) {
             Ok(r) => r,
             Err(e) => {
                 span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));

@@ -14,9 +14,7 @@ use tracing::Instrument;
 
 use super::converse::{base_report, call_span, record};
 use super::stream::InvokeModelStream;
-use super::{
-    BedrockRuntimeApi, Handle, RuntimeSide, SdkRuntime, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier,
-};
+use super::{BedrockRuntimeApi, Handle, RuntimeSide, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
 use crate::report::{LatencyReport, ServedLatency, Timing, Usage};
@@ -293,14 +291,7 @@ impl<R: BedrockRuntimeApi, M> InvokeModel<R, M> {
         let span = call_span(&plan, self.tier);
         let mut report = base_report(&plan, self.client.region(), self.tier);
         let start = Instant::now();
-        let out = match match super::api::as_sdk(api) {
-            // The AWS SDK itself: its future awaited in place (see `as_sdk`).
-            Some(sdk) => SdkRuntime::invoke_model_output(in_span!(span, b.send_with(sdk.sdk()))),
-            None => match b.build() {
-                Ok(input) => in_span!(span, api.invoke_model(input)),
-                Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
-            },
-        } {
+        let out = match send_checked!(api, span, b, invoke_model, invoke_model_output) {
             Ok(o) => o,
             Err(e) => {
                 span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
@@ -411,14 +402,7 @@ impl<R: BedrockRuntimeApi, M> InvokeModelStreamRequest<R, M> {
         let span = call_span(&plan, self.tier);
         let report: LatencyReport = base_report(&plan, self.client.region(), self.tier);
         let start = Instant::now();
-        let raw = match match super::api::as_sdk(api) {
-            // The AWS SDK itself: its future awaited in place (see `as_sdk`).
-            Some(sdk) => SdkRuntime::invoke_model_stream_output(in_span!(span, b.send_with(sdk.sdk()))),
-            None => match b.build() {
-                Ok(input) => in_span!(span, api.invoke_model_stream(input)),
-                Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
-            },
-        } {
+        let raw = match send_checked!(api, span, b, invoke_model_stream, invoke_model_stream_output) {
             Ok(r) => r,
             Err(e) => {
                 span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));

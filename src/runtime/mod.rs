@@ -15,6 +15,24 @@ macro_rules! in_span {
     };
 }
 
+/// Sends a checked request inside the call's span. With the AWS SDK as the
+/// service, the input builder goes out through the SDK's own `send_with`
+/// and its future is awaited in place (see `api::as_sdk`); any other service
+/// gets the built input through [`BedrockRuntimeApi`]. `$op` is the trait
+/// method, `$output` the `SdkRuntime` function that turns the SDK's result
+/// into the trait's.
+macro_rules! send_checked {
+    ($api:expr, $span:expr, $builder:ident, $op:ident, $output:ident) => {
+        match super::api::as_sdk($api) {
+            Some(sdk) => super::SdkRuntime::$output(in_span!($span, $builder.send_with(sdk.sdk()))),
+            None => match $builder.build() {
+                Ok(input) => in_span!($span, $api.$op(input)),
+                Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
+            },
+        }
+    };
+}
+
 mod api;
 mod converse;
 mod invoke;

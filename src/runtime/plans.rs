@@ -26,9 +26,14 @@ struct Entry {
     policy: LatencyPolicy,
     /// Days since 1970-01-01 (UTC) when the plan was made.
     day: i64,
-    /// The model has no token cap, so the plan holds for any token count.
-    tokens_irrelevant: bool,
     plan: Arc<Plan>,
+}
+
+/// Whether a plan is the same whatever the expected token count: the check
+/// uses the count only for the [`Warning::TokenCap`](crate::Warning::TokenCap)
+/// of an optimized plan on a model with a cap.
+fn holds_for_any_count(plan: &Plan) -> bool {
+    plan.token_cap().is_none()
 }
 
 /// Plans already made by one client, the oldest dropped first.
@@ -40,8 +45,8 @@ pub(crate) struct PlanCache {
 impl PlanCache {
     /// `catalog.check` for these inputs, from the memo when it was made
     /// today. Refusals are not kept (they are not the path to make fast).
-    /// The token count matters only for models with a token cap: their
-    /// plans for a given count are made afresh each time.
+    /// The token count matters only to optimized plans of models with a
+    /// token cap: those are made afresh for each count.
     pub(crate) fn check(
         &self,
         catalog: &Catalog,
@@ -65,7 +70,7 @@ impl PlanCache {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
-            .find(|e| same(e) && (total_tokens.is_none() || e.tokens_irrelevant))
+            .find(|e| same(e) && (total_tokens.is_none() || holds_for_any_count(&e.plan)))
             .map(|e| Arc::clone(&e.plan));
         if let Some(plan) = found {
             return Ok(plan);
@@ -75,11 +80,7 @@ impl PlanCache {
             req = req.total_tokens(n);
         }
         let plan = Arc::new(catalog.check(&req)?);
-        let tokens_irrelevant = catalog
-            .model(model)
-            .and_then(|m| m.optimized.as_ref())
-            .is_none_or(|o| o.max_total_tokens.is_none());
-        if total_tokens.is_some() && !tokens_irrelevant {
+        if total_tokens.is_some() && !holds_for_any_count(&plan) {
             return Ok(plan);
         }
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
@@ -94,7 +95,6 @@ impl PlanCache {
             operation,
             policy,
             day,
-            tokens_irrelevant,
             plan: Arc::clone(&plan),
         });
         Ok(plan)
