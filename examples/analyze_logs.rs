@@ -1,8 +1,9 @@
 //! Were my requests really served latency-optimized? Reads Bedrock model
 //! invocation logs and prints what served them, how fast and at what cost.
 //!
-//! `cargo run --example analyze_logs` reads the real log record in
-//! `../shared/fixtures/invocation-log-sample.json` (offline);
+//! `cargo run --example analyze_logs` reads the real log record in the
+//! shared fixtures, `fixtures/invocation-log-sample.json` (offline; where
+//! they are: `tests/shared_fixtures/mod.rs`);
 //! `cargo run --example analyze_logs --features gzip -- FILE...` reads your
 //! own: JSON, JSON Lines, `aws logs filter-log-events` output, CloudWatch
 //! Logs exports to S3 and S3 deliveries (gzip needs the `gzip` feature).
@@ -11,10 +12,15 @@ use std::path::PathBuf;
 
 use bedrock_latency::{Catalog, cost, logs};
 
+// The tests' rule for finding the shared fixtures, so that this example
+// reads the same record they do.
+#[path = "../tests/shared_fixtures/mod.rs"]
+mod shared_fixtures;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     if paths.is_empty() {
-        paths.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/invocation-log-sample.json"));
+        paths.push(shared_fixtures::shared_fixture("invocation-log-sample.json"));
     }
     let catalog = Catalog::builtin();
     let analysis = logs::analyze_files(catalog, &paths)?;

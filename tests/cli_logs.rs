@@ -1,6 +1,8 @@
 //! `bedrock-latency logs` and `bedrock-latency price`, run as a user would.
 #![cfg(feature = "cli")]
 
+mod shared_fixtures;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -18,7 +20,9 @@ fn path(rel: &str) -> String {
 }
 
 fn fixture() -> String {
-    path("../shared/fixtures/invocation-log-sample.json")
+    shared_fixtures::shared_fixture("invocation-log-sample.json")
+        .display()
+        .to_string()
 }
 
 fn json(out: &Output) -> Value {

@@ -1,13 +1,15 @@
 //! The invocation-log analyzer on the real record and on every input format,
 //! with bad lines where the test data puts them (tests/data/logs/generate.py).
 
+mod shared_fixtures;
+
 use std::path::{Path, PathBuf};
 
 use bedrock_latency::logs::{self, LatencySource, Location, LogFormat, LogRecord, LoggedLatency};
 use bedrock_latency::{Catalog, Operation};
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/invocation-log-sample.json")
+    shared_fixtures::shared_fixture("invocation-log-sample.json")
 }
 
 fn data(name: &str) -> PathBuf {

@@ -1,7 +1,9 @@
 //! Standard vs optimized cost: the built-in prices are those of
 //! shared/bedrock-facts.md section 6, and a user catalog file overrides them.
 
-use std::path::{Path, PathBuf};
+mod shared_fixtures;
+
+use std::path::PathBuf;
 
 use bedrock_latency::{Catalog, Date, Latency, cost, logs};
 
@@ -130,7 +132,7 @@ fn a_catalog_file_overrides_prices() {
     assert!(close(nova.standard.cost_usd, 0.004));
 
     // The log analyzer prices records with the same catalog.
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/invocation-log-sample.json");
+    let fixture = shared_fixtures::shared_fixture("invocation-log-sample.json");
     let a = logs::analyze_files(&catalog, [fixture]).expect("readable");
     // 235 x 0.003 + 194 x 0.02 per 1,000.
     assert!(close(a.records[0].cost_usd.unwrap_or_default(), 0.004585));

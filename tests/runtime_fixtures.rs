@@ -2,6 +2,8 @@
 //! replayed into the real SDK client under the crate's Client, plus the
 //! request boundary: what is sent, and that a refused call sends nothing.
 
+mod shared_fixtures;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,7 +19,7 @@ use futures::StreamExt;
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/aws-captures");
+    let dir = shared_fixtures::shared_fixture("aws-captures");
     assert!(dir.is_dir(), "the shared fixtures are missing at {}", dir.display());
     dir
 }

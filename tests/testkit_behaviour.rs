@@ -1,6 +1,8 @@
 //! How `LocalBedrock` behaves like the service: unsupported model/region,
 //! quota fallback, the Llama 3.1 405B token cap, the caller region, timing,
-//! bad input, and the AWS captures in `/work/shared/fixtures/aws-captures`.
+//! bad input, and the AWS captures in the shared `fixtures/aws-captures`.
+
+mod shared_fixtures;
 
 mod testkit_common;
 
@@ -19,7 +21,6 @@ use testkit_common::{agent_client, perf, raw_request, runtime_client, user_messa
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
 const HAIKU: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
 const LLAMA_405B: &str = "us.meta.llama3-1-405b-instruct-v1:0";
-const FIXTURES: &str = "/work/shared/fixtures/aws-captures";
 
 async fn converse_optimized(
     client: &brt::Client,
@@ -484,7 +485,7 @@ async fn bad_input_gets_aws_style_errors_and_never_a_panic() {
 }
 
 fn fixture(name: &str) -> Value {
-    let text = std::fs::read_to_string(format!("{FIXTURES}/{name}")).expect("fixture");
+    let text = std::fs::read_to_string(shared_fixtures::shared_fixture("aws-captures").join(name)).expect("fixture");
     serde_json::from_str(&text).expect("fixture JSON")
 }
 
@@ -550,7 +551,10 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
 async fn stream_frames_carry_the_same_headers_as_the_aws_capture() {
     use aws_smithy_eventstream::frame::read_message_from;
 
-    let capture = std::fs::read(format!("{FIXTURES}/converse-stream-nova-micro.bin")).expect("capture");
+    let capture = std::fs::read(shared_fixtures::shared_fixture(
+        "aws-captures/converse-stream-nova-micro.bin",
+    ))
+    .expect("capture");
     let theirs = read_message_from(&capture[..]).expect("AWS frame");
 
     let server = LocalBedrock::start().await.expect("start");
