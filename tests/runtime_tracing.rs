@@ -74,14 +74,10 @@ fn replay_client() -> Client {
     Client::from_sdk(sdk::Client::from_conf(conf)).unwrap()
 }
 
-#[tokio::test]
-async fn a_span_per_call_without_prompt_or_completion() {
-    // INFO: what a service typically runs with (the AWS SDK itself dumps
-    // bodies at TRACE).
-    let (buf, _guard) = capture(tracing::Level::INFO);
-
-    let client = replay_client();
-    let r = client
+/// One optimized Converse call of the secret prompt, replayed; checks the
+/// secret answer came back.
+async fn converse_secret() {
+    let r = replay_client()
         .converse(NovaPro)
         .optimized()
         .user(SECRET_PROMPT)
@@ -89,6 +85,15 @@ async fn a_span_per_call_without_prompt_or_completion() {
         .await
         .unwrap();
     assert_eq!(r.text, SECRET_ANSWER);
+}
+
+#[tokio::test]
+async fn a_span_per_call_without_prompt_or_completion() {
+    // INFO: what a service typically runs with (the AWS SDK itself dumps
+    // bodies at TRACE).
+    let (buf, _guard) = capture(tracing::Level::INFO);
+
+    converse_secret().await;
 
     let logs = buf.text();
     assert!(logs.contains("bedrock_call"), "{logs}");
@@ -119,14 +124,7 @@ async fn the_sdk_works_inside_the_call_span() {
     // With a subscriber that wants the SDK's own (DEBUG) spans, they nest
     // under `bedrock_call`: the call's span is entered while the SDK runs.
     let (buf, _guard) = capture(tracing::Level::DEBUG);
-    let r = replay_client()
-        .converse(NovaPro)
-        .optimized()
-        .user(SECRET_PROMPT)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.text, SECRET_ANSWER);
+    converse_secret().await;
     let logs = buf.text();
     let nested = logs
         .lines()

@@ -29,7 +29,8 @@ fn agent_builders_offer_optimized_only_where_honored() {
 
 /// What must compile: optimized on a typed model that offers it, on all four
 /// operations, and a policy on a run-time model. Sent to the local endpoint
-/// so the test also shows each one went out as optimized.
+/// so the test also shows each one went out as optimized, in the crate's
+/// report and on the wire.
 #[tokio::test]
 async fn optimized_compiles_where_honored_and_is_sent() {
     use bedrock_latency::testkit::LocalBedrock;
@@ -96,5 +97,7 @@ async fn optimized_compiles_where_honored_and_is_sent() {
             r.model_id
         );
     }
-    assert_eq!(server.requests().len(), reports.len());
+    // What the endpoint read off the wire (Converse body, InvokeModel header).
+    let sent: Vec<_> = server.requests().iter().map(|r| r.requested_latency).collect();
+    assert_eq!(sent, vec![Some(bedrock_latency::Latency::Optimized); reports.len()]);
 }
