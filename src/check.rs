@@ -12,24 +12,40 @@ use crate::vocab::{Latency, LatencyPolicy, Operation, Treatment};
 /// The question [`Catalog::check`](crate::Catalog::check) answers.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckRequest<'a> {
-    pub(crate) model: &'a ModelId,
+    pub(crate) model: Option<&'a ModelId>,
     pub(crate) region: &'a str,
     pub(crate) operation: Operation,
     pub(crate) policy: LatencyPolicy,
     pub(crate) today: Option<Date>,
     pub(crate) total_tokens: Option<u32>,
+    pub(crate) allow_unverified: bool,
 }
 
 impl<'a> CheckRequest<'a> {
     /// A request for `model`, called from `region`, on `operation`.
     pub fn new(model: &'a ModelId, region: &'a str, operation: Operation, policy: LatencyPolicy) -> Self {
         Self {
-            model,
+            model: Some(model),
             region,
             operation,
             policy,
             today: None,
             total_tokens: None,
+            allow_unverified: false,
+        }
+    }
+
+    /// A request that names no model: InvokeAgent and flows, whose model is
+    /// part of the agent's or flow's definition.
+    pub fn without_model(region: &'a str, operation: Operation, policy: LatencyPolicy) -> Self {
+        Self {
+            model: None,
+            region,
+            operation,
+            policy,
+            today: None,
+            total_tokens: None,
+            allow_unverified: false,
         }
     }
 
@@ -44,15 +60,25 @@ impl<'a> CheckRequest<'a> {
         self.total_tokens = Some(tokens);
         self
     }
+
+    /// Sends optimized latency on an operation whose treatment is
+    /// [`Treatment::Unverified`] (flows) instead of refusing it: the
+    /// caller has opted in and will verify in the invocation logs.
+    pub fn allow_unverified(mut self) -> Self {
+        self.allow_unverified = true;
+        self
+    }
 }
 
 /// What to send: the result of a successful check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
-    /// The exact model ID to send (the inference profile for optimized).
-    pub model_id: String,
-    /// The base model ID.
-    pub base_model_id: String,
+    /// The exact model ID to send (the inference profile for optimized);
+    /// `None` for operations whose request names no model (InvokeAgent,
+    /// flows).
+    pub model_id: Option<String>,
+    /// The base model ID, when a model is sent.
+    pub base_model_id: Option<String>,
     /// The model's name, if the catalog knows it.
     pub model_name: Option<String>,
     /// The region the call is made from.
@@ -85,11 +111,11 @@ impl Plan {
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "send {} with latency {} on {} from {}",
-            self.model_id, self.latency, self.operation, self.region
-        )?;
+        match &self.model_id {
+            Some(m) => write!(f, "send {m} with latency {}", self.latency)?,
+            None => write!(f, "send latency {}", self.latency)?,
+        }
+        write!(f, " on {} from {}", self.operation, self.region)?;
         if let Some(reason) = &self.fallback {
             write!(f, " (fell back to standard: {reason})")?;
         }
@@ -100,8 +126,8 @@ impl fmt::Display for Plan {
 /// A request refused before anything was sent.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Refusal {
-    /// The model ID as given.
-    pub model: String,
+    /// The model ID as given (`None` for operations that name no model).
+    pub model: Option<String>,
     /// The region of the call.
     pub region: String,
     /// The operation.
@@ -121,11 +147,11 @@ impl Refusal {
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "latency-optimized inference would not be honored for {} on {} from {}: {}",
-            self.model, self.operation, self.region, self.reason
-        )
+        f.write_str("latency-optimized inference would not be honored for ")?;
+        if let Some(m) = &self.model {
+            write!(f, "{m} on ")?;
+        }
+        write!(f, "{} from {}: {}", self.operation, self.region, self.reason)
     }
 }
 
@@ -164,19 +190,41 @@ pub enum RefusalReason {
     OperationUnverified,
     /// The region is not an AWS region name.
     InvalidRegion,
+    /// The operation honors the setting only for a model named in the
+    /// request, and none was given.
+    ModelRequired,
 }
 
 fn list<T: fmt::Display>(items: &[T]) -> String {
     items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
-impl fmt::Display for RefusalReason {
+impl RefusalReason {
+    /// Why, without the advice on what to do instead: for reports of a
+    /// prefer-optimized request that was sent standard, where the advice
+    /// "request standard latency" would read wrong.
+    pub fn why(&self) -> impl fmt::Display + '_ {
+        Why(self, false)
+    }
+}
+
+/// A reason, with (`true`) or without the advice that follows it.
+struct Why<'a>(&'a RefusalReason, bool);
+
+impl fmt::Display for Why<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RefusalReason::UnknownModel { suggestions } if suggestions.is_empty() => f.write_str(
-                "the model is not in the catalog; add it with a catalog file if AWS serves it optimized, \
-                 or request standard latency",
-            ),
+        let advise = self.1;
+        match self.0 {
+            RefusalReason::UnknownModel { suggestions } if suggestions.is_empty() => {
+                f.write_str("the model is not in the catalog")?;
+                if advise {
+                    f.write_str(
+                        "; run `bedrock-latency matrix` for the known models, add it with a catalog file \
+                         if AWS serves it optimized, or request standard latency",
+                    )?;
+                }
+                Ok(())
+            }
             RefusalReason::UnknownModel { suggestions } => write!(
                 f,
                 "the model is not in the catalog (did you mean {}?)",
@@ -185,32 +233,58 @@ impl fmt::Display for RefusalReason {
             RefusalReason::NoOptimizedLatency {
                 model_name,
                 alternatives,
-            } => write!(
-                f,
-                "{model_name} has no latency-optimized inference; request standard latency, or use a model that has it: {}",
-                list(alternatives)
-            ),
+            } => {
+                write!(f, "{model_name} has no latency-optimized inference")?;
+                if advise {
+                    write!(
+                        f,
+                        "; request standard latency, or use a model that has it: {}",
+                        list(alternatives)
+                    )?;
+                }
+                Ok(())
+            }
             RefusalReason::RegionNotServed {
                 model_name,
                 served_from,
-            } => write!(
-                f,
-                "{model_name} is served latency-optimized only from {}; call from one of those regions, \
-                 allow routing there, or request standard latency",
-                list(served_from)
-            ),
+            } => {
+                write!(
+                    f,
+                    "{model_name} is served latency-optimized only from {}",
+                    list(served_from)
+                )?;
+                if advise {
+                    f.write_str(
+                        "; call from one of those regions, allow routing there \
+                         (`ClientBuilder::route_optimized_to`), or request standard latency",
+                    )?;
+                }
+                Ok(())
+            }
             RefusalReason::OperationIgnores { honored_by } => write!(
                 f,
                 "the service accepts the setting on this operation but does not honor it (requests are served standard); \
                  operations that honor it: {}",
                 list(honored_by)
             ),
-            RefusalReason::OperationUnverified => f.write_str(
-                "whether this operation honors the setting is unverified; opt in explicitly and verify in \
-                 the model invocation logs, or request standard latency",
-            ),
+            RefusalReason::OperationUnverified => {
+                f.write_str("whether this operation honors the setting is unverified")?;
+                if advise {
+                    f.write_str(
+                        "; opt in explicitly and verify in the model invocation logs, or request standard latency",
+                    )?;
+                }
+                Ok(())
+            }
             RefusalReason::InvalidRegion => f.write_str("the region is not an AWS region name such as us-east-2"),
+            RefusalReason::ModelRequired => f.write_str("the operation needs a model to check latency against"),
         }
+    }
+}
+
+impl fmt::Display for RefusalReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Why(self, true).fmt(f)
     }
 }
 

@@ -1,244 +1,523 @@
-//! The crate's [`Client`]: one value for both Bedrock runtime services.
+//! The crate's [`Client`] and its [`ClientBuilder`]: one value for both
+//! Bedrock runtime services.
 
 use std::sync::Arc;
 
 use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_sdk_bedrockruntime as sdk;
 
-use crate::agent::SdkAgentRuntime;
+use crate::agent::{
+    AgentSide, BedrockAgentRuntimeApi, FromExternalSources, FromKnowledgeBase, InlineAgentRequest,
+    InvokeAgentRequest, InvokeFlowRequest, RetrieveAndGenerateRequest, RetrieveAndGenerateStreamRequest,
+    SdkAgentRuntime, StartFlowExecutionRequest,
+};
+use crate::call::{Planner, Question};
 use crate::catalog::Catalog;
-use crate::model_id::is_region_like;
-use crate::runtime::SdkRuntime;
+use crate::check::Plan;
+use crate::model_id::{ModelId, is_region_like};
+use crate::models::IntoModel;
+use crate::runtime::{
+    BedrockRuntimeApi, ConverseRequest, ConverseStreamRequest, InvokeModelRequest, InvokeModelStreamRequest,
+    RuntimeSide, SdkRuntime,
+};
+use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
 
 /// The crate's client: checks every request against the catalog before
 /// sending it, and reports what served it.
 ///
 /// Generic over the two services it calls, `R` for bedrock-runtime
-/// ([`BedrockRuntimeApi`](crate::runtime::BedrockRuntimeApi)) and `A` for
-/// bedrock-agent-runtime: the AWS SDK by default, mocks in unit tests
-/// (feature `mock`). Cheap to clone: clones share one configuration.
+/// ([`BedrockRuntimeApi`]) and `A` for bedrock-agent-runtime
+/// ([`BedrockAgentRuntimeApi`]): the AWS SDK by default, mocks in unit
+/// tests (feature `mock`), or trait objects ([`DynClient`]) to hold either
+/// in one type. A built client is immutable and cheap to clone (clones
+/// share one configuration).
 ///
 /// ```no_run
 /// # async fn demo() -> bedrock_latency::Result<()> {
 /// use bedrock_latency::Client;
 /// use bedrock_latency::models::NovaPro;
 ///
-/// let client = Client::from_env().await?; // region from the default chain
+/// let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+/// let client = Client::new(&conf); // the region of `conf` is the region of every call
 /// let answer = client.converse(NovaPro).optimized().user("Hello").send().await?;
 /// println!("{} ({})", answer.text, answer.report);
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
 pub struct Client<R = SdkRuntime, A = SdkAgentRuntime> {
-    pub(crate) rt: Handle<RuntimeSide<R>>,
-    pub(crate) ag: Handle<AgentSide<A>>,
+    rt: Arc<RuntimeSide<R>>,
+    ag: Arc<AgentSide<A>>,
 }
 
 impl<R, A> Clone for Client<R, A> {
     fn clone(&self) -> Self {
         Self {
-            rt: self.rt.clone(),
-            ag: self.ag.clone(),
+            rt: Arc::clone(&self.rt),
+            ag: Arc::clone(&self.ag),
         }
     }
 }
 
-/// A shared, cheaply cloned half of a [`Client`]; request builders hold the
-/// half of the service they call.
-#[derive(Debug)]
-pub(crate) struct Handle<T>(pub(crate) Arc<T>);
-
-impl<T> Clone for Handle<T> {
-    fn clone(&self) -> Self {
-        Handle(Arc::clone(&self.0))
-    }
-}
-
-impl<T> std::ops::Deref for Handle<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-/// What both halves know.
-#[derive(Debug, Clone)]
-pub(crate) struct Shared {
-    pub(crate) region: String,
-    pub(crate) catalog: Arc<Catalog>,
-}
-
-/// The bedrock-runtime half of a client.
-#[derive(Debug)]
-pub(crate) struct RuntimeSide<R> {
-    pub(crate) api: Option<R>,
-    pub(crate) routes: Vec<(String, R)>,
-    pub(crate) shared: Shared,
-    /// Plans already made with `shared.catalog`.
-    pub(crate) plans: crate::runtime::PlanCache,
-}
-
-/// The bedrock-agent-runtime half of a client.
-#[derive(Debug)]
-pub(crate) struct AgentSide<A> {
-    pub(crate) api: Option<A>,
-    pub(crate) shared: Shared,
-}
-
-impl<R> RuntimeSide<R> {
-    /// The region calls are made from.
-    pub(crate) fn region(&self) -> &str {
-        &self.shared.region
-    }
-}
-
-impl<A> AgentSide<A> {
-    /// The region calls are made from.
-    pub(crate) fn region(&self) -> &str {
-        &self.shared.region
-    }
-    /// The catalog in use.
-    pub(crate) fn catalog(&self) -> &Catalog {
-        &self.shared.catalog
-    }
-    /// The service implementation, if configured.
-    pub(crate) fn api(&self) -> Option<&A> {
-        self.api.as_ref()
-    }
-}
-
-fn checked_region(region: String) -> Result<String> {
-    if is_region_like(&region) {
-        Ok(region)
-    } else {
-        Err(Error::parse("region", region, "an AWS region name such as us-east-2"))
-    }
-}
+/// A client over trait objects: one type whether the services are the AWS
+/// SDK or mocks. Build it with [`ClientBuilder::build_dyn`].
+pub type DynClient = Client<Arc<dyn BedrockRuntimeApi>, Arc<dyn BedrockAgentRuntimeApi>>;
 
 impl Client<SdkRuntime, SdkAgentRuntime> {
-    /// A client for both services from an AWS SDK configuration; its region
-    /// is the region of every call.
-    pub fn from_conf(conf: &aws_config::SdkConfig) -> Result<Self> {
-        let region = conf.region().map(|r| r.as_ref().to_owned()).ok_or_else(no_region)?;
-        Self::with_apis(
-            Some(SdkRuntime::new(sdk::Client::new(conf))),
-            Some(SdkAgentRuntime::new(agent_sdk::Client::new(conf))),
-            region,
-        )
-    }
-
-    /// A client from the default credential and region chain.
-    pub async fn from_env() -> Result<Self> {
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-        Self::from_conf(&conf)
-    }
-
-    /// A client around an existing bedrock-runtime SDK client (agent
-    /// operations need [`with_agent_sdk`](Self::with_agent_sdk) too).
-    pub fn from_sdk(client: sdk::Client) -> Result<Self> {
-        let region = client
-            .config()
-            .region()
-            .map(|r| r.as_ref().to_owned())
-            .ok_or_else(no_region)?;
-        Self::with_apis(Some(SdkRuntime::new(client)), None, region)
-    }
-
-    /// Adds (or replaces) the bedrock-agent-runtime SDK client.
-    pub fn with_agent_sdk(mut self, client: agent_sdk::Client) -> Result<Self> {
-        Arc::get_mut(&mut self.ag.0).ok_or_else(cloned)?.api = Some(SdkAgentRuntime::new(client));
-        Ok(self)
-    }
-
-    /// Allows optimized requests to be sent to `regions` when the client's
-    /// own region does not serve the model optimized. Each region gets an
-    /// SDK client built from `conf` (credentials, retries, endpoint).
-    pub fn route_optimized_to(self, conf: &aws_config::SdkConfig, regions: &[&str]) -> Result<Self> {
-        let mut this = self;
-        for region in regions {
-            let c = sdk::config::Builder::from(conf)
-                .region(sdk::config::Region::new(region.to_string()))
-                .build();
-            this = this.with_route(*region, SdkRuntime::new(sdk::Client::from_conf(c)))?;
+    /// A client for both services from an AWS SDK configuration: the region
+    /// of `conf` is the region every request is checked against and sent
+    /// to. A configuration without a region gives a client whose requests
+    /// fail with [`Error::Config`] before sending.
+    pub fn new(conf: &aws_config::SdkConfig) -> Self {
+        let region = conf.region().map(|r| r.as_ref().to_owned());
+        let planner = Arc::new(Planner::new(Arc::new(Catalog::builtin().clone()), region, Vec::new()));
+        Client {
+            rt: Arc::new(RuntimeSide {
+                api: Some(SdkRuntime::new(sdk::Client::new(conf))),
+                routes: Vec::new(),
+                planner: Arc::clone(&planner),
+            }),
+            ag: Arc::new(AgentSide {
+                api: Some(SdkAgentRuntime::new(agent_sdk::Client::new(conf))),
+                planner,
+            }),
         }
-        Ok(this)
     }
-}
 
-fn cloned() -> Error {
-    Error::Config {
-        reason: "configure the client before cloning it".to_owned(),
-    }
-}
-
-fn no_region() -> Error {
-    Error::Config {
-        reason: "the AWS configuration has no region; set AWS_REGION or configure one".to_owned(),
-    }
-}
-
-impl<R> Client<R, SdkAgentRuntime> {
-    /// A client over any bedrock-runtime implementation (a mock, say),
-    /// making calls from `region`. It has no agent runtime.
-    pub fn with_api(runtime: R, region: impl Into<String>) -> Result<Self> {
-        Self::with_apis(Some(runtime), None, region)
-    }
-}
-
-impl<A> Client<SdkRuntime, A> {
-    /// A client over any bedrock-agent-runtime implementation (a mock, say),
-    /// making calls from `region`. It has no bedrock-runtime.
-    pub fn with_agent_api(agent: A, region: impl Into<String>) -> Result<Self> {
-        Self::with_apis(None, Some(agent), region)
+    /// A builder for everything else: another catalog, regions to route
+    /// optimized requests to, your own service implementations.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
     }
 }
 
 impl<R, A> Client<R, A> {
-    /// A client over any implementations of the two services.
-    pub fn with_apis(runtime: Option<R>, agent: Option<A>, region: impl Into<String>) -> Result<Self> {
-        let shared = Shared {
-            region: checked_region(region.into())?,
-            catalog: Arc::new(Catalog::builtin().clone()),
-        };
-        Ok(Self {
-            rt: Handle(Arc::new(RuntimeSide {
-                api: runtime,
-                routes: Vec::new(),
-                shared: shared.clone(),
-                plans: Default::default(),
-            })),
-            ag: Handle(Arc::new(AgentSide { api: agent, shared })),
-        })
-    }
-
-    pub(crate) fn runtime_mut(&mut self) -> Result<&mut RuntimeSide<R>> {
-        Arc::get_mut(&mut self.rt.0).ok_or_else(cloned)
-    }
-
-    /// Uses `catalog` instead of the built-in one (e.g. one extended with
-    /// [`Catalog::load`]).
-    pub fn with_catalog(mut self, catalog: Catalog) -> Result<Self> {
-        let catalog = Arc::new(catalog);
-        let rt = self.runtime_mut()?;
-        rt.shared.catalog = Arc::clone(&catalog);
-        rt.plans.clear();
-        Arc::get_mut(&mut self.ag.0).ok_or_else(cloned)?.shared.catalog = catalog;
-        Ok(self)
-    }
-
-    /// The region calls are made from.
-    pub fn region(&self) -> &str {
-        &self.rt.shared.region
+    /// The region calls are made from (`None` when the configuration named
+    /// none).
+    pub fn region(&self) -> Option<&str> {
+        self.rt.planner.region()
     }
 
     /// The catalog in use.
     pub fn catalog(&self) -> &Catalog {
-        &self.rt.shared.catalog
+        self.rt.planner.catalog()
+    }
+
+    /// The regions optimized bedrock-runtime requests may be routed to.
+    pub fn optimized_routes(&self) -> &[String] {
+        self.rt.planner.routes()
+    }
+
+    /// The bedrock-runtime implementation, if configured.
+    pub fn runtime_api(&self) -> Option<&R> {
+        self.rt.api.as_ref()
     }
 
     /// The bedrock-agent-runtime implementation, if configured.
     pub fn agent_api(&self) -> Option<&A> {
         self.ag.api.as_ref()
+    }
+
+    /// What this client would send for `model` on `operation` under
+    /// `policy`, with its catalog, region and routes: the very check every
+    /// request goes through. Sends nothing.
+    pub fn plan(&self, model: &ModelId, operation: Operation, policy: LatencyPolicy) -> Result<Plan> {
+        let planned = self.rt.planner.plan(Question::model(model, operation, policy))?;
+        Ok(Plan::clone(&planned.plan))
+    }
+}
+
+impl<R: BedrockRuntimeApi, A> Client<R, A> {
+    /// Starts a `Converse` request.
+    pub fn converse<M: IntoModel>(&self, model: M) -> ConverseRequest<R, M::Marker> {
+        ConverseRequest::new(Arc::clone(&self.rt), model.into_model_id())
+    }
+
+    /// Starts a `ConverseStream` request.
+    pub fn converse_stream<M: IntoModel>(&self, model: M) -> ConverseStreamRequest<R, M::Marker> {
+        ConverseStreamRequest::new(Arc::clone(&self.rt), model.into_model_id())
+    }
+
+    /// Starts an `InvokeModel` request (model-native JSON body).
+    pub fn invoke_model<M: IntoModel>(&self, model: M) -> InvokeModelRequest<R, M::Marker> {
+        InvokeModelRequest::new(Arc::clone(&self.rt), model.into_model_id())
+    }
+
+    /// Starts an `InvokeModelWithResponseStream` request.
+    pub fn invoke_model_stream<M: IntoModel>(&self, model: M) -> InvokeModelStreamRequest<R, M::Marker> {
+        InvokeModelStreamRequest::new(Arc::clone(&self.rt), model.into_model_id())
+    }
+}
+
+impl<R, A: BedrockAgentRuntimeApi> Client<R, A> {
+    /// Starts an `InvokeInlineAgent` request: an agent defined in the
+    /// request itself, on `model`. Typed models that offer it have
+    /// `.optimized()`.
+    pub fn inline_agent<M: IntoModel>(&self, model: M) -> InlineAgentRequest<A, M::Marker> {
+        InlineAgentRequest::new(Arc::clone(&self.ag), model.into_model_id())
+    }
+
+    /// Starts a `RetrieveAndGenerate` request on knowledge base
+    /// `knowledge_base_id`, generating with `model`.
+    pub fn retrieve_and_generate<M: IntoModel>(
+        &self,
+        knowledge_base_id: impl Into<String>,
+        model: M,
+    ) -> RetrieveAndGenerateRequest<A, M::Marker, FromKnowledgeBase> {
+        RetrieveAndGenerateRequest::knowledge_base(
+            Arc::clone(&self.ag),
+            knowledge_base_id.into(),
+            model.into_model_id(),
+        )
+    }
+
+    /// Starts a `RetrieveAndGenerateStream` request on knowledge base
+    /// `knowledge_base_id`, generating with `model`.
+    pub fn retrieve_and_generate_stream<M: IntoModel>(
+        &self,
+        knowledge_base_id: impl Into<String>,
+        model: M,
+    ) -> RetrieveAndGenerateStreamRequest<A, M::Marker, FromKnowledgeBase> {
+        RetrieveAndGenerateStreamRequest::knowledge_base(
+            Arc::clone(&self.ag),
+            knowledge_base_id.into(),
+            model.into_model_id(),
+        )
+    }
+
+    /// Starts a `RetrieveAndGenerate` request over documents given in the
+    /// request (S3 objects or bytes: the external-sources variant),
+    /// generating with `model`.
+    pub fn retrieve_and_generate_external<M: IntoModel>(
+        &self,
+        model: M,
+    ) -> RetrieveAndGenerateRequest<A, M::Marker, FromExternalSources> {
+        RetrieveAndGenerateRequest::external(Arc::clone(&self.ag), model.into_model_id())
+    }
+
+    /// The streamed variant of
+    /// [`retrieve_and_generate_external`](Self::retrieve_and_generate_external).
+    pub fn retrieve_and_generate_external_stream<M: IntoModel>(
+        &self,
+        model: M,
+    ) -> RetrieveAndGenerateStreamRequest<A, M::Marker, FromExternalSources> {
+        RetrieveAndGenerateStreamRequest::external(Arc::clone(&self.ag), model.into_model_id())
+    }
+
+    /// Starts an `InvokeAgent` request to agent `agent_id` through alias
+    /// `alias_id`. Standard latency only: the service accepts
+    /// `performanceConfig` on InvokeAgent and serves standard anyway, so
+    /// this builder never sends it.
+    pub fn invoke_agent(&self, agent_id: impl Into<String>, alias_id: impl Into<String>) -> InvokeAgentRequest<A> {
+        InvokeAgentRequest::new(Arc::clone(&self.ag), agent_id.into(), alias_id.into())
+    }
+
+    /// Starts an `InvokeFlow` request.
+    pub fn invoke_flow(&self, flow_id: impl Into<String>, alias_id: impl Into<String>) -> InvokeFlowRequest<A> {
+        InvokeFlowRequest::new(Arc::clone(&self.ag), flow_id.into(), alias_id.into())
+    }
+
+    /// Starts a `StartFlowExecution` request (an asynchronous flow run).
+    pub fn start_flow_execution(
+        &self,
+        flow_id: impl Into<String>,
+        alias_id: impl Into<String>,
+    ) -> StartFlowExecutionRequest<A> {
+        StartFlowExecutionRequest::new(Arc::clone(&self.ag), flow_id.into(), alias_id.into())
+    }
+}
+
+/// Builds a [`Client`]: `Client::builder().sdk_config(&conf).build()?`.
+///
+/// - `.sdk_config(&conf)`: both services from an AWS SDK configuration; its
+///   region is the client's region.
+/// - `.runtime(api)` / `.agent_runtime(api)`: your own implementations
+///   (mocks, wrappers, `Arc<dyn ...>`); `.region(..)` then says which region
+///   they stand for. For AWS SDK services the SDK client's own region is
+///   the client's region, and a different `.region(..)` is an error: the
+///   region a request is checked against is always the region it is sent to.
+/// - `.catalog(catalog)`: a catalog extended with [`Catalog::load`].
+/// - `.route_optimized_to(["us-east-2"])`: where the client's region does not
+///   serve a model optimized, bedrock-runtime requests that ask for it go to
+///   the first of these regions that does (SDK services only; each region
+///   gets an SDK client from the same configuration). `.route(region, api)`
+///   does the same with your own implementation.
+///
+/// Configuration errors surface at [`build`](Self::build), never later.
+#[must_use = "a builder does nothing until `.build()`"]
+pub struct ClientBuilder<R = SdkRuntime, A = SdkAgentRuntime> {
+    conf: Option<aws_config::SdkConfig>,
+    runtime: Option<R>,
+    agent: Option<A>,
+    region: Option<String>,
+    catalog: Option<Catalog>,
+    routes: Vec<(String, Option<R>)>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            conf: None,
+            runtime: None,
+            agent: None,
+            region: None,
+            catalog: None,
+            routes: Vec::new(),
+        }
+    }
+}
+
+impl<R, A> std::fmt::Debug for ClientBuilder<R, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("sdk_config", &self.conf.is_some())
+            .field("runtime", &self.runtime.is_some())
+            .field("agent_runtime", &self.agent.is_some())
+            .field("region", &self.region)
+            .field("routes", &self.routes.iter().map(|r| &r.0).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R, A> ClientBuilder<R, A> {
+    /// The region your own service implementations stand for. Not needed
+    /// with `.sdk_config(..)`, whose region it must equal if given.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Uses `catalog` instead of the built-in one (e.g. one extended with
+    /// [`Catalog::load`]).
+    pub fn catalog(mut self, catalog: Catalog) -> Self {
+        self.catalog = Some(catalog);
+        self
+    }
+
+    /// Allows optimized bedrock-runtime requests to go to `region` through
+    /// `api` when the client's own region does not serve the model
+    /// optimized.
+    pub fn route(mut self, region: impl Into<String>, api: R) -> Self {
+        self.routes.push((region.into(), Some(api)));
+        self
+    }
+
+    /// Uses `api` for bedrock-runtime (a mock, a wrapper, an
+    /// `Arc<dyn BedrockRuntimeApi>`). Call it before `.route(..)`: routes
+    /// given earlier keep their region but not their service.
+    pub fn runtime<R2>(self, api: R2) -> ClientBuilder<R2, A> {
+        ClientBuilder {
+            conf: self.conf,
+            runtime: Some(api),
+            agent: self.agent,
+            region: self.region,
+            catalog: self.catalog,
+            routes: self.routes.into_iter().map(|(r, _)| (r, None)).collect(),
+        }
+    }
+
+    /// Uses `api` for bedrock-agent-runtime.
+    pub fn agent_runtime<A2>(self, api: A2) -> ClientBuilder<R, A2> {
+        ClientBuilder {
+            conf: self.conf,
+            runtime: self.runtime,
+            agent: Some(api),
+            region: self.region,
+            catalog: self.catalog,
+            routes: self.routes,
+        }
+    }
+}
+
+impl<R, A> ClientBuilder<R, A> {
+    /// Both services from an AWS SDK configuration (credentials, retries,
+    /// endpoint, region). Services given with `.runtime(..)` or
+    /// `.agent_runtime(..)` are kept.
+    pub fn sdk_config(mut self, conf: &aws_config::SdkConfig) -> Self {
+        self.conf = Some(conf.clone());
+        self
+    }
+
+    /// Allows optimized bedrock-runtime requests to go to each of `regions`,
+    /// in order, when the client's own region does not serve the model
+    /// optimized. Each region gets an SDK client built from the SDK
+    /// configuration (needs `.sdk_config(..)`, and a bedrock-runtime service
+    /// that is the SDK or an `Arc<dyn BedrockRuntimeApi>`).
+    pub fn route_optimized_to<S: Into<String>>(mut self, regions: impl IntoIterator<Item = S>) -> Self {
+        self.routes.extend(regions.into_iter().map(|r| (r.into(), None)));
+        self
+    }
+}
+
+/// `value` as an `R`, when `R` is `T` itself or `Arc<dyn D>` (for the SDK
+/// services a builder makes from an SDK configuration).
+fn as_service<R: 'static, T: 'static>(value: T, as_dyn: impl FnOnce(T) -> Box<dyn std::any::Any>) -> Option<R> {
+    let direct: Box<dyn std::any::Any> = Box::new(value);
+    match direct.downcast::<R>() {
+        Ok(r) => Some(*r),
+        Err(v) => {
+            let v = *v.downcast::<T>().ok()?;
+            as_dyn(v).downcast::<R>().ok().map(|r| *r)
+        }
+    }
+}
+
+fn sdk_runtime<R: 'static>(c: &sdk::Client) -> Option<R> {
+    as_service(SdkRuntime::new(c.clone()), |s| {
+        Box::new(Arc::new(s) as Arc<dyn BedrockRuntimeApi>)
+    })
+}
+
+fn sdk_agent_runtime<A: 'static>(c: &agent_sdk::Client) -> Option<A> {
+    as_service(SdkAgentRuntime::new(c.clone()), |s| {
+        Box::new(Arc::new(s) as Arc<dyn BedrockAgentRuntimeApi>)
+    })
+}
+
+/// A service's own region, when it is the AWS SDK.
+trait OwnRegion {
+    fn own_region(&self) -> Option<String>;
+}
+
+impl<R: BedrockRuntimeApi> OwnRegion for R {
+    fn own_region(&self) -> Option<String> {
+        crate::runtime::as_sdk(self).and_then(|s| s.region().map(str::to_owned))
+    }
+}
+
+fn agent_region<A: BedrockAgentRuntimeApi>(a: &A) -> Option<String> {
+    crate::agent::as_sdk(a).and_then(|s| s.region().map(str::to_owned))
+}
+
+impl<R: BedrockRuntimeApi, A: BedrockAgentRuntimeApi> ClientBuilder<R, A> {
+    /// Builds the client. Errors: a region that is not an AWS region name,
+    /// an explicit region that differs from the SDK configuration's or an
+    /// SDK client's, a route that needs an SDK configuration and has none,
+    /// a route whose SDK client is for another region.
+    pub fn build(self) -> Result<Client<R, A>> {
+        let conf = self.conf;
+        let runtime = match (self.runtime, &conf) {
+            (Some(r), _) => Some(r),
+            (None, Some(c)) => sdk_runtime(&sdk::Client::new(c)),
+            (None, None) => None,
+        };
+        let agent = match (self.agent, &conf) {
+            (Some(a), _) => Some(a),
+            (None, Some(c)) => sdk_agent_runtime(&agent_sdk::Client::new(c)),
+            (None, None) => None,
+        };
+        // Every region the services stand for must be one.
+        let mut known: Vec<(&str, String)> = Vec::new();
+        if let Some(r) = &self.region {
+            known.push(("`.region(..)`", r.clone()));
+        }
+        if let Some(r) = conf.as_ref().and_then(|c| c.region()) {
+            known.push(("the SDK configuration", r.as_ref().to_owned()));
+        }
+        if let Some(r) = runtime.as_ref().and_then(OwnRegion::own_region) {
+            known.push(("the bedrock-runtime SDK client", r));
+        }
+        if let Some(r) = agent.as_ref().and_then(agent_region) {
+            known.push(("the bedrock-agent-runtime SDK client", r));
+        }
+        let region = one_region(&known)?;
+        let mut route_regions = Vec::new();
+        let mut route_apis = Vec::new();
+        for (region, api) in self.routes {
+            checked_region(&region)?;
+            let api = match (api, &conf) {
+                (Some(api), _) => api,
+                (None, Some(c)) => {
+                    let c = sdk::config::Builder::from(c)
+                        .region(sdk::config::Region::new(region.clone()))
+                        .build();
+                    sdk_runtime(&sdk::Client::from_conf(c)).ok_or_else(|| Error::Config {
+                        reason: format!(
+                            "routing to {region} from an SDK configuration needs the AWS SDK as the \
+                             bedrock-runtime service; give your own with `.route(region, api)`"
+                        ),
+                    })?
+                }
+                (None, None) => {
+                    return Err(Error::Config {
+                        reason: format!("routing to {region} needs `.sdk_config(..)` or `.route(region, api)`"),
+                    });
+                }
+            };
+            if let Some(own) = api.own_region().filter(|own| *own != region) {
+                return Err(Error::Config {
+                    reason: format!("the route to {region} has an SDK client for {own}"),
+                });
+            }
+            route_regions.push(region);
+            route_apis.push(api);
+        }
+        let catalog = Arc::new(self.catalog.unwrap_or_else(|| Catalog::builtin().clone()));
+        let planner = Arc::new(Planner::new(catalog, region, route_regions));
+        Ok(Client {
+            rt: Arc::new(RuntimeSide {
+                api: runtime,
+                routes: route_apis,
+                planner: Arc::clone(&planner),
+            }),
+            ag: Arc::new(AgentSide { api: agent, planner }),
+        })
+    }
+}
+
+impl<R: BedrockRuntimeApi, A: BedrockAgentRuntimeApi> ClientBuilder<R, A> {
+    /// Builds a [`DynClient`]: the services as trait objects, so that a
+    /// real client and one over mocks have the same type.
+    pub fn build_dyn(self) -> Result<DynClient> {
+        let c = self.build()?;
+        let (rt, ag) = (
+            Arc::into_inner(c.rt).ok_or_else(shared)?,
+            Arc::into_inner(c.ag).ok_or_else(shared)?,
+        );
+        let dyn_rt = |r: R| Arc::new(r) as Arc<dyn BedrockRuntimeApi>;
+        Ok(Client {
+            rt: Arc::new(RuntimeSide {
+                api: rt.api.map(dyn_rt),
+                routes: rt.routes.into_iter().map(dyn_rt).collect(),
+                planner: rt.planner,
+            }),
+            ag: Arc::new(AgentSide {
+                api: ag.api.map(|a| Arc::new(a) as Arc<dyn BedrockAgentRuntimeApi>),
+                planner: ag.planner,
+            }),
+        })
+    }
+}
+
+fn shared() -> Error {
+    Error::Config {
+        reason: "internal: a freshly built client is shared".to_owned(),
+    }
+}
+
+/// The one region all sources agree on (none given is fine: requests then
+/// fail before sending).
+fn one_region(known: &[(&str, String)]) -> Result<Option<String>> {
+    let Some((_, first)) = known.first() else {
+        return Ok(None);
+    };
+    checked_region(first)?;
+    if let Some((who, other)) = known.iter().find(|(_, r)| r != first) {
+        return Err(Error::Config {
+            reason: format!(
+                "{} says region {first} but {who} says {other}: a request is checked against the region it is \
+                 sent to, so they must agree",
+                known[0].0
+            ),
+        });
+    }
+    Ok(Some(first.clone()))
+}
+
+fn checked_region(region: &str) -> Result<()> {
+    if is_region_like(region) {
+        Ok(())
+    } else {
+        Err(Error::parse("region", region, "an AWS region name such as us-east-2"))
     }
 }

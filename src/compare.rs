@@ -206,9 +206,9 @@ where
         } else {
             LatencyPolicy::Standard
         };
-        let mut req = crate::CheckRequest::new(model, client.region(), crate::Operation::ConverseStream, policy);
-        req = req.on(crate::Date::today());
-        client.catalog().check(&req).map_err(Error::from)?;
+        // The client's own planner, routes included: what it refuses here
+        // it would refuse on sending.
+        client.plan(model, crate::Operation::ConverseStream, policy)?;
     }
     let total_requests = config.arms.len() * (config.requests_per_arm + config.warmup_per_arm);
     let mut done = 0;
@@ -284,7 +284,7 @@ where
         .collect();
     Ok(Comparison {
         model_id: model.as_str().to_owned(),
-        region: client.region().to_owned(),
+        region: client.region().unwrap_or_default().to_owned(),
         arms,
         speedups,
         samples,

@@ -30,7 +30,10 @@ pub enum Error {
         reason: String,
     },
 
-    /// A well-formed model identifier that the catalog does not know.
+    /// A well-formed model identifier that the catalog does not know, for a
+    /// request whose latency policy needs the catalog's word (nothing was
+    /// sent). Standard requests for unknown models are sent as given, with
+    /// a [`Warning::NotInCatalog`](crate::Warning::NotInCatalog).
     #[error("unknown model {id:?}: not in the latency catalog{}", suggest(.suggestions))]
     UnknownModel {
         /// The identifier as given.
@@ -178,8 +181,16 @@ impl Error {
 }
 
 impl From<Refusal> for Error {
+    /// A refusal for an unknown model becomes [`Error::UnknownModel`]: the
+    /// one form of "unknown model" (with its did-you-mean suggestions).
     fn from(r: Refusal) -> Self {
-        Error::Refused(Box::new(r))
+        match r.reason {
+            crate::check::RefusalReason::UnknownModel { suggestions } => Error::UnknownModel {
+                id: r.model.unwrap_or_default(),
+                suggestions,
+            },
+            _ => Error::Refused(Box::new(r)),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod agent;
+mod call;
 mod catalog;
 mod check;
 mod client;
@@ -23,9 +24,10 @@ pub mod testkit;
 
 pub use catalog::{Catalog, Lifecycle, LifecycleStatus, ModelEntry, OptimizedSupport, Prices, Source, TokenPrice};
 pub use check::{CheckRequest, Plan, Refusal, RefusalReason, Warning};
-pub use client::Client;
+pub use client::{Client, ClientBuilder, DynClient};
 pub use date::Date;
 pub use error::{Error, Result, ServiceError, ServiceErrorKind};
 pub use model_id::{Geography, IdForm, ModelId};
-pub use report::{DowngradeReason, LatencyReport, ServedLatency, Timing, Usage};
+pub use models::IntoModel;
+pub use report::{DowngradeReason, LatencyReport, ServedLatency, Target, Timing, Usage};
 pub use vocab::{Latency, LatencyPolicy, Operation, Service, ServiceTier, Treatment};

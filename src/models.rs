@@ -7,21 +7,24 @@
 //!
 //! ```compile_fail
 //! use bedrock_latency::models::{NovaLite, SupportsOptimized, op};
-//! fn needs_optimized<M: SupportsOptimized<op::Converse>>(_: M) {}
-//! needs_optimized(NovaLite); // error: `NovaLite` does not offer latency-optimized inference on `Converse`
+//! fn needs_optimized<M: SupportsOptimized<op::ConverseOp>>(_: M) {}
+//! needs_optimized(NovaLite); // error: `NovaLite` does not offer latency-optimized inference on `ConverseOp`
 //! ```
 //!
 //! ```compile_fail
 //! use bedrock_latency::models::{NovaPro, SupportsOptimized, op};
-//! fn needs_optimized<M: SupportsOptimized<op::InvokeAgent>>(_: M) {}
-//! needs_optimized(NovaPro); // error: `InvokeAgent` does not honor latency-optimized inference
+//! fn needs_optimized<M: SupportsOptimized<op::InvokeAgentOp>>(_: M) {}
+//! needs_optimized(NovaPro); // error: `InvokeAgentOp` does not honor latency-optimized inference
 //! ```
 //!
 //! ```
 //! use bedrock_latency::models::{NovaPro, SupportsOptimized, op};
-//! fn needs_optimized<M: SupportsOptimized<op::Converse>>(_: M) {}
+//! fn needs_optimized<M: SupportsOptimized<op::ConverseOp>>(_: M) {}
 //! needs_optimized(NovaPro);
 //! ```
+//!
+//! Every trait here is sealed: no crate but this one can add a marker, so
+//! `.optimized()` compiles exactly where the catalog says it is honored.
 //!
 //! Which region serves the model stays a run-time question (the client's
 //! region is not known at compile time); the catalog answers it before any
@@ -31,8 +34,43 @@
 use crate::model_id::ModelId;
 use crate::vocab::Operation;
 
-mod sealed {
+pub(crate) mod sealed {
+    /// Implemented only in this crate: seals every public marker trait.
     pub trait Sealed {}
+}
+
+/// A model for a request builder: a typed model (checked at compile time)
+/// or a [`ModelId`] known only at run time (checked before sending).
+/// Sealed: implemented for the typed models, `ModelId` and `&ModelId`.
+pub trait IntoModel: sealed::Sealed {
+    /// The compile-time marker: the typed model, or [`ModelId`] for models
+    /// known only at run time (they take `.latency(LatencyPolicy::...)`).
+    type Marker;
+    /// The model ID.
+    fn into_model_id(self) -> ModelId;
+}
+
+impl<M: TypedModel> IntoModel for M {
+    type Marker = M;
+    fn into_model_id(self) -> ModelId {
+        self.model_id()
+    }
+}
+
+impl sealed::Sealed for ModelId {}
+impl IntoModel for ModelId {
+    type Marker = ModelId;
+    fn into_model_id(self) -> ModelId {
+        self
+    }
+}
+
+impl sealed::Sealed for &ModelId {}
+impl IntoModel for &ModelId {
+    type Marker = ModelId;
+    fn into_model_id(self) -> ModelId {
+        self.clone()
+    }
 }
 
 /// Zero-sized operation markers.
@@ -52,7 +90,7 @@ pub mod op {
         message = "`{Self}` does not honor latency-optimized inference",
         label = "the service does not honor optimized latency on this operation",
         note = "on InvokeAgent, Bedrock accepts `performanceConfig` but serves standard; use an inline agent (InvokeInlineAgent) for optimized latency",
-        note = "InvokeFlow is unverified: use `.unverified_optimized_latency()` on the flow builders"
+        note = "on flows it is unverified: use `.unverified_optimized_latency()` on the flow builders"
     )]
     pub trait HonorsOptimized: OperationKind {}
 
@@ -73,23 +111,25 @@ pub mod op {
 
     ops! {
         /// bedrock-runtime `Converse`.
-        Converse => Converse, yes;
+        ConverseOp => Converse, yes;
         /// bedrock-runtime `ConverseStream`.
-        ConverseStream => ConverseStream, yes;
+        ConverseStreamOp => ConverseStream, yes;
         /// bedrock-runtime `InvokeModel`.
-        InvokeModel => InvokeModel, yes;
+        InvokeModelOp => InvokeModel, yes;
         /// bedrock-runtime `InvokeModelWithResponseStream`.
-        InvokeModelStream => InvokeModelStream, yes;
+        InvokeModelStreamOp => InvokeModelStream, yes;
         /// bedrock-agent-runtime `InvokeInlineAgent`.
-        InlineAgent => InlineAgent, yes;
+        InlineAgentOp => InlineAgent, yes;
         /// bedrock-agent-runtime `RetrieveAndGenerate`.
-        RetrieveAndGenerate => RetrieveAndGenerate, yes;
+        RetrieveAndGenerateOp => RetrieveAndGenerate, yes;
         /// bedrock-agent-runtime `RetrieveAndGenerateStream`.
-        RetrieveAndGenerateStream => RetrieveAndGenerateStream, yes;
+        RetrieveAndGenerateStreamOp => RetrieveAndGenerateStream, yes;
         /// bedrock-agent-runtime `InvokeAgent` (does not honor the setting).
-        InvokeAgent => InvokeAgent, no;
+        InvokeAgentOp => InvokeAgent, no;
         /// bedrock-agent-runtime `InvokeFlow` (unverified).
-        InvokeFlow => InvokeFlow, no;
+        InvokeFlowOp => InvokeFlow, no;
+        /// bedrock-agent-runtime `StartFlowExecution` (unverified).
+        StartFlowExecutionOp => StartFlowExecution, no;
     }
 }
 
@@ -107,11 +147,12 @@ pub trait TypedModel: sealed::Sealed + Copy + Default + Send + Sync + std::fmt::
 }
 
 /// Marks a model that offers latency-optimized inference on operation `Op`.
+/// Sealed (through [`TypedModel`]).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` does not offer latency-optimized inference on `{Op}`",
-    label = "no latency-optimized inference for this model here",
-    note = "models with latency-optimized inference: NovaPro, Claude35Haiku, Llama31Instruct70b, Llama31Instruct405b (see `bedrock-latency matrix`)",
-    note = "drop `.optimized()` to send standard latency, or use `.latency(LatencyPolicy::PreferOptimized)` to decide at run time"
+    message = "`{Self}` does not offer latency-optimized inference on `{Op}` (or is not known at compile time)",
+    label = "`.optimized()` needs a typed model that offers it on this operation",
+    note = "a model known only at run time (`ModelId`) takes `.latency(LatencyPolicy::Optimized)` (refused before sending where not honored) or `.latency(LatencyPolicy::PreferOptimized)` (falls back to standard, with the reason in the report)",
+    note = "typed models with latency-optimized inference: NovaPro, Claude35Haiku, Llama31Instruct70b, Llama31Instruct405b (see `bedrock-latency matrix`); otherwise drop `.optimized()` to send standard latency"
 )]
 pub trait SupportsOptimized<Op: op::HonorsOptimized>: TypedModel {}
 
@@ -150,7 +191,7 @@ macro_rules! typed_models {
         pub const TYPED_MODELS: &[TypedModelInfo] = &[$(TypedModelInfo {
             type_name: stringify!($ty),
             base_model_id: $id,
-            optimized_operations: &[$(Operation::$op),*],
+            optimized_operations: &[$(<op::$op as op::OperationKind>::OPERATION),*],
         }),*];
     };
 }
@@ -158,22 +199,26 @@ macro_rules! typed_models {
 typed_models! {
     /// Amazon Nova Pro: latency-optimized from us-east-1 and us-east-2.
     NovaPro => "amazon.nova-pro-v1:0", "Amazon Nova Pro",
-        [Converse, ConverseStream, InvokeModel, InvokeModelStream, InlineAgent, RetrieveAndGenerate, RetrieveAndGenerateStream];
-    /// Anthropic Claude 3.5 Haiku: latency-optimized from us-east-2 and us-west-2 (legacy).
+        [ConverseOp, ConverseStreamOp, InvokeModelOp, InvokeModelStreamOp, InlineAgentOp, RetrieveAndGenerateOp, RetrieveAndGenerateStreamOp];
+    /// Anthropic Claude 3.5 Haiku: latency-optimized from us-east-2 and
+    /// us-west-2; end of life 2026-06-19 by AWS's model card (the catalog
+    /// warns on every call).
     Claude35Haiku => "anthropic.claude-3-5-haiku-20241022-v1:0", "Anthropic Claude 3.5 Haiku",
-        [Converse, ConverseStream, InvokeModel, InvokeModelStream, InlineAgent, RetrieveAndGenerate, RetrieveAndGenerateStream];
+        [ConverseOp, ConverseStreamOp, InvokeModelOp, InvokeModelStreamOp, InlineAgentOp, RetrieveAndGenerateOp, RetrieveAndGenerateStreamOp];
     /// Meta Llama 3.1 70B Instruct: latency-optimized from us-east-2 and us-west-2.
     Llama31Instruct70b => "meta.llama3-1-70b-instruct-v1:0", "Meta Llama 3.1 70B Instruct",
-        [Converse, ConverseStream, InvokeModel, InvokeModelStream, InlineAgent, RetrieveAndGenerate, RetrieveAndGenerateStream];
+        [ConverseOp, ConverseStreamOp, InvokeModelOp, InvokeModelStreamOp, InlineAgentOp, RetrieveAndGenerateOp, RetrieveAndGenerateStreamOp];
     /// Meta Llama 3.1 405B Instruct: latency-optimized from us-east-2, up to
-    /// 11K total tokens (legacy).
+    /// 11K total tokens; end of life 2026-07-07 by AWS's model card (the
+    /// catalog warns on every call).
     Llama31Instruct405b => "meta.llama3-1-405b-instruct-v1:0", "Meta Llama 3.1 405B Instruct",
-        [Converse, ConverseStream, InvokeModel, InvokeModelStream, InlineAgent, RetrieveAndGenerate, RetrieveAndGenerateStream];
+        [ConverseOp, ConverseStreamOp, InvokeModelOp, InvokeModelStreamOp, InlineAgentOp, RetrieveAndGenerateOp, RetrieveAndGenerateStreamOp];
     /// Anthropic Claude Sonnet 4.5 (no latency-optimized inference).
     ClaudeSonnet45 => "anthropic.claude-sonnet-4-5-20250929-v1:0", "Anthropic Claude Sonnet 4.5", [];
     /// Anthropic Claude Haiku 4.5 (no latency-optimized inference).
     ClaudeHaiku45 => "anthropic.claude-haiku-4-5-20251001-v1:0", "Anthropic Claude Haiku 4.5", [];
-    /// Anthropic Claude Sonnet 4 (no latency-optimized inference; legacy).
+    /// Anthropic Claude Sonnet 4 (no latency-optimized inference; end of
+    /// life 2026-10-14 in the catalog).
     ClaudeSonnet4 => "anthropic.claude-sonnet-4-20250514-v1:0", "Anthropic Claude Sonnet 4", [];
     /// Amazon Nova Lite (no latency-optimized inference).
     NovaLite => "amazon.nova-lite-v1:0", "Amazon Nova Lite", [];

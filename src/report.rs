@@ -48,12 +48,14 @@ pub enum DowngradeReason {
     /// latency-optimized quota ("the request will be charged at Standard
     /// latency rates").
     ServedStandard,
-    /// The request exceeded the model's token cap for optimized latency
-    /// (Llama 3.1 405B: 11K input + output tokens).
+    /// The request could exceed the model's token cap for optimized
+    /// latency (Llama 3.1 405B: 11K input + output tokens).
     TokenCap {
         /// The cap.
         max_total_tokens: u32,
-        /// The request's input + output tokens.
+        /// The request's input tokens plus its requested maximum of output
+        /// tokens (or the tokens used, when larger or when no maximum was
+        /// given).
         total_tokens: u32,
     },
     /// `prefer-optimized` sent standard, since optimized would not have been
@@ -73,9 +75,9 @@ impl fmt::Display for DowngradeReason {
                 total_tokens,
             } => write!(
                 f,
-                "{total_tokens} input + output tokens exceed the {max_total_tokens}-token cap of optimized latency"
+                "up to {total_tokens} input + output tokens exceed the {max_total_tokens}-token cap of optimized latency"
             ),
-            DowngradeReason::NotSent(r) => write!(f, "sent standard because {r}"),
+            DowngradeReason::NotSent(r) => write!(f, "sent standard because {}", r.why()),
         }
     }
 }
@@ -135,13 +137,46 @@ impl Usage {
     }
 }
 
+/// The agent or flow a call was made to, for operations whose request
+/// names no model (the model is in the agent's or flow's definition).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Target {
+    /// An agent (InvokeAgent).
+    Agent {
+        /// The agent id.
+        agent_id: String,
+        /// The alias id.
+        alias_id: String,
+    },
+    /// A flow (InvokeFlow, StartFlowExecution).
+    Flow {
+        /// The flow id.
+        flow_id: String,
+        /// The alias id.
+        alias_id: String,
+    },
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Agent { agent_id, alias_id } => write!(f, "agent {agent_id} (alias {alias_id})"),
+            Target::Flow { flow_id, alias_id } => write!(f, "flow {flow_id} (alias {alias_id})"),
+        }
+    }
+}
+
 /// What was requested, what served it and how long it took.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LatencyReport {
     /// The operation.
     pub operation: Operation,
-    /// The model ID sent.
-    pub model_id: String,
+    /// The model ID sent; `None` for InvokeAgent and flows, whose request
+    /// names no model (see [`target`](Self::target)).
+    pub model_id: Option<String>,
+    /// The agent or flow called, for InvokeAgent and flows.
+    pub target: Option<Target>,
     /// The region the request was sent to.
     pub region: String,
     /// The client's own region, when the request was routed elsewhere.
@@ -175,11 +210,29 @@ impl LatencyReport {
     }
 
     /// Works out the downgrade from what was sent and what was reported.
-    pub(crate) fn judge_downgrade(&mut self, fallback: Option<RefusalReason>, token_cap: Option<u32>) {
+    ///
+    /// A model's token cap counts input plus output tokens ("total input
+    /// and output token count up to 11K" for Llama 3.1 405B, AWS
+    /// latency-optimized-inference.html, read 2026-11-26). The service
+    /// decides before generating, so the bound is the input plus the
+    /// requested maximum of output tokens, not the tokens that came back:
+    /// an answer served standard whose request could exceed the cap is the
+    /// cap, not an exhausted quota.
+    pub(crate) fn judge_downgrade(
+        &mut self,
+        fallback: Option<RefusalReason>,
+        token_cap: Option<u32>,
+        max_output_tokens: Option<u32>,
+    ) {
         self.downgrade = match (fallback, self.sent, self.served) {
             (Some(r), _, _) => Some(DowngradeReason::NotSent(r)),
             (None, Latency::Optimized, ServedLatency::Reported(Latency::Standard)) => {
-                let total = self.usage.map(|u| u.total_tokens());
+                let used = self.usage.map(|u| u.total_tokens());
+                let bound = match (self.usage, max_output_tokens) {
+                    (Some(u), Some(max)) => Some(u.input_tokens.saturating_add(max)),
+                    _ => None,
+                };
+                let total = used.max(bound);
                 Some(match (token_cap, total) {
                     (Some(max), Some(total)) if total > max => DowngradeReason::TokenCap {
                         max_total_tokens: max,
@@ -195,10 +248,16 @@ impl LatencyReport {
 
 impl fmt::Display for LatencyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ", self.operation)?;
+        match (&self.model_id, &self.target) {
+            (Some(m), _) => write!(f, "{m} ")?,
+            (None, Some(t)) => write!(f, "{t} ")?,
+            (None, None) => {}
+        }
         write!(
             f,
-            "{} {} in {}: requested {}, sent {}, served {}",
-            self.operation, self.model_id, self.region, self.requested, self.sent, self.served
+            "in {}: requested {}, sent {}, served {}",
+            self.region, self.requested, self.sent, self.served
         )?;
         if let Some(t) = self.served_tier {
             write!(f, " (tier {t})")?;
@@ -224,7 +283,8 @@ mod tests {
     fn report(sent: Latency, served: ServedLatency, usage: Option<Usage>) -> LatencyReport {
         LatencyReport {
             operation: Operation::Converse,
-            model_id: "us.meta.llama3-1-405b-instruct-v1:0".into(),
+            model_id: Some("us.meta.llama3-1-405b-instruct-v1:0".into()),
+            target: None,
             region: "us-east-2".into(),
             routed_from: None,
             requested: LatencyPolicy::Optimized,
@@ -243,7 +303,7 @@ mod tests {
     #[test]
     fn downgrades() {
         let mut r = report(Latency::Optimized, ServedLatency::Reported(Latency::Standard), None);
-        r.judge_downgrade(None, Some(11_000));
+        r.judge_downgrade(None, Some(11_000), None);
         assert_eq!(r.downgrade, Some(DowngradeReason::ServedStandard));
 
         let big = Usage {
@@ -255,7 +315,7 @@ mod tests {
             ServedLatency::Reported(Latency::Standard),
             Some(big),
         );
-        r.judge_downgrade(None, Some(11_000));
+        r.judge_downgrade(None, Some(11_000), None);
         assert!(matches!(
             r.downgrade,
             Some(DowngradeReason::TokenCap {
@@ -269,17 +329,49 @@ mod tests {
             ServedLatency::Reported(Latency::Optimized),
             Some(big),
         );
-        r.judge_downgrade(None, Some(11_000));
+        r.judge_downgrade(None, Some(11_000), None);
         assert!(!r.downgraded());
 
         let mut r = report(Latency::Optimized, ServedLatency::NotReported, None);
-        r.judge_downgrade(None, None);
+        r.judge_downgrade(None, None, None);
         assert!(!r.downgraded());
 
         let mut r = report(Latency::Standard, ServedLatency::Reported(Latency::Standard), None);
-        r.judge_downgrade(Some(RefusalReason::OperationUnverified), None);
+        r.judge_downgrade(Some(RefusalReason::OperationUnverified), None, None);
         assert!(r.downgraded());
         assert!(r.to_string().contains("DOWNGRADED"), "{r}");
+    }
+
+    #[test]
+    fn the_token_cap_counts_the_requested_maximum_not_the_tokens_used() {
+        // 10K in, 500 out: under the cap as used, but the request allowed
+        // 2K more output tokens, so the service served it standard for the cap.
+        let small = Usage {
+            input_tokens: 10_000,
+            output_tokens: 500,
+        };
+        let mut r = report(
+            Latency::Optimized,
+            ServedLatency::Reported(Latency::Standard),
+            Some(small),
+        );
+        r.judge_downgrade(None, Some(11_000), Some(2_000));
+        assert_eq!(
+            r.downgrade,
+            Some(DowngradeReason::TokenCap {
+                max_total_tokens: 11_000,
+                total_tokens: 12_000
+            })
+        );
+        assert!(!r.to_string().contains("quota"), "{r}");
+        // Within the cap either way: the quota.
+        let mut r = report(
+            Latency::Optimized,
+            ServedLatency::Reported(Latency::Standard),
+            Some(small),
+        );
+        r.judge_downgrade(None, Some(11_000), Some(400));
+        assert_eq!(r.downgrade, Some(DowngradeReason::ServedStandard));
     }
 
     #[test]

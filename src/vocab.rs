@@ -48,14 +48,17 @@ pub enum Operation {
     /// bedrock-agent-runtime `InvokeAgent`: the API accepts the setting but
     /// the service does not honor it.
     InvokeAgent,
-    /// bedrock-agent-runtime `InvokeFlow` and `StartFlowExecution`: whether
-    /// the setting is honored is unverified.
+    /// bedrock-agent-runtime `InvokeFlow`: whether the setting is honored
+    /// is unverified.
     InvokeFlow,
+    /// bedrock-agent-runtime `StartFlowExecution` (an asynchronous flow
+    /// run): whether the setting is honored is unverified.
+    StartFlowExecution,
 }
 
 impl Operation {
     /// Every operation, in a stable order.
-    pub const ALL: [Operation; 9] = [
+    pub const ALL: [Operation; 10] = [
         Operation::Converse,
         Operation::ConverseStream,
         Operation::InvokeModel,
@@ -65,6 +68,7 @@ impl Operation {
         Operation::RetrieveAndGenerateStream,
         Operation::InvokeAgent,
         Operation::InvokeFlow,
+        Operation::StartFlowExecution,
     ];
 
     /// The kebab-case name used by the CLI and configuration files.
@@ -79,6 +83,7 @@ impl Operation {
             Operation::RetrieveAndGenerateStream => "retrieve-and-generate-stream",
             Operation::InvokeAgent => "invoke-agent",
             Operation::InvokeFlow => "invoke-flow",
+            Operation::StartFlowExecution => "start-flow-execution",
         }
     }
 
@@ -94,6 +99,7 @@ impl Operation {
             Operation::RetrieveAndGenerateStream => "RetrieveAndGenerateStream",
             Operation::InvokeAgent => "InvokeAgent",
             Operation::InvokeFlow => "InvokeFlow",
+            Operation::StartFlowExecution => "StartFlowExecution",
         }
     }
 
@@ -135,12 +141,11 @@ impl FromStr for Operation {
             .find(|op| op.as_str().eq_ignore_ascii_case(s) || op.aws_name().eq_ignore_ascii_case(s));
         match found {
             Some(op) => Ok(op),
-            None if s.eq_ignore_ascii_case("StartFlowExecution") => Ok(Operation::InvokeFlow),
             None => Err(Error::parse(
                 "operation",
                 s,
                 "converse, converse-stream, invoke-model, invoke-model-stream, inline-agent, \
-                 retrieve-and-generate, retrieve-and-generate-stream, invoke-agent, invoke-flow",
+                 retrieve-and-generate, retrieve-and-generate-stream, invoke-agent, invoke-flow, start-flow-execution",
             )),
         }
     }
@@ -357,7 +362,7 @@ mod tests {
         }
         assert_eq!(
             "StartFlowExecution".parse::<Operation>().unwrap(),
-            Operation::InvokeFlow
+            Operation::StartFlowExecution
         );
         let err = "converse_stream".parse::<Operation>().unwrap_err().to_string();
         assert!(err.contains("converse-stream"), "{err}");

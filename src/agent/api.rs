@@ -2,13 +2,17 @@
 
 use std::fmt;
 
+use std::any::Any;
+
 use agent_sdk::operation::RequestId;
-use agent_sdk::operation::invoke_agent::InvokeAgentInput;
-use agent_sdk::operation::invoke_flow::InvokeFlowInput;
-use agent_sdk::operation::invoke_inline_agent::InvokeInlineAgentInput;
-use agent_sdk::operation::retrieve_and_generate::{RetrieveAndGenerateInput, RetrieveAndGenerateOutput};
-use agent_sdk::operation::retrieve_and_generate_stream::RetrieveAndGenerateStreamInput;
-use agent_sdk::operation::start_flow_execution::{StartFlowExecutionInput, StartFlowExecutionOutput};
+use agent_sdk::operation::invoke_agent::builders::InvokeAgentInputBuilder;
+use agent_sdk::operation::invoke_flow::builders::InvokeFlowInputBuilder;
+use agent_sdk::operation::invoke_inline_agent::builders::InvokeInlineAgentInputBuilder;
+use agent_sdk::operation::retrieve_and_generate::RetrieveAndGenerateOutput;
+use agent_sdk::operation::retrieve_and_generate::builders::RetrieveAndGenerateInputBuilder;
+use agent_sdk::operation::retrieve_and_generate_stream::builders::RetrieveAndGenerateStreamInputBuilder;
+use agent_sdk::operation::start_flow_execution::StartFlowExecutionOutput;
+use agent_sdk::operation::start_flow_execution::builders::StartFlowExecutionInputBuilder;
 use agent_sdk::types::{
     FlowResponseStream, InlineAgentResponseStream, ResponseStream, RetrieveAndGenerateStreamResponseOutput,
 };
@@ -16,8 +20,8 @@ use async_trait::async_trait;
 use aws_sdk_bedrockagentruntime as agent_sdk;
 use futures_core::Stream;
 
+use crate::call::{EventStream, WithRequestId};
 use crate::error::ServiceError;
-use crate::runtime::{EventStream, WithRequestId};
 use crate::vocab::Operation;
 use crate::{Error, Result};
 
@@ -76,34 +80,71 @@ pub type RawFlowStream = RawAgentStream<FlowResponseStream>;
 
 /// The bedrock-agent-runtime operations this crate calls, one method each.
 ///
-/// [`SdkAgentRuntime`] implements it with the AWS SDK. With the `mock`
-/// feature, `MockBedrockAgentRuntimeApi` (mockall) implements it for unit
-/// tests of your own code; streamed answers are scripted with
-/// [`RawAgentStream::new`].
+/// Each method takes the SDK's own input builder, exactly as the crate
+/// filled it (your `map_input` closures included), so no field is copied or
+/// dropped on the way. [`SdkAgentRuntime`] sends it with the AWS SDK
+/// (`send_with`). With the `mock` feature, `MockBedrockAgentRuntimeApi`
+/// (mockall) implements it for unit tests of your own code; streamed answers
+/// are scripted with [`RawAgentStream::new`] and the canned events of
+/// [`crate::mock`].
+///
+/// `Arc<T>` implements it for any implementation `T`, trait objects
+/// included (see [`DynClient`](crate::DynClient)).
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
-pub trait BedrockAgentRuntimeApi: Send + Sync + 'static {
+pub trait BedrockAgentRuntimeApi: Any + Send + Sync {
     /// `InvokeInlineAgent`.
-    async fn invoke_inline_agent(&self, input: InvokeInlineAgentInput) -> Result<RawInlineAgentStream>;
+    async fn invoke_inline_agent(&self, input: InvokeInlineAgentInputBuilder) -> Result<RawInlineAgentStream>;
     /// `RetrieveAndGenerate`.
     async fn retrieve_and_generate(
         &self,
-        input: RetrieveAndGenerateInput,
+        input: RetrieveAndGenerateInputBuilder,
     ) -> Result<WithRequestId<RetrieveAndGenerateOutput>>;
     /// `RetrieveAndGenerateStream`.
     async fn retrieve_and_generate_stream(
         &self,
-        input: RetrieveAndGenerateStreamInput,
+        input: RetrieveAndGenerateStreamInputBuilder,
     ) -> Result<RawRetrieveAndGenerateStream>;
     /// `InvokeAgent`.
-    async fn invoke_agent(&self, input: InvokeAgentInput) -> Result<RawInvokeAgentStream>;
+    async fn invoke_agent(&self, input: InvokeAgentInputBuilder) -> Result<RawInvokeAgentStream>;
     /// `InvokeFlow`.
-    async fn invoke_flow(&self, input: InvokeFlowInput) -> Result<RawFlowStream>;
+    async fn invoke_flow(&self, input: InvokeFlowInputBuilder) -> Result<RawFlowStream>;
     /// `StartFlowExecution`.
     async fn start_flow_execution(
         &self,
-        input: StartFlowExecutionInput,
+        input: StartFlowExecutionInputBuilder,
     ) -> Result<WithRequestId<StartFlowExecutionOutput>>;
+}
+
+#[async_trait]
+impl<T: BedrockAgentRuntimeApi + ?Sized> BedrockAgentRuntimeApi for std::sync::Arc<T> {
+    async fn invoke_inline_agent(&self, input: InvokeInlineAgentInputBuilder) -> Result<RawInlineAgentStream> {
+        (**self).invoke_inline_agent(input).await
+    }
+    async fn retrieve_and_generate(
+        &self,
+        input: RetrieveAndGenerateInputBuilder,
+    ) -> Result<WithRequestId<RetrieveAndGenerateOutput>> {
+        (**self).retrieve_and_generate(input).await
+    }
+    async fn retrieve_and_generate_stream(
+        &self,
+        input: RetrieveAndGenerateStreamInputBuilder,
+    ) -> Result<RawRetrieveAndGenerateStream> {
+        (**self).retrieve_and_generate_stream(input).await
+    }
+    async fn invoke_agent(&self, input: InvokeAgentInputBuilder) -> Result<RawInvokeAgentStream> {
+        (**self).invoke_agent(input).await
+    }
+    async fn invoke_flow(&self, input: InvokeFlowInputBuilder) -> Result<RawFlowStream> {
+        (**self).invoke_flow(input).await
+    }
+    async fn start_flow_execution(
+        &self,
+        input: StartFlowExecutionInputBuilder,
+    ) -> Result<WithRequestId<StartFlowExecutionOutput>> {
+        (**self).start_flow_execution(input).await
+    }
 }
 
 /// [`BedrockAgentRuntimeApi`] over the AWS SDK client.
@@ -121,6 +162,11 @@ impl SdkAgentRuntime {
     /// The SDK client.
     pub fn sdk(&self) -> &agent_sdk::Client {
         &self.client
+    }
+
+    /// The region of the SDK client's configuration.
+    pub fn region(&self) -> Option<&str> {
+        self.client.config().region().map(|r| r.as_ref())
     }
 }
 
@@ -143,155 +189,137 @@ fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-#[async_trait]
-impl BedrockAgentRuntimeApi for SdkAgentRuntime {
-    async fn invoke_inline_agent(&self, i: InvokeInlineAgentInput) -> Result<RawInlineAgentStream> {
-        let out = self
-            .client
-            .invoke_inline_agent()
-            .set_customer_encryption_key_arn(i.customer_encryption_key_arn)
-            .set_foundation_model(i.foundation_model)
-            .set_instruction(i.instruction)
-            .set_idle_session_ttl_in_seconds(i.idle_session_ttl_in_seconds)
-            .set_action_groups(i.action_groups)
-            .set_knowledge_bases(i.knowledge_bases)
-            .set_guardrail_configuration(i.guardrail_configuration)
-            .set_prompt_override_configuration(i.prompt_override_configuration)
-            .set_agent_collaboration(i.agent_collaboration)
-            .set_collaborator_configurations(i.collaborator_configurations)
-            .set_agent_name(i.agent_name)
-            .set_session_id(i.session_id)
-            .set_end_session(i.end_session)
-            .set_enable_trace(i.enable_trace)
-            .set_input_text(i.input_text)
-            .set_streaming_configurations(i.streaming_configurations)
-            .set_prompt_creation_configurations(i.prompt_creation_configurations)
-            .set_inline_session_state(i.inline_session_state)
-            .set_collaborators(i.collaborators)
-            .set_bedrock_model_configurations(i.bedrock_model_configurations)
-            .set_orchestration_type(i.orchestration_type)
-            .set_custom_orchestration(i.custom_orchestration)
-            .send()
+/// Sends SDK input builders with an SDK client: the crate's results from
+/// the SDK's, one function per operation.
+pub(crate) mod sdk_send {
+    use super::*;
+
+    pub(crate) async fn inline_agent(
+        i: InvokeInlineAgentInputBuilder,
+        c: &agent_sdk::Client,
+    ) -> Result<RawInlineAgentStream> {
+        let out = i
+            .send_with(c)
             .await
             .map_err(|e| ServiceError::from_sdk(Operation::InlineAgent, e))?;
-        let request_id = out.request_id().map(str::to_owned);
         Ok(RawAgentStream {
-            request_id,
+            request_id: out.request_id().map(str::to_owned),
             session_id: non_empty(out.session_id),
             memory_id: None,
             events: receiver_stream(Operation::InlineAgent, out.completion),
         })
     }
 
-    async fn retrieve_and_generate(
-        &self,
-        i: RetrieveAndGenerateInput,
+    pub(crate) async fn retrieve_and_generate(
+        i: RetrieveAndGenerateInputBuilder,
+        c: &agent_sdk::Client,
     ) -> Result<WithRequestId<RetrieveAndGenerateOutput>> {
-        let out = self
-            .client
-            .retrieve_and_generate()
-            .set_session_id(i.session_id)
-            .set_input(i.input)
-            .set_retrieve_and_generate_configuration(i.retrieve_and_generate_configuration)
-            .set_session_configuration(i.session_configuration)
-            .set_user_context(i.user_context)
-            .send()
+        let out = i
+            .send_with(c)
             .await
             .map_err(|e| ServiceError::from_sdk(Operation::RetrieveAndGenerate, e))?;
         let request_id = out.request_id().map(str::to_owned);
         Ok(WithRequestId::new(out, request_id))
     }
 
-    async fn retrieve_and_generate_stream(
-        &self,
-        i: RetrieveAndGenerateStreamInput,
+    pub(crate) async fn retrieve_and_generate_stream(
+        i: RetrieveAndGenerateStreamInputBuilder,
+        c: &agent_sdk::Client,
     ) -> Result<RawRetrieveAndGenerateStream> {
-        let out = self
-            .client
-            .retrieve_and_generate_stream()
-            .set_session_id(i.session_id)
-            .set_input(i.input)
-            .set_retrieve_and_generate_configuration(i.retrieve_and_generate_configuration)
-            .set_session_configuration(i.session_configuration)
-            .set_user_context(i.user_context)
-            .send()
+        let out = i
+            .send_with(c)
             .await
             .map_err(|e| ServiceError::from_sdk(Operation::RetrieveAndGenerateStream, e))?;
-        let request_id = out.request_id().map(str::to_owned);
         Ok(RawAgentStream {
-            request_id,
+            request_id: out.request_id().map(str::to_owned),
             session_id: non_empty(out.session_id),
             memory_id: None,
             events: receiver_stream(Operation::RetrieveAndGenerateStream, out.stream),
         })
     }
 
-    async fn invoke_agent(&self, i: InvokeAgentInput) -> Result<RawInvokeAgentStream> {
-        let out = self
-            .client
-            .invoke_agent()
-            .set_session_state(i.session_state)
-            .set_agent_id(i.agent_id)
-            .set_agent_alias_id(i.agent_alias_id)
-            .set_session_id(i.session_id)
-            .set_end_session(i.end_session)
-            .set_enable_trace(i.enable_trace)
-            .set_input_text(i.input_text)
-            .set_memory_id(i.memory_id)
-            .set_bedrock_model_configurations(i.bedrock_model_configurations)
-            .set_streaming_configurations(i.streaming_configurations)
-            .set_prompt_creation_configurations(i.prompt_creation_configurations)
-            .set_source_arn(i.source_arn)
-            .send()
+    pub(crate) async fn invoke_agent(i: InvokeAgentInputBuilder, c: &agent_sdk::Client) -> Result<RawInvokeAgentStream> {
+        let out = i
+            .send_with(c)
             .await
             .map_err(|e| ServiceError::from_sdk(Operation::InvokeAgent, e))?;
-        let request_id = out.request_id().map(str::to_owned);
         Ok(RawAgentStream {
-            request_id,
+            request_id: out.request_id().map(str::to_owned),
             session_id: non_empty(out.session_id),
             memory_id: out.memory_id,
             events: receiver_stream(Operation::InvokeAgent, out.completion),
         })
     }
 
-    async fn invoke_flow(&self, i: InvokeFlowInput) -> Result<RawFlowStream> {
-        let out = self
-            .client
-            .invoke_flow()
-            .set_flow_identifier(i.flow_identifier)
-            .set_flow_alias_identifier(i.flow_alias_identifier)
-            .set_inputs(i.inputs)
-            .set_enable_trace(i.enable_trace)
-            .set_model_performance_configuration(i.model_performance_configuration)
-            .set_execution_id(i.execution_id)
-            .send()
+    pub(crate) async fn invoke_flow(i: InvokeFlowInputBuilder, c: &agent_sdk::Client) -> Result<RawFlowStream> {
+        let out = i
+            .send_with(c)
             .await
             .map_err(|e| ServiceError::from_sdk(Operation::InvokeFlow, e))?;
-        let request_id = out.request_id().map(str::to_owned);
         Ok(RawAgentStream {
-            request_id,
+            request_id: out.request_id().map(str::to_owned),
             session_id: out.execution_id,
             memory_id: None,
             events: receiver_stream(Operation::InvokeFlow, out.response_stream),
         })
     }
 
-    async fn start_flow_execution(
-        &self,
-        i: StartFlowExecutionInput,
+    pub(crate) async fn start_flow_execution(
+        i: StartFlowExecutionInputBuilder,
+        c: &agent_sdk::Client,
     ) -> Result<WithRequestId<StartFlowExecutionOutput>> {
-        let out = self
-            .client
-            .start_flow_execution()
-            .set_flow_identifier(i.flow_identifier)
-            .set_flow_alias_identifier(i.flow_alias_identifier)
-            .set_flow_execution_name(i.flow_execution_name)
-            .set_inputs(i.inputs)
-            .set_model_performance_configuration(i.model_performance_configuration)
-            .send()
+        let out = i
+            .send_with(c)
             .await
-            .map_err(|e| ServiceError::from_sdk(Operation::InvokeFlow, e))?;
+            .map_err(|e| ServiceError::from_sdk(Operation::StartFlowExecution, e))?;
         let request_id = out.request_id().map(str::to_owned);
         Ok(WithRequestId::new(out, request_id))
     }
+}
+
+#[async_trait]
+impl BedrockAgentRuntimeApi for SdkAgentRuntime {
+    async fn invoke_inline_agent(&self, i: InvokeInlineAgentInputBuilder) -> Result<RawInlineAgentStream> {
+        sdk_send::inline_agent(i, &self.client).await
+    }
+
+    async fn retrieve_and_generate(
+        &self,
+        i: RetrieveAndGenerateInputBuilder,
+    ) -> Result<WithRequestId<RetrieveAndGenerateOutput>> {
+        sdk_send::retrieve_and_generate(i, &self.client).await
+    }
+
+    async fn retrieve_and_generate_stream(
+        &self,
+        i: RetrieveAndGenerateStreamInputBuilder,
+    ) -> Result<RawRetrieveAndGenerateStream> {
+        sdk_send::retrieve_and_generate_stream(i, &self.client).await
+    }
+
+    async fn invoke_agent(&self, i: InvokeAgentInputBuilder) -> Result<RawInvokeAgentStream> {
+        sdk_send::invoke_agent(i, &self.client).await
+    }
+
+    async fn invoke_flow(&self, i: InvokeFlowInputBuilder) -> Result<RawFlowStream> {
+        sdk_send::invoke_flow(i, &self.client).await
+    }
+
+    async fn start_flow_execution(
+        &self,
+        i: StartFlowExecutionInputBuilder,
+    ) -> Result<WithRequestId<StartFlowExecutionOutput>> {
+        sdk_send::start_flow_execution(i, &self.client).await
+    }
+}
+
+/// The AWS SDK implementation, when `api` is it (or an `Arc` of it, trait
+/// objects included): its futures are then awaited in place, unboxed.
+pub(crate) fn as_sdk<A: BedrockAgentRuntimeApi>(api: &A) -> Option<&SdkAgentRuntime> {
+    let any: &dyn Any = api;
+    if let Some(sdk) = any.downcast_ref::<SdkAgentRuntime>() {
+        return Some(sdk);
+    }
+    let inner: &dyn Any = &**any.downcast_ref::<std::sync::Arc<dyn BedrockAgentRuntimeApi>>()?;
+    inner.downcast_ref::<SdkAgentRuntime>()
 }

@@ -1,25 +1,34 @@
 //! `client.invoke_flow(..)` and `client.start_flow_execution(..)`: the
 //! latency setting only through an explicit, unverified opt-in.
 
-use std::time::Instant;
+use std::sync::Arc;
 
-use agent_sdk::operation::invoke_flow::InvokeFlowInput;
 use agent_sdk::operation::invoke_flow::builders::InvokeFlowInputBuilder;
-use agent_sdk::operation::start_flow_execution::StartFlowExecutionInput;
 use agent_sdk::operation::start_flow_execution::builders::StartFlowExecutionInputBuilder;
 use agent_sdk::types::{FlowInput, FlowInputContent, ModelPerformanceConfiguration};
 use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_smithy_types::Document;
 use serde::Serialize;
-use tracing::Instrument;
 
-use super::stream::FlowStream;
-use super::{BedrockAgentRuntimeApi, invalid, performance_config};
+use super::send::{SdkConfigMap, send};
+use super::stream::InvokeFlowStream;
+use super::{AgentSide, BedrockAgentRuntimeApi, performance_config};
+use crate::call::{Call, Question, invalid};
 use crate::check::Plan;
-use crate::client::{AgentSide, Handle};
-use crate::report::{LatencyReport, Timing};
-use crate::vocab::{Latency, LatencyPolicy, Operation, Treatment};
+use crate::models::sealed::Sealed;
+use crate::report::{LatencyReport, Target};
+use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
+
+/// Never implemented, and sealed: the flow builders' `.optimized()` exists
+/// only so that the compiler points to the explicit opt-in.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "flows offer no `.optimized()`: whether they honor latency-optimized inference is unverified",
+    label = "use `.unverified_optimized_latency()` to opt in explicitly",
+    note = "`.unverified_optimized_latency()` sends `modelPerformanceConfiguration.performanceConfig.latency = optimized`; verify in the model invocation logs of the flow's model calls before relying on it"
+)]
+pub trait FlowHonorsOptimized<A>: Sealed {}
 
 /// The node and output names of a flow's input node as the Bedrock console
 /// creates it.
@@ -61,37 +70,30 @@ impl FlowParts {
         }
     }
 
-    fn latency(&self) -> Latency {
-        if self.unverified_optimized {
-            Latency::Optimized
+    /// The planner's question: flows name no model (it is in the flow
+    /// definition), so the operation's treatment decides; optimized only
+    /// with the explicit unverified opt-in.
+    fn question(&self, op: Operation) -> Question<'static> {
+        let policy = if self.unverified_optimized {
+            LatencyPolicy::Optimized
         } else {
-            Latency::Standard
-        }
+            LatencyPolicy::Standard
+        };
+        let mut q = Question::without_model(op, policy);
+        q.allow_unverified = self.unverified_optimized;
+        q
     }
 
-    /// Flows carry no model (it is in the flow definition), so there is no
-    /// catalog check: the plan is what the caller opted into.
-    fn plan(&self, region: &str) -> Plan {
-        let id = format!("flow/{}/{}", self.flow_id, self.alias_id);
-        let latency = self.latency();
-        Plan {
-            model_id: id.clone(),
-            base_model_id: id,
-            model_name: None,
-            region: region.to_owned(),
-            operation: Operation::InvokeFlow,
-            policy: LatencyPolicy::from(latency),
-            latency,
-            treatment: (latency == Latency::Optimized).then_some(Treatment::Unverified),
-            fallback: None,
-            warnings: Vec::new(),
+    fn target(&self) -> Target {
+        Target::Flow {
+            flow_id: self.flow_id.clone(),
+            alias_id: self.alias_id.clone(),
         }
     }
+}
 
-    fn model_performance(&self) -> Option<ModelPerformanceConfiguration> {
-        performance_config(self.latency())
-            .map(|pc| ModelPerformanceConfiguration::builder().performance_config(pc).build())
-    }
+fn model_performance(plan: &Plan) -> Option<ModelPerformanceConfiguration> {
+    performance_config(plan.latency).map(|pc| ModelPerformanceConfiguration::builder().performance_config(pc).build())
 }
 
 macro_rules! flow_common {
@@ -135,12 +137,38 @@ macro_rules! flow_common {
                 self
             }
 
-            /// Sets anything this builder does not model on the SDK input
-            /// builder. `modelPerformanceConfiguration` is set after it: only
+            /// Does not compile: flows offer no `.optimized()`, since whether
+            /// they honor it is unverified. It exists only so that the
+            /// compiler points to
+            /// [`unverified_optimized_latency`](Self::unverified_optimized_latency).
+            #[doc(hidden)]
+            pub fn optimized(self) -> Self
+            where
+                Self: FlowHonorsOptimized<A>,
+            {
+                self.unverified_optimized_latency()
+            }
+
+            /// Sets anything this builder does not model on the SDK's own
+            /// input builder: every field you set reaches the wire.
+            /// `modelPerformanceConfiguration` is set after it: only
             /// [`unverified_optimized_latency`](Self::unverified_optimized_latency)
             /// sends it.
-            pub fn customize(mut self, f: impl FnOnce($sdk_builder) -> $sdk_builder + Send + 'static) -> Self {
-                self.customize.push(Box::new(f));
+            pub fn map_input(mut self, f: impl FnOnce($sdk_builder) -> $sdk_builder + Send + 'static) -> Self {
+                self.maps.push(Box::new(f));
+                self
+            }
+
+            /// Changes the SDK client's configuration for this call only
+            /// (operation timeout, retry settings, interceptors), as the SDK's
+            /// `.customize().config_override(..)` does: the closure gets a copy
+            /// of the client's configuration. Applies when the service is the
+            /// AWS SDK.
+            pub fn map_sdk_config(
+                mut self,
+                f: impl FnOnce(agent_sdk::config::Builder) -> agent_sdk::config::Builder + Send + 'static,
+            ) -> Self {
+                self.sdk_config = Some(Box::new(f));
                 self
             }
         }
@@ -157,34 +185,37 @@ macro_rules! flow_common {
     };
 }
 
-type FlowCustomize = Box<dyn FnOnce(InvokeFlowInputBuilder) -> InvokeFlowInputBuilder + Send>;
-type StartCustomize = Box<dyn FnOnce(StartFlowExecutionInputBuilder) -> StartFlowExecutionInputBuilder + Send>;
+type FlowMap = Box<dyn FnOnce(InvokeFlowInputBuilder) -> InvokeFlowInputBuilder + Send>;
+type StartMap = Box<dyn FnOnce(StartFlowExecutionInputBuilder) -> StartFlowExecutionInputBuilder + Send>;
 
 /// An `InvokeFlow` request:
-/// `client.invoke_flow(flow_id, alias_id).text_input("...").send().await`.
+/// `client.invoke_flow(flow_id, alias_id).text_input("...").send().await`,
+/// answered by an [`InvokeFlowStream`].
 ///
 /// Standard latency unless you call
 /// [`unverified_optimized_latency`](Self::unverified_optimized_latency).
-/// The report's `model_id` is `flow/{flow_id}/{alias_id}`.
+/// The report's `model_id` is `None` and its `target` names the flow.
 #[must_use = "a request does nothing until `.send().await`"]
-pub struct InvokeFlow<A> {
-    client: Handle<AgentSide<A>>,
+pub struct InvokeFlowRequest<A> {
+    client: Arc<AgentSide<A>>,
     parts: FlowParts,
     enable_trace: Option<bool>,
     execution_id: Option<String>,
-    customize: Vec<FlowCustomize>,
+    maps: Vec<FlowMap>,
+    sdk_config: Option<SdkConfigMap>,
 }
 
-flow_common!(InvokeFlow, InvokeFlowInputBuilder);
+flow_common!(InvokeFlowRequest, InvokeFlowInputBuilder);
 
-impl<A: BedrockAgentRuntimeApi> InvokeFlow<A> {
-    pub(crate) fn new(client: Handle<AgentSide<A>>, flow_id: String, alias_id: String) -> Self {
+impl<A: BedrockAgentRuntimeApi> InvokeFlowRequest<A> {
+    pub(crate) fn new(client: Arc<AgentSide<A>>, flow_id: String, alias_id: String) -> Self {
         Self {
             client,
             parts: FlowParts::new(flow_id, alias_id),
             enable_trace: None,
             execution_id: None,
-            customize: Vec::new(),
+            maps: Vec::new(),
+            sdk_config: None,
         }
     }
 
@@ -202,70 +233,63 @@ impl<A: BedrockAgentRuntimeApi> InvokeFlow<A> {
 
     /// Sends the request and returns the flow's output stream once the
     /// response headers arrive (outputs as [`AgentEvent::Text`](super::AgentEvent::Text)).
-    pub async fn send(self) -> Result<FlowStream> {
+    pub async fn send(self) -> Result<InvokeFlowStream> {
         if let Some(e) = self.parts.error {
             return Err(e);
         }
-        let api = self.client.service()?;
-        let plan = self.parts.plan(self.client.region());
-        let mut b = InvokeFlowInput::builder()
+        let (plan, api) = self.client.plan(self.parts.question(Operation::InvokeFlow))?;
+        let mut b = InvokeFlowInputBuilder::default()
             .flow_identifier(&self.parts.flow_id)
             .flow_alias_identifier(&self.parts.alias_id)
             .set_inputs(Some(self.parts.inputs.clone()))
             .set_enable_trace(self.enable_trace)
             .set_execution_id(self.execution_id);
-        for f in self.customize {
+        for f in self.maps {
             b = f(b);
         }
-        let input = b
-            .set_model_performance_configuration(self.parts.model_performance())
-            .build()
-            .map_err(invalid)?;
-        let span = crate::runtime::call_span(&plan, None);
-        let report = crate::runtime::base_report(&plan, self.client.region(), None);
-        let start = Instant::now();
-        let raw = match api.invoke_flow(input).instrument(span.clone()).await {
-            Ok(r) => r,
-            Err(e) => {
-                span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
-                return Err(e);
-            }
-        };
-        Ok(FlowStream::new(raw, start, report, None, span))
+        let b = b.set_model_performance_configuration(model_performance(&plan));
+        let call = Call::start(&plan, self.client.region(), None, Some(self.parts.target()));
+        let raw = send(api, b, self.sdk_config, &call.span)
+            .await
+            .map_err(|e| call.failed(e))?;
+        Ok(InvokeFlowStream::new(raw, call))
     }
 }
 
 /// A `StartFlowExecution` request (an asynchronous flow run):
-/// `client.start_flow_execution(flow_id, alias_id).text_input("...").send().await`.
+/// `client.start_flow_execution(flow_id, alias_id).text_input("...").send().await`,
+/// answered by a [`StartFlowExecutionResponse`].
 ///
 /// Standard latency unless you call
 /// [`unverified_optimized_latency`](Self::unverified_optimized_latency).
 #[must_use = "a request does nothing until `.send().await`"]
-pub struct StartFlowExecution<A> {
-    client: Handle<AgentSide<A>>,
+pub struct StartFlowExecutionRequest<A> {
+    client: Arc<AgentSide<A>>,
     parts: FlowParts,
     name: Option<String>,
-    customize: Vec<StartCustomize>,
+    maps: Vec<StartMap>,
+    sdk_config: Option<SdkConfigMap>,
 }
 
-flow_common!(StartFlowExecution, StartFlowExecutionInputBuilder);
+flow_common!(StartFlowExecutionRequest, StartFlowExecutionInputBuilder);
 
 /// A started flow execution.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FlowExecution {
+pub struct StartFlowExecutionResponse {
     /// The execution's ARN (poll it with `GetFlowExecution`).
     pub execution_arn: Option<String>,
     /// What was requested and sent; served is not reported.
     pub report: LatencyReport,
 }
 
-impl<A: BedrockAgentRuntimeApi> StartFlowExecution<A> {
-    pub(crate) fn new(client: Handle<AgentSide<A>>, flow_id: String, alias_id: String) -> Self {
+impl<A: BedrockAgentRuntimeApi> StartFlowExecutionRequest<A> {
+    pub(crate) fn new(client: Arc<AgentSide<A>>, flow_id: String, alias_id: String) -> Self {
         Self {
             client,
             parts: FlowParts::new(flow_id, alias_id),
             name: None,
-            customize: Vec::new(),
+            maps: Vec::new(),
+            sdk_config: None,
         }
     }
 
@@ -276,38 +300,29 @@ impl<A: BedrockAgentRuntimeApi> StartFlowExecution<A> {
     }
 
     /// Starts the execution.
-    pub async fn send(self) -> Result<FlowExecution> {
+    pub async fn send(self) -> Result<StartFlowExecutionResponse> {
         if let Some(e) = self.parts.error {
             return Err(e);
         }
-        let api = self.client.service()?;
-        let plan = self.parts.plan(self.client.region());
-        let mut b = StartFlowExecutionInput::builder()
+        let (plan, api) = self
+            .client
+            .plan(self.parts.question(Operation::StartFlowExecution))?;
+        let mut b = StartFlowExecutionInputBuilder::default()
             .flow_identifier(&self.parts.flow_id)
             .flow_alias_identifier(&self.parts.alias_id)
             .set_inputs(Some(self.parts.inputs.clone()))
             .set_flow_execution_name(self.name);
-        for f in self.customize {
+        for f in self.maps {
             b = f(b);
         }
-        let input = b
-            .set_model_performance_configuration(self.parts.model_performance())
-            .build()
-            .map_err(invalid)?;
-        let span = crate::runtime::call_span(&plan, None);
-        let mut report = crate::runtime::base_report(&plan, self.client.region(), None);
-        let start = Instant::now();
-        let out = match api.start_flow_execution(input).instrument(span.clone()).await {
-            Ok(o) => o,
-            Err(e) => {
-                span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
-                return Err(e);
-            }
-        };
-        report.request_id = out.request_id.clone();
-        report.timing = Timing::finish(start.elapsed(), None, None, None);
-        crate::runtime::record(&span, &report);
-        Ok(FlowExecution {
+        let b = b.set_model_performance_configuration(model_performance(&plan));
+        let call = Call::start(&plan, self.client.region(), None, Some(self.parts.target()));
+        let out = send(api, b, self.sdk_config, &call.span)
+            .await
+            .map_err(|e| call.failed(e))?;
+        let request_id = out.request_id.clone();
+        let report = call.finish_with(|r| r.request_id = request_id);
+        Ok(StartFlowExecutionResponse {
             execution_arn: out.output.execution_arn,
             report,
         })

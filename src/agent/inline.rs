@@ -1,26 +1,26 @@
 //! `client.inline_agent(model)`: InvokeInlineAgent.
 
 use std::marker::PhantomData;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use agent_sdk::operation::invoke_inline_agent::InvokeInlineAgentInput;
 use agent_sdk::operation::invoke_inline_agent::builders::InvokeInlineAgentInputBuilder;
 use agent_sdk::types::{
     AgentActionGroup, GuardrailConfigurationWithArn, InlineBedrockModelConfigurations, KnowledgeBase,
     StreamingConfigurations,
 };
 use aws_sdk_bedrockagentruntime as agent_sdk;
-use tracing::Instrument;
 
+use super::send::{SdkConfigMap, send};
 use super::stream::InlineAgentStream;
-use super::{BedrockAgentRuntimeApi, invalid, new_session_id, performance_config};
-use crate::client::{AgentSide, Handle};
+use super::{AgentSide, BedrockAgentRuntimeApi, new_session_id, performance_config};
+use crate::call::{Call, Question, invalid};
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
 use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
 
-type Customize = Box<dyn FnOnce(InvokeInlineAgentInputBuilder) -> InvokeInlineAgentInputBuilder + Send>;
+type InputMap = Box<dyn FnOnce(InvokeInlineAgentInputBuilder) -> InvokeInlineAgentInputBuilder + Send>;
 
 /// An `InvokeInlineAgent` request:
 /// `client.inline_agent(model).instruction("...").input_text("...").send().await`.
@@ -30,8 +30,8 @@ type Customize = Box<dyn FnOnce(InvokeInlineAgentInputBuilder) -> InvokeInlineAg
 /// stream ([`InlineAgentStream`]); its report says `served: not reported`,
 /// since the service does not say (see [`AgentResponse`](super::AgentResponse)).
 #[must_use = "a request does nothing until `.send().await`"]
-pub struct InlineAgent<A, M> {
-    client: Handle<AgentSide<A>>,
+pub struct InlineAgentRequest<A, M> {
+    client: Arc<AgentSide<A>>,
     model: ModelId,
     instruction: Option<String>,
     input_text: Option<String>,
@@ -44,14 +44,15 @@ pub struct InlineAgent<A, M> {
     knowledge_bases: Vec<KnowledgeBase>,
     guardrail: Option<GuardrailConfigurationWithArn>,
     policy: LatencyPolicy,
-    customize: Vec<Customize>,
+    maps: Vec<InputMap>,
+    sdk_config: Option<SdkConfigMap>,
     error: Option<Error>,
     marker: PhantomData<fn() -> M>,
 }
 
-impl<A, M> std::fmt::Debug for InlineAgent<A, M> {
+impl<A, M> std::fmt::Debug for InlineAgentRequest<A, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InlineAgent")
+        f.debug_struct("InlineAgentRequest")
             .field("model", &self.model)
             .field("policy", &self.policy)
             .field("session_id", &self.session_id)
@@ -59,8 +60,8 @@ impl<A, M> std::fmt::Debug for InlineAgent<A, M> {
     }
 }
 
-impl<A: BedrockAgentRuntimeApi, M> InlineAgent<A, M> {
-    pub(crate) fn new(client: Handle<AgentSide<A>>, model: ModelId) -> Self {
+impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
+    pub(crate) fn new(client: Arc<AgentSide<A>>, model: ModelId) -> Self {
         Self {
             client,
             model,
@@ -75,7 +76,8 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgent<A, M> {
             knowledge_bases: Vec::new(),
             guardrail: None,
             policy: LatencyPolicy::Standard,
-            customize: Vec::new(),
+            maps: Vec::new(),
+            sdk_config: None,
             error: None,
             marker: PhantomData,
         }
@@ -181,19 +183,32 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgent<A, M> {
     /// checked before sending.
     pub fn optimized(self) -> Self
     where
-        M: SupportsOptimized<op::InlineAgent>,
+        M: SupportsOptimized<op::InlineAgentOp>,
     {
         self.latency(LatencyPolicy::Optimized)
     }
 
-    /// Sets anything this builder does not model on the SDK input builder.
-    /// `foundationModel` and `bedrockModelConfigurations` are set after it,
-    /// from the checked plan.
-    pub fn customize(
+    /// Sets anything this builder does not model on the SDK's own input
+    /// builder: every field you set reaches the wire. `foundationModel` and
+    /// `bedrockModelConfigurations` are set after it, from the checked plan.
+    pub fn map_input(
         mut self,
         f: impl FnOnce(InvokeInlineAgentInputBuilder) -> InvokeInlineAgentInputBuilder + Send + 'static,
     ) -> Self {
-        self.customize.push(Box::new(f));
+        self.maps.push(Box::new(f));
+        self
+    }
+
+    /// Changes the SDK client's configuration for this call only (operation
+    /// timeout, retry settings, interceptors), as the SDK's
+    /// `.customize().config_override(..)` does: the closure gets a copy of
+    /// the client's configuration. Applies when the service is the AWS SDK
+    /// ([`SdkAgentRuntime`](crate::agent::SdkAgentRuntime)).
+    pub fn map_sdk_config(
+        mut self,
+        f: impl FnOnce(agent_sdk::config::Builder) -> agent_sdk::config::Builder + Send + 'static,
+    ) -> Self {
+        self.sdk_config = Some(Box::new(f));
         self
     }
 
@@ -209,8 +224,10 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgent<A, M> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let (plan, api) = self.client.plan(&self.model, Operation::InlineAgent, self.policy)?;
-        let mut b = InvokeInlineAgentInput::builder()
+        let (plan, api) = self
+            .client
+            .plan(Question::model(&self.model, Operation::InlineAgent, self.policy))?;
+        let mut b = InvokeInlineAgentInputBuilder::default()
             .set_instruction(self.instruction)
             .set_input_text(self.input_text)
             .set_session_id(self.session_id)
@@ -224,36 +241,27 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgent<A, M> {
             .set_action_groups((!self.action_groups.is_empty()).then_some(self.action_groups))
             .set_knowledge_bases((!self.knowledge_bases.is_empty()).then_some(self.knowledge_bases))
             .set_guardrail_configuration(self.guardrail);
-        for f in self.customize {
+        for f in self.maps {
             b = f(b);
         }
         if b.get_session_id().is_none() {
             b = b.session_id(new_session_id());
         }
-        let input = b
-            .foundation_model(&plan.model_id)
+        let b = b
+            .foundation_model(plan.model_id.as_deref().unwrap_or_default())
             .set_bedrock_model_configurations(performance_config(plan.latency).map(|pc| {
                 InlineBedrockModelConfigurations::builder()
                     .performance_config(pc)
                     .build()
-            }))
-            .build()
-            .map_err(invalid)?;
-
-        let sent_session = input.session_id.clone();
-        let span = crate::runtime::call_span(&plan, None);
-        let report = crate::runtime::base_report(&plan, self.client.region(), None);
-        let start = Instant::now();
-        let mut raw = match api.invoke_inline_agent(input).instrument(span.clone()).await {
-            Ok(r) => r,
-            Err(e) => {
-                span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
-                return Err(e);
-            }
-        };
+            }));
+        let sent_session = b.get_session_id().clone();
+        let call = Call::start(&plan, self.client.region(), None, None);
+        let mut raw = send(api, b, self.sdk_config, &call.span)
+            .await
+            .map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;
         }
-        Ok(InlineAgentStream::new(raw, start, report, plan.fallback, span))
+        Ok(InlineAgentStream::new(raw, call))
     }
 }

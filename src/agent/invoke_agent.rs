@@ -1,23 +1,24 @@
 //! `client.invoke_agent(agent_id, alias_id)`: InvokeAgent, standard only.
 
-use std::time::Instant;
+use std::sync::Arc;
 
-use agent_sdk::operation::invoke_agent::InvokeAgentInput;
 use agent_sdk::operation::invoke_agent::builders::InvokeAgentInputBuilder;
 use agent_sdk::types::{SessionState, StreamingConfigurations};
 use aws_sdk_bedrockagentruntime as agent_sdk;
-use tracing::Instrument;
 
+use super::send::{SdkConfigMap, send};
 use super::stream::InvokeAgentStream;
-use super::{BedrockAgentRuntimeApi, invalid, new_session_id};
-use crate::check::{Plan, Refusal, RefusalReason};
-use crate::client::{AgentSide, Handle};
-use crate::vocab::{Latency, LatencyPolicy, Operation, Treatment};
-use crate::{Error, Result};
+use super::{AgentSide, BedrockAgentRuntimeApi, new_session_id};
+use crate::call::{Call, Question};
+use crate::models::sealed::Sealed;
+use crate::report::Target;
+use crate::vocab::{LatencyPolicy, Operation};
+use crate::Result;
 
-/// Never implemented: InvokeAgent's `.optimized()` exists only so that the
-/// compiler explains why it cannot be called. (Generic over the builder's
-/// service so that the bound is checked where the method is called.)
+/// Never implemented, and sealed so that no other crate can: InvokeAgent's
+/// `.optimized()` exists only so that the compiler explains why it cannot
+/// be called. (Generic over the builder's service so that the bound is
+/// checked where the method is called.)
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "`InvokeAgent` does not honor latency-optimized inference",
@@ -25,9 +26,9 @@ use crate::{Error, Result};
     note = "use an inline agent for optimized latency: `client.inline_agent(model).optimized()` (InvokeInlineAgent)",
     note = "a `LatencyPolicy` from configuration goes through `.latency(policy)`: optimized is refused before sending, prefer-optimized is sent standard with the reason in the report"
 )]
-pub trait InvokeAgentHonorsOptimized<A> {}
+pub trait InvokeAgentHonorsOptimized<A>: Sealed {}
 
-type Customize = Box<dyn FnOnce(InvokeAgentInputBuilder) -> InvokeAgentInputBuilder + Send>;
+type InputMap = Box<dyn FnOnce(InvokeAgentInputBuilder) -> InvokeAgentInputBuilder + Send>;
 
 /// An `InvokeAgent` request:
 /// `client.invoke_agent(agent_id, alias_id).input_text("...").send().await`.
@@ -37,7 +38,7 @@ type Customize = Box<dyn FnOnce(InvokeAgentInputBuilder) -> InvokeAgentInputBuil
 /// honor it: in a published hands-on test (December 2024) optimized
 /// InvokeAgent calls were served standard and their invocation logs carried
 /// no `performanceConfig`. This builder therefore never sends it (not even
-/// through [`customize`](Self::customize)). `.optimized()` does not compile;
+/// through [`map_input`](Self::map_input)). `.optimized()` does not compile;
 /// a [`LatencyPolicy`] from configuration is refused before sending when it
 /// is [`Optimized`](LatencyPolicy::Optimized), and sent standard with the
 /// reason in the report when it is
@@ -46,10 +47,10 @@ type Customize = Box<dyn FnOnce(InvokeAgentInputBuilder) -> InvokeAgentInputBuil
 /// latency.
 ///
 /// The model is part of the agent's configuration, not of the request: the
-/// report's `model_id` is `agent/{agent_id}/{alias_id}`.
+/// report's `model_id` is `None` and its `target` names the agent.
 #[must_use = "a request does nothing until `.send().await`"]
-pub struct InvokeAgent<A> {
-    client: Handle<AgentSide<A>>,
+pub struct InvokeAgentRequest<A> {
+    client: Arc<AgentSide<A>>,
     agent_id: String,
     alias_id: String,
     input_text: Option<String>,
@@ -60,12 +61,13 @@ pub struct InvokeAgent<A> {
     session_state: Option<SessionState>,
     stream_final: Option<bool>,
     policy: LatencyPolicy,
-    customize: Vec<Customize>,
+    maps: Vec<InputMap>,
+    sdk_config: Option<SdkConfigMap>,
 }
 
-impl<A> std::fmt::Debug for InvokeAgent<A> {
+impl<A> std::fmt::Debug for InvokeAgentRequest<A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InvokeAgent")
+        f.debug_struct("InvokeAgentRequest")
             .field("agent_id", &self.agent_id)
             .field("alias_id", &self.alias_id)
             .field("policy", &self.policy)
@@ -74,8 +76,8 @@ impl<A> std::fmt::Debug for InvokeAgent<A> {
     }
 }
 
-impl<A: BedrockAgentRuntimeApi> InvokeAgent<A> {
-    pub(crate) fn new(client: Handle<AgentSide<A>>, agent_id: String, alias_id: String) -> Self {
+impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
+    pub(crate) fn new(client: Arc<AgentSide<A>>, agent_id: String, alias_id: String) -> Self {
         Self {
             client,
             agent_id,
@@ -88,7 +90,8 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgent<A> {
             session_state: None,
             stream_final: None,
             policy: LatencyPolicy::Standard,
-            customize: Vec::new(),
+            maps: Vec::new(),
+            sdk_config: None,
         }
     }
 
@@ -157,69 +160,37 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgent<A> {
         self.latency(LatencyPolicy::Optimized)
     }
 
-    /// Sets anything this builder does not model on the SDK input builder.
-    /// `bedrockModelConfigurations` is cleared after it: InvokeAgent
-    /// requests never carry a latency setting.
-    pub fn customize(
+    /// Sets anything this builder does not model on the SDK's own input
+    /// builder: every field you set reaches the wire, except
+    /// `bedrockModelConfigurations`, cleared after it: InvokeAgent requests
+    /// never carry a latency setting.
+    pub fn map_input(
         mut self,
         f: impl FnOnce(InvokeAgentInputBuilder) -> InvokeAgentInputBuilder + Send + 'static,
     ) -> Self {
-        self.customize.push(Box::new(f));
+        self.maps.push(Box::new(f));
         self
     }
 
-    fn plan(&self) -> Result<Plan> {
-        let side = &self.client;
-        let reason = || {
-            // The catalog's word on InvokeAgent; the builder never sends the
-            // setting whatever it says.
-            match side.catalog().operations().get(&Operation::InvokeAgent) {
-                Some(Treatment::Unverified) => RefusalReason::OperationUnverified,
-                _ => RefusalReason::OperationIgnores {
-                    honored_by: side
-                        .catalog()
-                        .operations()
-                        .iter()
-                        .filter(|(_, t)| **t == Treatment::Honored)
-                        .map(|(op, _)| *op)
-                        .collect(),
-                },
-            }
-        };
-        let model_id = format!("agent/{}/{}", self.agent_id, self.alias_id);
-        let fallback = match self.policy {
-            LatencyPolicy::Standard => None,
-            LatencyPolicy::PreferOptimized => Some(reason()),
-            LatencyPolicy::Optimized => {
-                return Err(Error::Refused(Box::new(Refusal {
-                    model: model_id,
-                    region: side.region().to_owned(),
-                    operation: Operation::InvokeAgent,
-                    policy: self.policy,
-                    reason: reason(),
-                })));
-            }
-        };
-        Ok(Plan {
-            base_model_id: model_id.clone(),
-            model_id,
-            model_name: None,
-            region: side.region().to_owned(),
-            operation: Operation::InvokeAgent,
-            policy: self.policy,
-            latency: Latency::Standard,
-            treatment: None,
-            fallback,
-            warnings: Vec::new(),
-        })
+    /// Changes the SDK client's configuration for this call only (operation
+    /// timeout, retry settings, interceptors), as the SDK's
+    /// `.customize().config_override(..)` does: the closure gets a copy of
+    /// the client's configuration. Applies when the service is the AWS SDK.
+    pub fn map_sdk_config(
+        mut self,
+        f: impl FnOnce(agent_sdk::config::Builder) -> agent_sdk::config::Builder + Send + 'static,
+    ) -> Self {
+        self.sdk_config = Some(Box::new(f));
+        self
     }
 
     /// Sends the request (standard latency) and returns the answer's stream
     /// once the response headers arrive. A refused request sends nothing.
     pub async fn send(self) -> Result<InvokeAgentStream> {
-        let plan = self.plan()?;
-        let api = self.client.service()?;
-        let mut b = InvokeAgentInput::builder()
+        let (plan, api) = self
+            .client
+            .plan(Question::without_model(Operation::InvokeAgent, self.policy))?;
+        let mut b = InvokeAgentInputBuilder::default()
             .agent_id(&self.agent_id)
             .agent_alias_id(&self.alias_id)
             .set_input_text(self.input_text)
@@ -232,28 +203,26 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgent<A> {
             )
             .set_memory_id(self.memory_id)
             .set_session_state(self.session_state);
-        for f in self.customize {
+        for f in self.maps {
             b = f(b);
         }
         if b.get_session_id().is_none() {
             b = b.session_id(new_session_id());
         }
-        let input = b.set_bedrock_model_configurations(None).build().map_err(invalid)?;
-
-        let sent_session = input.session_id.clone();
-        let span = crate::runtime::call_span(&plan, None);
-        let report = crate::runtime::base_report(&plan, self.client.region(), None);
-        let start = Instant::now();
-        let mut raw = match api.invoke_agent(input).instrument(span.clone()).await {
-            Ok(r) => r,
-            Err(e) => {
-                span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
-                return Err(e);
-            }
+        // Whatever the plan or a closure says: the service does not honor it.
+        let b = b.set_bedrock_model_configurations(None);
+        let sent_session = b.get_session_id().clone();
+        let target = Target::Agent {
+            agent_id: self.agent_id,
+            alias_id: self.alias_id,
         };
+        let call = Call::start(&plan, self.client.region(), None, Some(target));
+        let mut raw = send(api, b, self.sdk_config, &call.span)
+            .await
+            .map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;
         }
-        Ok(InvokeAgentStream::new(raw, start, report, plan.fallback, span))
+        Ok(InvokeAgentStream::new(raw, call))
     }
 }

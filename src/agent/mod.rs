@@ -3,7 +3,7 @@
 //!
 //! | Builder | `.optimized()` | Where the setting goes |
 //! |---|---|---|
-//! | [`client.inline_agent(model)`](crate::Client::inline_agent) | yes, for models that offer it | `bedrockModelConfigurations.performanceConfig` |
+//! | [`client.inline_agent(model)`](crate::Client::inline_agent) -> [`InlineAgentStream`] | yes, for models that offer it | `bedrockModelConfigurations.performanceConfig` |
 //! | [`client.retrieve_and_generate(kb, model)`](crate::Client::retrieve_and_generate) and its stream | yes | `knowledgeBaseConfiguration.generationConfiguration.performanceConfig`, and `orchestrationConfiguration.performanceConfig` when an orchestration configuration is given |
 //! | [`client.retrieve_and_generate_external(model)`](crate::Client::retrieve_and_generate_external) and its stream | yes | `externalSourcesConfiguration.generationConfiguration.performanceConfig` |
 //! | [`client.invoke_agent(agent, alias)`](crate::Client::invoke_agent) | **no** (does not compile): the service accepts the field and serves standard | never sent |
@@ -19,7 +19,8 @@
 //! use bedrock_latency::Client;
 //! use bedrock_latency::models::NovaPro;
 //!
-//! let client = Client::from_env().await?; // us-east-1 or us-east-2 for Nova Pro optimized
+//! let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+//! let client = Client::new(&conf); // us-east-1 or us-east-2 for Nova Pro optimized
 //! let answer = client
 //!     .retrieve_and_generate("KBID123456", NovaPro)
 //!     .optimized()
@@ -36,7 +37,13 @@ mod inline;
 mod invoke_agent;
 mod rag;
 mod response;
+mod send;
 mod stream;
+
+/// The AWS SDK for bedrock-agent-runtime, as this crate uses it: build
+/// inputs, outputs and events for mocks and `map_input` closures without a
+/// dependency of your own (and without version skew).
+pub use aws_sdk_bedrockagentruntime as sdk;
 
 use aws_sdk_bedrockagentruntime as agent_sdk;
 
@@ -46,115 +53,61 @@ pub use api::{
     BedrockAgentRuntimeApi, RawAgentStream, RawFlowStream, RawInlineAgentStream, RawInvokeAgentStream,
     RawRetrieveAndGenerateStream, SdkAgentRuntime,
 };
-pub use flow::{FlowExecution, InvokeFlow, StartFlowExecution};
-pub use inline::InlineAgent;
-pub use invoke_agent::InvokeAgent;
-#[doc(hidden)]
-pub use invoke_agent::InvokeAgentHonorsOptimized;
-pub use rag::{FromExternalSources, FromKnowledgeBase, RetrieveAndGenerate, RetrieveAndGenerateStreamRequest};
+pub use flow::{
+    FlowHonorsOptimized, InvokeFlowRequest, StartFlowExecutionRequest, StartFlowExecutionResponse,
+};
+pub use inline::InlineAgentRequest;
+pub use invoke_agent::{InvokeAgentHonorsOptimized, InvokeAgentRequest};
+pub use rag::{
+    FromExternalSources, FromKnowledgeBase, RetrieveAndGenerateRequest, RetrieveAndGenerateResponse,
+    RetrieveAndGenerateStreamRequest,
+};
 pub use response::{AgentResponse, Citation, Reference};
 pub use stream::{
-    AgentEvent, AgentStream, AgentStreamEvent, FlowStream, InlineAgentStream, InvokeAgentStream,
+    AgentEvent, AgentStream, AgentStreamEvent, InlineAgentStream, InvokeAgentStream, InvokeFlowStream,
     RetrieveAndGenerateStream,
 };
 
-use crate::check::{CheckRequest, Plan};
-use crate::client::{AgentSide, Client};
+pub use crate::call::{EventStream, WithRequestId};
+
+pub(crate) use api::as_sdk;
+
+use std::sync::Arc;
+
+use crate::call::{Planner, Question};
+use crate::check::Plan;
 use crate::model_id::{IdForm, ModelId};
-use crate::runtime::IntoModel;
-use crate::vocab::{Latency, LatencyPolicy, Operation};
+use crate::vocab::Latency;
 use crate::{Error, Result};
 
-impl<R, A: BedrockAgentRuntimeApi> Client<R, A> {
-    /// Starts an `InvokeInlineAgent` request: an agent defined in the
-    /// request itself, on `model`. Typed models that offer it have
-    /// `.optimized()`.
-    pub fn inline_agent<M: IntoModel>(&self, model: M) -> InlineAgent<A, M::Marker> {
-        InlineAgent::new(self.ag.clone(), model.into_model_id())
-    }
-
-    /// Starts a `RetrieveAndGenerate` request on knowledge base
-    /// `knowledge_base_id`, generating with `model`.
-    pub fn retrieve_and_generate<M: IntoModel>(
-        &self,
-        knowledge_base_id: impl Into<String>,
-        model: M,
-    ) -> RetrieveAndGenerate<A, M::Marker, FromKnowledgeBase> {
-        RetrieveAndGenerate::knowledge_base(self.ag.clone(), knowledge_base_id.into(), model.into_model_id())
-    }
-
-    /// Starts a `RetrieveAndGenerateStream` request on knowledge base
-    /// `knowledge_base_id`, generating with `model`.
-    pub fn retrieve_and_generate_stream<M: IntoModel>(
-        &self,
-        knowledge_base_id: impl Into<String>,
-        model: M,
-    ) -> RetrieveAndGenerateStreamRequest<A, M::Marker, FromKnowledgeBase> {
-        RetrieveAndGenerateStreamRequest::knowledge_base(
-            self.ag.clone(),
-            knowledge_base_id.into(),
-            model.into_model_id(),
-        )
-    }
-
-    /// Starts a `RetrieveAndGenerate` request over documents given in the
-    /// request (S3 objects or bytes: the external-sources variant),
-    /// generating with `model`.
-    pub fn retrieve_and_generate_external<M: IntoModel>(
-        &self,
-        model: M,
-    ) -> RetrieveAndGenerate<A, M::Marker, FromExternalSources> {
-        RetrieveAndGenerate::external(self.ag.clone(), model.into_model_id())
-    }
-
-    /// The streamed variant of
-    /// [`retrieve_and_generate_external`](Self::retrieve_and_generate_external).
-    pub fn retrieve_and_generate_external_stream<M: IntoModel>(
-        &self,
-        model: M,
-    ) -> RetrieveAndGenerateStreamRequest<A, M::Marker, FromExternalSources> {
-        RetrieveAndGenerateStreamRequest::external(self.ag.clone(), model.into_model_id())
-    }
-
-    /// Starts an `InvokeAgent` request to agent `agent_id` through alias
-    /// `alias_id`. Standard latency only: the service accepts
-    /// `performanceConfig` on InvokeAgent and serves standard anyway, so
-    /// this builder never sends it.
-    pub fn invoke_agent(&self, agent_id: impl Into<String>, alias_id: impl Into<String>) -> InvokeAgent<A> {
-        InvokeAgent::new(self.ag.clone(), agent_id.into(), alias_id.into())
-    }
-
-    /// Starts an `InvokeFlow` request.
-    pub fn invoke_flow(&self, flow_id: impl Into<String>, alias_id: impl Into<String>) -> InvokeFlow<A> {
-        InvokeFlow::new(self.ag.clone(), flow_id.into(), alias_id.into())
-    }
-
-    /// Starts a `StartFlowExecution` request (an asynchronous flow run).
-    pub fn start_flow_execution(
-        &self,
-        flow_id: impl Into<String>,
-        alias_id: impl Into<String>,
-    ) -> StartFlowExecution<A> {
-        StartFlowExecution::new(self.ag.clone(), flow_id.into(), alias_id.into())
-    }
+/// The bedrock-agent-runtime half of a client.
+#[derive(Debug)]
+pub(crate) struct AgentSide<A> {
+    pub(crate) api: Option<A>,
+    pub(crate) planner: Arc<Planner>,
 }
 
 impl<A: BedrockAgentRuntimeApi> AgentSide<A> {
-    /// The service, or a configuration error.
-    pub(crate) fn service(&self) -> Result<&A> {
-        self.api().ok_or_else(|| Error::Config {
-            reason: "this client has no bedrock-agent-runtime service configured (use Client::from_conf, \
-                     with_agent_sdk or with_agent_api)"
-                .to_owned(),
-        })
+    /// The client's region.
+    pub(crate) fn region(&self) -> &str {
+        self.planner.region().unwrap_or_default()
     }
 
-    /// Checks a request against the catalog: a plan to send, or a refusal.
-    pub(crate) fn plan(&self, model: &ModelId, op: Operation, policy: LatencyPolicy) -> Result<(Plan, &A)> {
-        let plan = self
-            .catalog()
-            .check(&CheckRequest::new(model, self.region(), op, policy))?;
-        Ok((plan, self.service()?))
+    /// Checks a request against the catalog: a plan to send and the service
+    /// to send it to, or a refusal (nothing is sent).
+    pub(crate) fn plan(&self, q: Question<'_>) -> Result<(Arc<Plan>, &A)> {
+        let api = self.service()?;
+        let planned = self.planner.plan(q)?;
+        Ok((planned.plan, api))
+    }
+
+    /// The service, or the configuration error of a client without one.
+    pub(crate) fn service(&self) -> Result<&A> {
+        self.api.as_ref().ok_or_else(|| Error::Config {
+            reason: "this client has no bedrock-agent-runtime service configured (build it with \
+                     `Client::new(&sdk_config)` or `Client::builder().agent_runtime(..)`)"
+                .to_owned(),
+        })
     }
 }
 
@@ -243,11 +196,6 @@ pub(crate) fn new_session_id() -> String {
         b >> 48,
         b & 0xffff_ffff_ffff
     )
-}
-
-/// Builds an SDK input, turning a build error into [`Error::InvalidRequest`].
-pub(crate) fn invalid(e: impl std::fmt::Display) -> Error {
-    Error::InvalidRequest { reason: e.to_string() }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! external-sources variants.
 
 use std::marker::PhantomData;
-use std::time::Instant;
+use std::sync::Arc;
 
 use agent_sdk::operation::retrieve_and_generate::builders::RetrieveAndGenerateInputBuilder;
 use agent_sdk::operation::retrieve_and_generate_stream::builders::RetrieveAndGenerateStreamInputBuilder;
@@ -15,18 +15,21 @@ use agent_sdk::types::{
     TextInferenceConfig,
 };
 use aws_sdk_bedrockagentruntime as agent_sdk;
-use tracing::Instrument;
 
 use super::response::{AgentResponse, citations_of};
+use super::send::{SdkConfigMap, send};
 use super::stream::RetrieveAndGenerateStream;
-use super::{BedrockAgentRuntimeApi, invalid, model_arn, performance_config};
+use super::{AgentSide, BedrockAgentRuntimeApi, model_arn, performance_config};
+use crate::call::{Call, Question, invalid};
 use crate::check::Plan;
-use crate::client::{AgentSide, Handle};
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
-use crate::report::Timing;
 use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
+
+/// The answer to a [`RetrieveAndGenerateRequest`]: the same shape as a
+/// collected agent stream.
+pub type RetrieveAndGenerateResponse = AgentResponse;
 
 /// Marks a RetrieveAndGenerate request over a knowledge base.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,7 +41,7 @@ pub struct FromKnowledgeBase;
 pub struct FromExternalSources;
 
 /// What both RetrieveAndGenerate builders keep.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct RagParts {
     query: Option<String>,
     session_id: Option<String>,
@@ -51,6 +54,7 @@ struct RagParts {
     guardrail: Option<GuardrailConfiguration>,
     inference: Option<TextInferenceConfig>,
     policy: LatencyPolicy,
+    sdk_config: Option<SdkConfigMap>,
     error: Option<Error>,
 }
 
@@ -61,7 +65,7 @@ impl RagParts {
 
     /// The configuration to send, as the plan says.
     fn configuration(&mut self, plan: &Plan, region: &str) -> Result<RetrieveAndGenerateConfiguration> {
-        let arn = model_arn(&plan.model_id, region);
+        let arn = model_arn(plan.model_id.as_deref().unwrap_or_default(), region);
         let inference = self
             .inference
             .take()
@@ -138,7 +142,7 @@ impl RagParts {
 }
 
 /// Puts the plan's model and latency into a configuration, whatever a
-/// `customize` closure did to it: the generation configuration carries the
+/// `map_input` closure did to it: the generation configuration carries the
 /// plan's `performanceConfig` (none for standard), and so does an
 /// orchestration configuration when there is one.
 fn enforce(
@@ -184,7 +188,7 @@ fn enforce(
 macro_rules! rag_common {
     ($builder:ident, $op:ty, $sdk_builder:ty) => {
         impl<A: BedrockAgentRuntimeApi, M> $builder<A, M, FromKnowledgeBase> {
-            pub(crate) fn knowledge_base(client: Handle<AgentSide<A>>, kb: String, model: ModelId) -> Self {
+            pub(crate) fn knowledge_base(client: Arc<AgentSide<A>>, kb: String, model: ModelId) -> Self {
                 Self::with_parts(
                     client,
                     model,
@@ -238,7 +242,7 @@ macro_rules! rag_common {
         }
 
         impl<A: BedrockAgentRuntimeApi, M> $builder<A, M, FromExternalSources> {
-            pub(crate) fn external(client: Handle<AgentSide<A>>, model: ModelId) -> Self {
+            pub(crate) fn external(client: Arc<AgentSide<A>>, model: ModelId) -> Self {
                 Self::with_parts(client, model, RagParts::default())
             }
 
@@ -289,12 +293,12 @@ macro_rules! rag_common {
         }
 
         impl<A: BedrockAgentRuntimeApi, M, S> $builder<A, M, S> {
-            fn with_parts(client: Handle<AgentSide<A>>, model: ModelId, parts: RagParts) -> Self {
+            fn with_parts(client: Arc<AgentSide<A>>, model: ModelId, parts: RagParts) -> Self {
                 Self {
                     client,
                     model,
                     parts,
-                    customize: Vec::new(),
+                    maps: Vec::new(),
                     marker: PhantomData,
                 }
             }
@@ -385,11 +389,25 @@ macro_rules! rag_common {
                 self.latency(LatencyPolicy::Optimized)
             }
 
-            /// Sets anything this builder does not model on the SDK input
-            /// builder. The model ARN and every `performanceConfig` are set
-            /// after it, from the checked plan.
-            pub fn customize(mut self, f: impl FnOnce($sdk_builder) -> $sdk_builder + Send + 'static) -> Self {
-                self.customize.push(Box::new(f));
+            /// Sets anything this builder does not model on the SDK's own
+            /// input builder: every field you set reaches the wire. The model
+            /// ARN and every `performanceConfig` are set after it, from the
+            /// checked plan.
+            pub fn map_input(mut self, f: impl FnOnce($sdk_builder) -> $sdk_builder + Send + 'static) -> Self {
+                self.maps.push(Box::new(f));
+                self
+            }
+
+            /// Changes the SDK client's configuration for this call only
+            /// (operation timeout, retry settings, interceptors), as the SDK's
+            /// `.customize().config_override(..)` does: the closure gets a copy
+            /// of the client's configuration. Applies when the service is the
+            /// AWS SDK.
+            pub fn map_sdk_config(
+                mut self,
+                f: impl FnOnce(agent_sdk::config::Builder) -> agent_sdk::config::Builder + Send + 'static,
+            ) -> Self {
+                self.parts.sdk_config = Some(Box::new(f));
                 self
             }
 
@@ -398,12 +416,14 @@ macro_rules! rag_common {
                 &self.model
             }
 
-            /// Checks, then builds the SDK input.
-            fn prepare(mut self, operation: Operation) -> Result<(Plan, $sdk_builder, Handle<AgentSide<A>>)> {
+            /// Checks, then fills the SDK input builder.
+            fn prepare(mut self, operation: Operation) -> Result<Prepared<$sdk_builder, A>> {
                 if let Some(e) = self.parts.error.take() {
                     return Err(e);
                 }
-                let (plan, _) = self.client.plan(&self.model, operation, self.parts.policy)?;
+                let (plan, _) = self
+                    .client
+                    .plan(Question::model(&self.model, operation, self.parts.policy))?;
                 let region = self.client.region().to_owned();
                 let p = &mut self.parts;
                 let mut b = <$sdk_builder>::default()
@@ -411,27 +431,36 @@ macro_rules! rag_common {
                     .set_session_id(p.session_id.take())
                     .set_session_configuration(p.session_configuration()?)
                     .retrieve_and_generate_configuration(p.configuration(&plan, &region)?);
-                for f in self.customize {
+                for f in self.maps {
                     b = f(b);
                 }
                 let config = enforce(
                     b.get_retrieve_and_generate_configuration().clone(),
-                    &model_arn(&plan.model_id, &region),
+                    &model_arn(plan.model_id.as_deref().unwrap_or_default(), &region),
                     performance_config(plan.latency),
                 );
-                Ok((
+                Ok(Prepared {
                     plan,
-                    b.set_retrieve_and_generate_configuration(config),
-                    self.client,
-                ))
+                    input: b.set_retrieve_and_generate_configuration(config),
+                    config: self.parts.sdk_config.take(),
+                    client: self.client,
+                })
             }
         }
     };
 }
 
-type RagCustomize = Box<dyn FnOnce(RetrieveAndGenerateInputBuilder) -> RetrieveAndGenerateInputBuilder + Send>;
-type RagStreamCustomize =
+type RagMap = Box<dyn FnOnce(RetrieveAndGenerateInputBuilder) -> RetrieveAndGenerateInputBuilder + Send>;
+type RagStreamMap =
     Box<dyn FnOnce(RetrieveAndGenerateStreamInputBuilder) -> RetrieveAndGenerateStreamInputBuilder + Send>;
+
+/// A checked request, ready to send.
+struct Prepared<B, A> {
+    plan: Arc<Plan>,
+    input: B,
+    config: Option<SdkConfigMap>,
+    client: Arc<AgentSide<A>>,
+}
 
 /// A `RetrieveAndGenerate` request:
 /// `client.retrieve_and_generate(kb_id, model).query("...").send().await`.
@@ -445,20 +474,21 @@ type RagStreamCustomize =
 /// foundation-model ARN for standard requests, the inference profile ID for
 /// optimized ones (see the crate's `agent` module docs).
 ///
-/// The answer's report says `served: not reported`, since the service does
-/// not say (see [`AgentResponse`]).
+/// The answer ([`RetrieveAndGenerateResponse`]) says `served: not
+/// reported` in its report, since the service does not say (see
+/// [`AgentResponse`]).
 #[must_use = "a request does nothing until `.send().await`"]
-pub struct RetrieveAndGenerate<A, M, S = FromKnowledgeBase> {
-    client: Handle<AgentSide<A>>,
+pub struct RetrieveAndGenerateRequest<A, M, S = FromKnowledgeBase> {
+    client: Arc<AgentSide<A>>,
     model: ModelId,
     parts: RagParts,
-    customize: Vec<RagCustomize>,
+    maps: Vec<RagMap>,
     marker: PhantomData<fn() -> (M, S)>,
 }
 
-impl<A, M, S> std::fmt::Debug for RetrieveAndGenerate<A, M, S> {
+impl<A, M, S> std::fmt::Debug for RetrieveAndGenerateRequest<A, M, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RetrieveAndGenerate")
+        f.debug_struct("RetrieveAndGenerateRequest")
             .field("model", &self.model)
             .field("knowledge_base_id", &self.parts.knowledge_base_id)
             .field("policy", &self.parts.policy)
@@ -467,32 +497,23 @@ impl<A, M, S> std::fmt::Debug for RetrieveAndGenerate<A, M, S> {
 }
 
 rag_common!(
-    RetrieveAndGenerate,
-    op::RetrieveAndGenerate,
+    RetrieveAndGenerateRequest,
+    op::RetrieveAndGenerateOp,
     RetrieveAndGenerateInputBuilder
 );
 
-impl<A: BedrockAgentRuntimeApi, M, S> RetrieveAndGenerate<A, M, S> {
+impl<A: BedrockAgentRuntimeApi, M, S> RetrieveAndGenerateRequest<A, M, S> {
     /// Checks the request against the catalog, sends it, and returns the
     /// answer with its citations. A refused request sends nothing.
-    pub async fn send(self) -> Result<AgentResponse> {
-        let (plan, b, client) = self.prepare(Operation::RetrieveAndGenerate)?;
-        let api = client.service()?;
-        let input = b.build().map_err(invalid)?;
-        let span = crate::runtime::call_span(&plan, None);
-        let mut report = crate::runtime::base_report(&plan, client.region(), None);
-        let start = Instant::now();
-        let out = match api.retrieve_and_generate(input).instrument(span.clone()).await {
-            Ok(o) => o,
-            Err(e) => {
-                span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
-                return Err(e);
-            }
-        };
-        report.request_id = out.request_id.clone();
-        report.timing = Timing::finish(start.elapsed(), None, None, None);
-        report.judge_downgrade(plan.fallback.clone(), None);
-        crate::runtime::record(&span, &report);
+    pub async fn send(self) -> Result<RetrieveAndGenerateResponse> {
+        let p = self.prepare(Operation::RetrieveAndGenerate)?;
+        let api = p.client.service()?;
+        let call = Call::start(&p.plan, p.client.region(), None, None);
+        let out = send(api, p.input, p.config, &call.span)
+            .await
+            .map_err(|e| call.failed(e))?;
+        let request_id = out.request_id.clone();
+        let report = call.finish_with(|r| r.request_id = request_id);
         let o = out.output;
         Ok(AgentResponse {
             text: o.output().map(|x| x.text().to_owned()).unwrap_or_default(),
@@ -509,14 +530,14 @@ impl<A: BedrockAgentRuntimeApi, M, S> RetrieveAndGenerate<A, M, S> {
 /// A `RetrieveAndGenerateStream` request:
 /// `client.retrieve_and_generate_stream(kb_id, model).query("...").send().await`.
 ///
-/// Same settings as [`RetrieveAndGenerate`]; the answer is a stream
+/// Same settings as [`RetrieveAndGenerateRequest`]; the answer is a stream
 /// ([`RetrieveAndGenerateStream`]) with time to first token.
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct RetrieveAndGenerateStreamRequest<A, M, S = FromKnowledgeBase> {
-    client: Handle<AgentSide<A>>,
+    client: Arc<AgentSide<A>>,
     model: ModelId,
     parts: RagParts,
-    customize: Vec<RagStreamCustomize>,
+    maps: Vec<RagStreamMap>,
     marker: PhantomData<fn() -> (M, S)>,
 }
 
@@ -532,7 +553,7 @@ impl<A, M, S> std::fmt::Debug for RetrieveAndGenerateStreamRequest<A, M, S> {
 
 rag_common!(
     RetrieveAndGenerateStreamRequest,
-    op::RetrieveAndGenerateStream,
+    op::RetrieveAndGenerateStreamOp,
     RetrieveAndGenerateStreamInputBuilder
 );
 
@@ -540,23 +561,16 @@ impl<A: BedrockAgentRuntimeApi, M, S> RetrieveAndGenerateStreamRequest<A, M, S> 
     /// Checks, sends, and returns the stream of events once the response
     /// headers arrive. A refused request sends nothing.
     pub async fn send(self) -> Result<RetrieveAndGenerateStream> {
-        let (plan, b, client) = self.prepare(Operation::RetrieveAndGenerateStream)?;
-        let api = client.service()?;
-        let input = b.build().map_err(invalid)?;
-        let sent_session = input.session_id.clone();
-        let span = crate::runtime::call_span(&plan, None);
-        let report = crate::runtime::base_report(&plan, client.region(), None);
-        let start = Instant::now();
-        let mut raw = match api.retrieve_and_generate_stream(input).instrument(span.clone()).await {
-            Ok(r) => r,
-            Err(e) => {
-                span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
-                return Err(e);
-            }
-        };
+        let p = self.prepare(Operation::RetrieveAndGenerateStream)?;
+        let api = p.client.service()?;
+        let sent_session = p.input.get_session_id().clone();
+        let call = Call::start(&p.plan, p.client.region(), None, None);
+        let mut raw = send(api, p.input, p.config, &call.span)
+            .await
+            .map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;
         }
-        Ok(RetrieveAndGenerateStream::new(raw, start, report, plan.fallback, span))
+        Ok(RetrieveAndGenerateStream::new(raw, call))
     }
 }

@@ -4,7 +4,6 @@
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
 
 use agent_sdk::types::{
     FlowOutputContent, FlowResponseStream, InlineAgentResponseStream, ResponseStream,
@@ -16,14 +15,10 @@ use futures_util::StreamExt;
 
 use super::api::RawAgentStream;
 use super::response::{AgentResponse, Citation, citations_of, document_text};
-use crate::check::RefusalReason;
-use crate::report::{LatencyReport, Timing};
-use crate::runtime::EventStream;
+use crate::call::{Call, EventStream, StreamCore};
+use crate::models::sealed;
+use crate::report::LatencyReport;
 use crate::{Error, Result};
-
-mod sealed {
-    pub trait Sealed {}
-}
 
 /// What the stream needs to know about one SDK event. Implemented for the
 /// event types of InvokeInlineAgent, InvokeAgent, RetrieveAndGenerateStream
@@ -265,29 +260,23 @@ impl Utf8Joiner {
 #[must_use = "streams do nothing unless polled"]
 pub struct AgentStream<E> {
     inner: EventStream<E>,
-    start: Instant,
-    ttft: Option<Duration>,
-    text: String,
+    core: StreamCore,
     utf8: Utf8Joiner,
     citations: Vec<Citation>,
     session_id: Option<String>,
     memory_id: Option<String>,
     guardrail_action: Option<String>,
     completion_reason: Option<String>,
-    report: LatencyReport,
-    fallback: Option<RefusalReason>,
-    span: tracing::Span,
     queue: VecDeque<AgentEvent<E>>,
-    done: bool,
 }
 
 impl<E> std::fmt::Debug for AgentStream<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AgentStream")
             .field("session_id", &self.session_id)
-            .field("received_chars", &self.text.chars().count())
+            .field("received_chars", &self.core.text().chars().count())
             .field("citations", &self.citations.len())
-            .field("report", &self.report)
+            .field("report", self.core.report())
             .finish_non_exhaustive()
     }
 }
@@ -299,44 +288,31 @@ pub type InvokeAgentStream = AgentStream<ResponseStream>;
 /// A streamed RetrieveAndGenerateStream answer.
 pub type RetrieveAndGenerateStream = AgentStream<RetrieveAndGenerateStreamResponseOutput>;
 /// A streamed InvokeFlow answer.
-pub type FlowStream = AgentStream<FlowResponseStream>;
+pub type InvokeFlowStream = AgentStream<FlowResponseStream>;
 
 impl<E: AgentStreamEvent> AgentStream<E> {
-    pub(crate) fn new(
-        raw: RawAgentStream<E>,
-        start: Instant,
-        mut report: LatencyReport,
-        fallback: Option<RefusalReason>,
-        span: tracing::Span,
-    ) -> Self {
-        report.request_id = raw.request_id.clone();
+    pub(crate) fn new(raw: RawAgentStream<E>, call: Call) -> Self {
         Self {
             inner: raw.events,
-            start,
-            ttft: None,
-            text: String::new(),
+            core: call.into_stream(raw.request_id),
             utf8: Utf8Joiner::default(),
             citations: Vec::new(),
             session_id: raw.session_id,
             memory_id: raw.memory_id,
             guardrail_action: None,
             completion_reason: None,
-            report,
-            fallback,
-            span,
             queue: VecDeque::new(),
-            done: false,
         }
     }
 
     /// The report: complete once the stream has ended.
     pub fn report(&self) -> &LatencyReport {
-        &self.report
+        self.core.report()
     }
 
     /// The text received so far.
     pub fn text(&self) -> &str {
-        &self.text
+        self.core.text()
     }
 
     /// The citations received so far.
@@ -355,13 +331,13 @@ impl<E: AgentStreamEvent> AgentStream<E> {
             ev?;
         }
         Ok(AgentResponse {
-            text: std::mem::take(&mut self.text),
+            text: self.core.take_text(),
             citations: std::mem::take(&mut self.citations),
             session_id: self.session_id.take(),
             memory_id: self.memory_id.take(),
             guardrail_action: self.guardrail_action.take(),
             completion_reason: self.completion_reason.take(),
-            report: self.report.clone(),
+            report: self.core.report().clone(),
         })
     }
 
@@ -369,10 +345,7 @@ impl<E: AgentStreamEvent> AgentStream<E> {
         if t.is_empty() {
             return;
         }
-        if self.ttft.is_none() {
-            self.ttft = Some(self.start.elapsed());
-        }
-        self.text.push_str(&t);
+        self.core.on_text(&t);
         self.queue.push_back(AgentEvent::Text(t));
     }
 
@@ -399,26 +372,15 @@ impl<E: AgentStreamEvent> AgentStream<E> {
     }
 
     fn fail(&mut self, e: Error) -> Error {
-        self.done = true;
         let rest = self.utf8.finish();
-        self.text.push_str(&rest);
-        let op = self.report.operation;
-        self.span
-            .in_scope(|| tracing::warn!(error = %e, received_chars = self.text.len(), "bedrock stream failed"));
-        Error::StreamInterrupted {
-            operation: op,
-            partial_text: self.text.clone(),
-            source: Box::new(e),
-        }
+        self.core.on_text(&rest);
+        self.core.fail(e)
     }
 
     fn finish(&mut self) {
-        self.done = true;
         let rest = self.utf8.finish();
         self.on_text(rest);
-        self.report.timing = Timing::finish(self.start.elapsed(), self.ttft, None, None);
-        self.report.judge_downgrade(self.fallback.take(), None);
-        crate::runtime::record(&self.span, &self.report);
+        self.core.finish();
     }
 }
 
@@ -431,7 +393,7 @@ impl<E: AgentStreamEvent> Stream for AgentStream<E> {
             if let Some(ev) = this.queue.pop_front() {
                 return Poll::Ready(Some(Ok(ev)));
             }
-            if this.done {
+            if this.core.is_done() {
                 return Poll::Ready(None);
             }
             match this.inner.as_mut().poll_next(cx) {

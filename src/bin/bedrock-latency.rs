@@ -515,14 +515,14 @@ async fn run_compare(
             }
             let server = b.start().await.map_err(io)?;
             let conf = server.sdk_config(region.as_deref().unwrap_or("us-east-2"));
-            (Client::from_conf(&conf)?, Some(server))
+            (Client::new(&conf), Some(server))
         }
         None => {
             let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
             if let Some(r) = region {
                 loader = loader.region(aws_config::Region::new(r));
             }
-            (Client::from_conf(&loader.load().await)?, None)
+            (Client::new(&loader.load().await), None)
         }
     };
     let bar = if quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {

@@ -396,7 +396,7 @@ impl Catalog {
     /// let plan = Catalog::builtin()
     ///     .check(&CheckRequest::new(&model, "us-east-1", Operation::Converse, LatencyPolicy::Optimized))
     ///     .expect("honored");
-    /// assert_eq!(plan.model_id, "us.amazon.nova-pro-v1:0");
+    /// assert_eq!(plan.model_id.as_deref(), Some("us.amazon.nova-pro-v1:0"));
     ///
     /// let refusal = Catalog::builtin()
     ///     .check(&CheckRequest::new(&model, "us-west-1", Operation::Converse, LatencyPolicy::Optimized))
@@ -405,9 +405,11 @@ impl Catalog {
     /// # Ok::<(), bedrock_latency::Error>(())
     /// ```
     pub fn check(&self, req: &CheckRequest<'_>) -> std::result::Result<Plan, Refusal> {
-        let model = req.model;
+        let Some(model) = req.model else {
+            return self.check_without_model(req);
+        };
         let refuse = |reason: RefusalReason| Refusal {
-            model: model.as_str().to_owned(),
+            model: Some(model.as_str().to_owned()),
             region: req.region.to_owned(),
             operation: req.operation,
             policy: req.policy,
@@ -435,8 +437,8 @@ impl Catalog {
                 warnings.push(Warning::NotInCatalog);
             }
             Plan {
-                model_id: model.as_str().to_owned(),
-                base_model_id: model.base_model_id().to_owned(),
+                model_id: Some(model.as_str().to_owned()),
+                base_model_id: Some(model.base_model_id().to_owned()),
                 model_name: entry.map(|e| e.name.clone()),
                 region: req.region.to_owned(),
                 operation: req.operation,
@@ -475,8 +477,8 @@ impl Catalog {
                     });
                 }
                 Ok(Plan {
-                    model_id: opt.profile.clone(),
-                    base_model_id: model.base_model_id().to_owned(),
+                    model_id: Some(opt.profile.clone()),
+                    base_model_id: Some(model.base_model_id().to_owned()),
                     model_name: entry.map(|e| e.name.clone()),
                     region: req.region.to_owned(),
                     operation: req.operation,
@@ -517,8 +519,8 @@ impl Catalog {
                     honored_by: honored_ops(opt),
                 });
             }
-            Treatment::Unverified => return Err(RefusalReason::OperationUnverified),
-            Treatment::Honored => {}
+            Treatment::Unverified if !req.allow_unverified => return Err(RefusalReason::OperationUnverified),
+            Treatment::Unverified | Treatment::Honored => {}
         }
         if !opt.serves_region(req.region) {
             return Err(RefusalReason::RegionNotServed {
@@ -527,6 +529,60 @@ impl Catalog {
             });
         }
         Ok((opt, treatment))
+    }
+
+    /// The check for operations whose request names no model (InvokeAgent,
+    /// flows): the catalog-wide operation table decides.
+    fn check_without_model(&self, req: &CheckRequest<'_>) -> std::result::Result<Plan, Refusal> {
+        let refuse = |reason: RefusalReason| Refusal {
+            model: None,
+            region: req.region.to_owned(),
+            operation: req.operation,
+            policy: req.policy,
+            reason,
+        };
+        if !is_region_like(req.region) {
+            return Err(refuse(RefusalReason::InvalidRegion));
+        }
+        let treatment = self
+            .operations
+            .get(&req.operation)
+            .copied()
+            .unwrap_or(Treatment::Unverified);
+        let plan = |latency: Latency, treatment: Option<Treatment>, fallback: Option<RefusalReason>| Plan {
+            model_id: None,
+            base_model_id: None,
+            model_name: None,
+            region: req.region.to_owned(),
+            operation: req.operation,
+            policy: req.policy,
+            latency,
+            treatment,
+            fallback,
+            warnings: Vec::new(),
+        };
+        if req.policy == LatencyPolicy::Standard {
+            return Ok(plan(Latency::Standard, None, None));
+        }
+        let reason = match treatment {
+            Treatment::Unverified if req.allow_unverified => {
+                return Ok(plan(Latency::Optimized, Some(Treatment::Unverified), None));
+            }
+            Treatment::Unverified => RefusalReason::OperationUnverified,
+            Treatment::Ignored => RefusalReason::OperationIgnores {
+                honored_by: self
+                    .operations
+                    .iter()
+                    .filter(|(_, t)| **t == Treatment::Honored)
+                    .map(|(op, _)| *op)
+                    .collect(),
+            },
+            Treatment::Honored => RefusalReason::ModelRequired,
+        };
+        match req.policy {
+            LatencyPolicy::PreferOptimized => Ok(plan(Latency::Standard, None, Some(reason))),
+            _ => Err(refuse(reason)),
+        }
     }
 }
 

@@ -2,7 +2,6 @@
 
 use std::any::Any;
 use std::fmt;
-use std::pin::Pin;
 
 use async_trait::async_trait;
 use aws_sdk_bedrockruntime as sdk;
@@ -10,40 +9,23 @@ use aws_sdk_bedrockruntime::operation::RequestId;
 use futures_core::Stream;
 use sdk::config::http::HttpResponse;
 use sdk::error::SdkError;
-use sdk::operation::converse::builders::ConverseFluentBuilder;
-use sdk::operation::converse::{ConverseError, ConverseInput, ConverseOutput};
-use sdk::operation::converse_stream::builders::ConverseStreamFluentBuilder;
-use sdk::operation::converse_stream::{ConverseStreamError, ConverseStreamInput, ConverseStreamOutput};
-use sdk::operation::invoke_model::builders::InvokeModelFluentBuilder;
-use sdk::operation::invoke_model::{InvokeModelError, InvokeModelInput, InvokeModelOutput};
-use sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamFluentBuilder;
+use sdk::operation::converse::ConverseError;
+use sdk::operation::converse::ConverseOutput;
+use sdk::operation::converse::builders::ConverseInputBuilder;
+use sdk::operation::converse_stream::builders::ConverseStreamInputBuilder;
+use sdk::operation::converse_stream::{ConverseStreamError, ConverseStreamOutput};
+use sdk::operation::invoke_model::builders::InvokeModelInputBuilder;
+use sdk::operation::invoke_model::{InvokeModelError, InvokeModelOutput};
+use sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamInputBuilder;
 use sdk::operation::invoke_model_with_response_stream::{
-    InvokeModelWithResponseStreamError, InvokeModelWithResponseStreamInput, InvokeModelWithResponseStreamOutput,
+    InvokeModelWithResponseStreamError, InvokeModelWithResponseStreamOutput,
 };
 use sdk::types::{PerformanceConfigLatency, ServiceTierType};
 
+use crate::call::{EventStream, WithRequestId};
 use crate::error::ServiceError;
 use crate::vocab::Operation;
 use crate::{Error, Result};
-
-/// A boxed stream of service events.
-pub type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send>>;
-
-/// An SDK output and the AWS request id that came with it.
-#[derive(Debug, Clone)]
-pub struct WithRequestId<T> {
-    /// The SDK output.
-    pub output: T,
-    /// The AWS request id (`x-amzn-RequestId`).
-    pub request_id: Option<String>,
-}
-
-impl<T> WithRequestId<T> {
-    /// Wraps an output with a request id (for mocks).
-    pub fn new(output: T, request_id: Option<String>) -> Self {
-        Self { output, request_id }
-    }
-}
 
 /// The start of a ConverseStream answer: the request id and the events.
 ///
@@ -120,20 +102,47 @@ impl fmt::Debug for RawInvokeModelStream {
 
 /// The bedrock-runtime operations this crate calls, one method each.
 ///
-/// [`SdkRuntime`] implements it with the AWS SDK. With the `mock` feature,
-/// `MockBedrockRuntimeApi` (mockall) implements it for unit tests of your
-/// own code: see `examples/mock_testing.rs`.
+/// Each method takes the SDK's own input builder, exactly as the crate
+/// filled it (your `map_input` closures included), so no field is copied or
+/// dropped on the way. [`SdkRuntime`] sends it with the AWS SDK
+/// (`send_with`). With the `mock` feature, `MockBedrockRuntimeApi` (mockall)
+/// implements it for unit tests of your own code: see
+/// `examples/mock_testing.rs` and [`crate::mock`] for canned answers.
+///
+/// `Arc<T>` implements it for any implementation `T`, trait objects
+/// included, so one client type can hold a real or a mock service:
+/// see [`DynClient`](crate::DynClient).
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
-pub trait BedrockRuntimeApi: Send + Sync + 'static {
+pub trait BedrockRuntimeApi: Any + Send + Sync {
     /// `Converse`.
-    async fn converse(&self, input: ConverseInput) -> Result<WithRequestId<ConverseOutput>>;
+    async fn converse(&self, input: ConverseInputBuilder) -> Result<WithRequestId<ConverseOutput>>;
     /// `ConverseStream`.
-    async fn converse_stream(&self, input: ConverseStreamInput) -> Result<RawConverseStream>;
+    async fn converse_stream(&self, input: ConverseStreamInputBuilder) -> Result<RawConverseStream>;
     /// `InvokeModel`.
-    async fn invoke_model(&self, input: InvokeModelInput) -> Result<WithRequestId<InvokeModelOutput>>;
+    async fn invoke_model(&self, input: InvokeModelInputBuilder) -> Result<WithRequestId<InvokeModelOutput>>;
     /// `InvokeModelWithResponseStream`.
-    async fn invoke_model_stream(&self, input: InvokeModelWithResponseStreamInput) -> Result<RawInvokeModelStream>;
+    async fn invoke_model_stream(&self, input: InvokeModelWithResponseStreamInputBuilder)
+    -> Result<RawInvokeModelStream>;
+}
+
+#[async_trait]
+impl<T: BedrockRuntimeApi + ?Sized> BedrockRuntimeApi for std::sync::Arc<T> {
+    async fn converse(&self, input: ConverseInputBuilder) -> Result<WithRequestId<ConverseOutput>> {
+        (**self).converse(input).await
+    }
+    async fn converse_stream(&self, input: ConverseStreamInputBuilder) -> Result<RawConverseStream> {
+        (**self).converse_stream(input).await
+    }
+    async fn invoke_model(&self, input: InvokeModelInputBuilder) -> Result<WithRequestId<InvokeModelOutput>> {
+        (**self).invoke_model(input).await
+    }
+    async fn invoke_model_stream(
+        &self,
+        input: InvokeModelWithResponseStreamInputBuilder,
+    ) -> Result<RawInvokeModelStream> {
+        (**self).invoke_model_stream(input).await
+    }
 }
 
 /// [`BedrockRuntimeApi`] over the AWS SDK client.
@@ -152,9 +161,17 @@ impl SdkRuntime {
     pub fn sdk(&self) -> &sdk::Client {
         &self.client
     }
+
+    /// The region of the SDK client's configuration.
+    pub fn region(&self) -> Option<&str> {
+        self.client.config().region().map(|r| r.as_ref())
+    }
 }
 
-fn receiver_stream<T, E>(op: Operation, rx: sdk::primitives::event_stream::EventReceiver<T, E>) -> EventStream<T>
+pub(crate) fn receiver_stream<T, E>(
+    op: Operation,
+    rx: sdk::primitives::event_stream::EventReceiver<T, E>,
+) -> EventStream<T>
 where
     T: Send + 'static,
     E: sdk::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -169,84 +186,15 @@ where
     }))
 }
 
-/// Calls the setters of a fluent builder for the fields that are set. Each
-/// fluent setter moves the whole builder (about a kilobyte), so skipping the
-/// unset fields keeps our path as cheap as a hand-written SDK call.
-macro_rules! set_present {
-    ($b:ident; $($setter:ident($value:expr)),+ $(,)?) => {
-        $(
-            if let v @ Some(_) = $value {
-                $b = $b.$setter(v);
-            }
-        )+
-    };
-}
-
-/// Copies the fields of a Converse or ConverseStream input into its fluent builder.
-macro_rules! converse_fields {
-    ($b:ident, $i:ident) => {
-        set_present!($b;
-            set_model_id($i.model_id),
-            set_messages($i.messages),
-            set_system($i.system),
-            set_inference_config($i.inference_config),
-            set_tool_config($i.tool_config),
-            set_guardrail_config($i.guardrail_config),
-            set_additional_model_request_fields($i.additional_model_request_fields),
-            set_prompt_variables($i.prompt_variables),
-            set_additional_model_response_field_paths($i.additional_model_response_field_paths),
-            set_request_metadata($i.request_metadata),
-            set_performance_config($i.performance_config),
-            set_service_tier($i.service_tier),
-            set_output_config($i.output_config),
-        )
-    };
-}
-
-/// Copies the fields of an InvokeModel or InvokeModelWithResponseStream input into its fluent builder.
-macro_rules! invoke_fields {
-    ($b:ident, $i:ident) => {
-        set_present!($b;
-            set_body($i.body),
-            set_content_type($i.content_type),
-            set_accept($i.accept),
-            set_model_id($i.model_id),
-            set_trace($i.trace),
-            set_guardrail_identifier($i.guardrail_identifier),
-            set_guardrail_version($i.guardrail_version),
-            set_performance_config_latency($i.performance_config_latency),
-            set_service_tier($i.service_tier),
-            set_request_metadata($i.request_metadata),
-        )
-    };
-}
-
 impl SdkRuntime {
-    // Each operation in two halves: the fluent builder from the input, and
-    // the crate's result from the SDK's. The trait impl below joins them.
-    // `Client` uses only the second half when its service is this type (see
-    // `as_sdk` and `send_checked!`): it sends its input builder with
-    // `send_with`.
+    // The crate's result from the SDK's, one per operation.
 
-    fn converse_builder(&self, i: ConverseInput) -> ConverseFluentBuilder {
-        let mut b = self.client.converse();
-        converse_fields!(b, i);
-        b
-    }
-
-    #[inline]
     pub(crate) fn converse_output(
         r: std::result::Result<ConverseOutput, SdkError<ConverseError, HttpResponse>>,
     ) -> Result<WithRequestId<ConverseOutput>> {
         let out = r.map_err(|e| ServiceError::from_sdk(Operation::Converse, e))?;
         let request_id = out.request_id().map(str::to_owned);
         Ok(WithRequestId::new(out, request_id))
-    }
-
-    fn converse_stream_builder(&self, i: ConverseStreamInput) -> ConverseStreamFluentBuilder {
-        let mut b = self.client.converse_stream();
-        converse_fields!(b, i);
-        b
     }
 
     pub(crate) fn converse_stream_output(
@@ -260,27 +208,12 @@ impl SdkRuntime {
         })
     }
 
-    fn invoke_model_builder(&self, i: InvokeModelInput) -> InvokeModelFluentBuilder {
-        let mut b = self.client.invoke_model();
-        invoke_fields!(b, i);
-        b
-    }
-
     pub(crate) fn invoke_model_output(
         r: std::result::Result<InvokeModelOutput, SdkError<InvokeModelError, HttpResponse>>,
     ) -> Result<WithRequestId<InvokeModelOutput>> {
         let out = r.map_err(|e| ServiceError::from_sdk(Operation::InvokeModel, e))?;
         let request_id = out.request_id().map(str::to_owned);
         Ok(WithRequestId::new(out, request_id))
-    }
-
-    fn invoke_model_stream_builder(
-        &self,
-        i: InvokeModelWithResponseStreamInput,
-    ) -> InvokeModelWithResponseStreamFluentBuilder {
-        let mut b = self.client.invoke_model_with_response_stream();
-        invoke_fields!(b, i);
-        b
     }
 
     pub(crate) fn invoke_model_stream_output(
@@ -303,34 +236,39 @@ impl SdkRuntime {
 
 #[async_trait]
 impl BedrockRuntimeApi for SdkRuntime {
-    async fn converse(&self, i: ConverseInput) -> Result<WithRequestId<ConverseOutput>> {
-        Self::converse_output(self.converse_builder(i).send().await)
+    async fn converse(&self, i: ConverseInputBuilder) -> Result<WithRequestId<ConverseOutput>> {
+        Self::converse_output(i.send_with(&self.client).await)
     }
 
-    async fn converse_stream(&self, i: ConverseStreamInput) -> Result<RawConverseStream> {
-        Self::converse_stream_output(self.converse_stream_builder(i).send().await)
+    async fn converse_stream(&self, i: ConverseStreamInputBuilder) -> Result<RawConverseStream> {
+        Self::converse_stream_output(i.send_with(&self.client).await)
     }
 
-    async fn invoke_model(&self, i: InvokeModelInput) -> Result<WithRequestId<InvokeModelOutput>> {
-        Self::invoke_model_output(self.invoke_model_builder(i).send().await)
+    async fn invoke_model(&self, i: InvokeModelInputBuilder) -> Result<WithRequestId<InvokeModelOutput>> {
+        Self::invoke_model_output(i.send_with(&self.client).await)
     }
 
-    async fn invoke_model_stream(&self, i: InvokeModelWithResponseStreamInput) -> Result<RawInvokeModelStream> {
-        Self::invoke_model_stream_output(self.invoke_model_stream_builder(i).send().await)
+    async fn invoke_model_stream(&self, i: InvokeModelWithResponseStreamInputBuilder) -> Result<RawInvokeModelStream> {
+        Self::invoke_model_stream_output(i.send_with(&self.client).await)
     }
 }
 
-/// The AWS SDK implementation, when `api` is it.
+/// The AWS SDK implementation, when `api` is it (or an `Arc` of it, trait
+/// objects included).
 ///
 /// async-trait boxes every call's future, and the AWS SDK's own future is
-/// about 7 KB: boxing it (a large allocation and copy per call), the extra
-/// layers of futures around it, and copying the input field by field into a
-/// fluent builder cost a measurable share of a loopback call
-/// (`benches/overhead.rs`). So when the service is the SDK itself, `Client`
-/// sends its input builder with the SDK's `send_with` and awaits that future
-/// in place; any other implementation (mocks, wrappers) goes through the
-/// trait. The trait requires `'static`, so this is a type-id comparison
-/// that the compiler resolves per instantiation.
+/// about 7 KB: boxing it (a large allocation and copy per call) and the
+/// extra layers of futures around it cost a measurable share of a loopback
+/// call (`benches/overhead.rs`). So when the service is the SDK itself,
+/// `Client` sends its input builder with the SDK's `send_with` and awaits
+/// that future in place; any other implementation (mocks, wrappers) goes
+/// through the trait. A type-id comparison the compiler resolves per
+/// instantiation, plus one for `Arc<dyn BedrockRuntimeApi>`.
 pub(crate) fn as_sdk<R: BedrockRuntimeApi>(api: &R) -> Option<&SdkRuntime> {
-    (api as &dyn Any).downcast_ref::<SdkRuntime>()
+    let any: &dyn Any = api;
+    if let Some(sdk) = any.downcast_ref::<SdkRuntime>() {
+        return Some(sdk);
+    }
+    let inner: &dyn Any = &**any.downcast_ref::<std::sync::Arc<dyn BedrockRuntimeApi>>()?;
+    inner.downcast_ref::<SdkRuntime>()
 }

@@ -1,153 +1,161 @@
 //! `client.converse(model)` and `client.converse_stream(model)`.
 
 use std::marker::PhantomData;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use aws_sdk_bedrockruntime as sdk;
 use sdk::operation::converse::ConverseOutput;
 use sdk::operation::converse::builders::ConverseInputBuilder;
 use sdk::operation::converse_stream::builders::ConverseStreamInputBuilder;
+use sdk::types::builders::InferenceConfigurationBuilder;
 use sdk::types::{
     ContentBlock, ConversationRole, InferenceConfiguration, Message, SystemContentBlock, ToolConfiguration,
 };
-use tracing::Instrument;
 
+use super::send::{SdkConfigMap, send};
 use super::stream::ConverseStream;
 use super::{
-    BedrockRuntimeApi, Handle, RuntimeSide, WithRequestId, from_sdk_latency, from_sdk_tier, performance_config,
-    sdk_tier,
+    BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, performance_config, sdk_tier,
 };
+use crate::call::{Call, Question, WithRequestId, invalid, millis};
 use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
-use crate::report::{LatencyReport, ServedLatency, Timing, Usage};
+use crate::report::{LatencyReport, ServedLatency, Usage};
 use crate::vocab::{LatencyPolicy, Operation, ServiceTier};
 use crate::{Error, Result};
 
-/// Fills a Converse or ConverseStream input builder (the same fields on two
-/// SDK types) from the request's parts, its `customize` closures and the
-/// plan; evaluates to the builder and the requested tier. Only the fields
-/// that are set are touched: each builder call moves the whole builder.
-macro_rules! converse_input {
-    ($builder:expr, $parts:expr, $customize:expr, $plan:expr) => {{
-        let p = $parts;
-        let mut b = $builder.set_messages(Some(p.messages));
-        if !p.system.is_empty() {
-            b = b.set_system(Some(p.system));
+/// The fields this crate sets on a Converse or ConverseStream input builder
+/// (the same fields on two SDK types).
+pub(crate) trait ConverseFields: Sized {
+    fn set_messages(self, v: Option<Vec<Message>>) -> Self;
+    fn set_system(self, v: Option<Vec<SystemContentBlock>>) -> Self;
+    fn set_inference_config(self, v: Option<InferenceConfiguration>) -> Self;
+    fn set_tool_config(self, v: Option<ToolConfiguration>) -> Self;
+    fn model_id(self, v: &str) -> Self;
+    fn performance_config(self, v: sdk::types::PerformanceConfiguration) -> Self;
+    fn service_tier(self, v: sdk::types::ServiceTier) -> Self;
+}
+
+macro_rules! converse_fields {
+    ($($t:ty),*) => {$(
+        impl ConverseFields for $t {
+            fn set_messages(self, v: Option<Vec<Message>>) -> Self { <$t>::set_messages(self, v) }
+            fn set_system(self, v: Option<Vec<SystemContentBlock>>) -> Self { <$t>::set_system(self, v) }
+            fn set_inference_config(self, v: Option<InferenceConfiguration>) -> Self {
+                <$t>::set_inference_config(self, v)
+            }
+            fn set_tool_config(self, v: Option<ToolConfiguration>) -> Self { <$t>::set_tool_config(self, v) }
+            fn model_id(self, v: &str) -> Self { <$t>::model_id(self, v) }
+            fn performance_config(self, v: sdk::types::PerformanceConfiguration) -> Self {
+                <$t>::performance_config(self, v)
+            }
+            fn service_tier(self, v: sdk::types::ServiceTier) -> Self { <$t>::service_tier(self, v) }
         }
-        if let Some(c) = inference_config(p.inference) {
-            b = b.inference_config(c);
+    )*};
+}
+
+converse_fields!(ConverseInputBuilder, ConverseStreamInputBuilder);
+
+/// A closure over the SDK input builder.
+type InputMap<B> = Box<dyn FnOnce(B) -> B + Send>;
+
+/// The parts shared by Converse and ConverseStream requests.
+pub(crate) struct ConverseParts<B> {
+    messages: Vec<Message>,
+    system: Vec<SystemContentBlock>,
+    inference: InferenceConfigurationBuilder,
+    tool_config: Option<ToolConfiguration>,
+    policy: LatencyPolicy,
+    tier: Option<ServiceTier>,
+    /// Characters of text in the messages and system prompt (for the token estimate).
+    text_chars: usize,
+    maps: Vec<InputMap<B>>,
+    sdk_config: Option<SdkConfigMap>,
+    error: Option<Error>,
+}
+
+impl<B> Default for ConverseParts<B> {
+    fn default() -> Self {
+        Self {
+            messages: Vec::new(),
+            system: Vec::new(),
+            inference: InferenceConfigurationBuilder::default(),
+            tool_config: None,
+            policy: LatencyPolicy::Standard,
+            tier: None,
+            text_chars: 0,
+            maps: Vec::new(),
+            sdk_config: None,
+            error: None,
         }
-        if let Some(t) = p.tool_config {
-            b = b.tool_config(t);
+    }
+}
+
+impl<B: ConverseFields> ConverseParts<B> {
+    fn push(&mut self, role: ConversationRole, text: String) {
+        self.text_chars += text.chars().count();
+        match Message::builder().role(role).content(ContentBlock::Text(text)).build() {
+            Ok(m) => self.messages.push(m),
+            Err(e) => {
+                self.error.get_or_insert(invalid(e));
+            }
         }
-        for f in $customize {
+    }
+
+    /// The requested maximum of output tokens, if set.
+    fn max_tokens(&self) -> Option<u32> {
+        self.inference
+            .get_max_tokens()
+            .and_then(|n| u32::try_from(n).ok())
+    }
+
+    /// The planner's question: with a token count only for models with a
+    /// token cap (input estimate plus the requested maximum of output tokens).
+    fn question<'a, R: BedrockRuntimeApi>(
+        &self,
+        side: &RuntimeSide<R>,
+        model: &'a crate::ModelId,
+        op: Operation,
+    ) -> Question<'a> {
+        let mut q = Question::model(model, op, self.policy);
+        if side.token_cap(model).is_some() {
+            let input = estimate_tokens(self.text_chars);
+            q.total_tokens = Some(input.saturating_add(self.max_tokens().unwrap_or(0)));
+        }
+        q
+    }
+
+    /// Fills the SDK input builder from the request's parts, its `map_input`
+    /// closures and the plan. Only the fields that are set are touched: each
+    /// builder call moves the whole builder.
+    fn fill(self, mut b: B, plan: &Plan) -> Result<(B, Option<SdkConfigMap>)> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        b = b.set_messages(Some(self.messages));
+        if !self.system.is_empty() {
+            b = b.set_system(Some(self.system));
+        }
+        if self.inference != InferenceConfigurationBuilder::default() {
+            b = b.set_inference_config(Some(self.inference.build()));
+        }
+        if self.tool_config.is_some() {
+            b = b.set_tool_config(self.tool_config);
+        }
+        for f in self.maps {
             b = f(b);
         }
         b = b
-            .model_id(&$plan.model_id)
-            .performance_config(performance_config($plan.latency));
-        if let Some(t) = tier_config(p.tier)? {
+            .model_id(plan.model_id.as_deref().unwrap_or_default())
+            .performance_config(performance_config(plan.latency));
+        if let Some(t) = self.tier {
+            let t = sdk::types::ServiceTier::builder()
+                .r#type(sdk_tier(t))
+                .build()
+                .map_err(invalid)?;
             b = b.service_tier(t);
         }
-        (b, p.tier)
-    }};
-}
-
-/// The parts shared by Converse and ConverseStream requests.
-#[derive(Debug, Default)]
-pub(crate) struct ConverseParts {
-    pub(crate) messages: Vec<Message>,
-    pub(crate) system: Vec<SystemContentBlock>,
-    pub(crate) inference: sdk::types::builders::InferenceConfigurationBuilder,
-    pub(crate) tool_config: Option<ToolConfiguration>,
-    pub(crate) policy: LatencyPolicy,
-    pub(crate) tier: Option<ServiceTier>,
-}
-
-impl ConverseParts {
-    fn push(&mut self, role: ConversationRole, text: String) -> Result<()> {
-        let m = Message::builder()
-            .role(role)
-            .content(ContentBlock::Text(text))
-            .build()
-            .map_err(|e| Error::InvalidRequest { reason: e.to_string() })?;
-        self.messages.push(m);
-        Ok(())
-    }
-}
-
-/// Starts the per-call tracing span; no prompt or completion text in it.
-pub(crate) fn call_span(plan: &Plan, tier: Option<ServiceTier>) -> tracing::Span {
-    tracing::info_span!(
-        "bedrock_call",
-        operation = %plan.operation,
-        model = %plan.model_id,
-        region = %plan.region,
-        requested = %plan.policy,
-        sent = %plan.latency,
-        requested_tier = tier.map(ServiceTier::as_str),
-        served = tracing::field::Empty,
-        served_tier = tracing::field::Empty,
-        downgraded = tracing::field::Empty,
-        total_ms = tracing::field::Empty,
-        ttft_ms = tracing::field::Empty,
-        server_ms = tracing::field::Empty,
-        request_id = tracing::field::Empty,
-    )
-}
-
-/// Records the outcome on the span and logs one event.
-pub(crate) fn record(span: &tracing::Span, r: &LatencyReport) {
-    if !span.is_disabled() {
-        record_fields(span, r);
-    }
-    span.in_scope(|| {
-        if let Some(d) = &r.downgrade {
-            tracing::warn!(reason = %d, "optimized latency requested, standard served");
-        } else {
-            tracing::debug!("bedrock call finished");
-        }
-    });
-}
-
-/// The outcome's span fields (looked up by name: skipped when no
-/// subscriber wants the span).
-fn record_fields(span: &tracing::Span, r: &LatencyReport) {
-    span.record("served", tracing::field::display(r.served));
-    if let Some(t) = r.served_tier {
-        span.record("served_tier", t.as_str());
-    }
-    span.record("downgraded", r.downgraded());
-    span.record("total_ms", r.timing.total.as_secs_f64() * 1e3);
-    if let Some(t) = r.timing.time_to_first_token {
-        span.record("ttft_ms", t.as_secs_f64() * 1e3);
-    }
-    if let Some(t) = r.timing.server_latency {
-        span.record("server_ms", t.as_secs_f64() * 1e3);
-    }
-    if let Some(id) = &r.request_id {
-        span.record("request_id", id.as_str());
-    }
-}
-
-/// The report of a request about to be sent; the served fields are filled
-/// in when the answer arrives.
-pub(crate) fn base_report(plan: &Plan, client_region: &str, tier: Option<ServiceTier>) -> LatencyReport {
-    LatencyReport {
-        operation: plan.operation,
-        model_id: plan.model_id.clone(),
-        region: plan.region.clone(),
-        routed_from: (plan.region != client_region).then(|| client_region.to_owned()),
-        requested: plan.policy,
-        sent: plan.latency,
-        requested_tier: tier,
-        served: ServedLatency::NotReported,
-        served_tier: None,
-        downgrade: None,
-        timing: Timing::default(),
-        usage: None,
-        request_id: None,
-        warnings: plan.warnings.clone(),
+        Ok((b, self.sdk_config))
     }
 }
 
@@ -158,50 +166,46 @@ pub(crate) fn usage_of(u: &sdk::types::TokenUsage) -> Usage {
     }
 }
 
-pub(crate) fn millis(ms: i64) -> Duration {
-    Duration::from_millis(ms.max(0) as u64)
-}
-
 macro_rules! converse_common {
-    ($builder:ident, $op:ty) => {
+    ($builder:ident, $op:ty, $sdkb:ty) => {
         impl<R: BedrockRuntimeApi, M> $builder<R, M> {
-            pub(crate) fn new(client: Handle<RuntimeSide<R>>, model: crate::model_id::ModelId) -> Self {
+            pub(crate) fn new(client: Arc<RuntimeSide<R>>, model: crate::model_id::ModelId) -> Self {
                 Self {
                     client,
                     model,
                     parts: ConverseParts::default(),
-                    customize: Vec::new(),
-                    error: None,
                     marker: PhantomData,
                 }
             }
 
-            fn push(mut self, role: ConversationRole, text: impl Into<String>) -> Self {
-                if let Err(e) = self.parts.push(role, text.into()) {
-                    self.error.get_or_insert(e);
-                }
+            /// Appends a user message.
+            pub fn user(mut self, text: impl Into<String>) -> Self {
+                self.parts.push(ConversationRole::User, text.into());
                 self
             }
 
-            /// Appends a user message.
-            pub fn user(self, text: impl Into<String>) -> Self {
-                self.push(ConversationRole::User, text)
-            }
-
             /// Appends an assistant message (for multi-turn conversations).
-            pub fn assistant(self, text: impl Into<String>) -> Self {
-                self.push(ConversationRole::Assistant, text)
+            pub fn assistant(mut self, text: impl Into<String>) -> Self {
+                self.parts.push(ConversationRole::Assistant, text.into());
+                self
             }
 
             /// Appends any SDK message (images, documents, tool results ...).
             pub fn message(mut self, message: Message) -> Self {
+                for block in message.content() {
+                    if let ContentBlock::Text(t) = block {
+                        self.parts.text_chars += t.chars().count();
+                    }
+                }
                 self.parts.messages.push(message);
                 self
             }
 
             /// Adds a system prompt.
             pub fn system(mut self, text: impl Into<String>) -> Self {
-                self.parts.system.push(SystemContentBlock::Text(text.into()));
+                let text = text.into();
+                self.parts.text_chars += text.chars().count();
+                self.parts.system.push(SystemContentBlock::Text(text));
                 self
             }
 
@@ -260,6 +264,30 @@ macro_rules! converse_common {
                 self
             }
 
+            /// Sets anything this builder does not model on the SDK's own
+            /// input builder (guardrails, prompt variables, request metadata
+            /// ...): every field you set reaches the wire. The model ID,
+            /// performance configuration and service tier are set after it,
+            /// from the checked plan.
+            pub fn map_input(mut self, f: impl FnOnce($sdkb) -> $sdkb + Send + 'static) -> Self {
+                self.parts.maps.push(Box::new(f));
+                self
+            }
+
+            /// Changes the SDK client's configuration for this call only
+            /// (operation timeout, retry settings, interceptors), as the
+            /// SDK's `.customize().config_override(..)` does: the closure gets
+            /// a copy of the client's configuration. Applies when the service
+            /// is the AWS SDK ([`SdkRuntime`](crate::runtime::SdkRuntime));
+            /// other implementations (mocks) never see it.
+            pub fn map_sdk_config(
+                mut self,
+                f: impl FnOnce(sdk::config::Builder) -> sdk::config::Builder + Send + 'static,
+            ) -> Self {
+                self.parts.sdk_config = Some(Box::new(f));
+                self
+            }
+
             /// The model ID as given.
             pub fn model_id(&self) -> &crate::model_id::ModelId {
                 &self.model
@@ -277,87 +305,54 @@ macro_rules! converse_common {
                 self.latency(LatencyPolicy::Optimized)
             }
         }
+
+        impl<R, M> std::fmt::Debug for $builder<R, M> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($builder))
+                    .field("model", &self.model)
+                    .field("policy", &self.parts.policy)
+                    .field("tier", &self.parts.tier)
+                    .finish_non_exhaustive()
+            }
+        }
     };
 }
 
-/// A `Converse` request: `client.converse(model).user("...").send().await`.
+/// A `Converse` request: `client.converse(model).user("...").send().await`,
+/// answered by a [`ConverseResponse`].
 #[must_use = "a request does nothing until `.send().await`"]
-pub struct Converse<R, M> {
-    client: Handle<RuntimeSide<R>>,
+pub struct ConverseRequest<R, M> {
+    client: Arc<RuntimeSide<R>>,
     model: crate::model_id::ModelId,
-    parts: ConverseParts,
-    customize: Vec<Box<dyn FnOnce(ConverseInputBuilder) -> ConverseInputBuilder + Send>>,
-    error: Option<Error>,
+    parts: ConverseParts<ConverseInputBuilder>,
     marker: PhantomData<fn() -> M>,
 }
 
-impl<R, M> std::fmt::Debug for Converse<R, M> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Converse")
-            .field("model", &self.model)
-            .field("policy", &self.parts.policy)
-            .field("tier", &self.parts.tier)
-            .finish_non_exhaustive()
-    }
-}
+converse_common!(ConverseRequest, op::ConverseOp, ConverseInputBuilder);
 
-converse_common!(Converse, op::Converse);
-
-impl<R: BedrockRuntimeApi, M> Converse<R, M> {
-    /// Sets anything this builder does not model on the SDK input builder.
-    /// The model ID and performance configuration are set after it, from
-    /// the checked plan.
-    pub fn customize(mut self, f: impl FnOnce(ConverseInputBuilder) -> ConverseInputBuilder + Send + 'static) -> Self {
-        self.customize.push(Box::new(f));
-        self
-    }
-
+impl<R: BedrockRuntimeApi, M> ConverseRequest<R, M> {
     /// Checks the request against the catalog, sends it, and reports what
     /// served it. A refused request sends nothing.
     pub async fn send(self) -> Result<ConverseResponse> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        let (plan, api) = self
-            .client
-            .plan(&self.model, Operation::Converse, self.parts.policy, None)?;
-        let (b, tier) = converse_input!(
-            sdk::operation::converse::ConverseInput::builder(),
-            self.parts,
-            self.customize,
-            plan
-        );
-        let span = call_span(&plan, tier);
-        let start = Instant::now();
-        let out = send_checked!(api, span, b, converse, converse_output);
-        let total = start.elapsed();
-        let out = match out {
-            Ok(o) => o,
-            Err(e) => {
-                span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
-                return Err(e);
-            }
-        };
-        // The report is made after the call so that it is not carried
-        // across the await (a smaller future, fewer copies).
-        let mut report = base_report(&plan, self.client.region(), tier);
+        let q = self.parts.question(&self.client, &self.model, Operation::Converse);
+        let (plan, api) = self.client.plan(q)?;
+        let tier = self.parts.tier;
+        let max_tokens = self.parts.max_tokens();
+        let (b, config) = self.parts.fill(ConverseInputBuilder::default(), &plan)?;
+        let call = Call::start(&plan, self.client.region(), tier, None).max_output_tokens(max_tokens);
+        let out = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         let WithRequestId { output, request_id } = out;
-        let o = &output;
-        report.request_id = request_id;
-        report.usage = o.usage().map(usage_of);
-        report.served = o
-            .performance_config()
-            .and_then(|pc| from_sdk_latency(pc.latency()))
-            .map_or(ServedLatency::NotReported, ServedLatency::Reported);
-        report.served_tier = o.service_tier().and_then(|t| from_sdk_tier(t.r#type()));
-        report.timing = Timing::finish(
-            total,
-            None,
-            o.metrics().map(|m| millis(m.latency_ms())),
-            report.usage.map(|u| u.output_tokens),
-        );
-        report.judge_downgrade(plan.fallback.clone(), plan.token_cap());
-        record(&span, &report);
+        let report = call.finish_with(|r| {
+            let o = &output;
+            r.request_id = request_id;
+            r.usage = o.usage().map(usage_of);
+            r.served = o
+                .performance_config()
+                .and_then(|pc| from_sdk_latency(pc.latency()))
+                .map_or(ServedLatency::NotReported, ServedLatency::Reported);
+            r.served_tier = o.service_tier().and_then(|t| from_sdk_tier(t.r#type()));
+            r.timing.server_latency = o.metrics().map(|m| millis(m.latency_ms()));
+        });
         Ok(ConverseResponse {
             text: text_of(&output),
             stop_reason: Some(output.stop_reason().as_str().to_owned()),
@@ -365,19 +360,6 @@ impl<R: BedrockRuntimeApi, M> Converse<R, M> {
             raw: Some(output),
         })
     }
-}
-
-/// The inference configuration, or `None` when nothing was set (so the
-/// request carries no empty `inferenceConfig`).
-fn inference_config(b: sdk::types::builders::InferenceConfigurationBuilder) -> Option<InferenceConfiguration> {
-    (b != sdk::types::builders::InferenceConfigurationBuilder::default()).then(|| b.build())
-}
-
-/// The SDK's service tier structure for an optional tier.
-pub(crate) fn tier_config(tier: Option<ServiceTier>) -> Result<Option<sdk::types::ServiceTier>> {
-    tier.map(|t| sdk::types::ServiceTier::builder().r#type(sdk_tier(t)).build())
-        .transpose()
-        .map_err(|e| Error::InvalidRequest { reason: e.to_string() })
 }
 
 fn text_of(o: &ConverseOutput) -> String {
@@ -392,7 +374,7 @@ fn text_of(o: &ConverseOutput) -> String {
     text
 }
 
-/// The answer to a Converse request (or a collected ConverseStream).
+/// The answer to a [`ConverseRequest`] (or a collected [`ConverseStream`]).
 #[derive(Debug, Clone)]
 pub struct ConverseResponse {
     /// The answer's text (all text blocks, concatenated).
@@ -405,72 +387,30 @@ pub struct ConverseResponse {
     pub raw: Option<ConverseOutput>,
 }
 
-/// A `ConverseStream` request: `client.converse_stream(model).user("...").send().await`.
+/// A `ConverseStream` request:
+/// `client.converse_stream(model).user("...").send().await`, answered by a
+/// [`ConverseStream`].
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct ConverseStreamRequest<R, M> {
-    client: Handle<RuntimeSide<R>>,
+    client: Arc<RuntimeSide<R>>,
     model: crate::model_id::ModelId,
-    parts: ConverseParts,
-    customize: Vec<Box<dyn FnOnce(ConverseStreamInputBuilder) -> ConverseStreamInputBuilder + Send>>,
-    error: Option<Error>,
+    parts: ConverseParts<ConverseStreamInputBuilder>,
     marker: PhantomData<fn() -> M>,
 }
 
-impl<R, M> std::fmt::Debug for ConverseStreamRequest<R, M> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConverseStreamRequest")
-            .field("model", &self.model)
-            .field("policy", &self.parts.policy)
-            .field("tier", &self.parts.tier)
-            .finish_non_exhaustive()
-    }
-}
-
-converse_common!(ConverseStreamRequest, op::ConverseStream);
+converse_common!(ConverseStreamRequest, op::ConverseStreamOp, ConverseStreamInputBuilder);
 
 impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
-    /// Sets anything this builder does not model on the SDK input builder.
-    pub fn customize(
-        mut self,
-        f: impl FnOnce(ConverseStreamInputBuilder) -> ConverseStreamInputBuilder + Send + 'static,
-    ) -> Self {
-        self.customize.push(Box::new(f));
-        self
-    }
-
     /// Checks, sends, and returns the stream of events once the response
     /// headers arrive. A refused request sends nothing.
     pub async fn send(self) -> Result<ConverseStream> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        let (plan, api) = self
-            .client
-            .plan(&self.model, Operation::ConverseStream, self.parts.policy, None)?;
-        let (b, tier) = converse_input!(
-            sdk::operation::converse_stream::ConverseStreamInput::builder(),
-            self.parts,
-            self.customize,
-            plan
-        );
-        let span = call_span(&plan, tier);
-        let mut report = base_report(&plan, self.client.region(), tier);
-        let start = Instant::now();
-        let raw = match send_checked!(api, span, b, converse_stream, converse_stream_output) {
-            Ok(r) => r,
-            Err(e) => {
-                span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
-                return Err(e);
-            }
-        };
-        report.request_id = raw.request_id.clone();
-        Ok(ConverseStream::new(
-            raw.events,
-            start,
-            report,
-            plan.fallback.clone(),
-            plan.token_cap(),
-            span,
-        ))
+        let q = self.parts.question(&self.client, &self.model, Operation::ConverseStream);
+        let (plan, api) = self.client.plan(q)?;
+        let tier = self.parts.tier;
+        let max_tokens = self.parts.max_tokens();
+        let (b, config) = self.parts.fill(ConverseStreamInputBuilder::default(), &plan)?;
+        let call = Call::start(&plan, self.client.region(), tier, None).max_output_tokens(max_tokens);
+        let raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
+        Ok(ConverseStream::new(raw.events, call.into_stream(raw.request_id)))
     }
 }

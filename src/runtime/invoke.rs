@@ -2,7 +2,7 @@
 //! model-native JSON bodies.
 
 use std::marker::PhantomData;
-use std::time::Instant;
+use std::sync::Arc;
 
 use aws_sdk_bedrockruntime as sdk;
 use sdk::operation::invoke_model::InvokeModelOutput;
@@ -10,16 +10,135 @@ use sdk::operation::invoke_model::builders::InvokeModelInputBuilder;
 use sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamInputBuilder;
 use sdk::primitives::Blob;
 use serde_json::{Value, json};
-use tracing::Instrument;
 
-use super::converse::{base_report, call_span, record};
+use super::send::{SdkConfigMap, send};
 use super::stream::InvokeModelStream;
-use super::{BedrockRuntimeApi, Handle, RuntimeSide, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
+use super::{
+    BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier,
+};
+use crate::call::{Call, Question};
+use crate::check::Plan;
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
-use crate::report::{LatencyReport, ServedLatency, Timing, Usage};
+use crate::report::{LatencyReport, ServedLatency, Usage};
 use crate::vocab::{LatencyPolicy, Operation, ServiceTier};
 use crate::{Error, Result};
+
+/// The fields this crate sets on an InvokeModel or
+/// InvokeModelWithResponseStream input builder.
+pub(crate) trait InvokeFields: Sized + Default {
+    fn body(self, v: Blob) -> Self;
+    fn content_type(self, v: &str) -> Self;
+    fn accept(self, v: &str) -> Self;
+    fn model_id(self, v: &str) -> Self;
+    fn performance_config_latency(self, v: sdk::types::PerformanceConfigLatency) -> Self;
+    fn service_tier(self, v: sdk::types::ServiceTierType) -> Self;
+}
+
+macro_rules! invoke_fields {
+    ($($t:ty),*) => {$(
+        impl InvokeFields for $t {
+            fn body(self, v: Blob) -> Self { <$t>::body(self, v) }
+            fn content_type(self, v: &str) -> Self { <$t>::content_type(self, v) }
+            fn accept(self, v: &str) -> Self { <$t>::accept(self, v) }
+            fn model_id(self, v: &str) -> Self { <$t>::model_id(self, v) }
+            fn performance_config_latency(self, v: sdk::types::PerformanceConfigLatency) -> Self {
+                <$t>::performance_config_latency(self, v)
+            }
+            fn service_tier(self, v: sdk::types::ServiceTierType) -> Self { <$t>::service_tier(self, v) }
+        }
+    )*};
+}
+
+invoke_fields!(InvokeModelInputBuilder, InvokeModelWithResponseStreamInputBuilder);
+
+/// The parts shared by the two InvokeModel builders.
+pub(crate) struct InvokeParts<B> {
+    body: Option<Vec<u8>>,
+    policy: LatencyPolicy,
+    tier: Option<ServiceTier>,
+    maps: Vec<Box<dyn FnOnce(B) -> B + Send>>,
+    sdk_config: Option<SdkConfigMap>,
+    error: Option<Error>,
+}
+
+impl<B> Default for InvokeParts<B> {
+    fn default() -> Self {
+        Self {
+            body: None,
+            policy: LatencyPolicy::Standard,
+            tier: None,
+            maps: Vec::new(),
+            sdk_config: None,
+            error: None,
+        }
+    }
+}
+
+/// What an InvokeModel request is about to send, checked.
+struct Prepared<B> {
+    plan: Arc<Plan>,
+    input: B,
+    config: Option<SdkConfigMap>,
+    tier: Option<ServiceTier>,
+    max_tokens: Option<u32>,
+}
+
+impl<B: InvokeFields> InvokeParts<B> {
+    /// Checks the request and fills the SDK input builder: the body, the
+    /// `map_input` closures, then the plan's model ID, latency and tier.
+    fn prepare<'s, R: BedrockRuntimeApi>(
+        self,
+        side: &'s RuntimeSide<R>,
+        model: &ModelId,
+        op: Operation,
+    ) -> Result<(Prepared<B>, &'s R)> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let body = self.body.ok_or_else(|| Error::InvalidRequest {
+            reason: format!(
+                "{} needs a body: use `.prompt(...)`, `.body_json(...)` or `.body(...)`",
+                op.aws_name()
+            ),
+        })?;
+        let mut q = Question::model(model, op, self.policy);
+        // The token cap counts input plus the requested output: estimated
+        // only for models that have a cap (it means parsing the body).
+        let mut max_tokens = None;
+        if side.token_cap(model).is_some() {
+            max_tokens = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| ModelFamily::of(model).request_max_tokens(&v));
+            let input = estimate_tokens(String::from_utf8_lossy(&body).chars().count());
+            q.total_tokens = Some(input.saturating_add(max_tokens.unwrap_or(0)));
+        }
+        let (plan, api) = side.plan(q)?;
+        let mut b = B::default()
+            .body(Blob::new(body))
+            .content_type("application/json")
+            .accept("application/json");
+        for f in self.maps {
+            b = f(b);
+        }
+        b = b
+            .model_id(plan.model_id.as_deref().unwrap_or_default())
+            .performance_config_latency(sdk_latency(plan.latency));
+        if let Some(t) = self.tier {
+            b = b.service_tier(sdk_tier(t));
+        }
+        Ok((
+            Prepared {
+                plan,
+                input: b,
+                config: self.sdk_config,
+                tier: self.tier,
+                max_tokens,
+            },
+            api,
+        ))
+    }
+}
 
 /// The body dialect of a model family, for InvokeModel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +233,18 @@ impl ModelFamily {
         }
     }
 
+    /// The requested maximum of output tokens in a request body
+    /// (`max_tokens`, `inferenceConfig.maxTokens`, `max_gen_len`).
+    pub fn request_max_tokens(self, body: &Value) -> Option<u32> {
+        let n = match self {
+            ModelFamily::Anthropic => body.get("max_tokens"),
+            ModelFamily::Nova => body.pointer("/inferenceConfig/maxTokens"),
+            ModelFamily::Llama => body.get("max_gen_len"),
+            ModelFamily::Other => None,
+        };
+        n.and_then(Value::as_u64).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     /// Why the model stopped, in a response body or a stream chunk.
     pub fn stop_reason(self, body: &Value) -> Option<String> {
         let s = match self {
@@ -146,31 +277,27 @@ impl ModelFamily {
 macro_rules! invoke_common {
     ($builder:ident, $op:ty, $sdkb:ty) => {
         impl<R: BedrockRuntimeApi, M> $builder<R, M> {
-            pub(crate) fn new(client: Handle<RuntimeSide<R>>, model: ModelId) -> Self {
+            pub(crate) fn new(client: Arc<RuntimeSide<R>>, model: ModelId) -> Self {
                 Self {
                     client,
                     model,
-                    body: None,
-                    policy: LatencyPolicy::Standard,
-                    tier: None,
-                    customize: Vec::new(),
-                    error: None,
+                    parts: InvokeParts::default(),
                     marker: PhantomData,
                 }
             }
 
             /// The raw request body (JSON in the model's native format).
             pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
-                self.body = Some(body.into());
+                self.parts.body = Some(body.into());
                 self
             }
 
             /// The request body as a JSON value.
             pub fn body_json(mut self, body: &Value) -> Self {
                 match serde_json::to_vec(body) {
-                    Ok(b) => self.body = Some(b),
+                    Ok(b) => self.parts.body = Some(b),
                     Err(e) => {
-                        self.error.get_or_insert(Error::InvalidRequest {
+                        self.parts.error.get_or_insert(Error::InvalidRequest {
                             reason: e.to_string(),
                         });
                     }
@@ -184,7 +311,7 @@ macro_rules! invoke_common {
                 match ModelFamily::of(&self.model).request_body(prompt, max_tokens) {
                     Some(v) => self.body_json(&v),
                     None => {
-                        self.error.get_or_insert(Error::InvalidRequest {
+                        self.parts.error.get_or_insert(Error::InvalidRequest {
                             reason: format!(
                                 "no built-in body format for {}; set one with `.body(...)`",
                                 self.model
@@ -197,21 +324,36 @@ macro_rules! invoke_common {
 
             /// Sets the latency policy (checked before sending).
             pub fn latency(mut self, policy: LatencyPolicy) -> Self {
-                self.policy = policy;
+                self.parts.policy = policy;
                 self
             }
 
             /// Asks for a service tier. **`Flex` is the slow, cheap tier**.
             pub fn service_tier(mut self, tier: ServiceTier) -> Self {
-                self.tier = Some(tier);
+                self.parts.tier = Some(tier);
                 self
             }
 
-            /// Sets anything this builder does not model on the SDK input
-            /// builder (guardrails, trace, accept ...). Model ID, latency and
-            /// tier are set after it, from the checked plan.
-            pub fn customize(mut self, f: impl FnOnce($sdkb) -> $sdkb + Send + 'static) -> Self {
-                self.customize.push(Box::new(f));
+            /// Sets anything this builder does not model on the SDK's own
+            /// input builder (guardrails, trace, accept ...): every field you
+            /// set reaches the wire. Model ID, latency and tier are set after
+            /// it, from the checked plan.
+            pub fn map_input(mut self, f: impl FnOnce($sdkb) -> $sdkb + Send + 'static) -> Self {
+                self.parts.maps.push(Box::new(f));
+                self
+            }
+
+            /// Changes the SDK client's configuration for this call only
+            /// (operation timeout, retry settings, interceptors), as the
+            /// SDK's `.customize().config_override(..)` does: the closure gets
+            /// a copy of the client's configuration. Applies when the service
+            /// is the AWS SDK ([`SdkRuntime`](crate::runtime::SdkRuntime));
+            /// other implementations (mocks) never see it.
+            pub fn map_sdk_config(
+                mut self,
+                f: impl FnOnce(sdk::config::Builder) -> sdk::config::Builder + Send + 'static,
+            ) -> Self {
+                self.parts.sdk_config = Some(Box::new(f));
                 self
             }
         }
@@ -232,86 +374,44 @@ macro_rules! invoke_common {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct(stringify!($builder))
                     .field("model", &self.model)
-                    .field("policy", &self.policy)
-                    .field("tier", &self.tier)
-                    .field("body_bytes", &self.body.as_ref().map(Vec::len))
+                    .field("policy", &self.parts.policy)
+                    .field("tier", &self.parts.tier)
+                    .field("body_bytes", &self.parts.body.as_ref().map(Vec::len))
                     .finish_non_exhaustive()
             }
         }
     };
 }
 
-/// An `InvokeModel` request.
+/// An `InvokeModel` request, answered by an [`InvokeModelResponse`].
 #[must_use = "a request does nothing until `.send().await`"]
-pub struct InvokeModel<R, M> {
-    client: Handle<RuntimeSide<R>>,
+pub struct InvokeModelRequest<R, M> {
+    client: Arc<RuntimeSide<R>>,
     model: ModelId,
-    body: Option<Vec<u8>>,
-    policy: LatencyPolicy,
-    tier: Option<ServiceTier>,
-    customize: Vec<Box<dyn FnOnce(InvokeModelInputBuilder) -> InvokeModelInputBuilder + Send>>,
-    error: Option<Error>,
+    parts: InvokeParts<InvokeModelInputBuilder>,
     marker: PhantomData<fn() -> M>,
 }
 
-invoke_common!(InvokeModel, op::InvokeModel, InvokeModelInputBuilder);
+invoke_common!(InvokeModelRequest, op::InvokeModelOp, InvokeModelInputBuilder);
 
-fn estimate_tokens(body: &[u8]) -> u32 {
-    u32::try_from(body.len().div_ceil(4)).unwrap_or(u32::MAX)
-}
-
-impl<R: BedrockRuntimeApi, M> InvokeModel<R, M> {
+impl<R: BedrockRuntimeApi, M> InvokeModelRequest<R, M> {
     /// Checks, sends and reports.
     pub async fn send(self) -> Result<InvokeModelResponse> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        let body = self.body.ok_or_else(|| Error::InvalidRequest {
-            reason: "InvokeModel needs a body: use `.prompt(...)`, `.body_json(...)` or `.body(...)`".to_owned(),
-        })?;
-        let (plan, api) = self.client.plan(
-            &self.model,
-            Operation::InvokeModel,
-            self.policy,
-            Some(estimate_tokens(&body)),
-        )?;
-        let mut b = sdk::operation::invoke_model::InvokeModelInput::builder()
-            .body(Blob::new(body))
-            .content_type("application/json")
-            .accept("application/json");
-        for f in self.customize {
-            b = f(b);
-        }
-        b = b
-            .model_id(&plan.model_id)
-            .performance_config_latency(sdk_latency(plan.latency));
-        if let Some(t) = self.tier {
-            b = b.service_tier(sdk_tier(t));
-        }
-        let span = call_span(&plan, self.tier);
-        let mut report = base_report(&plan, self.client.region(), self.tier);
-        let start = Instant::now();
-        let out = match send_checked!(api, span, b, invoke_model, invoke_model_output) {
-            Ok(o) => o,
-            Err(e) => {
-                span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
-                return Err(e);
-            }
-        };
-        let total = start.elapsed();
+        let (p, api) = self.parts.prepare(&self.client, &self.model, Operation::InvokeModel)?;
+        let call = Call::start(&p.plan, self.client.region(), p.tier, None).max_output_tokens(p.max_tokens);
+        let out = send(api, p.input, p.config, &call.span).await.map_err(|e| call.failed(e))?;
         let family = ModelFamily::of(&self.model);
         let o = out.output;
         let json: Option<Value> = serde_json::from_slice(o.body().as_ref()).ok();
-        report.request_id = out.request_id;
-        report.usage = json.as_ref().and_then(|v| family.response_usage(v));
-        report.served = o
-            .performance_config_latency()
-            .and_then(from_sdk_latency)
-            .map_or(ServedLatency::NotReported, ServedLatency::Reported);
-        report.served_tier = o.service_tier().and_then(from_sdk_tier);
-        report.timing = Timing::finish(total, None, None, report.usage.map(|u| u.output_tokens));
-        report.judge_downgrade(plan.fallback.clone(), plan.token_cap());
-        record(&span, &report);
+        let report = call.finish_with(|r| {
+            r.request_id = out.request_id;
+            r.usage = json.as_ref().and_then(|v| family.response_usage(v));
+            r.served = o
+                .performance_config_latency()
+                .and_then(from_sdk_latency)
+                .map_or(ServedLatency::NotReported, ServedLatency::Reported);
+            r.served_tier = o.service_tier().and_then(from_sdk_tier);
+        });
         Ok(InvokeModelResponse {
             body: o.body().as_ref().to_vec(),
             content_type: Some(o.content_type().to_owned()),
@@ -323,7 +423,7 @@ impl<R: BedrockRuntimeApi, M> InvokeModel<R, M> {
     }
 }
 
-/// The answer to an InvokeModel request (or a collected stream).
+/// The answer to an [`InvokeModelRequest`] (or a collected [`InvokeModelStream`]).
 #[derive(Debug, Clone)]
 pub struct InvokeModelResponse {
     /// The raw response body (empty for a collected stream).
@@ -349,74 +449,30 @@ impl InvokeModelResponse {
     }
 }
 
-/// An `InvokeModelWithResponseStream` request.
+/// An `InvokeModelWithResponseStream` request, answered by an
+/// [`InvokeModelStream`].
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct InvokeModelStreamRequest<R, M> {
-    client: Handle<RuntimeSide<R>>,
+    client: Arc<RuntimeSide<R>>,
     model: ModelId,
-    body: Option<Vec<u8>>,
-    policy: LatencyPolicy,
-    tier: Option<ServiceTier>,
-    customize: Vec<
-        Box<dyn FnOnce(InvokeModelWithResponseStreamInputBuilder) -> InvokeModelWithResponseStreamInputBuilder + Send>,
-    >,
-    error: Option<Error>,
+    parts: InvokeParts<InvokeModelWithResponseStreamInputBuilder>,
     marker: PhantomData<fn() -> M>,
 }
 
 invoke_common!(
     InvokeModelStreamRequest,
-    op::InvokeModelStream,
+    op::InvokeModelStreamOp,
     InvokeModelWithResponseStreamInputBuilder
 );
 
 impl<R: BedrockRuntimeApi, M> InvokeModelStreamRequest<R, M> {
     /// Checks, sends, and returns the stream once the headers arrive.
     pub async fn send(self) -> Result<InvokeModelStream> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        let body = self.body.ok_or_else(|| Error::InvalidRequest {
-            reason: "InvokeModelWithResponseStream needs a body: use `.prompt(...)`, `.body_json(...)` or `.body(...)`"
-                .to_owned(),
-        })?;
-        let (plan, api) = self.client.plan(
-            &self.model,
-            Operation::InvokeModelStream,
-            self.policy,
-            Some(estimate_tokens(&body)),
-        )?;
-        let mut b = sdk::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamInput::builder()
-            .body(Blob::new(body))
-            .content_type("application/json")
-            .accept("application/json");
-        for f in self.customize {
-            b = f(b);
-        }
-        b = b
-            .model_id(&plan.model_id)
-            .performance_config_latency(sdk_latency(plan.latency));
-        if let Some(t) = self.tier {
-            b = b.service_tier(sdk_tier(t));
-        }
-        let span = call_span(&plan, self.tier);
-        let report: LatencyReport = base_report(&plan, self.client.region(), self.tier);
-        let start = Instant::now();
-        let raw = match send_checked!(api, span, b, invoke_model_stream, invoke_model_stream_output) {
-            Ok(r) => r,
-            Err(e) => {
-                span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
-                return Err(e);
-            }
-        };
-        Ok(InvokeModelStream::new(
-            raw,
-            start,
-            report,
-            plan.fallback.clone(),
-            plan.token_cap(),
-            ModelFamily::of(&self.model),
-            span,
-        ))
+        let (p, api) = self
+            .parts
+            .prepare(&self.client, &self.model, Operation::InvokeModelStream)?;
+        let call = Call::start(&p.plan, self.client.region(), p.tier, None).max_output_tokens(p.max_tokens);
+        let raw = send(api, p.input, p.config, &call.span).await.map_err(|e| call.failed(e))?;
+        Ok(InvokeModelStream::new(raw, call, ModelFamily::of(&self.model)))
     }
 }

@@ -1,176 +1,83 @@
 //! bedrock-runtime: Converse, ConverseStream, InvokeModel and
 //! InvokeModelWithResponseStream, checked before sending and reporting what
 //! served them.
-
-/// Awaits a future inside the call's span, or as it is when no subscriber
-/// wants the span (the wrapper would then do nothing but move the SDK's
-/// large future once more).
-macro_rules! in_span {
-    ($span:expr, $fut:expr) => {
-        if $span.is_disabled() {
-            $fut.await
-        } else {
-            $fut.instrument($span.clone()).await
-        }
-    };
-}
-
-/// Sends a checked request inside the call's span. With the AWS SDK as the
-/// service, the input builder goes out through the SDK's own `send_with`
-/// and its future is awaited in place (see `api::as_sdk`); any other service
-/// gets the built input through [`BedrockRuntimeApi`]. `$op` is the trait
-/// method, `$output` the `SdkRuntime` function that turns the SDK's result
-/// into the trait's.
-macro_rules! send_checked {
-    ($api:expr, $span:expr, $builder:ident, $op:ident, $output:ident) => {
-        match super::api::as_sdk($api) {
-            Some(sdk) => super::SdkRuntime::$output(in_span!($span, $builder.send_with(sdk.sdk()))),
-            None => match $builder.build() {
-                Ok(input) => in_span!($span, $api.$op(input)),
-                Err(e) => Err(Error::InvalidRequest { reason: e.to_string() }),
-            },
-        }
-    };
-}
+//!
+//! | Request builder | Answer |
+//! |---|---|
+//! | [`ConverseRequest`] (`client.converse(model)`) | [`ConverseResponse`] |
+//! | [`ConverseStreamRequest`] (`client.converse_stream(model)`) | [`ConverseStream`] |
+//! | [`InvokeModelRequest`] (`client.invoke_model(model)`) | [`InvokeModelResponse`] |
+//! | [`InvokeModelStreamRequest`] (`client.invoke_model_stream(model)`) | [`InvokeModelStream`] |
 
 mod api;
 mod converse;
 mod invoke;
-mod plans;
+mod send;
 mod stream;
 
-use aws_sdk_bedrockruntime as sdk;
+/// The AWS SDK for bedrock-runtime, as this crate uses it: build inputs,
+/// outputs and events for mocks and `map_input` closures without a
+/// dependency of your own (and without version skew).
+pub use aws_sdk_bedrockruntime as sdk;
 
 #[cfg(feature = "mock")]
 pub use api::MockBedrockRuntimeApi;
-pub use api::{BedrockRuntimeApi, EventStream, RawConverseStream, RawInvokeModelStream, SdkRuntime, WithRequestId};
-pub use converse::{Converse, ConverseResponse, ConverseStreamRequest};
-pub use invoke::{InvokeModel, InvokeModelResponse, InvokeModelStreamRequest, ModelFamily};
+pub use api::{BedrockRuntimeApi, RawConverseStream, RawInvokeModelStream, SdkRuntime};
+pub use converse::{ConverseRequest, ConverseResponse, ConverseStreamRequest};
+pub use invoke::{InvokeModelRequest, InvokeModelResponse, InvokeModelStreamRequest, ModelFamily};
 pub use stream::{ConverseStream, InvokeModelStream, StreamEvent};
 
-pub(crate) use converse::{base_report, call_span, record};
-pub(crate) use plans::PlanCache;
+pub use crate::call::{EventStream, WithRequestId};
+
+pub(crate) use api::as_sdk;
 
 use std::sync::Arc;
 
-use crate::check::{Plan, RefusalReason};
-use crate::client::{Client, Handle, RuntimeSide};
-use crate::model_id::{ModelId, is_region_like};
-use crate::models::TypedModel;
-use crate::vocab::{Latency, LatencyPolicy, Operation, ServiceTier};
+use crate::call::{Planner, Question, Route};
+use crate::check::Plan;
+use crate::vocab::{Latency, ServiceTier};
 use crate::{Error, Result};
 
-/// A model for a request builder: a typed model (checked at compile time)
-/// or a [`ModelId`] known only at run time (checked before sending).
-pub trait IntoModel {
-    /// The compile-time marker: the typed model, or [`RuntimeModel`].
-    type Marker;
-    /// The model ID.
-    fn into_model_id(self) -> ModelId;
-}
-
-/// The marker of models known only at run time: they take a
-/// [`LatencyPolicy`] instead of `.optimized()`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RuntimeModel;
-
-impl<M: TypedModel> IntoModel for M {
-    type Marker = M;
-    fn into_model_id(self) -> ModelId {
-        self.model_id()
-    }
-}
-
-impl IntoModel for ModelId {
-    type Marker = RuntimeModel;
-    fn into_model_id(self) -> ModelId {
-        self
-    }
-}
-
-impl IntoModel for &ModelId {
-    type Marker = RuntimeModel;
-    fn into_model_id(self) -> ModelId {
-        self.clone()
-    }
-}
-
-impl<R: BedrockRuntimeApi, A> Client<R, A> {
-    /// Allows optimized requests to go to `region` through `api` when the
-    /// client's own region does not serve the model optimized.
-    pub fn with_route(mut self, region: impl Into<String>, api: R) -> Result<Self> {
-        let region = region.into();
-        if !is_region_like(&region) {
-            return Err(Error::parse("region", region, "an AWS region name such as us-east-2"));
-        }
-        self.runtime_mut()?.routes.push((region, api));
-        Ok(self)
-    }
-
-    /// The bedrock-runtime service implementation, if configured.
-    pub fn runtime_api(&self) -> Option<&R> {
-        self.rt.api.as_ref()
-    }
-
-    /// Starts a `Converse` request.
-    pub fn converse<M: IntoModel>(&self, model: M) -> Converse<R, M::Marker> {
-        Converse::new(self.rt.clone(), model.into_model_id())
-    }
-
-    /// Starts a `ConverseStream` request.
-    pub fn converse_stream<M: IntoModel>(&self, model: M) -> ConverseStreamRequest<R, M::Marker> {
-        ConverseStreamRequest::new(self.rt.clone(), model.into_model_id())
-    }
-
-    /// Starts an `InvokeModel` request (model-native JSON body).
-    pub fn invoke_model<M: IntoModel>(&self, model: M) -> InvokeModel<R, M::Marker> {
-        InvokeModel::new(self.rt.clone(), model.into_model_id())
-    }
-
-    /// Starts an `InvokeModelWithResponseStream` request.
-    pub fn invoke_model_stream<M: IntoModel>(&self, model: M) -> InvokeModelStreamRequest<R, M::Marker> {
-        InvokeModelStreamRequest::new(self.rt.clone(), model.into_model_id())
-    }
+/// The bedrock-runtime half of a client.
+#[derive(Debug)]
+pub(crate) struct RuntimeSide<R> {
+    pub(crate) api: Option<R>,
+    /// The services of the permitted routes, in the planner's order.
+    pub(crate) routes: Vec<R>,
+    pub(crate) planner: Arc<Planner>,
 }
 
 impl<R: BedrockRuntimeApi> RuntimeSide<R> {
     /// Checks a request and picks the service to send it to: the client's
     /// own region, or a permitted route where optimized is served.
-    pub(crate) fn plan(
-        &self,
-        model: &ModelId,
-        op: Operation,
-        policy: LatencyPolicy,
-        total_tokens: Option<u32>,
-    ) -> Result<(Arc<Plan>, &R)> {
-        let catalog = &self.shared.catalog;
-        let check =
-            |region: &str, policy: LatencyPolicy| self.plans.check(catalog, model, region, op, policy, total_tokens);
+    pub(crate) fn plan(&self, q: Question<'_>) -> Result<(Arc<Plan>, &R)> {
         let home = self.api.as_ref().ok_or_else(|| Error::Config {
             reason: "this client has no bedrock-runtime service configured (built with an agent runtime only)"
                 .to_owned(),
         })?;
-        match check(&self.shared.region, policy) {
-            Ok(plan) if plan.fallback.is_none() || self.routes.is_empty() => Ok((plan, home)),
-            own => {
-                // Optimized is not served from here: try the permitted routes.
-                let region_refused = match &own {
-                    Ok(p) => matches!(p.fallback, Some(RefusalReason::RegionNotServed { .. })),
-                    Err(r) => matches!(r.reason, RefusalReason::RegionNotServed { .. }),
-                };
-                if region_refused {
-                    for (region, api) in &self.routes {
-                        if let Ok(plan) = check(region, LatencyPolicy::Optimized) {
-                            return Ok((plan, api));
-                        }
-                    }
-                }
-                match own {
-                    Ok(plan) => Ok((plan, home)),
-                    Err(refusal) => Err(refusal.into()),
-                }
-            }
-        }
+        let planned = self.planner.plan(q)?;
+        let api = match planned.route {
+            Route::Home => home,
+            Route::Routed(i) => self.routes.get(i).ok_or_else(|| Error::Config {
+                reason: "a route has no service".to_owned(),
+            })?,
+        };
+        Ok((planned.plan, api))
+    }
+
+    /// The client's region (where un-routed requests go).
+    pub(crate) fn region(&self) -> &str {
+        self.planner.region().unwrap_or_default()
+    }
+
+    /// The model's token cap for optimized latency, if it has one: only then
+    /// is a request's token count worth estimating.
+    pub(crate) fn token_cap(&self, model: &crate::ModelId) -> Option<u32> {
+        self.planner
+            .catalog()
+            .model(model)
+            .and_then(|e| e.optimized.as_ref())
+            .and_then(|o| o.max_total_tokens)
     }
 }
 
@@ -202,4 +109,10 @@ pub(crate) fn performance_config(l: Latency) -> sdk::types::PerformanceConfigura
     sdk::types::PerformanceConfiguration::builder()
         .latency(sdk_latency(l))
         .build()
+}
+
+/// Tokens in `chars` characters of text, as the service's quota and cap
+/// decisions are estimated here: one token per 4 characters, rounded up.
+pub(crate) fn estimate_tokens(chars: usize) -> u32 {
+    u32::try_from(chars.div_ceil(4)).unwrap_or(u32::MAX)
 }

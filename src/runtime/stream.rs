@@ -2,19 +2,19 @@
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_bedrockruntime as sdk;
 use futures_core::Stream;
 use futures_util::StreamExt;
 use sdk::types::{ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, ResponseStream};
 
-use super::api::EventStream;
-use super::converse::{ConverseResponse, millis, record, usage_of};
+use super::api::RawInvokeModelStream;
+use super::converse::{ConverseResponse, usage_of};
 use super::invoke::{InvokeModelResponse, ModelFamily};
 use super::{from_sdk_latency, from_sdk_tier};
-use crate::check::RefusalReason;
-use crate::report::{LatencyReport, ServedLatency, Timing, Usage};
+use crate::call::{Call, EventStream, EventStreamDebug, StreamCore, millis};
+use crate::report::{LatencyReport, ServedLatency, Usage};
 use crate::vocab::{Operation, ServiceTier};
 use crate::{Error, Result};
 
@@ -51,60 +51,10 @@ pub enum StreamEvent {
     },
 }
 
-/// What every stream keeps: text so far, timing, the report under way.
-#[derive(Debug)]
-pub(crate) struct Core {
-    start: Instant,
-    ttft: Option<Duration>,
-    text: String,
-    stop_reason: Option<String>,
-    report: LatencyReport,
-    fallback: Option<RefusalReason>,
-    token_cap: Option<u32>,
-    span: tracing::Span,
-    done: bool,
-}
-
-impl Core {
-    fn on_text(&mut self, t: &str) {
-        if self.ttft.is_none() && !t.is_empty() {
-            self.ttft = Some(self.start.elapsed());
-        }
-        self.text.push_str(t);
-    }
-
-    fn fail(&mut self, e: Error) -> Error {
-        self.done = true;
-        let op = self.report.operation;
-        self.span
-            .in_scope(|| tracing::warn!(error = %e, received_chars = self.text.len(), "bedrock stream failed"));
-        Error::StreamInterrupted {
-            operation: op,
-            partial_text: self.text.clone(),
-            source: Box::new(e),
-        }
-    }
-
-    fn finish(&mut self) {
-        if self.done {
-            return;
-        }
-        self.done = true;
-        self.report.timing = Timing::finish(
-            self.start.elapsed(),
-            self.ttft,
-            self.report.timing.server_latency,
-            self.report.usage.map(|u| u.output_tokens),
-        );
-        self.report.judge_downgrade(self.fallback.take(), self.token_cap);
-        record(&self.span, &self.report);
-    }
-}
-
-/// Turns one SDK event into (at most) one crate event, keeping the [`Core`].
+/// Turns one SDK event into (at most) one crate event, keeping the stream core.
 pub(crate) trait Mapper<T> {
     /// The shared stream state.
-    fn core(&mut self) -> &mut Core;
+    fn core(&mut self) -> &mut StreamCore;
     /// Maps one event; an error ends the stream.
     fn map(&mut self, ev: T) -> Result<Option<StreamEvent>>;
 }
@@ -116,7 +66,7 @@ pub(crate) fn poll_mapped<T, M: Mapper<T>>(
     m: &mut M,
     cx: &mut Context<'_>,
 ) -> Poll<Option<Result<StreamEvent>>> {
-    if m.core().done {
+    if m.core().is_done() {
         return Poll::Ready(None);
     }
     loop {
@@ -149,42 +99,18 @@ pub struct ConverseStream {
 
 #[derive(Debug)]
 struct ConverseState {
-    core: Core,
+    core: StreamCore,
+    stop_reason: Option<String>,
     tool: Option<(String, String, String)>,
 }
 
-/// Wraps the boxed stream so the owning types can derive Debug.
-struct EventStreamDebug<T>(EventStream<T>);
-
-impl<T> std::fmt::Debug for EventStreamDebug<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("EventStream")
-    }
-}
-
 impl ConverseStream {
-    pub(crate) fn new(
-        events: EventStream<ConverseStreamOutput>,
-        start: Instant,
-        report: LatencyReport,
-        fallback: Option<RefusalReason>,
-        token_cap: Option<u32>,
-        span: tracing::Span,
-    ) -> Self {
+    pub(crate) fn new(events: EventStream<ConverseStreamOutput>, core: StreamCore) -> Self {
         Self {
             inner: EventStreamDebug(events),
             st: ConverseState {
-                core: Core {
-                    start,
-                    ttft: None,
-                    text: String::new(),
-                    stop_reason: None,
-                    report,
-                    fallback,
-                    token_cap,
-                    span,
-                    done: false,
-                },
+                core,
+                stop_reason: None,
                 tool: None,
             },
         }
@@ -192,12 +118,12 @@ impl ConverseStream {
 
     /// The report: complete once the stream has ended.
     pub fn report(&self) -> &LatencyReport {
-        &self.st.core.report
+        self.st.core.report()
     }
 
     /// The text received so far.
     pub fn text(&self) -> &str {
-        &self.st.core.text
+        self.st.core.text()
     }
 
     /// Reads the stream to its end and returns the whole answer.
@@ -206,16 +132,16 @@ impl ConverseStream {
             ev?;
         }
         Ok(ConverseResponse {
-            text: std::mem::take(&mut self.st.core.text),
-            stop_reason: self.st.core.stop_reason.take(),
-            report: self.st.core.report.clone(),
+            text: self.st.core.take_text(),
+            stop_reason: self.st.stop_reason.take(),
+            report: self.st.core.report().clone(),
             raw: None,
         })
     }
 }
 
 impl Mapper<ConverseStreamOutput> for ConverseState {
-    fn core(&mut self) -> &mut Core {
+    fn core(&mut self) -> &mut StreamCore {
         &mut self.core
     }
 
@@ -246,11 +172,11 @@ impl Mapper<ConverseStreamOutput> for ConverseState {
                 .map(|(id, name, input)| StreamEvent::ToolUse { id, name, input }),
             ConverseStreamOutput::MessageStop(m) => {
                 let reason = m.stop_reason().as_str().to_owned();
-                self.core.stop_reason = Some(reason.clone());
+                self.stop_reason = Some(reason.clone());
                 Some(StreamEvent::Stop { reason })
             }
             ConverseStreamOutput::Metadata(m) => {
-                let r = &mut self.core.report;
+                let r = self.core.report_mut();
                 r.usage = m.usage().map(usage_of);
                 r.timing.server_latency = m.metrics().map(|x| millis(x.latency_ms()));
                 r.served = m
@@ -293,21 +219,15 @@ pub struct InvokeModelStream {
 
 #[derive(Debug)]
 struct InvokeState {
-    core: Core,
+    core: StreamCore,
+    stop_reason: Option<String>,
     family: ModelFamily,
 }
 
 impl InvokeModelStream {
-    pub(crate) fn new(
-        raw: super::api::RawInvokeModelStream,
-        start: Instant,
-        mut report: LatencyReport,
-        fallback: Option<RefusalReason>,
-        token_cap: Option<u32>,
-        family: ModelFamily,
-        span: tracing::Span,
-    ) -> Self {
-        report.request_id = raw.request_id.clone();
+    pub(crate) fn new(raw: RawInvokeModelStream, call: Call, family: ModelFamily) -> Self {
+        let mut core = call.into_stream(raw.request_id);
+        let report = core.report_mut();
         report.served = raw
             .performance_config_latency
             .as_ref()
@@ -317,17 +237,8 @@ impl InvokeModelStream {
         Self {
             inner: EventStreamDebug(raw.events),
             st: InvokeState {
-                core: Core {
-                    start,
-                    ttft: None,
-                    text: String::new(),
-                    stop_reason: None,
-                    report,
-                    fallback,
-                    token_cap,
-                    span,
-                    done: false,
-                },
+                core,
+                stop_reason: None,
                 family,
             },
             content_type: raw.content_type,
@@ -336,12 +247,12 @@ impl InvokeModelStream {
 
     /// The report: complete once the stream has ended.
     pub fn report(&self) -> &LatencyReport {
-        &self.st.core.report
+        self.st.core.report()
     }
 
     /// The text received so far.
     pub fn text(&self) -> &str {
-        &self.st.core.text
+        self.st.core.text()
     }
 
     /// Reads the stream to its end and returns the whole answer.
@@ -349,20 +260,19 @@ impl InvokeModelStream {
         while let Some(ev) = self.next().await {
             ev?;
         }
-        let text = std::mem::take(&mut self.st.core.text);
         Ok(InvokeModelResponse {
             body: Vec::new(),
             content_type: self.content_type.take(),
-            text: Some(text),
-            stop_reason: self.st.core.stop_reason.take(),
-            report: self.st.core.report.clone(),
+            text: Some(self.st.core.take_text()),
+            stop_reason: self.st.stop_reason.take(),
+            report: self.st.core.report().clone(),
             raw: None,
         })
     }
 }
 
 impl Mapper<ResponseStream> for InvokeState {
-    fn core(&mut self) -> &mut Core {
+    fn core(&mut self) -> &mut StreamCore {
         &mut self.core
     }
 
@@ -382,13 +292,13 @@ impl Mapper<ResponseStream> for InvokeState {
         if let Some(m) = chunk.get("amazon-bedrock-invocationMetrics") {
             let n = |k: &str| m.get(k).and_then(serde_json::Value::as_u64);
             if let (Some(i), Some(o)) = (n("inputTokenCount"), n("outputTokenCount")) {
-                self.core.report.usage = Some(Usage {
+                self.core.report_mut().usage = Some(Usage {
                     input_tokens: u32::try_from(i).unwrap_or(u32::MAX),
                     output_tokens: u32::try_from(o).unwrap_or(u32::MAX),
                 });
             }
             if let Some(ms) = n("invocationLatency") {
-                self.core.report.timing.server_latency = Some(Duration::from_millis(ms));
+                self.core.report_mut().timing.server_latency = Some(Duration::from_millis(ms));
             }
         }
         if let Some(t) = self.family.stream_text(&chunk) {
@@ -396,7 +306,7 @@ impl Mapper<ResponseStream> for InvokeState {
             return Ok(Some(StreamEvent::TextDelta(t)));
         }
         if let Some(reason) = self.family.stream_stop_reason(&chunk) {
-            self.core.stop_reason = Some(reason.clone());
+            self.stop_reason = Some(reason.clone());
             return Ok(Some(StreamEvent::Stop { reason }));
         }
         Ok(None)

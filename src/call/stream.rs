@@ -1,0 +1,121 @@
+//! The core every streamed answer shares: text so far, time to first
+//! token, the report under way, and how a stream ends or fails.
+
+use std::time::{Duration, Instant};
+
+use super::{EventStream, record};
+use crate::check::RefusalReason;
+use crate::report::{LatencyReport, Timing};
+use crate::Error;
+
+/// What every stream keeps while it is read.
+#[derive(Debug)]
+pub(crate) struct StreamCore {
+    start: Instant,
+    ttft: Option<Duration>,
+    text: String,
+    report: LatencyReport,
+    fallback: Option<RefusalReason>,
+    token_cap: Option<u32>,
+    max_output_tokens: Option<u32>,
+    span: tracing::Span,
+    done: bool,
+}
+
+impl StreamCore {
+    pub(super) fn new(
+        start: Instant,
+        report: LatencyReport,
+        fallback: Option<RefusalReason>,
+        token_cap: Option<u32>,
+        max_output_tokens: Option<u32>,
+        span: tracing::Span,
+    ) -> Self {
+        Self {
+            start,
+            ttft: None,
+            text: String::new(),
+            report,
+            fallback,
+            token_cap,
+            max_output_tokens,
+            span,
+            done: false,
+        }
+    }
+
+    /// Appends text; the first non-empty piece fixes time to first token.
+    pub(crate) fn on_text(&mut self, t: &str) {
+        if t.is_empty() {
+            return;
+        }
+        if self.ttft.is_none() {
+            self.ttft = Some(self.start.elapsed());
+        }
+        self.text.push_str(t);
+    }
+
+    /// The text so far.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Takes the text (when the answer is collected).
+    pub(crate) fn take_text(&mut self) -> String {
+        std::mem::take(&mut self.text)
+    }
+
+    /// The report as it stands.
+    pub(crate) fn report(&self) -> &LatencyReport {
+        &self.report
+    }
+
+    /// The report, to fill in what an event says.
+    pub(crate) fn report_mut(&mut self) -> &mut LatencyReport {
+        &mut self.report
+    }
+
+    /// Whether the stream has ended (or failed).
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Ends the stream with an error that keeps the text received so far.
+    pub(crate) fn fail(&mut self, e: Error) -> Error {
+        self.done = true;
+        let op = self.report.operation;
+        self.span
+            .in_scope(|| tracing::warn!(error = %e, received_chars = self.text.len(), "bedrock stream failed"));
+        Error::StreamInterrupted {
+            operation: op,
+            partial_text: self.text.clone(),
+            source: Box::new(e),
+        }
+    }
+
+    /// Ends the stream: timing, the downgrade verdict, the span.
+    pub(crate) fn finish(&mut self) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        self.report.timing = Timing::finish(
+            self.start.elapsed(),
+            self.ttft,
+            self.report.timing.server_latency,
+            self.report.usage.map(|u| u.output_tokens),
+        );
+        self.report
+            .judge_downgrade(self.fallback.take(), self.token_cap, self.max_output_tokens);
+        record(&self.span, &self.report);
+    }
+}
+
+/// Wraps a boxed stream so the owning types can derive Debug.
+pub(crate) struct EventStreamDebug<T>(pub(crate) EventStream<T>);
+
+impl<T> std::fmt::Debug for EventStreamDebug<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventStream")
+    }
+}
