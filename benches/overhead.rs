@@ -35,7 +35,7 @@ struct Instant0(sdk::operation::converse::ConverseOutput);
 impl bedrock_latency::runtime::BedrockRuntimeApi for Instant0 {
     async fn converse(
         &self,
-        input: sdk::operation::converse::ConverseInput,
+        input: sdk::operation::converse::builders::ConverseInputBuilder,
     ) -> bedrock_latency::Result<bedrock_latency::runtime::WithRequestId<sdk::operation::converse::ConverseOutput>>
     {
         black_box(input);
@@ -43,20 +43,20 @@ impl bedrock_latency::runtime::BedrockRuntimeApi for Instant0 {
     }
     async fn converse_stream(
         &self,
-        _: sdk::operation::converse_stream::ConverseStreamInput,
+        _: sdk::operation::converse_stream::builders::ConverseStreamInputBuilder,
     ) -> bedrock_latency::Result<bedrock_latency::runtime::RawConverseStream> {
         unreachable!("not benchmarked")
     }
     async fn invoke_model(
         &self,
-        _: sdk::operation::invoke_model::InvokeModelInput,
+        _: sdk::operation::invoke_model::builders::InvokeModelInputBuilder,
     ) -> bedrock_latency::Result<bedrock_latency::runtime::WithRequestId<sdk::operation::invoke_model::InvokeModelOutput>>
     {
         unreachable!("not benchmarked")
     }
     async fn invoke_model_stream(
         &self,
-        _: sdk::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamInput,
+        _: sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamInputBuilder,
     ) -> bedrock_latency::Result<bedrock_latency::runtime::RawInvokeModelStream> {
         unreachable!("not benchmarked")
     }
@@ -99,7 +99,10 @@ fn setup() -> Setup {
         .build();
     let raw = sdk::Client::from_conf(conf);
     // The same SDK client (and connection pool) under both paths.
-    let ours = Client::from_sdk(raw.clone()).unwrap();
+    let ours = Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(raw.clone()))
+        .build()
+        .unwrap();
     // The canned answer is a real one from the local endpoint.
     let canned = rt.block_on(async {
         ours.converse(NovaPro)
@@ -111,7 +114,11 @@ fn setup() -> Setup {
             .raw
             .unwrap()
     });
-    let layer_only = Client::with_api(Instant0(canned), "us-east-1").unwrap();
+    let layer_only = Client::builder()
+        .runtime(Instant0(canned))
+        .region("us-east-1")
+        .build()
+        .unwrap();
     Setup {
         rt,
         _server: server,

@@ -61,7 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let ms = |d: Option<Duration>| d.map_or("-".to_owned(), |d| format!("{:.0} ms", d.as_secs_f64() * 1e3));
         println!("== inline agent, {policy}");
         println!("answer:       {}", text.trim());
-        println!("sent:         {} ({})", r.sent, r.model_id);
+        println!("sent:         {} ({})", r.sent, r.model_id.as_deref().unwrap_or("-"));
         println!(
             "served:       {} (verify in the model invocation logs: performanceConfig.latency)",
             r.served

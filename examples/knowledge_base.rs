@@ -43,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let r = &answer.report;
         println!("== RetrieveAndGenerate, {}", r.sent);
         println!("answer:       {}", answer.text.trim());
-        println!("model:        {}", r.model_id);
+        println!("model:        {}", r.model_id.as_deref().unwrap_or("-"));
         println!(
             "served:       {} (verify in the model invocation logs: performanceConfig.latency)",
             r.served

@@ -63,8 +63,8 @@ fn mock_serving(served: PerformanceConfigLatency) -> MockBedrockRuntimeApi {
         .times(1)
         .withf(|input| {
             // Assert on what the service would receive.
-            input.model_id.as_deref() == Some("us.anthropic.claude-3-5-haiku-20241022-v1:0")
-                && input.performance_config.as_ref().map(|p| p.latency().clone())
+            input.get_model_id().as_deref() == Some("us.anthropic.claude-3-5-haiku-20241022-v1:0")
+                && input.get_performance_config().as_ref().map(|p| p.latency().clone())
                     == Some(PerformanceConfigLatency::Optimized)
         })
         .returning(move |_| {
@@ -78,12 +78,18 @@ fn mock_serving(served: PerformanceConfigLatency) -> MockBedrockRuntimeApi {
 
 #[tokio::main]
 async fn main() -> bedrock_latency::Result<()> {
-    let fast = Client::with_api(mock_serving(PerformanceConfigLatency::Optimized), "us-east-2")?;
+    let fast = Client::builder()
+        .runtime(mock_serving(PerformanceConfigLatency::Optimized))
+        .region("us-east-2")
+        .build()?;
     println!(
         "optimized served:  {}",
         answer(&fast, "Where was Momotaro born?").await?
     );
-    let slow = Client::with_api(mock_serving(PerformanceConfigLatency::Standard), "us-east-2")?;
+    let slow = Client::builder()
+        .runtime(mock_serving(PerformanceConfigLatency::Standard))
+        .region("us-east-2")
+        .build()?;
     println!(
         "quota used up:     {}",
         answer(&slow, "Where was Momotaro born?").await?
@@ -92,7 +98,7 @@ async fn main() -> bedrock_latency::Result<()> {
     // From a region that does not serve it, nothing reaches the mock.
     let mut never = MockBedrockRuntimeApi::new();
     never.expect_converse().times(0);
-    let refused = Client::with_api(never, "us-east-1")?;
+    let refused = Client::builder().runtime(never).region("us-east-1").build()?;
     let err = answer(&refused, "Where was Momotaro born?").await.unwrap_err();
     println!("from us-east-1:    {err}");
     Ok(())
@@ -104,7 +110,11 @@ mod tests {
 
     #[tokio::test]
     async fn says_when_served_standard() {
-        let client = Client::with_api(mock_serving(PerformanceConfigLatency::Standard), "us-east-2").unwrap();
+        let client = Client::builder()
+            .runtime(mock_serving(PerformanceConfigLatency::Standard))
+            .region("us-east-2")
+            .build()
+            .unwrap();
         assert_eq!(
             answer(&client, "q").await.unwrap(),
             "Okayama. (served at standard latency)"
@@ -113,7 +123,11 @@ mod tests {
 
     #[tokio::test]
     async fn plain_answer_when_optimized() {
-        let client = Client::with_api(mock_serving(PerformanceConfigLatency::Optimized), "us-west-2").unwrap();
+        let client = Client::builder()
+            .runtime(mock_serving(PerformanceConfigLatency::Optimized))
+            .region("us-west-2")
+            .build()
+            .unwrap();
         assert_eq!(answer(&client, "q").await.unwrap(), "Okayama.");
     }
 
@@ -121,7 +135,7 @@ mod tests {
     async fn refused_before_sending_from_virginia() {
         let mut never = MockBedrockRuntimeApi::new();
         never.expect_converse().times(0);
-        let client = Client::with_api(never, "us-east-1").unwrap();
+        let client = Client::builder().runtime(never).region("us-east-1").build().unwrap();
         let err = answer(&client, "q").await.unwrap_err();
         assert!(err.refusal().is_some(), "{err}");
     }

@@ -28,9 +28,10 @@ const QUESTION: &str = "Where was Momotaro born? Answer in two sentences.";
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let aws = std::env::args().any(|a| a == "--aws");
-    let (client, _server) = if aws {
+    let (client, server) = if aws {
         println!("Against Amazon Bedrock (default credential chain).");
-        (Client::from_env().await?, None)
+        let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        (Client::new(&conf), None)
     } else {
         // Standard: 250 ms to the first token, then 12 ms a token; optimized:
         // 100 ms, then 5 ms (made-up figures for the demo, not measurements).
@@ -51,9 +52,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             server.endpoint_url()
         );
         let conf = server.sdk_config("us-east-2");
-        (Client::from_conf(&conf)?, Some(server))
+        (Client::new(&conf), Some(server))
     };
-    println!("Region: {}\nQuestion: {QUESTION}\n", client.region());
+    println!(
+        "Region: {}\nQuestion: {QUESTION}\n",
+        client.region().unwrap_or("(none configured)")
+    );
 
     for policy in [LatencyPolicy::Standard, LatencyPolicy::Optimized] {
         let mut stream = client
@@ -72,7 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let r = stream.report();
         println!("== {policy}");
         println!("answer:        {}", text.trim());
-        println!("sent as:       {} ({})", r.sent, r.model_id);
+        println!("sent as:       {} ({})", r.sent, r.model_id.as_deref().unwrap_or("-"));
         println!(
             "served:        {}{}",
             r.served,
@@ -94,11 +98,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!();
     }
 
-    // What the catalog refuses, before anything is sent:
-    let from_oregon = Client::with_api(client.runtime_api().cloned().ok_or("no runtime")?, "us-west-2")?;
-    match from_oregon.converse(NovaPro).optimized().user(QUESTION).send().await {
+    // From Oregon, Nova Pro is not served optimized: refused before
+    // anything is sent ...
+    let oregon = match &server {
+        Some(s) => s.sdk_config("us-west-2"),
+        None => {
+            aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("us-west-2"))
+                .load()
+                .await
+        }
+    };
+    match Client::new(&oregon)
+        .converse(NovaPro)
+        .optimized()
+        .user(QUESTION)
+        .send()
+        .await
+    {
         Err(e) => println!("from us-west-2: {e}"),
         Ok(r) => println!("from us-west-2 unexpectedly served: {}", r.report),
     }
+    // ... unless the client may route optimized requests to a region that
+    // serves them: then it goes to us-east-2 and the report says so.
+    let routed = Client::builder()
+        .sdk_config(&oregon)
+        .route_optimized_to(["us-east-2"])
+        .build()?;
+    let r = routed.converse(NovaPro).optimized().user(QUESTION).send().await?;
+    println!(
+        "from us-west-2 with routing: sent to {} (routed from {}), served {}",
+        r.report.region,
+        r.report.routed_from.as_deref().unwrap_or("-"),
+        r.report.served
+    );
     Ok(())
 }

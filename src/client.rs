@@ -7,9 +7,9 @@ use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_sdk_bedrockruntime as sdk;
 
 use crate::agent::{
-    AgentSide, BedrockAgentRuntimeApi, FromExternalSources, FromKnowledgeBase, InlineAgentRequest,
-    InvokeAgentRequest, InvokeFlowRequest, RetrieveAndGenerateRequest, RetrieveAndGenerateStreamRequest,
-    SdkAgentRuntime, StartFlowExecutionRequest,
+    AgentSide, BedrockAgentRuntimeApi, FromExternalSources, FromKnowledgeBase, InlineAgentRequest, InvokeAgentRequest,
+    InvokeFlowRequest, RetrieveAndGenerateRequest, RetrieveAndGenerateStreamRequest, SdkAgentRuntime,
+    StartFlowExecutionRequest,
 };
 use crate::call::{Planner, Question};
 use crate::catalog::Catalog;

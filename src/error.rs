@@ -180,6 +180,22 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Gives a service error that carries no request id the one of the
+    /// HTTP response it came in: an exception inside an event stream
+    /// (`:message-type exception`) has none of its own, the response
+    /// headers do.
+    pub(crate) fn or_request_id(self, id: Option<&str>) -> Self {
+        match (self, id) {
+            (Error::Service(mut e), Some(id)) if e.request_id.is_none() => {
+                e.request_id = Some(id.to_owned());
+                Error::Service(e)
+            }
+            (other, _) => other,
+        }
+    }
+}
+
 impl From<Refusal> for Error {
     /// A refusal for an unknown model becomes [`Error::UnknownModel`]: the
     /// one form of "unknown model" (with its did-you-mean suggestions).

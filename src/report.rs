@@ -90,7 +90,8 @@ pub struct Timing {
     /// Wall time from sending the request to the first text (streams only:
     /// no API reports it).
     pub time_to_first_token: Option<Duration>,
-    /// The service's own latency (`metrics.latencyMs`, or
+    /// The service's own latency (`metrics.latencyMs` for Converse, the
+    /// `X-Amzn-Bedrock-Invocation-Latency` header for InvokeModel, or
     /// `invocationLatency` for InvokeModel streams), when reported.
     pub server_latency: Option<Duration>,
     /// Output tokens per second of generation (after the first token for

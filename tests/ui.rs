@@ -35,9 +35,9 @@ fn agent_builders_offer_optimized_only_where_honored() {
 async fn optimized_compiles_where_honored_and_is_sent() {
     use bedrock_latency::testkit::LocalBedrock;
     let server = LocalBedrock::start().await.unwrap();
-    let client = Client::from_conf(&server.sdk_config("us-east-1")).unwrap();
+    let client = Client::new(&server.sdk_config("us-east-1"));
     // Claude 3.5 Haiku is served optimized from us-east-2, not us-east-1.
-    let east2 = Client::from_conf(&server.sdk_config("us-east-2")).unwrap();
+    let east2 = Client::new(&server.sdk_config("us-east-2"));
     let model: ModelId = "us.amazon.nova-pro-v1:0".parse().unwrap();
 
     let reports = [
@@ -94,7 +94,7 @@ async fn optimized_compiles_where_honored_and_is_sent() {
             bedrock_latency::Latency::Optimized,
             "{:?} {}",
             r.operation,
-            r.model_id
+            r.model_id.as_deref().unwrap_or("-")
         );
     }
     // What the endpoint read off the wire (Converse body, InvokeModel header).

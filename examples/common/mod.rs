@@ -26,7 +26,7 @@ pub(crate) async fn setup(region: &str) -> Result<Setup, Box<dyn std::error::Err
     if aws() {
         let conf = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
         return Ok(Setup {
-            client: Client::from_conf(&conf)?,
+            client: Client::new(&conf),
             server: None,
         });
     }
@@ -42,7 +42,7 @@ pub(crate) async fn setup(region: &str) -> Result<Setup, Box<dyn std::error::Err
         .start()
         .await?;
     let conf = server.sdk_config(region);
-    let client = Client::from_conf(&conf)?;
+    let client = Client::new(&conf);
     println!(
         "(offline: local Bedrock-compatible endpoint at {}, region {region}; --aws for AWS)\n",
         server.endpoint_url()

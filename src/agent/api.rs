@@ -238,7 +238,10 @@ pub(crate) mod sdk_send {
         })
     }
 
-    pub(crate) async fn invoke_agent(i: InvokeAgentInputBuilder, c: &agent_sdk::Client) -> Result<RawInvokeAgentStream> {
+    pub(crate) async fn invoke_agent(
+        i: InvokeAgentInputBuilder,
+        c: &agent_sdk::Client,
+    ) -> Result<RawInvokeAgentStream> {
         let out = i
             .send_with(c)
             .await

@@ -304,9 +304,7 @@ impl<A: BedrockAgentRuntimeApi> StartFlowExecutionRequest<A> {
         if let Some(e) = self.parts.error {
             return Err(e);
         }
-        let (plan, api) = self
-            .client
-            .plan(self.parts.question(Operation::StartFlowExecution))?;
+        let (plan, api) = self.client.plan(self.parts.question(Operation::StartFlowExecution))?;
         let mut b = StartFlowExecutionInputBuilder::default()
             .flow_identifier(&self.parts.flow_id)
             .flow_alias_identifier(&self.parts.alias_id)

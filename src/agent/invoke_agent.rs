@@ -9,11 +9,11 @@ use aws_sdk_bedrockagentruntime as agent_sdk;
 use super::send::{SdkConfigMap, send};
 use super::stream::InvokeAgentStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, new_session_id};
+use crate::Result;
 use crate::call::{Call, Question};
 use crate::models::sealed::Sealed;
 use crate::report::Target;
 use crate::vocab::{LatencyPolicy, Operation};
-use crate::Result;
 
 /// Never implemented, and sealed so that no other crate can: InvokeAgent's
 /// `.optimized()` exists only so that the compiler explains why it cannot

@@ -53,9 +53,7 @@ pub use api::{
     BedrockAgentRuntimeApi, RawAgentStream, RawFlowStream, RawInlineAgentStream, RawInvokeAgentStream,
     RawRetrieveAndGenerateStream, SdkAgentRuntime,
 };
-pub use flow::{
-    FlowHonorsOptimized, InvokeFlowRequest, StartFlowExecutionRequest, StartFlowExecutionResponse,
-};
+pub use flow::{FlowHonorsOptimized, InvokeFlowRequest, StartFlowExecutionRequest, StartFlowExecutionResponse};
 pub use inline::InlineAgentRequest;
 pub use invoke_agent::{InvokeAgentHonorsOptimized, InvokeAgentRequest};
 pub use rag::{

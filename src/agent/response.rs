@@ -46,7 +46,11 @@ pub struct Citation {
     /// The cited part of the generated text.
     pub text: Option<String>,
     /// Where that part sits in the generated text: the `start` and `end`
-    /// offsets exactly as the service gives them.
+    /// offsets exactly as the service gives them. The service does not
+    /// count `end` the same way everywhere: in real captures
+    /// (shared/fixtures/aws-captures) RetrieveAndGenerate and InvokeAgent
+    /// give the offset of the last character (`text[start..=end]`), and
+    /// RetrieveAndGenerateStream one past it (`text[start..end]`).
     pub span: Option<Range<usize>>,
     /// The retrieved sources behind it.
     pub references: Vec<Reference>,

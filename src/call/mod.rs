@@ -121,7 +121,7 @@ pub(crate) fn call_span(plan: &Plan, tier: Option<ServiceTier>) -> tracing::Span
     tracing::info_span!(
         "bedrock_call",
         operation = %plan.operation,
-        model = plan.model_id.as_deref(),
+        model = plan.model_id.as_deref().map(tracing::field::display),
         region = %plan.region,
         requested = %plan.policy,
         sent = %plan.latency,

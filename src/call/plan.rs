@@ -387,7 +387,11 @@ mod tests {
         assert_eq!(p.plan.latency, Latency::Standard);
         assert!(matches!(p.plan.fallback, Some(RefusalReason::OperationIgnores { .. })));
         // Flows: unverified, so refused unless the caller opted in.
-        assert!(planner.plan(Question::without_model(Operation::InvokeFlow, Optimized)).is_err());
+        assert!(
+            planner
+                .plan(Question::without_model(Operation::InvokeFlow, Optimized))
+                .is_err()
+        );
         let mut q = Question::without_model(Operation::StartFlowExecution, Optimized);
         q.allow_unverified = true;
         let p = planner.plan(q).unwrap();

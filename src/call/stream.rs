@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use super::{EventStream, record};
+use crate::Error;
 use crate::check::RefusalReason;
 use crate::report::{LatencyReport, Timing};
-use crate::Error;
 
 /// What every stream keeps while it is read.
 #[derive(Debug)]
@@ -83,6 +83,7 @@ impl StreamCore {
     /// Ends the stream with an error that keeps the text received so far.
     pub(crate) fn fail(&mut self, e: Error) -> Error {
         self.done = true;
+        let e = e.or_request_id(self.report.request_id.as_deref());
         let op = self.report.operation;
         self.span
             .in_scope(|| tracing::warn!(error = %e, received_chars = self.text.len(), "bedrock stream failed"));

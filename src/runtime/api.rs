@@ -122,8 +122,10 @@ pub trait BedrockRuntimeApi: Any + Send + Sync {
     /// `InvokeModel`.
     async fn invoke_model(&self, input: InvokeModelInputBuilder) -> Result<WithRequestId<InvokeModelOutput>>;
     /// `InvokeModelWithResponseStream`.
-    async fn invoke_model_stream(&self, input: InvokeModelWithResponseStreamInputBuilder)
-    -> Result<RawInvokeModelStream>;
+    async fn invoke_model_stream(
+        &self,
+        input: InvokeModelWithResponseStreamInputBuilder,
+    ) -> Result<RawInvokeModelStream>;
 }
 
 #[async_trait]
@@ -149,12 +151,23 @@ impl<T: BedrockRuntimeApi + ?Sized> BedrockRuntimeApi for std::sync::Arc<T> {
 #[derive(Debug, Clone)]
 pub struct SdkRuntime {
     client: sdk::Client,
+    /// The client for InvokeModel: the same configuration plus a reader of
+    /// the response headers the SDK does not model (made on first use).
+    invoke_model: std::sync::Arc<std::sync::OnceLock<sdk::Client>>,
 }
 
 impl SdkRuntime {
     /// Wraps an SDK client.
     pub fn new(client: sdk::Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            invoke_model: Default::default(),
+        }
+    }
+
+    pub(crate) fn invoke_model_client(&self) -> &sdk::Client {
+        self.invoke_model
+            .get_or_init(|| super::headers::with_reader(&self.client))
     }
 
     /// The SDK client.

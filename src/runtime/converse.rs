@@ -104,9 +104,7 @@ impl<B: ConverseFields> ConverseParts<B> {
 
     /// The requested maximum of output tokens, if set.
     fn max_tokens(&self) -> Option<u32> {
-        self.inference
-            .get_max_tokens()
-            .and_then(|n| u32::try_from(n).ok())
+        self.inference.get_max_tokens().and_then(|n| u32::try_from(n).ok())
     }
 
     /// The planner's question: with a token count only for models with a
@@ -404,7 +402,9 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
     /// Checks, sends, and returns the stream of events once the response
     /// headers arrive. A refused request sends nothing.
     pub async fn send(self) -> Result<ConverseStream> {
-        let q = self.parts.question(&self.client, &self.model, Operation::ConverseStream);
+        let q = self
+            .parts
+            .question(&self.client, &self.model, Operation::ConverseStream);
         let (plan, api) = self.client.plan(q)?;
         let tier = self.parts.tier;
         let max_tokens = self.parts.max_tokens();

@@ -13,9 +13,7 @@ use serde_json::{Value, json};
 
 use super::send::{SdkConfigMap, send};
 use super::stream::InvokeModelStream;
-use super::{
-    BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier,
-};
+use super::{BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
 use crate::call::{Call, Question};
 use crate::check::Plan;
 use crate::model_id::ModelId;
@@ -399,13 +397,21 @@ impl<R: BedrockRuntimeApi, M> InvokeModelRequest<R, M> {
     pub async fn send(self) -> Result<InvokeModelResponse> {
         let (p, api) = self.parts.prepare(&self.client, &self.model, Operation::InvokeModel)?;
         let call = Call::start(&p.plan, self.client.region(), p.tier, None).max_output_tokens(p.max_tokens);
-        let out = send(api, p.input, p.config, &call.span).await.map_err(|e| call.failed(e))?;
+        let (out, headers) = send(api, p.input, p.config, &call.span)
+            .await
+            .map_err(|e| call.failed(e))?;
         let family = ModelFamily::of(&self.model);
         let o = out.output;
         let json: Option<Value> = serde_json::from_slice(o.body().as_ref()).ok();
         let report = call.finish_with(|r| {
             r.request_id = out.request_id;
-            r.usage = json.as_ref().and_then(|v| family.response_usage(v));
+            // The body's own count where the crate reads the family's body,
+            // else the headers' (X-Amzn-Bedrock-Input/Output-Token-Count).
+            r.usage = json
+                .as_ref()
+                .and_then(|v| family.response_usage(v))
+                .or_else(|| headers.and_then(|h| h.usage()));
+            r.timing.server_latency = headers.and_then(|h| h.latency_ms).map(std::time::Duration::from_millis);
             r.served = o
                 .performance_config_latency()
                 .and_then(from_sdk_latency)
@@ -472,7 +478,9 @@ impl<R: BedrockRuntimeApi, M> InvokeModelStreamRequest<R, M> {
             .parts
             .prepare(&self.client, &self.model, Operation::InvokeModelStream)?;
         let call = Call::start(&p.plan, self.client.region(), p.tier, None).max_output_tokens(p.max_tokens);
-        let raw = send(api, p.input, p.config, &call.span).await.map_err(|e| call.failed(e))?;
+        let raw = send(api, p.input, p.config, &call.span)
+            .await
+            .map_err(|e| call.failed(e))?;
         Ok(InvokeModelStream::new(raw, call, ModelFamily::of(&self.model)))
     }
 }

@@ -11,6 +11,7 @@
 
 mod api;
 mod converse;
+mod headers;
 mod invoke;
 mod send;
 mod stream;

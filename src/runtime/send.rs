@@ -1,6 +1,7 @@
 //! Sending one bedrock-runtime input: one generic path for the four
 //! operations, over a small private trait on the SDK's input builders.
 
+use std::borrow::Cow;
 use std::future::Future;
 
 use aws_sdk_bedrockruntime as sdk;
@@ -13,6 +14,7 @@ use sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWith
 use tracing::Instrument;
 
 use super::api::{BedrockRuntimeApi, RawConverseStream, RawInvokeModelStream, SdkRuntime, as_sdk};
+use super::headers::{InvocationHeaders, capture};
 use crate::Result;
 use crate::call::WithRequestId;
 
@@ -20,21 +22,38 @@ use crate::call::WithRequestId;
 /// retries, interceptors ...), applied to a copy of it for one call.
 pub(crate) type SdkConfigMap = Box<dyn FnOnce(sdk::config::Builder) -> sdk::config::Builder + Send>;
 
+/// What InvokeModel gives back: the output and the headers the SDK drops.
+pub(crate) type InvokeModelSent = (WithRequestId<InvokeModelOutput>, Option<InvocationHeaders>);
+
 /// An SDK input builder this crate sends: through the SDK client itself, or
 /// through any [`BedrockRuntimeApi`].
 pub(crate) trait RuntimeInput: Sized + Send + 'static {
     /// What the crate gets back.
     type Output: Send;
-    /// Sends with the SDK client (`send_with`: the input goes out as built).
-    fn send_sdk(self, client: &sdk::Client) -> impl Future<Output = Result<Self::Output>> + Send;
+    /// Sends with the SDK (`send_with`: the input goes out as built).
+    fn send_sdk(
+        self,
+        sdk: &SdkRuntime,
+        config: Option<SdkConfigMap>,
+    ) -> impl Future<Output = Result<Self::Output>> + Send;
     /// Sends through a service implementation (mocks, wrappers).
     fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> impl Future<Output = Result<Self::Output>> + Send;
 }
 
+/// The SDK client for one call: `base`, or a copy with the call's own
+/// configuration (same HTTP client, so the same connection pool).
+fn client_for(base: &sdk::Client, config: Option<SdkConfigMap>) -> Cow<'_, sdk::Client> {
+    match config {
+        None => Cow::Borrowed(base),
+        Some(f) => Cow::Owned(sdk::Client::from_conf(f(base.config().to_builder()).build())),
+    }
+}
+
 impl RuntimeInput for ConverseInputBuilder {
     type Output = WithRequestId<ConverseOutput>;
-    async fn send_sdk(self, client: &sdk::Client) -> Result<Self::Output> {
-        SdkRuntime::converse_output(self.send_with(client).await)
+    async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
+        let client = client_for(sdk.sdk(), config);
+        SdkRuntime::converse_output(self.send_with(&client).await)
     }
     async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
         api.converse(self).await
@@ -43,8 +62,9 @@ impl RuntimeInput for ConverseInputBuilder {
 
 impl RuntimeInput for ConverseStreamInputBuilder {
     type Output = RawConverseStream;
-    async fn send_sdk(self, client: &sdk::Client) -> Result<Self::Output> {
-        SdkRuntime::converse_stream_output(self.send_with(client).await)
+    async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
+        let client = client_for(sdk.sdk(), config);
+        SdkRuntime::converse_stream_output(self.send_with(&client).await)
     }
     async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
         api.converse_stream(self).await
@@ -52,19 +72,22 @@ impl RuntimeInput for ConverseStreamInputBuilder {
 }
 
 impl RuntimeInput for InvokeModelInputBuilder {
-    type Output = WithRequestId<InvokeModelOutput>;
-    async fn send_sdk(self, client: &sdk::Client) -> Result<Self::Output> {
-        SdkRuntime::invoke_model_output(self.send_with(client).await)
+    type Output = InvokeModelSent;
+    async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
+        let client = client_for(sdk.invoke_model_client(), config);
+        let (out, headers) = capture(self.send_with(&client)).await;
+        Ok((SdkRuntime::invoke_model_output(out)?, headers))
     }
     async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
-        api.invoke_model(self).await
+        Ok((api.invoke_model(self).await?, None))
     }
 }
 
 impl RuntimeInput for InvokeModelWithResponseStreamInputBuilder {
     type Output = RawInvokeModelStream;
-    async fn send_sdk(self, client: &sdk::Client) -> Result<Self::Output> {
-        SdkRuntime::invoke_model_stream_output(self.send_with(client).await)
+    async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
+        let client = client_for(sdk.sdk(), config);
+        SdkRuntime::invoke_model_stream_output(self.send_with(&client).await)
     }
     async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
         api.invoke_model_stream(self).await
@@ -72,22 +95,17 @@ impl RuntimeInput for InvokeModelWithResponseStreamInputBuilder {
 }
 
 /// Sends `input` inside the call's span. With the AWS SDK as the service the
-/// SDK's future is awaited in place (see [`as_sdk`]); a configuration
-/// change gets a client built from a copy of the SDK client's configuration
-/// (same HTTP client, so the same connection pool).
+/// SDK's future is awaited in place (see [`as_sdk`]); `config` applies only
+/// then (a mock has no SDK configuration).
 pub(crate) async fn send<R: BedrockRuntimeApi, I: RuntimeInput>(
     api: &R,
     input: I,
     config: Option<SdkConfigMap>,
     span: &tracing::Span,
 ) -> Result<I::Output> {
-    match (as_sdk(api), config) {
-        (Some(sdk), None) => in_span(span, input.send_sdk(sdk.sdk())).await,
-        (Some(sdk), Some(f)) => {
-            let client = sdk::Client::from_conf(f(sdk.sdk().config().to_builder()).build());
-            in_span(span, input.send_sdk(&client)).await
-        }
-        (None, _) => in_span(span, input.send_api(api)).await,
+    match as_sdk(api) {
+        Some(sdk) => in_span(span, input.send_sdk(sdk, config)).await,
+        None => in_span(span, input.send_api(api)).await,
     }
 }
 

@@ -29,14 +29,14 @@ async fn inline_agent_through_the_mock_with_ttft_from_the_first_chunk() {
     let mut mock = MockBedrockAgentRuntimeApi::new();
     mock.expect_invoke_inline_agent()
         .withf(|input| {
-            input.foundation_model.as_deref() == Some("us.meta.llama3-1-70b-instruct-v1:0")
+            input.get_foundation_model().as_deref() == Some("us.meta.llama3-1-70b-instruct-v1:0")
                 && input
-                    .bedrock_model_configurations
+                    .get_bedrock_model_configurations()
                     .as_ref()
                     .and_then(|c| c.performance_config.as_ref())
                     .map(|p| p.latency.as_str())
                     == Some("optimized")
-                && input.session_id.as_deref() == Some("s-1")
+                && input.get_session_id().as_deref() == Some("s-1")
         })
         .times(1)
         .returning(|_| {
@@ -49,7 +49,11 @@ async fn inline_agent_through_the_mock_with_ttft_from_the_first_chunk() {
             });
             Ok(RawAgentStream::new(events, Some("s-1".into()), Some("req-mock".into())))
         });
-    let client = Client::with_agent_api(mock, "us-west-2").unwrap();
+    let client = Client::builder()
+        .agent_runtime(mock)
+        .region("us-west-2")
+        .build()
+        .unwrap();
     let mut stream = client
         .inline_agent(Llama31Instruct70b)
         .optimized()
@@ -89,7 +93,9 @@ async fn inline_agent_through_the_mock_with_ttft_from_the_first_chunk() {
 async fn invoke_agent_prefer_optimized_sends_nothing_and_a_midway_error_keeps_the_text() {
     let mut mock = MockBedrockAgentRuntimeApi::new();
     mock.expect_invoke_agent()
-        .withf(|input| input.bedrock_model_configurations.is_none() && input.agent_id.as_deref() == Some("A1"))
+        .withf(|input| {
+            input.get_bedrock_model_configurations().is_none() && input.get_agent_id().as_deref() == Some("A1")
+        })
         .returning(|_| {
             let events = vec![
                 Ok(ResponseStream::Chunk(
@@ -103,7 +109,11 @@ async fn invoke_agent_prefer_optimized_sends_nothing_and_a_midway_error_keeps_th
             ];
             Ok(RawAgentStream::new(futures::stream::iter(events), None, None))
         });
-    let client = Client::with_agent_api(mock, "us-east-2").unwrap();
+    let client = Client::builder()
+        .agent_runtime(mock)
+        .region("us-east-2")
+        .build()
+        .unwrap();
     let stream = client
         .invoke_agent("A1", "ALIAS1")
         .latency(LatencyPolicy::PreferOptimized)
@@ -126,7 +136,11 @@ async fn invoke_agent_prefer_optimized_sends_nothing_and_a_midway_error_keeps_th
 #[tokio::test]
 async fn a_refused_request_never_reaches_the_mock() {
     // No expectations: any call would panic.
-    let client = Client::with_agent_api(MockBedrockAgentRuntimeApi::new(), "us-east-1").unwrap();
+    let client = Client::builder()
+        .agent_runtime(MockBedrockAgentRuntimeApi::new())
+        .region("us-east-1")
+        .build()
+        .unwrap();
     let err = client
         .retrieve_and_generate("KB1", Llama31Instruct70b)
         .optimized()

@@ -1,7 +1,7 @@
 //! Standard vs optimized cost: the built-in prices are those of
 //! shared/bedrock-facts.md section 6, and a user catalog file overrides them.
 
-mod shared_fixtures;
+use crate::shared_fixtures;
 
 use std::path::PathBuf;
 

@@ -71,7 +71,10 @@ fn replay_client() -> Client {
         .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
         .http_client(replay)
         .build();
-    Client::from_sdk(sdk::Client::from_conf(conf)).unwrap()
+    Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(conf)))
+        .build()
+        .unwrap()
 }
 
 /// One optimized Converse call of the secret prompt, replayed; checks the

@@ -2,8 +2,6 @@
 //! pointed at a `LocalBedrock`, and a tiny raw HTTP/1.1 client for requests
 //! the SDKs would never send.
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use aws_sdk_bedrockagentruntime as bar;

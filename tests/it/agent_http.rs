@@ -48,11 +48,13 @@ fn client(region: &str, replay: &StaticReplayClient) -> Client {
         ))
         .http_client(replay.clone())
         .build();
-    Client::with_agent_api(
-        bedrock_latency::agent::SdkAgentRuntime::new(agent_sdk::Client::from_conf(conf)),
-        region,
-    )
-    .unwrap()
+    Client::builder()
+        .agent_runtime(bedrock_latency::agent::SdkAgentRuntime::new(
+            agent_sdk::Client::from_conf(conf),
+        ))
+        .region(region)
+        .build()
+        .unwrap()
 }
 
 /// The one request sent: its URI and JSON body.
@@ -220,7 +222,7 @@ async fn customize_cannot_sneak_optimized_past_the_check() {
         .inline_agent(NovaLite)
         .instruction("x")
         .input_text("y")
-        .customize(|b| {
+        .map_input(|b| {
             b.bedrock_model_configurations(
                 agent_sdk::types::InlineBedrockModelConfigurations::builder()
                     .performance_config(
@@ -282,6 +284,8 @@ async fn a_mid_stream_exception_keeps_the_partial_text() {
     let se = err.service_error().expect("the service error is kept");
     assert_eq!(se.message(), Some("the agent failed"));
     assert_eq!(se.code(), Some("InternalServerException"));
+    // The frame has no request id of its own: the response's is given it.
+    assert_eq!(err.request_id(), Some("req-agent-1"));
     assert!(stream.next().await.is_none(), "a failed stream ends");
 }
 
@@ -503,7 +507,7 @@ async fn retrieve_and_generate_standard_never_carries_it() {
         .orchestration_prompt_template("Rewrite: $query$")
         .guardrail("gr-1", "1")
         // A customize closure that asks for optimized is overridden by the plan.
-        .customize(|b| {
+        .map_input(|b| {
             let mut c = b.get_retrieve_and_generate_configuration().clone().unwrap();
             let g = c
                 .knowledge_base_configuration
@@ -749,7 +753,7 @@ async fn invoke_agent_never_carries_the_setting() {
             .latency(policy)
             .input_text(QUESTION)
             // Even a customize closure cannot add it.
-            .customize(|b| {
+            .map_input(|b| {
                 b.bedrock_model_configurations(
                     agent_sdk::types::BedrockModelConfigurations::builder()
                         .performance_config(
@@ -770,7 +774,14 @@ async fn invoke_agent_never_carries_the_setting() {
         assert_eq!(r.session_id.as_deref(), Some("agent-session"));
         assert_eq!(r.report.sent, Latency::Standard);
         assert_eq!(r.report.served, ServedLatency::NotReported);
-        assert_eq!(r.report.model_id, "agent/AGENT12345/ALIAS12345");
+        assert_eq!(r.report.model_id, None, "InvokeAgent names no model");
+        assert_eq!(
+            r.report.target,
+            Some(bedrock_latency::Target::Agent {
+                agent_id: "AGENT12345".into(),
+                alias_id: "ALIAS12345".into()
+            })
+        );
         if policy == LatencyPolicy::PreferOptimized {
             assert!(
                 matches!(
@@ -865,16 +876,18 @@ async fn flows_send_the_setting_only_when_opted_in() {
 
 #[tokio::test]
 async fn a_client_without_an_agent_runtime_says_so() {
-    let c = Client::with_api(
-        bedrock_latency::runtime::SdkRuntime::new(aws_sdk_bedrockruntime::Client::from_conf(
-            aws_sdk_bedrockruntime::Config::builder()
-                .behavior_version(aws_sdk_bedrockruntime::config::BehaviorVersion::latest())
-                .region(aws_sdk_bedrockruntime::config::Region::new("us-east-2"))
-                .build(),
-        )),
-        "us-east-2",
-    )
-    .unwrap();
+    let c = Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(
+            aws_sdk_bedrockruntime::Client::from_conf(
+                aws_sdk_bedrockruntime::Config::builder()
+                    .behavior_version(aws_sdk_bedrockruntime::config::BehaviorVersion::latest())
+                    .region(aws_sdk_bedrockruntime::config::Region::new("us-east-2"))
+                    .build(),
+            ),
+        ))
+        .region("us-east-2")
+        .build()
+        .unwrap();
     let err = c
         .inline_agent(Claude35Haiku)
         .instruction("x")

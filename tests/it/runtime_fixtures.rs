@@ -2,7 +2,7 @@
 //! replayed into the real SDK client under the crate's Client, plus the
 //! request boundary: what is sent, and that a refused call sends nothing.
 
-mod shared_fixtures;
+use crate::shared_fixtures;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -54,7 +54,10 @@ fn client(region: &str, replay: &StaticReplayClient) -> Client {
         .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
         .http_client(replay.clone())
         .build();
-    Client::from_sdk(sdk::Client::from_conf(conf)).unwrap()
+    Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(conf)))
+        .build()
+        .unwrap()
 }
 
 fn sent_json(replay: &StaticReplayClient) -> (String, Value, http::HeaderMap) {
@@ -417,7 +420,12 @@ async fn routing_sends_optimized_to_a_permitted_region() {
             .http_client(ohio.clone())
             .build(),
     ));
-    let c = client("us-east-1", &home).with_route("us-east-2", ohio_api).unwrap();
+    let home_api = client("us-east-1", &home).runtime_api().unwrap().clone();
+    let c = Client::builder()
+        .runtime(home_api)
+        .route("us-east-2", ohio_api)
+        .build()
+        .unwrap();
     let r = c.converse(Claude35Haiku).optimized().user("hi").send().await.unwrap();
     assert_eq!(r.report.region, "us-east-2");
     assert_eq!(r.report.routed_from.as_deref(), Some("us-east-1"));

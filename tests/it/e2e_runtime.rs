@@ -33,7 +33,12 @@ fn conf(server: &LocalBedrock, region: &str) -> sdk::config::Builder {
 }
 
 fn client(server: &LocalBedrock, region: &str) -> Client {
-    Client::from_sdk(sdk::Client::from_conf(conf(server, region).build())).unwrap()
+    Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(
+            conf(server, region).build(),
+        )))
+        .build()
+        .unwrap()
 }
 
 async fn server() -> LocalBedrock {
@@ -134,6 +139,8 @@ async fn invoke_model_and_its_stream_end_to_end() {
     );
     assert_eq!(req.body.unwrap()["anthropic_version"], "bedrock-2023-05-31");
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
+    // Read from the X-Amzn-Bedrock-Invocation-Latency header, over real HTTP.
+    assert!(r.report.timing.server_latency.is_some(), "{}", r.report);
     assert!(r.text.as_deref().is_some_and(|t| !t.is_empty()), "{:?}", r.text);
 
     let stream = c
@@ -295,17 +302,19 @@ async fn throttling_past_the_attempts_is_a_typed_error() {
 async fn reset_and_stall_give_typed_errors_within_the_timeout() {
     let s = server().await;
     // No retries: a reset and a stall should each fail once, fast.
-    let c = Client::from_sdk(sdk::Client::from_conf(
-        conf(&s, "us-east-1")
-            .retry_config(aws_sdk_bedrockruntime::config::retry::RetryConfig::disabled())
-            .timeout_config(
-                aws_sdk_bedrockruntime::config::timeout::TimeoutConfig::builder()
-                    .operation_timeout(Duration::from_millis(300))
-                    .build(),
-            )
-            .build(),
-    ))
-    .unwrap();
+    let c = Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(
+            conf(&s, "us-east-1")
+                .retry_config(aws_sdk_bedrockruntime::config::retry::RetryConfig::disabled())
+                .timeout_config(
+                    aws_sdk_bedrockruntime::config::timeout::TimeoutConfig::builder()
+                        .operation_timeout(Duration::from_millis(300))
+                        .build(),
+                )
+                .build(),
+        )))
+        .build()
+        .unwrap();
     s.inject(Fault::ConnectionReset);
     let err = c.converse(NovaPro).user("q").send().await.unwrap_err();
     let kind = err.service_error().map(|e| e.kind());
@@ -324,12 +333,14 @@ async fn reset_and_stall_give_typed_errors_within_the_timeout() {
 #[tokio::test]
 async fn broken_streams_keep_the_partial_text() {
     let s = server().await;
-    let c = Client::from_sdk(sdk::Client::from_conf(
-        conf(&s, "us-east-2")
-            .retry_config(aws_sdk_bedrockruntime::config::retry::RetryConfig::disabled())
-            .build(),
-    ))
-    .unwrap();
+    let c = Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(
+            conf(&s, "us-east-2")
+                .retry_config(aws_sdk_bedrockruntime::config::retry::RetryConfig::disabled())
+                .build(),
+        )))
+        .build()
+        .unwrap();
     for fault in [
         Fault::CutStream { after_frames: 6 },
         Fault::MalformedFrame { after_frames: 6 },
@@ -391,7 +402,7 @@ struct Wrapped {
 impl bedrock_latency::runtime::BedrockRuntimeApi for Wrapped {
     async fn converse(
         &self,
-        input: sdk::operation::converse::ConverseInput,
+        input: sdk::operation::converse::builders::ConverseInputBuilder,
     ) -> bedrock_latency::Result<bedrock_latency::runtime::WithRequestId<sdk::operation::converse::ConverseOutput>>
     {
         self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -399,14 +410,14 @@ impl bedrock_latency::runtime::BedrockRuntimeApi for Wrapped {
     }
     async fn converse_stream(
         &self,
-        input: sdk::operation::converse_stream::ConverseStreamInput,
+        input: sdk::operation::converse_stream::builders::ConverseStreamInputBuilder,
     ) -> bedrock_latency::Result<bedrock_latency::runtime::RawConverseStream> {
         self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.converse_stream(input).await
     }
     async fn invoke_model(
         &self,
-        input: sdk::operation::invoke_model::InvokeModelInput,
+        input: sdk::operation::invoke_model::builders::InvokeModelInputBuilder,
     ) -> bedrock_latency::Result<bedrock_latency::runtime::WithRequestId<sdk::operation::invoke_model::InvokeModelOutput>>
     {
         self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -414,7 +425,7 @@ impl bedrock_latency::runtime::BedrockRuntimeApi for Wrapped {
     }
     async fn invoke_model_stream(
         &self,
-        input: sdk::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamInput,
+        input: sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamInputBuilder,
     ) -> bedrock_latency::Result<bedrock_latency::runtime::RawInvokeModelStream> {
         self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.invoke_model_stream(input).await
@@ -443,15 +454,18 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
     use bedrock_latency::runtime::{BedrockRuntimeApi, SdkRuntime};
     let s = server().await;
     let sdk_client = sdk::Client::from_conf(conf(&s, "us-east-1").build());
-    let direct = Client::from_sdk(sdk_client.clone()).unwrap();
-    let wrapped = Client::with_api(
-        Wrapped {
+    let direct = Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk_client.clone()))
+        .build()
+        .unwrap();
+    let wrapped = Client::builder()
+        .runtime(Wrapped {
             inner: SdkRuntime::new(sdk_client.clone()),
             calls: Default::default(),
-        },
-        "us-east-1",
-    )
-    .unwrap();
+        })
+        .region("us-east-1")
+        .build()
+        .unwrap();
 
     macro_rules! both {
         ($c:ident => $call:expr) => {{
@@ -473,7 +487,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .system("Be brief.")
         .user("What is the capital of France?")
         .max_tokens(64)
-        .customize(|b| b.request_metadata("team", "search"))
+        .map_input(|b| b.request_metadata("team", "search"))
         .send()
         .await
         .unwrap());
@@ -548,9 +562,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
                         .content(sdk::types::ContentBlock::Text("hi".into()))
                         .build()
                         .unwrap(),
-                )
-                .build()
-                .unwrap(),
+                ),
         )
         .await
         .unwrap();
@@ -562,7 +574,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
 }
 
 #[tokio::test]
-async fn a_new_catalog_replaces_the_plans_made_with_the_old_one() {
+async fn a_client_built_with_an_extended_catalog_plans_with_it() {
     let mut extended = bedrock_latency::Catalog::builtin().clone();
     extended
         .merge_toml(
@@ -598,8 +610,13 @@ optimized = { regions = ["us-east-2"] }
             "/model/amazon.nova-premier-v1%3A0/converse"
         );
     }
-    // With the extended catalog the same request goes optimized to the profile.
-    let c = c.with_catalog(extended).unwrap();
+    // A client built with the extended catalog sends the same request
+    // optimized, to the profile.
+    let c = Client::builder()
+        .runtime(c.runtime_api().unwrap().clone())
+        .catalog(extended)
+        .build()
+        .unwrap();
     let r = ask(&c).await.unwrap();
     assert_eq!(r.report.sent, Latency::Optimized);
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));

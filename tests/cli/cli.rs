@@ -1,5 +1,4 @@
 //! The `bedrock-latency` command line, run as a user would run it.
-#![cfg(feature = "cli")]
 
 use std::process::{Command, Output};
 

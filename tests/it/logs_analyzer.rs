@@ -1,7 +1,7 @@
 //! The invocation-log analyzer on the real record and on every input format,
 //! with bad lines where the test data puts them (tests/data/logs/generate.py).
 
-mod shared_fixtures;
+use crate::shared_fixtures;
 
 use std::path::{Path, PathBuf};
 

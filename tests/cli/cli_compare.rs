@@ -1,7 +1,6 @@
 //! `bedrock-latency compare --local`: against the embedded endpoint told to
 //! serve optimized 2x faster, the reported speed-up lands near 2; with a
 //! small quota, downgrades are counted; the chart is a valid SVG.
-#![cfg(feature = "cli")]
 
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 //! Every operation of `LocalBedrock`, called with the real AWS SDK clients:
 //! what the server recorded and what the SDK parsed.
 
-mod testkit_common;
+use crate::sdk_clients as testkit_common;
 
 use aws_sdk_bedrockagentruntime as bar;
 use aws_sdk_bedrockruntime as brt;

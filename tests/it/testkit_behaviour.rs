@@ -2,9 +2,9 @@
 //! quota fallback, the Llama 3.1 405B token cap, the caller region, timing,
 //! bad input, and the AWS captures in the shared `fixtures/aws-captures`.
 
-mod shared_fixtures;
+use crate::shared_fixtures;
 
-mod testkit_common;
+use crate::sdk_clients as testkit_common;
 
 use std::time::{Duration, Instant};
 

@@ -19,7 +19,7 @@ fn local_client(server: &LocalBedrock, region: &str) -> Client {
             aws_sdk_bedrockagentruntime::config::Credentials::new("AKIDLOCAL", "local", None, None, "tests"),
         ))
         .build();
-    Client::from_conf(&conf).unwrap()
+    Client::new(&conf)
 }
 
 #[derive(Clone, Default)]

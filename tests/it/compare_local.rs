@@ -16,7 +16,10 @@ fn client(server: &LocalBedrock) -> Client {
         .endpoint_url(server.endpoint_url())
         .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
         .build();
-    Client::from_sdk(sdk::Client::from_conf(conf)).unwrap()
+    Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(conf)))
+        .build()
+        .unwrap()
 }
 
 async fn two_x_server(quota: Option<u64>) -> LocalBedrock {

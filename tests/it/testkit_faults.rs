@@ -1,7 +1,7 @@
 //! Injected faults, seen through the real AWS SDK clients: retries, errors
 //! within the operation timeout, partial streams, and no panics.
 
-mod testkit_common;
+use crate::sdk_clients as testkit_common;
 
 use std::time::{Duration, Instant};
 

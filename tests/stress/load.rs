@@ -47,7 +47,10 @@ async fn five_thousand_requests_256_in_flight() {
         .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
         .build();
     let raw = sdk::Client::from_conf(conf);
-    let ours = Client::from_sdk(raw.clone()).unwrap();
+    let ours = Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(raw.clone()))
+        .build()
+        .unwrap();
     let rss_start = peak_rss_kib();
 
     let raw_call = || {

@@ -1,7 +1,6 @@
 //! `bedrock-latency logs` and `bedrock-latency price`, run as a user would.
-#![cfg(feature = "cli")]
 
-mod shared_fixtures;
+use crate::shared_fixtures;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

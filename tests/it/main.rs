@@ -1,0 +1,29 @@
+//! The integration tests, in one binary: every test binary links both AWS
+//! SDKs (about 45 MB each), so the suites are modules of this one.
+//!
+//! - `agent_*`: the bedrock-agent-runtime builders (HTTP replay, the local
+//!   endpoint, mocks);
+//! - `e2e_runtime`, `runtime_fixtures`: the bedrock-runtime builders against
+//!   the local endpoint and real AWS captures;
+//! - `testkit_*`: the local endpoint itself, through the real SDK clients;
+//! - `logs_*`, `compare_local`: the tools.
+//!
+//! Shared helpers: `sdk_clients` (SDK clients pointed at a `LocalBedrock`,
+//! a raw HTTP client) and `shared_fixtures` (where the recorded captures are).
+
+mod sdk_clients;
+#[path = "../shared_fixtures/mod.rs"]
+mod shared_fixtures;
+
+mod agent_http;
+mod agent_local;
+mod agent_mock;
+mod aws_captures;
+mod compare_local;
+mod e2e_runtime;
+mod logs_analyzer;
+mod logs_cost;
+mod runtime_fixtures;
+mod testkit_behaviour;
+mod testkit_faults;
+mod testkit_operations;
