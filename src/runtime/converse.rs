@@ -12,6 +12,7 @@ use sdk::types::{
     ContentBlock, ConversationRole, InferenceConfiguration, Message, SystemContentBlock, ToolConfiguration,
 };
 
+use super::response::{ConverseResponse, usage_of};
 use super::send::{SdkConfigMap, send};
 use super::stream::ConverseStream;
 use super::{
@@ -20,7 +21,7 @@ use super::{
 use crate::call::{Call, Question, WithRequestId, invalid, millis};
 use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
-use crate::report::{LatencyReport, ServedLatency, Usage};
+use crate::report::ServedLatency;
 use crate::vocab::{LatencyPolicy, Operation, ServiceTier};
 use crate::{Error, Result};
 
@@ -154,13 +155,6 @@ impl<B: ConverseFields> ConverseParts<B> {
             b = b.service_tier(t);
         }
         Ok((b, self.sdk_config))
-    }
-}
-
-pub(crate) fn usage_of(u: &sdk::types::TokenUsage) -> Usage {
-    Usage {
-        input_tokens: u.input_tokens().max(0) as u32,
-        output_tokens: u.output_tokens().max(0) as u32,
     }
 }
 
@@ -370,19 +364,6 @@ fn text_of(o: &ConverseOutput) -> String {
         }
     }
     text
-}
-
-/// The answer to a [`ConverseRequest`] (or a collected [`ConverseStream`]).
-#[derive(Debug, Clone)]
-pub struct ConverseResponse {
-    /// The answer's text (all text blocks, concatenated).
-    pub text: String,
-    /// Why the model stopped (`end_turn`, `max_tokens`, `tool_use` ...).
-    pub stop_reason: Option<String>,
-    /// What was requested, what served it and how long it took.
-    pub report: LatencyReport,
-    /// The SDK output (Converse only; `None` for a collected stream).
-    pub raw: Option<ConverseOutput>,
 }
 
 /// A `ConverseStream` request:

@@ -11,8 +11,10 @@
 
 mod api;
 mod converse;
+mod family;
 mod headers;
 mod invoke;
+mod response;
 mod send;
 mod stream;
 
@@ -24,8 +26,10 @@ pub use aws_sdk_bedrockruntime as sdk;
 #[cfg(feature = "mock")]
 pub use api::MockBedrockRuntimeApi;
 pub use api::{BedrockRuntimeApi, RawConverseStream, RawInvokeModelStream, SdkRuntime};
-pub use converse::{ConverseRequest, ConverseResponse, ConverseStreamRequest};
-pub use invoke::{InvokeModelRequest, InvokeModelResponse, InvokeModelStreamRequest, ModelFamily};
+pub use converse::{ConverseRequest, ConverseStreamRequest};
+pub use family::ModelFamily;
+pub use invoke::{InvokeModelRequest, InvokeModelStreamRequest};
+pub use response::{ConverseResponse, InvokeModelResponse};
 pub use stream::{ConverseStream, InvokeModelStream, StreamEvent};
 
 pub use crate::call::{EventStream, WithRequestId};

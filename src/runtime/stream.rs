@@ -10,8 +10,8 @@ use futures_util::StreamExt;
 use sdk::types::{ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, ResponseStream};
 
 use super::api::RawInvokeModelStream;
-use super::converse::{ConverseResponse, usage_of};
-use super::invoke::{InvokeModelResponse, ModelFamily};
+use super::family::ModelFamily;
+use super::response::{ConverseResponse, InvokeModelResponse, usage_of};
 use super::{from_sdk_latency, from_sdk_tier};
 use crate::call::{Call, EventStream, EventStreamDebug, StreamCore, millis};
 use crate::report::{LatencyReport, ServedLatency, Usage};
