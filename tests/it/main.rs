@@ -19,6 +19,7 @@ mod agent_http;
 mod agent_local;
 mod agent_mock;
 mod aws_captures;
+mod client_construction;
 mod compare_local;
 mod e2e_runtime;
 mod logs_analyzer;

@@ -1,0 +1,187 @@
+//! How clients are built, and what follows from it: one region, checked as
+//! sent; routes that must be what they say; the Llama 3.1 405B token cap
+//! counted as AWS states it.
+
+use bedrock_latency::models::{Llama31Instruct405b, NovaPro, TypedModel};
+use bedrock_latency::runtime::SdkRuntime;
+use bedrock_latency::testkit::LocalBedrock;
+use bedrock_latency::{Client, DowngradeReason, Error, Latency, LatencyPolicy, Operation, ServedLatency, Warning};
+
+/// The local endpoint's SDK configuration for `region`.
+async fn local() -> LocalBedrock {
+    LocalBedrock::start().await.unwrap()
+}
+
+fn sdk_runtime(server: &LocalBedrock, region: &str) -> SdkRuntime {
+    SdkRuntime::new(aws_sdk_bedrockruntime::Client::new(&server.sdk_config(region)))
+}
+
+#[tokio::test]
+async fn a_client_built_from_an_sdk_config_checks_against_that_region_only() {
+    let s = local().await;
+    let oregon = s.sdk_config("us-west-2");
+    let c = Client::new(&oregon);
+    assert_eq!(c.region(), Some("us-west-2"));
+    // Nova Pro is not served optimized from us-west-2: refused, nothing sent.
+    let e = c.converse(NovaPro).optimized().user("q").send().await.unwrap_err();
+    assert_eq!(e.refusal().map(|r| r.region.as_str()), Some("us-west-2"), "{e}");
+    assert!(s.requests().is_empty());
+    let plan = c.plan(&NovaPro.model_id(), Operation::Converse, LatencyPolicy::PreferOptimized);
+    assert_eq!(plan.unwrap().region, "us-west-2");
+
+    // No other region can be put beside the SDK's: every way is refused at build.
+    let e = Client::builder()
+        .sdk_config(&oregon)
+        .region("us-east-1")
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, Error::Config { .. }), "{e}");
+    assert!(e.to_string().contains("us-west-2") && e.to_string().contains("us-east-1"), "{e}");
+    let e = Client::builder()
+        .runtime(sdk_runtime(&s, "us-west-2"))
+        .region("us-east-1")
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, Error::Config { .. }), "{e}");
+    let e = Client::builder()
+        .sdk_config(&s.sdk_config("us-east-1"))
+        .runtime(sdk_runtime(&s, "us-west-2"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, Error::Config { .. }), "{e}");
+    // A route must be served by an SDK client of that region.
+    let e = Client::builder()
+        .runtime(sdk_runtime(&s, "us-west-2"))
+        .route("us-east-2", sdk_runtime(&s, "us-east-1"))
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("route to us-east-2"), "{e}");
+    // The SDK's own region is taken when no other is given.
+    let c = Client::builder().runtime(sdk_runtime(&s, "us-east-2")).build().unwrap();
+    assert_eq!(c.region(), Some("us-east-2"));
+    assert!(s.requests().is_empty(), "building sends nothing");
+}
+
+#[tokio::test]
+async fn a_client_without_a_region_sends_nothing() {
+    let s = local().await;
+    let conf = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .endpoint_url(s.endpoint_url())
+        .build();
+    let c = Client::new(&conf);
+    assert_eq!(c.region(), None);
+    let e = c.converse(NovaPro).user("q").send().await.unwrap_err();
+    assert!(matches!(e, Error::Config { .. }), "{e}");
+    assert!(s.requests().is_empty());
+}
+
+#[tokio::test]
+async fn routed_requests_go_where_the_plan_says_and_say_so() {
+    let s = local().await;
+    let c = Client::builder()
+        .sdk_config(&s.sdk_config("us-west-2"))
+        .route_optimized_to(["us-east-2"])
+        .build()
+        .unwrap();
+    assert_eq!(c.optimized_routes(), ["us-east-2"]);
+    let r = c.converse(NovaPro).optimized().user("q").send().await.unwrap();
+    assert_eq!(r.report.region, "us-east-2");
+    assert_eq!(r.report.routed_from.as_deref(), Some("us-west-2"));
+    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
+    // The endpoint read the region from the request's signature.
+    assert_eq!(s.last_request().unwrap().region, "us-east-2");
+    // Standard stays home.
+    let r = c.converse(NovaPro).user("q").send().await.unwrap();
+    assert_eq!(r.report.region, "us-west-2");
+    assert_eq!(s.last_request().unwrap().region, "us-west-2");
+}
+
+/// About 10,000 tokens by the endpoint's estimate (one per 4 characters):
+/// under the 11K cap alone, over it with 2,000 output tokens allowed.
+fn ten_thousand_tokens() -> String {
+    "abcd".repeat(10_000)
+}
+
+fn cap_warning(warnings: &[Warning]) -> Option<Option<u32>> {
+    warnings.iter().find_map(|w| match w {
+        Warning::TokenCap { expected, .. } => Some(*expected),
+        _ => None,
+    })
+}
+
+#[tokio::test]
+async fn the_405b_cap_counts_the_requested_maximum_on_converse() {
+    let s = local().await;
+    let c = Client::new(&s.sdk_config("us-east-2"));
+    let r = c
+        .converse(Llama31Instruct405b)
+        .optimized()
+        .user(ten_thousand_tokens())
+        .max_tokens(2_000)
+        .send()
+        .await
+        .unwrap();
+    // Warned before sending: the plan's estimate is input + requested maximum.
+    let expected = cap_warning(&r.report.warnings).expect("a token-cap warning").unwrap();
+    assert!((11_001..13_000).contains(&expected), "{expected}");
+    let warning = r.report.warnings.iter().find(|w| matches!(w, Warning::TokenCap { .. })).unwrap();
+    assert!(warning.to_string().contains("will be served standard"), "{warning}");
+    // Served standard by the endpoint, and reported as the cap, not the quota.
+    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
+    let usage = r.report.usage.unwrap();
+    assert!(usage.total_tokens() < 11_000, "the tokens used stay under the cap: {usage:?}");
+    assert!(
+        matches!(
+            r.report.downgrade,
+            Some(DowngradeReason::TokenCap {
+                max_total_tokens: 11_000,
+                total_tokens
+            }) if total_tokens > 11_000
+        ),
+        "{:?}",
+        r.report.downgrade
+    );
+    assert!(!r.report.to_string().contains("quota"), "{}", r.report);
+
+    // The same input with a small maximum: under the cap, served optimized.
+    let r = c
+        .converse(Llama31Instruct405b)
+        .optimized()
+        .user(ten_thousand_tokens())
+        .max_tokens(200)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
+    assert!(!r.report.downgraded(), "{}", r.report);
+}
+
+#[tokio::test]
+async fn the_405b_cap_counts_the_requested_maximum_on_invoke_model() {
+    let s = local().await;
+    let c = Client::new(&s.sdk_config("us-east-2"));
+    let r = c
+        .invoke_model(Llama31Instruct405b)
+        .optimized()
+        .prompt(&ten_thousand_tokens(), 2_000)
+        .send()
+        .await
+        .unwrap();
+    let expected = cap_warning(&r.report.warnings).expect("a token-cap warning").unwrap();
+    assert!(expected > 11_000, "{expected}");
+    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
+    assert!(
+        matches!(r.report.downgrade, Some(DowngradeReason::TokenCap { total_tokens, .. }) if total_tokens > 11_000),
+        "{:?}",
+        r.report.downgrade
+    );
+    let r = c
+        .invoke_model(Llama31Instruct405b)
+        .optimized()
+        .prompt(&ten_thousand_tokens(), 200)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized), "{}", r.report);
+}
