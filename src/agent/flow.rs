@@ -10,10 +10,10 @@ use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_smithy_types::Document;
 use serde::Serialize;
 
-use super::send::{SdkConfigMap, send};
+use super::send::send;
 use super::stream::InvokeFlowStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, performance_config};
-use crate::call::{Call, Question, invalid};
+use crate::call::{Call, Escape, Question, escape_hatch, invalid};
 use crate::check::Plan;
 use crate::models::sealed::Sealed;
 use crate::report::{LatencyReport, Target};
@@ -149,29 +149,15 @@ macro_rules! flow_common {
                 self.unverified_optimized_latency()
             }
 
-            /// Sets anything this builder does not model on the SDK's own
-            /// input builder: every field you set reaches the wire.
-            /// `modelPerformanceConfiguration` is set after it: only
-            /// [`unverified_optimized_latency`](Self::unverified_optimized_latency)
-            /// sends it.
-            pub fn map_input(mut self, f: impl FnOnce($sdk_builder) -> $sdk_builder + Send + 'static) -> Self {
-                self.maps.push(Box::new(f));
-                self
-            }
-
-            /// Changes the SDK client's configuration for this call only
-            /// (operation timeout, retry settings, interceptors), as the SDK's
-            /// `.customize().config_override(..)` does: the closure gets a copy
-            /// of the client's configuration. Applies when the service is the
-            /// AWS SDK.
-            pub fn map_sdk_config(
-                mut self,
-                f: impl FnOnce(agent_sdk::config::Builder) -> agent_sdk::config::Builder + Send + 'static,
-            ) -> Self {
-                self.sdk_config = Some(Box::new(f));
-                self
-            }
         }
+
+        escape_hatch!(
+            [A: BedrockAgentRuntimeApi] $builder<A>,
+            $sdk_builder,
+            agent_sdk::config::Builder,
+            "`modelPerformanceConfiguration` is set after it: only `unverified_optimized_latency()` sends it.",
+            escape
+        );
 
         impl<A> std::fmt::Debug for $builder<A> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -184,9 +170,6 @@ macro_rules! flow_common {
         }
     };
 }
-
-type FlowMap = Box<dyn FnOnce(InvokeFlowInputBuilder) -> InvokeFlowInputBuilder + Send>;
-type StartMap = Box<dyn FnOnce(StartFlowExecutionInputBuilder) -> StartFlowExecutionInputBuilder + Send>;
 
 /// An `InvokeFlow` request:
 /// `client.invoke_flow(flow_id, alias_id).text_input("...").send().await`,
@@ -201,8 +184,7 @@ pub struct InvokeFlowRequest<A> {
     parts: FlowParts,
     enable_trace: Option<bool>,
     execution_id: Option<String>,
-    maps: Vec<FlowMap>,
-    sdk_config: Option<SdkConfigMap>,
+    escape: Escape<InvokeFlowInputBuilder, agent_sdk::config::Builder>,
 }
 
 flow_common!(InvokeFlowRequest, InvokeFlowInputBuilder);
@@ -214,8 +196,7 @@ impl<A: BedrockAgentRuntimeApi> InvokeFlowRequest<A> {
             parts: FlowParts::new(flow_id, alias_id),
             enable_trace: None,
             execution_id: None,
-            maps: Vec::new(),
-            sdk_config: None,
+            escape: Escape::default(),
         }
     }
 
@@ -238,20 +219,16 @@ impl<A: BedrockAgentRuntimeApi> InvokeFlowRequest<A> {
             return Err(e);
         }
         let (plan, api) = self.client.plan(self.parts.question(Operation::InvokeFlow))?;
-        let mut b = InvokeFlowInputBuilder::default()
+        let b = InvokeFlowInputBuilder::default()
             .flow_identifier(&self.parts.flow_id)
             .flow_alias_identifier(&self.parts.alias_id)
             .set_inputs(Some(self.parts.inputs.clone()))
             .set_enable_trace(self.enable_trace)
             .set_execution_id(self.execution_id);
-        for f in self.maps {
-            b = f(b);
-        }
+        let (b, config) = self.escape.apply(b);
         let b = b.set_model_performance_configuration(model_performance(&plan));
         let call = Call::start(&plan, self.client.region(), None, Some(self.parts.target()));
-        let raw = send(api, b, self.sdk_config, &call.span)
-            .await
-            .map_err(|e| call.failed(e))?;
+        let raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         Ok(InvokeFlowStream::new(raw, call))
     }
 }
@@ -267,8 +244,7 @@ pub struct StartFlowExecutionRequest<A> {
     client: Arc<AgentSide<A>>,
     parts: FlowParts,
     name: Option<String>,
-    maps: Vec<StartMap>,
-    sdk_config: Option<SdkConfigMap>,
+    escape: Escape<StartFlowExecutionInputBuilder, agent_sdk::config::Builder>,
 }
 
 flow_common!(StartFlowExecutionRequest, StartFlowExecutionInputBuilder);
@@ -288,8 +264,7 @@ impl<A: BedrockAgentRuntimeApi> StartFlowExecutionRequest<A> {
             client,
             parts: FlowParts::new(flow_id, alias_id),
             name: None,
-            maps: Vec::new(),
-            sdk_config: None,
+            escape: Escape::default(),
         }
     }
 
@@ -305,19 +280,15 @@ impl<A: BedrockAgentRuntimeApi> StartFlowExecutionRequest<A> {
             return Err(e);
         }
         let (plan, api) = self.client.plan(self.parts.question(Operation::StartFlowExecution))?;
-        let mut b = StartFlowExecutionInputBuilder::default()
+        let b = StartFlowExecutionInputBuilder::default()
             .flow_identifier(&self.parts.flow_id)
             .flow_alias_identifier(&self.parts.alias_id)
             .set_inputs(Some(self.parts.inputs.clone()))
             .set_flow_execution_name(self.name);
-        for f in self.maps {
-            b = f(b);
-        }
+        let (b, config) = self.escape.apply(b);
         let b = b.set_model_performance_configuration(model_performance(&plan));
         let call = Call::start(&plan, self.client.region(), None, Some(self.parts.target()));
-        let out = send(api, b, self.sdk_config, &call.span)
-            .await
-            .map_err(|e| call.failed(e))?;
+        let out = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         let request_id = out.request_id.clone();
         let report = call.finish_with(|r| r.request_id = request_id);
         Ok(StartFlowExecutionResponse {

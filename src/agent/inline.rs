@@ -11,16 +11,14 @@ use agent_sdk::types::{
 };
 use aws_sdk_bedrockagentruntime as agent_sdk;
 
-use super::send::{SdkConfigMap, send};
+use super::send::send;
 use super::stream::InlineAgentStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, new_session_id, performance_config};
-use crate::call::{Call, Question, invalid};
+use crate::call::{Call, Escape, Question, escape_hatch, invalid};
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
 use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
-
-type InputMap = Box<dyn FnOnce(InvokeInlineAgentInputBuilder) -> InvokeInlineAgentInputBuilder + Send>;
 
 /// An `InvokeInlineAgent` request:
 /// `client.inline_agent(model).instruction("...").input_text("...").send().await`.
@@ -44,8 +42,7 @@ pub struct InlineAgentRequest<A, M> {
     knowledge_bases: Vec<KnowledgeBase>,
     guardrail: Option<GuardrailConfigurationWithArn>,
     policy: LatencyPolicy,
-    maps: Vec<InputMap>,
-    sdk_config: Option<SdkConfigMap>,
+    escape: Escape<InvokeInlineAgentInputBuilder, agent_sdk::config::Builder>,
     error: Option<Error>,
     marker: PhantomData<fn() -> M>,
 }
@@ -76,8 +73,7 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
             knowledge_bases: Vec::new(),
             guardrail: None,
             policy: LatencyPolicy::Standard,
-            maps: Vec::new(),
-            sdk_config: None,
+            escape: Escape::default(),
             error: None,
             marker: PhantomData,
         }
@@ -188,30 +184,6 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
         self.latency(LatencyPolicy::Optimized)
     }
 
-    /// Sets anything this builder does not model on the SDK's own input
-    /// builder: every field you set reaches the wire. `foundationModel` and
-    /// `bedrockModelConfigurations` are set after it, from the checked plan.
-    pub fn map_input(
-        mut self,
-        f: impl FnOnce(InvokeInlineAgentInputBuilder) -> InvokeInlineAgentInputBuilder + Send + 'static,
-    ) -> Self {
-        self.maps.push(Box::new(f));
-        self
-    }
-
-    /// Changes the SDK client's configuration for this call only (operation
-    /// timeout, retry settings, interceptors), as the SDK's
-    /// `.customize().config_override(..)` does: the closure gets a copy of
-    /// the client's configuration. Applies when the service is the AWS SDK
-    /// ([`SdkAgentRuntime`](crate::agent::SdkAgentRuntime)).
-    pub fn map_sdk_config(
-        mut self,
-        f: impl FnOnce(agent_sdk::config::Builder) -> agent_sdk::config::Builder + Send + 'static,
-    ) -> Self {
-        self.sdk_config = Some(Box::new(f));
-        self
-    }
-
     /// The model ID as given.
     pub fn model_id(&self) -> &ModelId {
         &self.model
@@ -227,7 +199,7 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
         let (plan, api) = self
             .client
             .plan(Question::model(&self.model, Operation::InlineAgent, self.policy))?;
-        let mut b = InvokeInlineAgentInputBuilder::default()
+        let b = InvokeInlineAgentInputBuilder::default()
             .set_instruction(self.instruction)
             .set_input_text(self.input_text)
             .set_session_id(self.session_id)
@@ -241,9 +213,7 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
             .set_action_groups((!self.action_groups.is_empty()).then_some(self.action_groups))
             .set_knowledge_bases((!self.knowledge_bases.is_empty()).then_some(self.knowledge_bases))
             .set_guardrail_configuration(self.guardrail);
-        for f in self.maps {
-            b = f(b);
-        }
+        let (mut b, config) = self.escape.apply(b);
         if b.get_session_id().is_none() {
             b = b.session_id(new_session_id());
         }
@@ -256,12 +226,18 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
             }));
         let sent_session = b.get_session_id().clone();
         let call = Call::start(&plan, self.client.region(), None, None);
-        let mut raw = send(api, b, self.sdk_config, &call.span)
-            .await
-            .map_err(|e| call.failed(e))?;
+        let mut raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;
         }
         Ok(InlineAgentStream::new(raw, call))
     }
 }
+
+escape_hatch!(
+    [A: BedrockAgentRuntimeApi, M] InlineAgentRequest<A, M>,
+    InvokeInlineAgentInputBuilder,
+    agent_sdk::config::Builder,
+    "`foundationModel` and `bedrockModelConfigurations` are set after it, from the checked plan.",
+    escape
+);

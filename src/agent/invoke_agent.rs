@@ -6,11 +6,11 @@ use agent_sdk::operation::invoke_agent::builders::InvokeAgentInputBuilder;
 use agent_sdk::types::{SessionState, StreamingConfigurations};
 use aws_sdk_bedrockagentruntime as agent_sdk;
 
-use super::send::{SdkConfigMap, send};
+use super::send::send;
 use super::stream::InvokeAgentStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, new_session_id};
 use crate::Result;
-use crate::call::{Call, Question};
+use crate::call::{Call, Escape, Question, escape_hatch};
 use crate::models::sealed::Sealed;
 use crate::report::Target;
 use crate::vocab::{LatencyPolicy, Operation};
@@ -27,8 +27,6 @@ use crate::vocab::{LatencyPolicy, Operation};
     note = "a `LatencyPolicy` from configuration goes through `.latency(policy)`: optimized is refused before sending, prefer-optimized is sent standard with the reason in the report"
 )]
 pub trait InvokeAgentHonorsOptimized<A>: Sealed {}
-
-type InputMap = Box<dyn FnOnce(InvokeAgentInputBuilder) -> InvokeAgentInputBuilder + Send>;
 
 /// An `InvokeAgent` request:
 /// `client.invoke_agent(agent_id, alias_id).input_text("...").send().await`.
@@ -61,8 +59,7 @@ pub struct InvokeAgentRequest<A> {
     session_state: Option<SessionState>,
     stream_final: Option<bool>,
     policy: LatencyPolicy,
-    maps: Vec<InputMap>,
-    sdk_config: Option<SdkConfigMap>,
+    escape: Escape<InvokeAgentInputBuilder, agent_sdk::config::Builder>,
 }
 
 impl<A> std::fmt::Debug for InvokeAgentRequest<A> {
@@ -90,8 +87,7 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
             session_state: None,
             stream_final: None,
             policy: LatencyPolicy::Standard,
-            maps: Vec::new(),
-            sdk_config: None,
+            escape: Escape::default(),
         }
     }
 
@@ -160,37 +156,13 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
         self.latency(LatencyPolicy::Optimized)
     }
 
-    /// Sets anything this builder does not model on the SDK's own input
-    /// builder: every field you set reaches the wire, except
-    /// `bedrockModelConfigurations`, cleared after it: InvokeAgent requests
-    /// never carry a latency setting.
-    pub fn map_input(
-        mut self,
-        f: impl FnOnce(InvokeAgentInputBuilder) -> InvokeAgentInputBuilder + Send + 'static,
-    ) -> Self {
-        self.maps.push(Box::new(f));
-        self
-    }
-
-    /// Changes the SDK client's configuration for this call only (operation
-    /// timeout, retry settings, interceptors), as the SDK's
-    /// `.customize().config_override(..)` does: the closure gets a copy of
-    /// the client's configuration. Applies when the service is the AWS SDK.
-    pub fn map_sdk_config(
-        mut self,
-        f: impl FnOnce(agent_sdk::config::Builder) -> agent_sdk::config::Builder + Send + 'static,
-    ) -> Self {
-        self.sdk_config = Some(Box::new(f));
-        self
-    }
-
     /// Sends the request (standard latency) and returns the answer's stream
     /// once the response headers arrive. A refused request sends nothing.
     pub async fn send(self) -> Result<InvokeAgentStream> {
         let (plan, api) = self
             .client
             .plan(Question::without_model(Operation::InvokeAgent, self.policy))?;
-        let mut b = InvokeAgentInputBuilder::default()
+        let b = InvokeAgentInputBuilder::default()
             .agent_id(&self.agent_id)
             .agent_alias_id(&self.alias_id)
             .set_input_text(self.input_text)
@@ -203,9 +175,7 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
             )
             .set_memory_id(self.memory_id)
             .set_session_state(self.session_state);
-        for f in self.maps {
-            b = f(b);
-        }
+        let (mut b, config) = self.escape.apply(b);
         if b.get_session_id().is_none() {
             b = b.session_id(new_session_id());
         }
@@ -217,12 +187,18 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
             alias_id: self.alias_id,
         };
         let call = Call::start(&plan, self.client.region(), None, Some(target));
-        let mut raw = send(api, b, self.sdk_config, &call.span)
-            .await
-            .map_err(|e| call.failed(e))?;
+        let mut raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;
         }
         Ok(InvokeAgentStream::new(raw, call))
     }
 }
+
+escape_hatch!(
+    [A: BedrockAgentRuntimeApi] InvokeAgentRequest<A>,
+    InvokeAgentInputBuilder,
+    agent_sdk::config::Builder,
+    "`bedrockModelConfigurations` is cleared after it: InvokeAgent requests never carry a latency setting.",
+    escape
+);

@@ -20,7 +20,7 @@ use super::response::{AgentResponse, citations_of};
 use super::send::{SdkConfigMap, send};
 use super::stream::RetrieveAndGenerateStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, model_arn, performance_config};
-use crate::call::{Call, Question, invalid};
+use crate::call::{Call, Escape, Question, escape_hatch, invalid};
 use crate::check::Plan;
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
@@ -54,7 +54,6 @@ struct RagParts {
     guardrail: Option<GuardrailConfiguration>,
     inference: Option<TextInferenceConfig>,
     policy: LatencyPolicy,
-    sdk_config: Option<SdkConfigMap>,
     error: Option<Error>,
 }
 
@@ -292,13 +291,21 @@ macro_rules! rag_common {
             }
         }
 
+        escape_hatch!(
+            [A: BedrockAgentRuntimeApi, M, S] $builder<A, M, S>,
+            $sdk_builder,
+            agent_sdk::config::Builder,
+            "The model ARN and every `performanceConfig` are set after it, from the checked plan.",
+            escape
+        );
+
         impl<A: BedrockAgentRuntimeApi, M, S> $builder<A, M, S> {
             fn with_parts(client: Arc<AgentSide<A>>, model: ModelId, parts: RagParts) -> Self {
                 Self {
                     client,
                     model,
                     parts,
-                    maps: Vec::new(),
+                    escape: Escape::default(),
                     marker: PhantomData,
                 }
             }
@@ -389,28 +396,6 @@ macro_rules! rag_common {
                 self.latency(LatencyPolicy::Optimized)
             }
 
-            /// Sets anything this builder does not model on the SDK's own
-            /// input builder: every field you set reaches the wire. The model
-            /// ARN and every `performanceConfig` are set after it, from the
-            /// checked plan.
-            pub fn map_input(mut self, f: impl FnOnce($sdk_builder) -> $sdk_builder + Send + 'static) -> Self {
-                self.maps.push(Box::new(f));
-                self
-            }
-
-            /// Changes the SDK client's configuration for this call only
-            /// (operation timeout, retry settings, interceptors), as the SDK's
-            /// `.customize().config_override(..)` does: the closure gets a copy
-            /// of the client's configuration. Applies when the service is the
-            /// AWS SDK.
-            pub fn map_sdk_config(
-                mut self,
-                f: impl FnOnce(agent_sdk::config::Builder) -> agent_sdk::config::Builder + Send + 'static,
-            ) -> Self {
-                self.parts.sdk_config = Some(Box::new(f));
-                self
-            }
-
             /// The model ID as given.
             pub fn model_id(&self) -> &ModelId {
                 &self.model
@@ -426,14 +411,12 @@ macro_rules! rag_common {
                     .plan(Question::model(&self.model, operation, self.parts.policy))?;
                 let region = self.client.region().to_owned();
                 let p = &mut self.parts;
-                let mut b = <$sdk_builder>::default()
+                let b = <$sdk_builder>::default()
                     .input(p.input()?)
                     .set_session_id(p.session_id.take())
                     .set_session_configuration(p.session_configuration()?)
                     .retrieve_and_generate_configuration(p.configuration(&plan, &region)?);
-                for f in self.maps {
-                    b = f(b);
-                }
+                let (b, sdk_config) = self.escape.apply(b);
                 let config = enforce(
                     b.get_retrieve_and_generate_configuration().clone(),
                     &model_arn(plan.model_id.as_deref().unwrap_or_default(), &region),
@@ -442,17 +425,13 @@ macro_rules! rag_common {
                 Ok(Prepared {
                     plan,
                     input: b.set_retrieve_and_generate_configuration(config),
-                    config: self.parts.sdk_config.take(),
+                    config: sdk_config,
                     client: self.client,
                 })
             }
         }
     };
 }
-
-type RagMap = Box<dyn FnOnce(RetrieveAndGenerateInputBuilder) -> RetrieveAndGenerateInputBuilder + Send>;
-type RagStreamMap =
-    Box<dyn FnOnce(RetrieveAndGenerateStreamInputBuilder) -> RetrieveAndGenerateStreamInputBuilder + Send>;
 
 /// A checked request, ready to send.
 struct Prepared<B, A> {
@@ -482,7 +461,7 @@ pub struct RetrieveAndGenerateRequest<A, M, S = FromKnowledgeBase> {
     client: Arc<AgentSide<A>>,
     model: ModelId,
     parts: RagParts,
-    maps: Vec<RagMap>,
+    escape: Escape<RetrieveAndGenerateInputBuilder, agent_sdk::config::Builder>,
     marker: PhantomData<fn() -> (M, S)>,
 }
 
@@ -537,7 +516,7 @@ pub struct RetrieveAndGenerateStreamRequest<A, M, S = FromKnowledgeBase> {
     client: Arc<AgentSide<A>>,
     model: ModelId,
     parts: RagParts,
-    maps: Vec<RagStreamMap>,
+    escape: Escape<RetrieveAndGenerateStreamInputBuilder, agent_sdk::config::Builder>,
     marker: PhantomData<fn() -> (M, S)>,
 }
 

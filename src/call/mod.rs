@@ -6,6 +6,7 @@
 //! neither: it speaks the crate's own vocabulary (plans, reports, errors)
 //! and no SDK type. See ARCHITECTURE.md for the layers.
 
+mod escape;
 mod plan;
 mod stream;
 
@@ -19,6 +20,7 @@ use crate::report::{LatencyReport, ServedLatency, Target, Timing};
 use crate::vocab::ServiceTier;
 use crate::{Error, Result};
 
+pub(crate) use escape::{Escape, escape_hatch};
 pub(crate) use plan::{Planner, Question, Route};
 pub(crate) use stream::{EventStreamDebug, StreamCore};
 

@@ -18,6 +18,7 @@ use super::stream::ConverseStream;
 use super::{
     BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, performance_config, sdk_tier,
 };
+use crate::call::Escape;
 use crate::call::{Call, Question, WithRequestId, invalid, millis};
 use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
@@ -57,9 +58,6 @@ macro_rules! converse_fields {
 
 converse_fields!(ConverseInputBuilder, ConverseStreamInputBuilder);
 
-/// A closure over the SDK input builder.
-type InputMap<B> = Box<dyn FnOnce(B) -> B + Send>;
-
 /// The parts shared by Converse and ConverseStream requests.
 pub(crate) struct ConverseParts<B> {
     messages: Vec<Message>,
@@ -70,8 +68,7 @@ pub(crate) struct ConverseParts<B> {
     tier: Option<ServiceTier>,
     /// Characters of text in the messages and system prompt (for the token estimate).
     text_chars: usize,
-    maps: Vec<InputMap<B>>,
-    sdk_config: Option<SdkConfigMap>,
+    pub(super) escape: Escape<B, sdk::config::Builder>,
     error: Option<Error>,
 }
 
@@ -85,8 +82,7 @@ impl<B> Default for ConverseParts<B> {
             policy: LatencyPolicy::Standard,
             tier: None,
             text_chars: 0,
-            maps: Vec::new(),
-            sdk_config: None,
+            escape: Escape::default(),
             error: None,
         }
     }
@@ -141,9 +137,7 @@ impl<B: ConverseFields> ConverseParts<B> {
         if self.tool_config.is_some() {
             b = b.set_tool_config(self.tool_config);
         }
-        for f in self.maps {
-            b = f(b);
-        }
+        let (mut b, config) = self.escape.apply(b);
         b = b
             .model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config(performance_config(plan.latency));
@@ -154,7 +148,7 @@ impl<B: ConverseFields> ConverseParts<B> {
                 .map_err(invalid)?;
             b = b.service_tier(t);
         }
-        Ok((b, self.sdk_config))
+        Ok((b, config))
     }
 }
 
@@ -242,61 +236,13 @@ macro_rules! converse_common {
                 self
             }
 
-            /// Sets the latency policy (checked against the catalog before
-            /// sending). Typed models that honor it also have `.optimized()`.
-            pub fn latency(mut self, policy: LatencyPolicy) -> Self {
-                self.parts.policy = policy;
-                self
-            }
-
-            /// Asks for a service tier. **`Flex` is the slow, cheap tier**;
-            /// `Priority` is the fast one, at a premium.
-            pub fn service_tier(mut self, tier: ServiceTier) -> Self {
-                self.parts.tier = Some(tier);
-                self
-            }
-
-            /// Sets anything this builder does not model on the SDK's own
-            /// input builder (guardrails, prompt variables, request metadata
-            /// ...): every field you set reaches the wire. The model ID,
-            /// performance configuration and service tier are set after it,
-            /// from the checked plan.
-            pub fn map_input(mut self, f: impl FnOnce($sdkb) -> $sdkb + Send + 'static) -> Self {
-                self.parts.maps.push(Box::new(f));
-                self
-            }
-
-            /// Changes the SDK client's configuration for this call only
-            /// (operation timeout, retry settings, interceptors), as the
-            /// SDK's `.customize().config_override(..)` does: the closure gets
-            /// a copy of the client's configuration. Applies when the service
-            /// is the AWS SDK ([`SdkRuntime`](crate::runtime::SdkRuntime));
-            /// other implementations (mocks) never see it.
-            pub fn map_sdk_config(
-                mut self,
-                f: impl FnOnce(sdk::config::Builder) -> sdk::config::Builder + Send + 'static,
-            ) -> Self {
-                self.parts.sdk_config = Some(Box::new(f));
-                self
-            }
-
             /// The model ID as given.
             pub fn model_id(&self) -> &crate::model_id::ModelId {
                 &self.model
             }
         }
 
-        impl<R: BedrockRuntimeApi, M> $builder<R, M> {
-            /// Asks for latency-optimized inference. Compiles only for typed
-            /// models that offer it on this operation; the client's region is
-            /// still checked before sending.
-            pub fn optimized(self) -> Self
-            where
-                M: SupportsOptimized<$op>,
-            {
-                self.latency(LatencyPolicy::Optimized)
-            }
-        }
+        super::request_methods!($builder, $op, $sdkb);
 
         impl<R, M> std::fmt::Debug for $builder<R, M> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

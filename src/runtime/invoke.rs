@@ -15,6 +15,7 @@ use super::response::InvokeModelResponse;
 use super::send::{SdkConfigMap, send};
 use super::stream::InvokeModelStream;
 use super::{BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
+use crate::call::Escape;
 use crate::call::{Call, Question};
 use crate::check::Plan;
 use crate::model_id::ModelId;
@@ -56,8 +57,7 @@ pub(crate) struct InvokeParts<B> {
     body: Option<Vec<u8>>,
     policy: LatencyPolicy,
     tier: Option<ServiceTier>,
-    maps: Vec<Box<dyn FnOnce(B) -> B + Send>>,
-    sdk_config: Option<SdkConfigMap>,
+    pub(super) escape: Escape<B, sdk::config::Builder>,
     error: Option<Error>,
 }
 
@@ -67,8 +67,7 @@ impl<B> Default for InvokeParts<B> {
             body: None,
             policy: LatencyPolicy::Standard,
             tier: None,
-            maps: Vec::new(),
-            sdk_config: None,
+            escape: Escape::default(),
             error: None,
         }
     }
@@ -113,13 +112,11 @@ impl<B: InvokeFields> InvokeParts<B> {
             q.total_tokens = Some(input.saturating_add(max_tokens.unwrap_or(0)));
         }
         let (plan, api) = side.plan(q)?;
-        let mut b = B::default()
+        let b = B::default()
             .body(Blob::new(body))
             .content_type("application/json")
             .accept("application/json");
-        for f in self.maps {
-            b = f(b);
-        }
+        let (mut b, config) = self.escape.apply(b);
         b = b
             .model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config_latency(sdk_latency(plan.latency));
@@ -130,7 +127,7 @@ impl<B: InvokeFields> InvokeParts<B> {
             Prepared {
                 plan,
                 input: b,
-                config: self.sdk_config,
+                config,
                 tier: self.tier,
                 max_tokens,
             },
@@ -186,54 +183,9 @@ macro_rules! invoke_common {
                     }
                 }
             }
-
-            /// Sets the latency policy (checked before sending).
-            pub fn latency(mut self, policy: LatencyPolicy) -> Self {
-                self.parts.policy = policy;
-                self
-            }
-
-            /// Asks for a service tier. **`Flex` is the slow, cheap tier**.
-            pub fn service_tier(mut self, tier: ServiceTier) -> Self {
-                self.parts.tier = Some(tier);
-                self
-            }
-
-            /// Sets anything this builder does not model on the SDK's own
-            /// input builder (guardrails, trace, accept ...): every field you
-            /// set reaches the wire. Model ID, latency and tier are set after
-            /// it, from the checked plan.
-            pub fn map_input(mut self, f: impl FnOnce($sdkb) -> $sdkb + Send + 'static) -> Self {
-                self.parts.maps.push(Box::new(f));
-                self
-            }
-
-            /// Changes the SDK client's configuration for this call only
-            /// (operation timeout, retry settings, interceptors), as the
-            /// SDK's `.customize().config_override(..)` does: the closure gets
-            /// a copy of the client's configuration. Applies when the service
-            /// is the AWS SDK ([`SdkRuntime`](crate::runtime::SdkRuntime));
-            /// other implementations (mocks) never see it.
-            pub fn map_sdk_config(
-                mut self,
-                f: impl FnOnce(sdk::config::Builder) -> sdk::config::Builder + Send + 'static,
-            ) -> Self {
-                self.parts.sdk_config = Some(Box::new(f));
-                self
-            }
         }
 
-        impl<R: BedrockRuntimeApi, M> $builder<R, M> {
-            /// Asks for latency-optimized inference. Compiles only for typed
-            /// models that offer it on this operation; the client's region is
-            /// still checked before sending.
-            pub fn optimized(self) -> Self
-            where
-                M: SupportsOptimized<$op>,
-            {
-                self.latency(LatencyPolicy::Optimized)
-            }
-        }
+        super::request_methods!($builder, $op, $sdkb);
 
         impl<R, M> std::fmt::Debug for $builder<R, M> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

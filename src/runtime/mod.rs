@@ -9,6 +9,51 @@
 //! | [`InvokeModelRequest`] (`client.invoke_model(model)`) | [`InvokeModelResponse`] |
 //! | [`InvokeModelStreamRequest`] (`client.invoke_model_stream(model)`) | [`InvokeModelStream`] |
 
+/// The methods every bedrock-runtime request builder has alike: latency
+/// policy, service tier, `.optimized()` where the model offers it on `$op`,
+/// and the escape hatch. The builder keeps them in `self.parts`.
+macro_rules! request_methods {
+    ($builder:ident, $op:ty, $sdkb:ty) => {
+        impl<R: BedrockRuntimeApi, M> $builder<R, M> {
+            /// Sets the latency policy (checked against the catalog before
+            /// sending). Typed models that honor it also have `.optimized()`.
+            pub fn latency(mut self, policy: LatencyPolicy) -> Self {
+                self.parts.policy = policy;
+                self
+            }
+
+            /// Asks for a service tier. **`Flex` is the slow, cheap tier**;
+            /// `Priority` is the fast one, at a premium.
+            pub fn service_tier(mut self, tier: ServiceTier) -> Self {
+                self.parts.tier = Some(tier);
+                self
+            }
+        }
+
+        impl<R: BedrockRuntimeApi, M> $builder<R, M> {
+            /// Asks for latency-optimized inference. Compiles only for typed
+            /// models that offer it on this operation; the client's region is
+            /// still checked before sending.
+            pub fn optimized(self) -> Self
+            where
+                M: SupportsOptimized<$op>,
+            {
+                self.latency(LatencyPolicy::Optimized)
+            }
+        }
+
+        crate::call::escape_hatch!(
+            [R: BedrockRuntimeApi, M] $builder<R, M>,
+            $sdkb,
+            sdk::config::Builder,
+            "The model ID, latency setting and service tier are set after it, from the checked plan.",
+            parts.escape
+        );
+    };
+}
+
+pub(crate) use request_methods;
+
 mod api;
 mod converse;
 mod family;

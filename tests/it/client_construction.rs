@@ -36,7 +36,10 @@ async fn a_client_built_from_an_sdk_config_checks_against_that_region_only() {
         .build()
         .unwrap_err();
     assert!(matches!(e, Error::Config { .. }), "{e}");
-    assert!(e.to_string().contains("us-west-2") && e.to_string().contains("us-east-1"), "{e}");
+    assert!(
+        e.to_string().contains("us-west-2") && e.to_string().contains("us-east-1"),
+        "{e}"
+    );
     let e = Client::builder()
         .runtime(sdk_runtime(&s, "us-west-2"))
         .region("us-east-1")
@@ -125,12 +128,20 @@ async fn the_405b_cap_counts_the_requested_maximum_on_converse() {
     // Warned before sending: the plan's estimate is input + requested maximum.
     let expected = cap_warning(&r.report.warnings).expect("a token-cap warning").unwrap();
     assert!((11_001..13_000).contains(&expected), "{expected}");
-    let warning = r.report.warnings.iter().find(|w| matches!(w, Warning::TokenCap { .. })).unwrap();
+    let warning = r
+        .report
+        .warnings
+        .iter()
+        .find(|w| matches!(w, Warning::TokenCap { .. }))
+        .unwrap();
     assert!(warning.to_string().contains("will be served standard"), "{warning}");
     // Served standard by the endpoint, and reported as the cap, not the quota.
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
     let usage = r.report.usage.unwrap();
-    assert!(usage.total_tokens() < 11_000, "the tokens used stay under the cap: {usage:?}");
+    assert!(
+        usage.total_tokens() < 11_000,
+        "the tokens used stay under the cap: {usage:?}"
+    );
     assert!(
         matches!(
             r.report.downgrade,
@@ -183,5 +194,10 @@ async fn the_405b_cap_counts_the_requested_maximum_on_invoke_model() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized), "{}", r.report);
+    assert_eq!(
+        r.report.served,
+        ServedLatency::Reported(Latency::Optimized),
+        "{}",
+        r.report
+    );
 }

@@ -6,7 +6,7 @@
 //! - `e2e_runtime`, `runtime_fixtures`: the bedrock-runtime builders against
 //!   the local endpoint and real AWS captures;
 //! - `testkit_*`: the local endpoint itself, through the real SDK clients;
-//! - `logs_*`, `compare_local`: the tools.
+//! - `logs_*`: the tools (the timing-sensitive `compare` tests are in `stress`).
 //!
 //! Shared helpers: `sdk_clients` (SDK clients pointed at a `LocalBedrock`,
 //! a raw HTTP client) and `shared_fixtures` (where the recorded captures are).
@@ -20,7 +20,6 @@ mod agent_local;
 mod agent_mock;
 mod aws_captures;
 mod client_construction;
-mod compare_local;
 mod e2e_runtime;
 mod logs_analyzer;
 mod logs_cost;

@@ -13,9 +13,9 @@ fn config() -> ProptestConfig {
     }
 }
 
-const CLEAN: &[u8] = include_bytes!("data/logs/clean.jsonl");
-const GZIP: &[u8] = include_bytes!("data/logs/s3-delivery-000");
-const EVENTS: &[u8] = include_bytes!("data/logs/cloudwatch-filter-log-events.json");
+const CLEAN: &[u8] = include_bytes!("../data/logs/clean.jsonl");
+const GZIP: &[u8] = include_bytes!("../data/logs/s3-delivery-000");
+const EVENTS: &[u8] = include_bytes!("../data/logs/cloudwatch-filter-log-events.json");
 
 /// The invariants every analysis keeps.
 fn check(a: &LogAnalysis, input: &[u8]) {

@@ -4,8 +4,11 @@
 //!
 //! - `load`: thousands of concurrent calls through the crate and the raw SDK
 //!   against the local endpoint;
+//! - `compare_local`: the comparison's speed-up measured against a 2x
+//!   faster endpoint (timing: wrong under a busy parallel test run);
 //! - `*_props`: property tests over a million generated inputs each.
 
+mod compare_local;
 mod load;
 mod logs_props;
 mod parser_props;

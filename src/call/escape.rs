@@ -1,0 +1,68 @@
+//! The escape hatch every request builder has: closures over the SDK's own
+//! input builder, and a per-call change to the SDK client's configuration.
+
+/// What a builder keeps for its escape hatch: `B` is the SDK input builder,
+/// `C` the SDK configuration builder.
+pub(crate) struct Escape<B, C> {
+    maps: Vec<Box<dyn FnOnce(B) -> B + Send>>,
+    config: Option<Box<dyn FnOnce(C) -> C + Send>>,
+}
+
+impl<B, C> Default for Escape<B, C> {
+    fn default() -> Self {
+        Escape {
+            maps: Vec::new(),
+            config: None,
+        }
+    }
+}
+
+impl<B, C> Escape<B, C> {
+    /// Adds a closure over the input builder.
+    pub(crate) fn push_map(&mut self, f: impl FnOnce(B) -> B + Send + 'static) {
+        self.maps.push(Box::new(f));
+    }
+
+    /// Sets the per-call configuration change.
+    pub(crate) fn set_config(&mut self, f: impl FnOnce(C) -> C + Send + 'static) {
+        self.config = Some(Box::new(f));
+    }
+
+    /// Applies the closures, in the order given, and hands back the
+    /// configuration change for the send.
+    pub(crate) fn apply(self, mut b: B) -> (B, Option<Box<dyn FnOnce(C) -> C + Send>>) {
+        for f in self.maps {
+            b = f(b);
+        }
+        (b, self.config)
+    }
+}
+
+/// `map_input` and `map_sdk_config` on a request builder whose `Escape`
+/// sits at `self.$field...`; `$after` says what the builder sets after the
+/// closures (from the checked plan).
+macro_rules! escape_hatch {
+    ([$($gen:tt)*] $ty:ty, $input:ty, $config:ty, $after:literal, $($field:ident).+) => {
+        impl<$($gen)*> $ty {
+            /// Sets anything this builder does not model on the SDK's own
+            /// input builder: every field you set reaches the wire.
+            #[doc = $after]
+            pub fn map_input(mut self, f: impl FnOnce($input) -> $input + Send + 'static) -> Self {
+                self.$($field).+.push_map(f);
+                self
+            }
+
+            /// Changes the SDK client's configuration for this call only
+            /// (operation timeout, retry settings, interceptors), as the SDK's
+            /// `.customize().config_override(..)` does: the closure gets a
+            /// copy of the client's configuration. Applies when the service is
+            /// the AWS SDK; other implementations (mocks) never see it.
+            pub fn map_sdk_config(mut self, f: impl FnOnce($config) -> $config + Send + 'static) -> Self {
+                self.$($field).+.set_config(f);
+                self
+            }
+        }
+    };
+}
+
+pub(crate) use escape_hatch;
