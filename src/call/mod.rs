@@ -11,6 +11,7 @@ mod plan;
 mod stream;
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_core::Stream;
@@ -56,12 +57,23 @@ pub(crate) struct Call {
     pub(crate) token_cap: Option<u32>,
     /// The requested maximum of output tokens, when known.
     pub(crate) max_output_tokens: Option<u32>,
-    report: LatencyReport,
+    // What the report is made of once the answer is in: the report itself is
+    // made after the await, so that it is not carried across it (a smaller
+    // future around the SDK's, fewer copies).
+    plan: Arc<Plan>,
+    routed_from: Option<String>,
+    tier: Option<ServiceTier>,
+    target: Option<Target>,
 }
 
 impl Call {
     /// Starts a call for `plan`, sent from `client_region`.
-    pub(crate) fn start(plan: &Plan, client_region: &str, tier: Option<ServiceTier>, target: Option<Target>) -> Self {
+    pub(crate) fn start(
+        plan: &Arc<Plan>,
+        client_region: &str,
+        tier: Option<ServiceTier>,
+        target: Option<Target>,
+    ) -> Self {
         let span = call_span(plan, tier);
         Call {
             span,
@@ -69,8 +81,17 @@ impl Call {
             fallback: plan.fallback.clone(),
             token_cap: plan.token_cap(),
             max_output_tokens: None,
-            report: base_report(plan, client_region, tier, target),
+            routed_from: (plan.region != client_region).then(|| client_region.to_owned()),
+            plan: Arc::clone(plan),
+            tier,
+            target,
         }
+    }
+
+    /// The report of what was asked and sent; what served it is filled in
+    /// from the answer.
+    fn base_report(&mut self) -> LatencyReport {
+        base_report(&self.plan, self.routed_from.take(), self.tier, self.target.take())
     }
 
     /// Records the requested maximum of output tokens (for the token cap).
@@ -88,9 +109,9 @@ impl Call {
     /// Finishes a unary call: fills `report` (already carrying what the
     /// answer said) with timing and the downgrade verdict, records it on the
     /// span, and returns it.
-    pub(crate) fn finish_with(self, f: impl FnOnce(&mut LatencyReport)) -> LatencyReport {
+    pub(crate) fn finish_with(mut self, f: impl FnOnce(&mut LatencyReport)) -> LatencyReport {
         let total = self.start.elapsed();
-        let mut report = self.report;
+        let mut report = self.base_report();
         f(&mut report);
         report.timing = Timing::finish(
             total,
@@ -104,8 +125,8 @@ impl Call {
     }
 
     /// Turns the call into the core of a streamed answer.
-    pub(crate) fn into_stream(self, request_id: Option<String>) -> StreamCore {
-        let mut report = self.report;
+    pub(crate) fn into_stream(mut self, request_id: Option<String>) -> StreamCore {
+        let mut report = self.base_report();
         report.request_id = request_id;
         StreamCore::new(
             self.start,
@@ -174,9 +195,9 @@ fn record_fields(span: &tracing::Span, r: &LatencyReport) {
 
 /// The report of a request about to be sent; the served fields are filled
 /// in when the answer arrives.
-pub(crate) fn base_report(
+fn base_report(
     plan: &Plan,
-    client_region: &str,
+    routed_from: Option<String>,
     tier: Option<ServiceTier>,
     target: Option<Target>,
 ) -> LatencyReport {
@@ -185,7 +206,7 @@ pub(crate) fn base_report(
         model_id: plan.model_id.clone(),
         target,
         region: plan.region.clone(),
-        routed_from: (plan.region != client_region).then(|| client_region.to_owned()),
+        routed_from,
         requested: plan.policy,
         sent: plan.latency,
         requested_tier: tier,

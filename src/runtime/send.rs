@@ -103,18 +103,11 @@ pub(crate) async fn send<R: BedrockRuntimeApi, I: RuntimeInput>(
     config: Option<SdkConfigMap>,
     span: &tracing::Span,
 ) -> Result<I::Output> {
-    match as_sdk(api) {
-        Some(sdk) => in_span(span, input.send_sdk(sdk, config)).await,
-        None => in_span(span, input.send_api(api)).await,
-    }
-}
-
-/// Awaits a future inside the span, or as it is when no subscriber wants
-/// the span (the wrapper would then only move the SDK's large future).
-async fn in_span<F: Future>(span: &tracing::Span, fut: F) -> F::Output {
-    if span.is_disabled() {
-        fut.await
-    } else {
-        fut.instrument(span.clone()).await
+    // The span is entered only when a subscriber wants it: the wrapper
+    // would otherwise only move the SDK's large future once more.
+    match (as_sdk(api), span.is_disabled()) {
+        (Some(sdk), true) => input.send_sdk(sdk, config).await,
+        (Some(sdk), false) => input.send_sdk(sdk, config).instrument(span.clone()).await,
+        (None, _) => input.send_api(api).instrument(span.clone()).await,
     }
 }
