@@ -35,14 +35,23 @@ pub(crate) enum BodyError {
 
 /// Reads a body of at most `cap` bytes within the read timeout, holding
 /// permits of the shared body budget for what it keeps.
+///
+/// A body of announced length reserves its whole share up front, so that
+/// concurrent large uploads are refused at once rather than all starved
+/// halfway.
 pub(crate) async fn read_body<'a>(
     shared: &'a Shared,
     mut body: Incoming,
     cap: usize,
 ) -> Result<(Bytes, Option<SemaphorePermit<'a>>), BodyError> {
     let deadline = tokio::time::Instant::now() + shared.limits.read_timeout;
-    let mut buf = BytesMut::new();
-    let mut held: Option<SemaphorePermit<'a>> = None;
+    let announced = hyper::body::Body::size_hint(&body).exact();
+    let mut held: Option<SemaphorePermit<'a>> = match announced {
+        Some(0) | None => None,
+        Some(len) if len > cap as u64 => return Err(BodyError::TooLarge),
+        Some(len) => Some(acquire(shared, usize::try_from(len).unwrap_or(cap))?),
+    };
+    let mut buf = BytesMut::with_capacity(announced.map_or(0, |n| usize::try_from(n).unwrap_or(0)));
     loop {
         let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
             Err(_) => return Err(BodyError::Timeout),
@@ -54,14 +63,22 @@ pub(crate) async fn read_body<'a>(
         if buf.len() + data.len() > cap {
             return Err(BodyError::TooLarge);
         }
-        let n = u32::try_from(data.len()).map_err(|_| BodyError::TooLarge)?;
-        let permit = shared.body_budget.try_acquire_many(n).map_err(|_| BodyError::Busy)?;
-        match &mut held {
-            Some(h) => h.merge(permit),
-            None => held = Some(permit),
+        if announced.is_none() {
+            let permit = acquire(shared, data.len())?;
+            match &mut held {
+                Some(h) => h.merge(permit),
+                None => held = Some(permit),
+            }
         }
         buf.extend_from_slice(&data);
     }
+}
+
+/// Permits of the body budget for `bytes` of body: three a byte, for the
+/// raw body, its parsed JSON and the prompt text taken from it.
+fn acquire(shared: &Shared, bytes: usize) -> Result<SemaphorePermit<'_>, BodyError> {
+    let n = u32::try_from(bytes.saturating_mul(3)).map_err(|_| BodyError::TooLarge)?;
+    shared.body_budget.try_acquire_many(n).map_err(|_| BodyError::Busy)
 }
 
 impl BodyError {
@@ -146,7 +163,7 @@ pub(crate) async fn handle(
     if record.body_len > cap as u64 {
         return finish_error(&shared, record, &ApiError::too_large(), guard);
     }
-    let (raw, _permit) = match read_body(&shared, body, cap).await {
+    let (raw, permit) = match read_body(&shared, body, cap).await {
         Ok(read) => read,
         Err(BodyError::Gone) => return Err(ConnectionReset),
         Err(e) => return finish_error(&shared, record, &e.api_error(), guard),
@@ -162,9 +179,13 @@ pub(crate) async fn handle(
         &region,
         shared.catalog.get(),
     );
-    drop((json, raw, _permit));
+    // The permit is held until the answer is rendered: the prompt lives on
+    // in `prepared`.
+    drop((json, raw));
     note_request(&mut record, &prepared, &parts.headers);
-    answer(&shared, record, prepared, shutdown, guard).await
+    let answer = answer(&shared, record, prepared, shutdown, guard).await;
+    drop(permit);
+    answer
 }
 
 /// Copies what parsing found into the record.

@@ -188,9 +188,12 @@ impl<'a> Answer<'a> {
             latency,
             latency_ms: millis(latency),
             input,
+            // `serverToolUsage` is empty unless server-side tools ran (AWS
+            // captures converse-optimized-nova-pro, converse-stream-nova-micro).
             usage: json!({
                 "inputTokens": input,
                 "outputTokens": output_tokens,
+                "serverToolUsage": {},
                 "totalTokens": u64::from(input) + u64::from(output_tokens),
             }),
             stop: if truncated { "max_tokens" } else { "end_turn" },

@@ -2,6 +2,8 @@
 //! body access, enum and range checks with Bedrock's validation messages, and
 //! the latency eligibility check against the catalog.
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 
 use super::behaviour::{self, OptimizedVerdict};
@@ -172,13 +174,15 @@ pub(crate) fn eligibility(
     }
 }
 
-pub(crate) fn body_object(json: Option<&Value>, raw: &[u8]) -> Result<Value, ApiError> {
+/// The request body as a JSON object (borrowed: bodies can be large); an
+/// empty body is `{}`.
+pub(crate) fn body_object<'a>(json: Option<&'a Value>, raw: &[u8]) -> Result<Cow<'a, Value>, ApiError> {
     match json {
-        Some(v @ Value::Object(_)) => Ok(v.clone()),
+        Some(v @ Value::Object(_)) => Ok(Cow::Borrowed(v)),
         Some(_) => Err(ApiError::serialization(
             "Unable to parse request body: expected a JSON object",
         )),
-        None if raw.iter().all(u8::is_ascii_whitespace) => Ok(json!({})),
+        None if raw.iter().all(u8::is_ascii_whitespace) => Ok(Cow::Owned(json!({}))),
         None => Err(ApiError::serialization("Unable to parse request body: invalid JSON")),
     }
 }

@@ -193,12 +193,15 @@ pub(crate) fn render_converse(p: &Prepared, a: &Answer<'_>) -> Reply {
 }
 
 pub(crate) fn render_converse_stream(p: &Prepared, a: &Answer<'_>) -> Reply {
-    let preamble = vec![eventstream::event("messageStart", &json!({ "role": "assistant" }))];
+    let preamble = vec![eventstream::padded_event(
+        "messageStart",
+        &json!({ "role": "assistant" }),
+    )];
     let deltas = a
         .tokens
         .iter()
         .map(|t| {
-            eventstream::event(
+            eventstream::padded_event(
                 "contentBlockDelta",
                 &json!({ "contentBlockIndex": 0, "delta": { "text": t } }),
             )
@@ -207,9 +210,9 @@ pub(crate) fn render_converse_stream(p: &Prepared, a: &Answer<'_>) -> Reply {
     let mut metadata = json!({ "metrics": { "latencyMs": a.latency_ms }, "usage": a.usage });
     report_tier(&mut metadata, p, a);
     let trailer = vec![
-        eventstream::event("contentBlockStop", &json!({ "contentBlockIndex": 0 })),
-        eventstream::event("messageStop", &json!({ "stopReason": a.stop })),
-        eventstream::event("metadata", &metadata),
+        eventstream::padded_event("contentBlockStop", &json!({ "contentBlockIndex": 0 })),
+        eventstream::padded_event("messageStop", &json!({ "stopReason": a.stop })),
+        eventstream::padded_event("metadata", &metadata),
     ];
     Reply::Stream {
         headers: vec![("content-type", "application/vnd.amazon.eventstream".into())],
@@ -247,7 +250,13 @@ pub(crate) fn render_invoke(p: &Prepared, family: Family, a: &Answer<'_>) -> Rep
         Family::Nova => json!({
             "output": { "message": { "content": [ { "text": a.text } ], "role": "assistant" } },
             "stopReason": a.stop,
-            "usage": a.usage,
+            "usage": {
+                "inputTokens": a.input,
+                "outputTokens": a.output_tokens,
+                "totalTokens": u64::from(a.input) + u64::from(a.output_tokens),
+                "cacheReadInputTokenCount": 0,
+                "cacheWriteInputTokenCount": 0,
+            },
         }),
         Family::Llama => json!({
             "generation": a.text,
@@ -258,6 +267,8 @@ pub(crate) fn render_invoke(p: &Prepared, family: Family, a: &Answer<'_>) -> Rep
     };
     let mut headers = runtime_headers(p, a);
     // Header names and order as in the AWS capture invoke-model-nova-micro.
+    headers.push(("x-amzn-bedrock-cache-read-input-token-count", "0".to_owned()));
+    headers.push(("x-amzn-bedrock-cache-write-input-token-count", "0".to_owned()));
     headers.push(("x-amzn-bedrock-input-token-count", a.input.to_string()));
     headers.push(("x-amzn-bedrock-invocation-latency", a.latency_ms.to_string()));
     headers.push(("x-amzn-bedrock-output-token-count", a.output_tokens.to_string()));
@@ -267,7 +278,7 @@ pub(crate) fn render_invoke(p: &Prepared, family: Family, a: &Answer<'_>) -> Rep
 /// A `chunk` event carrying one native JSON object, base64-encoded.
 fn chunk(v: &Value) -> bytes::Bytes {
     let encoded = base64::engine::general_purpose::STANDARD.encode(v.to_string());
-    eventstream::event("chunk", &json!({ "bytes": encoded }))
+    eventstream::padded_event("chunk", &json!({ "bytes": encoded }))
 }
 
 type Frames = (Vec<bytes::Bytes>, Vec<bytes::Bytes>, Vec<bytes::Bytes>);

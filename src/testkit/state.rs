@@ -25,13 +25,16 @@ pub(crate) struct Limits {
     pub(crate) max_body: usize,
     /// Time allowed to receive a request's headers, and then its body.
     pub(crate) read_timeout: Duration,
-    /// Connections served at once; further ones wait in the listen backlog.
+    /// Connections served at once; at the limit the longest-idle one is
+    /// closed to make room, and when none is idle further ones wait in the
+    /// listen backlog.
     pub(crate) max_connections: usize,
     /// A connection with no request in flight for this long is closed (also
     /// bounds a connection that never sends its first bytes).
     pub(crate) idle_timeout: Duration,
     /// Request body bytes being read or parsed at once, over all
-    /// connections; past it, requests get HTTP 503.
+    /// connections, counted three times (raw, parsed, prompt text); past it, requests get
+    /// HTTP 503.
     pub(crate) body_budget: usize,
 }
 

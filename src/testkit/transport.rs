@@ -1,4 +1,5 @@
-//! Server and transport: the accept loop (bounded number of connections),
+//! Server and transport: the accept loop (bounded number of connections; at
+//! the limit the longest-idle one makes room),
 //! HTTP/1.1 and HTTP/2 (h2c with prior knowledge) on the same port through
 //! hyper-util's auto connection builder, idle connections closed, and the
 //! response bodies (complete, or event-stream frames fed on a schedule with
@@ -9,9 +10,10 @@
 //! do on an `http://` endpoint. The HTTP/1.1 `Upgrade: h2c` dance (removed
 //! from RFC 9113) is not offered: such a request is answered over HTTP/1.1.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -23,7 +25,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -43,34 +45,68 @@ pub(crate) async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
 }
 
+/// The live connections of the accept loop.
+#[derive(Debug, Default)]
+struct Live {
+    next_id: u64,
+    connections: HashMap<u64, Arc<Activity>>,
+}
+
+impl Live {
+    /// At the limit, asks the connection idle the longest (no request in
+    /// flight: silent, or sending a request head slowly) to close, so that a
+    /// new caller is not locked out by held connections. `false` when none
+    /// is idle.
+    fn evict_idlest(&self) -> bool {
+        let idlest = self
+            .connections
+            .values()
+            .filter(|a| !a.evicted.load(Ordering::Acquire))
+            .filter_map(|a| a.idle_for().map(|idle| (idle, a)))
+            .max_by_key(|(idle, _)| *idle);
+        match idlest {
+            Some((_, activity)) => {
+                activity.evicted.store(true, Ordering::Release);
+                activity.evict.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
-    let slots = Arc::new(Semaphore::new(shared.limits.max_connections.max(1)));
-    let mut connections = JoinSet::new();
+    let max = shared.limits.max_connections.max(1);
+    let mut live = Live::default();
+    let mut connections: JoinSet<u64> = JoinSet::new();
     loop {
-        // At the connection limit, new connections wait in the listen
-        // backlog until a served one ends.
-        let permit = tokio::select! {
-            () = stopped(&mut shutdown) => break,
-            permit = Arc::clone(&slots).acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
-        };
+        // At the limit, an idle connection makes room; when none is idle (or
+        // evicted ones have not closed yet), new connections wait in the
+        // listen backlog until a served one ends.
+        let full = live.connections.len() >= max && (live.connections.len() >= 2 * max || !live.evict_idlest());
         tokio::select! {
             () = stopped(&mut shutdown) => break,
-            accepted = listener.accept() => match accepted {
+            accepted = listener.accept(), if !full => match accepted {
                 Ok((stream, _)) => {
+                    let id = live.next_id;
+                    live.next_id += 1;
+                    let activity = Activity::new();
+                    live.connections.insert(id, Arc::clone(&activity));
                     let shared = Arc::clone(&shared);
                     let shutdown = shutdown.clone();
                     connections.spawn(async move {
-                        serve_connection(stream, shared, shutdown).await;
-                        drop(permit);
+                        serve_connection(stream, shared, shutdown, activity).await;
+                        id
                     });
                 }
                 // e.g. too many open files: back off instead of spinning
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
             },
+            Some(ended) = connections.join_next(), if !connections.is_empty() => {
+                if let Ok(id) = ended {
+                    live.connections.remove(&id);
+                }
+            }
         }
     }
     drop(listener);
@@ -85,6 +121,9 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut 
 pub(crate) struct Activity {
     in_flight: AtomicUsize,
     last: Mutex<Instant>,
+    /// Set once the accept loop asked this connection to make room.
+    evicted: AtomicBool,
+    evict: Notify,
 }
 
 impl Activity {
@@ -92,6 +131,8 @@ impl Activity {
         Arc::new(Activity {
             in_flight: AtomicUsize::new(0),
             last: Mutex::new(Instant::now()),
+            evicted: AtomicBool::new(false),
+            evict: Notify::new(),
         })
     }
 
@@ -140,9 +181,13 @@ fn connection_builder(shared: &Shared) -> auto::Builder<TokioExecutor> {
     builder
 }
 
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+async fn serve_connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+    activity: Arc<Activity>,
+) {
     let _ = stream.set_nodelay(true);
-    let activity = Activity::new();
     let idle_timeout = shared.limits.idle_timeout;
     let builder = connection_builder(&shared);
     let handler_shutdown = shutdown.clone();
@@ -158,6 +203,7 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, mut shutdown: 
         tokio::select! {
             _ = connection.as_mut() => return,
             () = stopped(&mut shutdown) => break,
+            () = activity.evict.notified() => break,
             _ = ticker.tick() => {
                 if activity.idle_for().is_some_and(|idle| idle >= idle_timeout) {
                     break;
