@@ -131,6 +131,7 @@ fn record_json(r: &RecordedRequest) -> Value {
     };
     json!({
         "method": r.method,
+        "httpVersion": r.http_version,
         "path": r.path,
         "query": r.query,
         "operation": r.operation.map(|o| o.aws_name()),

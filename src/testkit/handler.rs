@@ -146,6 +146,7 @@ pub(crate) async fn handle(
     let request_id = shared.next_request_id();
     let region = caller_region(&shared, &parts.headers);
     let mut record = RecordedRequest::new(parts.method.as_str(), &path, &region, &request_id);
+    record.http_version = format!("{:?}", parts.version);
     record.query = parts.uri.query().map(str::to_owned);
     record.headers = lower_headers(&parts.headers);
     record.body_len = announced_len(&parts.headers).unwrap_or(0);

@@ -89,6 +89,8 @@ impl TierTiming {
 pub struct RecordedRequest {
     /// HTTP method, e.g. `"POST"`.
     pub method: String,
+    /// HTTP version of the request: `"HTTP/1.1"` or `"HTTP/2.0"`.
+    pub http_version: String,
     /// The path exactly as received (model IDs stay percent-encoded, e.g.
     /// `/model/us.amazon.nova-pro-v1%3A0/converse`).
     pub path: String,
@@ -142,6 +144,7 @@ impl RecordedRequest {
     pub(crate) fn new(method: &str, path: &str, region: &str, request_id: &str) -> RecordedRequest {
         RecordedRequest {
             method: method.to_owned(),
+            http_version: "HTTP/1.1".to_owned(),
             path: path.to_owned(),
             query: None,
             operation: None,

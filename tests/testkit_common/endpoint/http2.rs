@@ -100,6 +100,7 @@ async fn http2_prior_knowledge_serves_unary_and_event_stream_operations() {
     let (parts, body) = post(&mut h2, &server, "/agents/session-h2", inline.to_string().into_bytes()).await;
     assert_eq!((parts.version, parts.status.as_u16()), (hyper::Version::HTTP_2, 200));
     assert!(!body.is_empty());
-    assert_eq!(server.requests().len(), 3);
+    let versions: Vec<String> = server.requests().into_iter().map(|r| r.http_version).collect();
+    assert_eq!(versions, ["HTTP/2.0"; 3]);
     server.shutdown().await;
 }
