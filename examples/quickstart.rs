@@ -19,7 +19,7 @@
 use std::time::Duration;
 
 use bedrock_latency::models::NovaPro;
-use bedrock_latency::testkit::{LocalBedrock, Timing};
+use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
 use bedrock_latency::{Client, Latency, LatencyPolicy};
 use futures::StreamExt;
 
@@ -38,11 +38,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let server = LocalBedrock::builder()
             .timing(
                 Latency::Standard,
-                Timing::new(Duration::from_millis(250), Duration::from_millis(12)),
+                TokenTiming::new(Duration::from_millis(250), Duration::from_millis(12)),
             )
             .timing(
                 Latency::Optimized,
-                Timing::new(Duration::from_millis(100), Duration::from_millis(5)),
+                TokenTiming::new(Duration::from_millis(100), Duration::from_millis(5)),
             )
             .answer_tokens(40)
             .start()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bedrock_latency::Client;
 use bedrock_latency::Latency;
-use bedrock_latency::testkit::{LocalBedrock, Timing};
+use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
 
 /// The client, and the local endpoint when offline (keep it alive).
 pub(crate) struct Setup {
@@ -33,11 +33,11 @@ pub(crate) async fn setup(region: &str) -> Result<Setup, Box<dyn std::error::Err
     let server = LocalBedrock::builder()
         .timing(
             Latency::Standard,
-            Timing::new(Duration::from_millis(120), Duration::from_millis(6)),
+            TokenTiming::new(Duration::from_millis(120), Duration::from_millis(6)),
         )
         .timing(
             Latency::Optimized,
-            Timing::new(Duration::from_millis(60), Duration::from_millis(3)),
+            TokenTiming::new(Duration::from_millis(60), Duration::from_millis(3)),
         )
         .start()
         .await?;

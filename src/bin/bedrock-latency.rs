@@ -491,7 +491,7 @@ async fn run_compare(
     local: Option<(f64, Option<u64>)>,
     quiet: bool,
 ) -> bedrock_latency::Result<Comparison> {
-    use bedrock_latency::testkit::{LocalBedrock, Timing};
+    use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
     use std::time::Duration;
     let io = |source| bedrock_latency::Error::Io {
         path: "local endpoint".to_owned(),
@@ -501,8 +501,8 @@ async fn run_compare(
         Some((speedup, quota)) => {
             // Standard: 200 ms to the first token, then 8 ms a token; optimized
             // divides both by the speed-up.
-            let standard = Timing::new(Duration::from_millis(200), Duration::from_millis(8));
-            let fast = Timing::new(
+            let standard = TokenTiming::new(Duration::from_millis(200), Duration::from_millis(8));
+            let fast = TokenTiming::new(
                 standard.time_to_first_token.div_f64(speedup),
                 standard.per_token.div_f64(speedup),
             );

@@ -247,9 +247,9 @@ const FILLER: &[&str] = &[
     "again",
 ];
 
-fn fnv1a(data: &[u8]) -> u64 {
+fn fnv1a(parts: &[&[u8]]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in data {
+    for byte in parts.iter().flat_map(|p| p.iter()) {
         hash ^= u64::from(*byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
@@ -280,7 +280,7 @@ pub(crate) fn answer_tokens(model: &str, prompt: &str, tokens: u32) -> Vec<Strin
             words.push(word);
         }
     }
-    let mut state = fnv1a(format!("{model}\n{prompt}").as_bytes()) | 1;
+    let mut state = fnv1a(&[model.as_bytes(), b"\n", prompt.as_bytes()]) | 1;
     while words.len() < tokens {
         // xorshift64
         state ^= state << 13;

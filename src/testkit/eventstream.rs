@@ -31,6 +31,26 @@ pub(crate) fn event(event_type: &str, payload: &serde_json::Value) -> Bytes {
     encode(&message)
 }
 
+/// The padding alphabet of the `p` field.
+const PAD: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/// An event frame of a bedrock-runtime stream: the JSON payload gets the `p`
+/// padding field Bedrock adds to hide payload lengths (a prefix of the
+/// alphabet, 1-62 characters, as in the AWS captures
+/// `converse-stream-nova-micro.bin` and `invoke-model-stream-nova-micro`).
+pub(crate) fn padded_event(event_type: &str, payload: &serde_json::Value) -> Bytes {
+    let mut payload = payload.clone();
+    if let Some(obj) = payload.as_object_mut() {
+        let len = 1 + payload_len_hint(obj) % PAD.len();
+        obj.insert("p".to_owned(), serde_json::Value::from(PAD.get(..len).unwrap_or(PAD)));
+    }
+    event(event_type, &payload)
+}
+
+fn payload_len_hint(obj: &serde_json::Map<String, serde_json::Value>) -> usize {
+    obj.iter().map(|(k, v)| k.len() + v.to_string().len()).sum()
+}
+
 /// An exception frame (`:message-type` `exception`) with a
 /// `{"message": ...}` JSON payload.
 pub(crate) fn exception(exception_type: &str, payload: &serde_json::Value) -> Bytes {

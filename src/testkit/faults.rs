@@ -107,7 +107,7 @@ impl FaultRule {
         if self.operation.is_some_and(|op| op != operation) {
             return false;
         }
-        !self.fault.is_stream_fault() || (operation.is_stream() && stream_ok)
+        !self.fault.is_stream_fault() || stream_ok
     }
 }
 
@@ -137,7 +137,8 @@ impl FaultQueue {
     }
 
     /// Takes the fault for a request of `operation`. `stream_ok` tells whether
-    /// the request would get a successful event stream.
+    /// the request would get a successful event stream (a streaming operation
+    /// that passed validation).
     pub(crate) fn take(&mut self, operation: Operation, stream_ok: bool) -> Option<Fault> {
         let index = self.rules.iter().position(|rule| rule.applies(operation, stream_ok))?;
         let rule = self.rules.get_mut(index)?;
@@ -160,10 +161,10 @@ mod tests {
         q.push(FaultRule::new(Fault::Throttling).on(Operation::InvokeModel));
         q.push(FaultRule::new(Fault::ServiceUnavailable).times(2));
         q.push(FaultRule::new(Fault::CutStream { after_frames: 1 }));
-        assert_eq!(q.take(Operation::Converse, true), Some(Fault::ServiceUnavailable));
-        assert_eq!(q.take(Operation::InvokeModel, true), Some(Fault::Throttling));
-        assert_eq!(q.take(Operation::Converse, true), Some(Fault::ServiceUnavailable));
-        assert_eq!(q.take(Operation::Converse, true), None);
+        assert_eq!(q.take(Operation::Converse, false), Some(Fault::ServiceUnavailable));
+        assert_eq!(q.take(Operation::InvokeModel, false), Some(Fault::Throttling));
+        assert_eq!(q.take(Operation::Converse, false), Some(Fault::ServiceUnavailable));
+        assert_eq!(q.take(Operation::Converse, false), None);
         assert_eq!(q.take(Operation::ConverseStream, false), None);
         assert_eq!(
             q.take(Operation::ConverseStream, true),

@@ -1,10 +1,12 @@
 //! A local Bedrock-compatible endpoint for tests (feature `testkit`).
 //!
-//! [`LocalBedrock`] is an in-process HTTP/1.1 server on 127.0.0.1 that speaks
+//! [`LocalBedrock`] is an in-process HTTP server on 127.0.0.1 (HTTP/1.1 and
+//! HTTP/2 with prior knowledge on the same port) that speaks
 //! the wire format of Amazon Bedrock's `bedrock-runtime` (Converse,
 //! ConverseStream, InvokeModel, InvokeModelWithResponseStream) and
 //! `bedrock-agent-runtime` (InvokeInlineAgent, InvokeAgent,
-//! RetrieveAndGenerate, RetrieveAndGenerateStream): the same paths (with
+//! RetrieveAndGenerate, RetrieveAndGenerateStream, InvokeFlow,
+//! StartFlowExecution): the same paths (with
 //! percent-encoded model IDs), JSON shapes, `x-amzn-RequestId`,
 //! `x-amzn-ErrorType` + `{"message": ...}` errors and
 //! `application/vnd.amazon.eventstream` streams. Point the real AWS SDK
@@ -34,10 +36,25 @@
 //! - Answers are deterministic (same request, same text); InvokeModel answers
 //!   in the family's native shape (Anthropic Messages, Nova `output.message`,
 //!   Llama `generation`).
-//! - Per-tier [`Timing`] (time to first token, per-token gap), reported as
+//! - Per-tier [`TokenTiming`] (time to first token, per-token gap), reported as
 //!   `metrics.latencyMs`.
 //! - Injectable [`Fault`]s: throttling, 503, connection reset, stall, stream
 //!   cut, malformed frame, model stream error.
+//! - RetrieveAndGenerate(Stream) answers carry citations with retrieved
+//!   references, InvokeAgent answers `attribution.citations` and, with
+//!   `enableTrace`, `trace` events; InvokeFlow streams a `flowOutputEvent` and
+//!   a `flowCompletionEvent`, StartFlowExecution returns an `executionArn`.
+//!   The flow's `modelPerformanceConfiguration` is recorded
+//!   ([`RecordedRequest::requested_latency`]); the endpoint serves flows
+//!   standard, since whether Bedrock honours the setting is unverified.
+//! - Bounded under abuse: a body-size cap enforced while reading, a read
+//!   timeout, a connection limit, idle connections closed, a byte budget for
+//!   bodies being read and for the recorded requests (long bodies kept as a
+//!   prefix and SHA-256), unknown paths answered without reading the body.
+//! - A control surface for tests in other languages, on the same port under
+//!   `/_bedrock_latency/` (recorded requests, reset, faults): see the README.
+//! - The behaviour can be given as data ([`LocalBedrockConfig`], the file
+//!   format of the standalone `bedrock-latency-local --config`).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -56,13 +73,31 @@
 //! # }
 //! ```
 
+// Layout: `types`, `faults` and `config` are the public vocabulary; `wire`
+// (routing, errors, frames) and `parse` sit below `ops`, which dispatches to
+// `runtime_ops` and `agent_ops`; `state` holds what a request may change;
+// `handler` serves one request, `transport` the connections, `control` the
+// `/_bedrock_latency/` paths; `server` is the public handle.
+mod agent_ops;
 mod behaviour;
+mod config;
+mod control;
 mod eventstream;
 mod faults;
+mod handler;
 mod ops;
+mod parse;
+mod runtime_ops;
 mod server;
+mod state;
+mod transport;
 mod types;
+mod wire;
 
+#[doc(hidden)]
+pub mod fuzz;
+
+pub use config::{LimitsConfig, LocalBedrockConfig, TimingConfig, TimingMillis};
 pub use faults::{Fault, FaultRule};
-pub use server::{DEFAULT_RECORD_LIMIT, LocalBedrock, LocalBedrockBuilder};
-pub use types::{RecordedRequest, StandardFallback, TierTiming, Timing};
+pub use server::{DEFAULT_RECORD_BUDGET, DEFAULT_RECORD_LIMIT, LocalBedrock, LocalBedrockBuilder};
+pub use types::{RecordedRequest, StandardFallback, TierTiming, TokenTiming};

@@ -1,94 +1,29 @@
-//! The HTTP/1.1 server: `LocalBedrock`, its builder, the accept loop and the
-//! request handler.
+//! The public handle: [`LocalBedrock`] and its builder.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt as _, Limited};
-use hyper::body::{Frame, Incoming, SizeHint};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
 
 use super::behaviour::{self, CatalogRef};
-use super::eventstream;
-use super::faults::FaultQueue;
-use super::ops::{self, ApiError, PathParams, Prepared, RenderContext, Reply, TimedFrame};
-use super::{Fault, FaultRule, RecordedRequest, StandardFallback, TierTiming, Timing};
-use crate::{Catalog, Latency, Operation};
+use super::state::{Initial, Limits, RecordStore, Shared, State};
+use super::transport::{self, DRAIN_TIMEOUT};
+use super::{FaultRule, RecordedRequest, TierTiming, TokenTiming};
+use crate::{Catalog, Latency};
 
-/// Largest request body accepted (bytes); larger bodies get HTTP 413.
-const MAX_BODY: usize = 25 * 1024 * 1024;
 /// Default number of output tokens of an answer.
 const DEFAULT_ANSWER_TOKENS: u32 = 16;
-/// How long `shutdown` waits for open connections before dropping them.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 /// Default number of recorded requests kept (the most recent ones).
 pub const DEFAULT_RECORD_LIMIT: usize = 10_000;
-
-#[derive(Debug)]
-struct State {
-    records: VecDeque<RecordedRequest>,
-    record_limit: usize,
-    faults: FaultQueue,
-    /// Remaining optimized requests per base model ID; absent = unlimited.
-    quotas: HashMap<String, u64>,
-    timing: TierTiming,
-    answer_tokens: u32,
-    region: Option<String>,
-    default_region: String,
-}
-
-#[derive(Debug)]
-struct Shared {
-    catalog: CatalogRef,
-    state: Mutex<State>,
-    counter: AtomicU64,
-    seed: u64,
-}
-
-impl State {
-    /// Keeps `r`, dropping the oldest record past the limit.
-    fn record(&mut self, r: RecordedRequest) {
-        if self.record_limit == 0 {
-            return;
-        }
-        if self.records.len() >= self.record_limit {
-            self.records.pop_front();
-        }
-        self.records.push_back(r);
-    }
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn next_request_id(&self) -> String {
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let s = self.seed;
-        format!(
-            "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-            s & 0xffff_ffff,
-            (s >> 32) & 0xffff,
-            (s >> 48) & 0xfff,
-            (n >> 48) & 0xfff,
-            n & 0xffff_ffff_ffff
-        )
-    }
-}
+/// Default byte budget of the recorded requests (an estimate of their heap
+/// size, parsed JSON included).
+pub const DEFAULT_RECORD_BUDGET: usize = 64 * 1024 * 1024;
 
 /// Builder of a [`LocalBedrock`]; see [`LocalBedrock::builder`].
 #[derive(Debug, Clone)]
@@ -102,6 +37,10 @@ pub struct LocalBedrockBuilder {
     answer_tokens: u32,
     catalog: CatalogRef,
     record_limit: usize,
+    record_budget: usize,
+    token_caps: Vec<(String, u32)>,
+    seed: Option<u64>,
+    limits: Limits,
 }
 
 impl Default for LocalBedrockBuilder {
@@ -116,6 +55,10 @@ impl Default for LocalBedrockBuilder {
             answer_tokens: DEFAULT_ANSWER_TOKENS,
             catalog: CatalogRef::Builtin,
             record_limit: DEFAULT_RECORD_LIMIT,
+            record_budget: DEFAULT_RECORD_BUDGET,
+            token_caps: Vec::new(),
+            seed: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -142,7 +85,7 @@ impl LocalBedrockBuilder {
     }
 
     /// Timing of requests served with `tier` (default: no delay).
-    pub fn timing(mut self, tier: Latency, timing: Timing) -> Self {
+    pub fn timing(mut self, tier: Latency, timing: TokenTiming) -> Self {
         match tier {
             Latency::Standard => self.timing.standard = timing,
             Latency::Optimized => self.timing.optimized = timing,
@@ -186,39 +129,90 @@ impl LocalBedrockBuilder {
         self
     }
 
+    /// Replaces the optimized token cap of a model (any form of its ID;
+    /// estimated input tokens + max tokens, or the answer length): past it,
+    /// optimized requests are served standard with
+    /// [`StandardFallback::TokenCap`](super::StandardFallback::TokenCap).
+    /// The catalog's cap (Llama 3.1 405B: 11,000) applies otherwise.
+    pub fn token_cap(mut self, model_id: impl Into<String>, max_total_tokens: u32) -> Self {
+        self.token_caps.push((model_id.into(), max_total_tokens));
+        self
+    }
+
+    /// Seed of the request IDs, the endpoint's only randomness (default:
+    /// from the clock). Same seed, same IDs in the same order.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Byte budget of the recorded requests (default
+    /// [`DEFAULT_RECORD_BUDGET`]): the oldest are dropped past it. Bodies
+    /// longer than 64 KiB are kept as a prefix, length and SHA-256.
+    pub fn record_budget_bytes(mut self, bytes: usize) -> Self {
+        self.record_budget = bytes;
+        self
+    }
+
+    /// Largest request body in bytes (default 25 MiB), enforced while
+    /// reading: longer bodies get HTTP 413.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_body = bytes;
+        self
+    }
+
+    /// Time allowed for a request's headers, and then for its body (default
+    /// 10 s); a body that does not arrive in time gets HTTP 408.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.read_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// A connection with no request in flight for this long is closed
+    /// (default 120 s, longer than the SDKs' pool idle timeouts).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Connections served at once (default 256, at least 1); further ones
+    /// wait in the listen backlog.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.limits.max_connections = n.max(1);
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current Tokio runtime.
     pub async fn start(self) -> std::io::Result<LocalBedrock> {
         let listener = TcpListener::bind(("127.0.0.1", self.port)).await?;
         let addr = listener.local_addr()?;
-        let mut faults = FaultQueue::default();
-        for rule in self.faults {
-            faults.push(rule);
-        }
-        let quotas = self
-            .quotas
-            .into_iter()
-            .map(|(model, n)| (behaviour::quota_key(&model), n))
-            .collect();
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::from(d.subsec_nanos()) ^ d.as_secs());
+        let initial = Initial {
+            faults: self.faults,
+            quotas: by_base_model(self.quotas),
+            caps: by_base_model(self.token_caps),
+            timing: self.timing,
+            answer_tokens: self.answer_tokens,
+            region: self.region,
+        };
+        let seed = self.seed.unwrap_or_else(|| {
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| u64::from(d.subsec_nanos()) ^ d.as_secs());
+            nanos.rotate_left(17) ^ (u64::from(addr.port()) << 40)
+        });
+        let records = RecordStore::new(self.record_limit, self.record_budget);
+        let budget = self.limits.body_budget.min(Semaphore::MAX_PERMITS);
         let shared = Arc::new(Shared {
             catalog: self.catalog,
-            state: Mutex::new(State {
-                records: VecDeque::new(),
-                record_limit: self.record_limit,
-                faults,
-                quotas,
-                timing: self.timing,
-                answer_tokens: self.answer_tokens,
-                region: self.region,
-                default_region: self.default_region,
-            }),
+            state: Mutex::new(State::new(&initial, records, self.default_region)),
+            initial,
+            limits: self.limits,
+            body_budget: Semaphore::new(budget),
             counter: AtomicU64::new(1),
-            seed: nanos.rotate_left(17) ^ (u64::from(addr.port()) << 40),
+            seed,
         });
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), shutdown_rx));
+        let task = tokio::spawn(transport::accept_loop(listener, Arc::clone(&shared), shutdown_rx));
         Ok(LocalBedrock {
             addr,
             shared,
@@ -226,6 +220,15 @@ impl LocalBedrockBuilder {
             task: Some(task),
         })
     }
+}
+
+/// Keys per-model settings by base model ID, so that every form of a model's
+/// ID shares them.
+fn by_base_model<T>(pairs: Vec<(String, T)>) -> HashMap<String, T> {
+    pairs
+        .into_iter()
+        .map(|(model, n)| (behaviour::quota_key(&model), n))
+        .collect()
 }
 
 /// A local Bedrock-compatible endpoint (bedrock-runtime and
@@ -301,7 +304,7 @@ impl LocalBedrock {
 
     /// The most recent request, if any.
     pub fn last_request(&self) -> Option<RecordedRequest> {
-        self.shared.lock().records.back().cloned()
+        self.shared.lock().records.iter().next_back().cloned()
     }
 
     /// Forgets the recorded requests.
@@ -359,7 +362,7 @@ impl LocalBedrock {
     }
 
     /// Sets the timing of one tier, for the next requests.
-    pub fn set_timing(&self, tier: Latency, timing: Timing) {
+    pub fn set_timing(&self, tier: Latency, timing: TokenTiming) {
         let mut state = self.shared.lock();
         match tier {
             Latency::Standard => state.timing.standard = timing,
@@ -383,6 +386,13 @@ impl LocalBedrock {
         self.shared.lock().answer_tokens = tokens.max(1);
     }
 
+    /// Back to the configured state: no recorded requests, and the faults,
+    /// quotas, caps, timing, region and answer length the builder set (also
+    /// `POST /_bedrock_latency/reset`).
+    pub fn reset(&self) {
+        self.shared.lock().reset(&self.shared.initial);
+    }
+
     /// Stops accepting, ends open connections gracefully (in-flight streams
     /// and stalls are cut) and waits for them, at most about two seconds.
     pub async fn shutdown(mut self) {
@@ -399,435 +409,5 @@ impl LocalBedrock {
 impl Drop for LocalBedrock {
     fn drop(&mut self) {
         let _ = self.shutdown_tx.send(true);
-    }
-}
-
-/// Resolves once shutdown is asked for (or the server handle is gone).
-async fn stopped(rx: &mut watch::Receiver<bool>) {
-    let _ = rx.wait_for(|stop| *stop).await;
-}
-
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            () = stopped(&mut shutdown) => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, Arc::clone(&shared), shutdown.clone()));
-                }
-                // e.g. too many open files: back off instead of spinning
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-    drop(listener);
-    let drain = async { while connections.join_next().await.is_some() {} };
-    if tokio::time::timeout(DRAIN_TIMEOUT, drain).await.is_err() {
-        connections.abort_all();
-    }
-}
-
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
-    let _ = stream.set_nodelay(true);
-    let handler_shutdown = shutdown.clone();
-    let service = service_fn(move |request| handle(Arc::clone(&shared), handler_shutdown.clone(), request));
-    let mut builder = http1::Builder::new();
-    builder.timer(TokioTimer::new()).keep_alive(true);
-    let connection = builder.serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(connection);
-    tokio::select! {
-        _ = connection.as_mut() => {}
-        () = stopped(&mut shutdown) => {
-            connection.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(Duration::from_secs(1), connection.as_mut()).await;
-        }
-    }
-}
-
-/// Returned by the handler to close the connection without a response.
-#[derive(Debug)]
-struct ConnectionReset;
-
-impl fmt::Display for ConnectionReset {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("connection reset (injected by bedrock-latency-local)")
-    }
-}
-
-impl std::error::Error for ConnectionReset {}
-
-/// Ends a response body abruptly.
-#[derive(Debug)]
-struct StreamAborted;
-
-impl fmt::Display for StreamAborted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("stream cut (injected by bedrock-latency-local)")
-    }
-}
-
-impl std::error::Error for StreamAborted {}
-
-/// Response body: complete bytes, or frames fed by a producer task.
-#[derive(Debug)]
-enum ResponseBody {
-    Full(Option<Bytes>),
-    Channel(mpsc::Receiver<Result<Bytes, StreamAborted>>),
-}
-
-impl hyper::body::Body for ResponseBody {
-    type Data = Bytes;
-    type Error = StreamAborted;
-
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, StreamAborted>>> {
-        match self.get_mut() {
-            ResponseBody::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            ResponseBody::Channel(rx) => rx.poll_recv(cx).map(|next| next.map(|r| r.map(Frame::data))),
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        matches!(self, ResponseBody::Full(None))
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            ResponseBody::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
-            ResponseBody::Full(None) => SizeHint::with_exact(0),
-            ResponseBody::Channel(_) => SizeHint::default(),
-        }
-    }
-}
-
-fn lower_headers(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
-        .collect()
-}
-
-async fn handle(
-    shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
-    request: Request<Incoming>,
-) -> Result<Response<ResponseBody>, ConnectionReset> {
-    let (parts, body) = request.into_parts();
-    let request_id = shared.next_request_id();
-    let method = parts.method.as_str().to_owned();
-    let path = parts.uri.path().to_owned();
-    let (raw, too_large) = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => (collected.to_bytes(), false),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => (Bytes::new(), true),
-        // The client went away mid-body: nobody to answer.
-        Err(_) => return Err(ConnectionReset),
-    };
-    let json: Option<serde_json::Value> = serde_json::from_slice(&raw).ok();
-    let (region, timing, answer_tokens) = {
-        let state = shared.lock();
-        let region = state
-            .region
-            .clone()
-            .or_else(|| {
-                parts
-                    .headers
-                    .get(hyper::header::AUTHORIZATION)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(behaviour::region_from_authorization)
-                    .map(str::to_owned)
-            })
-            .unwrap_or_else(|| state.default_region.clone());
-        (region, state.timing, state.answer_tokens)
-    };
-    let mut record = RecordedRequest {
-        method: method.clone(),
-        path: path.clone(),
-        query: parts.uri.query().map(str::to_owned),
-        operation: None,
-        model_id: None,
-        region: region.clone(),
-        headers: lower_headers(&parts.headers),
-        body: json.clone(),
-        raw_body: raw.to_vec(),
-        requested_latency: None,
-        served_latency: None,
-        fallback: None,
-        service_tier: None,
-        status: 0,
-        error_type: None,
-        fault: None,
-        request_id: request_id.clone(),
-    };
-
-    let routed = ops::route(&method, &path);
-    let Some((operation, params)) = routed else {
-        let error = ApiError::unknown_operation(&method, &path);
-        return Ok(finish_error(&shared, record, &error, &request_id));
-    };
-    record.operation = Some(operation);
-    if let PathParams::Model(model) = &params {
-        record.model_id = Some(model.clone());
-    }
-    if too_large {
-        return Ok(finish_error(&shared, record, &ApiError::too_large(), &request_id));
-    }
-    let prepared = ops::prepare(
-        operation,
-        &params,
-        &parts.headers,
-        &raw,
-        json.as_ref(),
-        &region,
-        shared.catalog.get(),
-    );
-    if let Ok(p) = &prepared {
-        record.model_id.clone_from(&p.model_id);
-        record.requested_latency = p.requested;
-        record.service_tier.clone_from(&p.service_tier);
-    } else if matches!(operation, Operation::InvokeModel | Operation::InvokeModelStream) {
-        record.requested_latency = ops::header_value(&parts.headers, ops::LATENCY_HEADER)
-            .as_deref()
-            .and_then(ops::latency_from_wire);
-    }
-
-    // Faults first (a throttled request is not validated), except that stream
-    // faults only go to streams that will succeed.
-    let fault = shared.lock().faults.take(operation, prepared.is_ok());
-    record.fault.clone_from(&fault);
-    let mut stall = None;
-    let mut stream_fault = None;
-    match fault {
-        Some(Fault::Throttling) => {
-            return Ok(finish_error(&shared, record, &ApiError::throttling(), &request_id));
-        }
-        Some(Fault::ServiceUnavailable) => {
-            return Ok(finish_error(&shared, record, &ApiError::unavailable(), &request_id));
-        }
-        Some(Fault::ConnectionReset) => {
-            shared.lock().record(record);
-            return Err(ConnectionReset);
-        }
-        Some(Fault::Stall(d)) => stall = Some(d),
-        Some(f) => stream_fault = Some(f),
-        None => {}
-    }
-
-    let reply = match prepared {
-        Err(error) => {
-            record.status = error.status;
-            record.error_type = Some(error.error_type.to_owned());
-            shared.lock().record(record);
-            Reply::error(&error)
-        }
-        Ok(p) => {
-            let (served, fallback) = decide(&mut shared.lock(), &p, answer_tokens);
-            record.served_latency = Some(served);
-            record.fallback = fallback;
-            record.status = 200;
-            shared.lock().record(record);
-            ops::render(
-                &p,
-                &RenderContext {
-                    served,
-                    answer_len: answer_tokens,
-                    timing: timing.of(served),
-                    request_id: &request_id,
-                },
-            )
-        }
-    };
-
-    if let Some(d) = stall {
-        tokio::select! {
-            () = tokio::time::sleep(d) => {}
-            () = stopped(&mut shutdown) => return Err(ConnectionReset),
-        }
-    }
-    respond(reply, &request_id, stream_fault, shutdown).await
-}
-
-/// Served latency of a valid request, consuming quota.
-fn decide(state: &mut State, p: &Prepared, answer_tokens: u32) -> (Latency, Option<StandardFallback>) {
-    if !p.honours_latency {
-        let fallback = (p.requested == Some(Latency::Optimized)).then_some(StandardFallback::NotHonoured);
-        return (Latency::Standard, fallback);
-    }
-    let Some(cap) = p.optimized_cap else {
-        return (Latency::Standard, None);
-    };
-    if let Some(cap) = cap
-        && p.exceeds_cap(cap, answer_tokens)
-    {
-        return (Latency::Standard, Some(StandardFallback::TokenCap));
-    }
-    let key = p.model_id.as_deref().map(behaviour::quota_key).unwrap_or_default();
-    if let Some(remaining) = state.quotas.get_mut(&key) {
-        if *remaining == 0 {
-            return (Latency::Standard, Some(StandardFallback::QuotaExhausted));
-        }
-        *remaining -= 1;
-    }
-    (Latency::Optimized, None)
-}
-
-fn finish_error(
-    shared: &Shared,
-    mut record: RecordedRequest,
-    error: &ApiError,
-    request_id: &str,
-) -> Response<ResponseBody> {
-    record.status = error.status;
-    record.error_type = Some(error.error_type.to_owned());
-    shared.lock().record(record);
-    full_response(Reply::error(error), request_id)
-}
-
-fn full_response(reply: Reply, request_id: &str) -> Response<ResponseBody> {
-    let (status, headers, body) = match reply {
-        Reply::Full {
-            status, headers, body, ..
-        } => (status, headers, ResponseBody::Full(Some(body))),
-        Reply::Stream { headers, .. } => (200, headers, ResponseBody::Full(None)),
-    };
-    build_response(status, &headers, request_id, body)
-}
-
-fn build_response(
-    status: u16,
-    headers: &[(&'static str, String)],
-    request_id: &str,
-    body: ResponseBody,
-) -> Response<ResponseBody> {
-    let mut response = Response::new(body);
-    *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    let map = response.headers_mut();
-    if let Ok(v) = hyper::header::HeaderValue::from_str(request_id) {
-        map.insert("x-amzn-requestid", v);
-    }
-    for (name, value) in headers {
-        if let Ok(v) = hyper::header::HeaderValue::from_str(value) {
-            map.append(*name, v);
-        }
-    }
-    response
-}
-
-async fn respond(
-    reply: Reply,
-    request_id: &str,
-    stream_fault: Option<Fault>,
-    mut shutdown: watch::Receiver<bool>,
-) -> Result<Response<ResponseBody>, ConnectionReset> {
-    match reply {
-        Reply::Full {
-            status,
-            headers,
-            body,
-            delay,
-        } => {
-            if !delay.is_zero() {
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    () = stopped(&mut shutdown) => return Err(ConnectionReset),
-                }
-            }
-            Ok(build_response(
-                status,
-                &headers,
-                request_id,
-                ResponseBody::Full(Some(body)),
-            ))
-        }
-        Reply::Stream {
-            headers,
-            frames,
-            stream_error_type,
-        } => {
-            let (tx, rx) = mpsc::channel(4);
-            tokio::spawn(produce(frames, stream_fault, stream_error_type, tx, shutdown));
-            Ok(build_response(200, &headers, request_id, ResponseBody::Channel(rx)))
-        }
-    }
-}
-
-/// Waits until hyper has taken every queued frame, then a little more.
-///
-/// hyper drops its unflushed write buffer when a body fails while more frames
-/// are ready, so a cut must come only after the frames before it went out:
-/// hyper flushes as soon as the body has nothing ready. Bounded to about 1 s.
-async fn flushed(tx: &mpsc::Sender<Result<Bytes, StreamAborted>>) {
-    for _ in 0..1000 {
-        if tx.capacity() == tx.max_capacity() || tx.is_closed() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(20)).await;
-}
-
-/// Feeds a stream's frames, applying its delays and its fault.
-async fn produce(
-    frames: Vec<TimedFrame>,
-    fault: Option<Fault>,
-    stream_error_type: &'static str,
-    tx: mpsc::Sender<Result<Bytes, StreamAborted>>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let count = frames.len();
-    let mut frames = frames.into_iter();
-    // Frame times are kept against one clock (deadline = start + the sum of
-    // the delays so far), so that timer granularity does not add up over
-    // many short per-token delays.
-    let mut deadline = tokio::time::Instant::now();
-    for index in 0..=count {
-        let frame = frames.next();
-        if let Some(frame) = &frame
-            && !frame.delay.is_zero()
-        {
-            deadline += frame.delay;
-            tokio::select! {
-                () = tokio::time::sleep_until(deadline) => {}
-                () = stopped(&mut shutdown) => {
-                    let _ = tx.send(Err(StreamAborted)).await;
-                    return;
-                }
-            }
-        }
-        let due = |after: usize| after == index || (index == count && after > count);
-        match (&fault, &frame) {
-            (Some(Fault::CutStream { after_frames }), _) if due(*after_frames) => {
-                if let Some(frame) = &frame {
-                    let half = frame.bytes.slice(..frame.bytes.len() / 2);
-                    let _ = tx.send(Ok(half)).await;
-                }
-                flushed(&tx).await;
-                let _ = tx.send(Err(StreamAborted)).await;
-                return;
-            }
-            (Some(Fault::MalformedFrame { after_frames }), _) if due(*after_frames) => {
-                let bad = match &frame {
-                    Some(frame) => eventstream::corrupt(&frame.bytes),
-                    None => eventstream::corrupt(&eventstream::event("malformed", &serde_json::json!({}))),
-                };
-                let _ = tx.send(Ok(bad)).await;
-                return;
-            }
-            (Some(Fault::ModelStreamError { after_frames }), _) if due(*after_frames) => {
-                let payload = ops::stream_error_payload(stream_error_type);
-                let _ = tx.send(Ok(eventstream::exception(stream_error_type, &payload))).await;
-                return;
-            }
-            _ => {}
-        }
-        let Some(frame) = frame else { return };
-        if tx.send(Ok(frame.bytes)).await.is_err() {
-            return; // the client went away
-        }
     }
 }

@@ -17,9 +17,14 @@ pub enum StandardFallback {
     TokenCap,
     /// The operation does not honour the setting (InvokeAgent).
     NotHonoured,
+    /// Whether the operation honours the setting is unverified (InvokeFlow,
+    /// StartFlowExecution): the endpoint records the request and serves
+    /// standard without reporting a tier.
+    Unverified,
 }
 
-/// Simulated timing of one latency tier.
+/// Simulated timing of one latency tier (formerly `Timing`: renamed so that it
+/// is not confused with the crate's [`crate::Timing`] report).
 ///
 /// A response of `n` output tokens takes `time_to_first_token + (n - 1) *
 /// per_token`: the first token comes after `time_to_first_token`, each further
@@ -28,23 +33,23 @@ pub enum StandardFallback {
 /// wait the whole time before answering. `metrics.latencyMs` and the
 /// `amazon-bedrock-invocationMetrics` report this simulated time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Timing {
+pub struct TokenTiming {
     /// Delay before the first output token.
     pub time_to_first_token: Duration,
     /// Delay between two consecutive output tokens.
     pub per_token: Duration,
 }
 
-impl Timing {
+impl TokenTiming {
     /// No delay at all (the default, so tests stay fast).
-    pub const ZERO: Timing = Timing {
+    pub const ZERO: TokenTiming = TokenTiming {
         time_to_first_token: Duration::ZERO,
         per_token: Duration::ZERO,
     };
 
     /// A timing with the given time to first token and per-token delay.
-    pub fn new(time_to_first_token: Duration, per_token: Duration) -> Timing {
-        Timing {
+    pub fn new(time_to_first_token: Duration, per_token: Duration) -> TokenTiming {
+        TokenTiming {
             time_to_first_token,
             per_token,
         }
@@ -62,14 +67,14 @@ impl Timing {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TierTiming {
     /// Timing of requests served standard.
-    pub standard: Timing,
+    pub standard: TokenTiming,
     /// Timing of requests served optimized.
-    pub optimized: Timing,
+    pub optimized: TokenTiming,
 }
 
 impl TierTiming {
     /// The timing of `tier`.
-    pub fn of(&self, tier: Latency) -> Timing {
+    pub fn of(&self, tier: Latency) -> TokenTiming {
         match tier {
             Latency::Standard => self.standard,
             Latency::Optimized => self.optimized,
@@ -84,6 +89,8 @@ impl TierTiming {
 pub struct RecordedRequest {
     /// HTTP method, e.g. `"POST"`.
     pub method: String,
+    /// HTTP version of the request: `"HTTP/1.1"` or `"HTTP/2.0"`.
+    pub http_version: String,
     /// The path exactly as received (model IDs stay percent-encoded, e.g.
     /// `/model/us.amazon.nova-pro-v1%3A0/converse`).
     pub path: String,
@@ -100,10 +107,18 @@ pub struct RecordedRequest {
     pub region: String,
     /// Request headers in arrival order, names in lower case.
     pub headers: Vec<(String, String)>,
-    /// The body parsed as JSON; `None` if empty or not JSON.
+    /// The body parsed as JSON; `None` if empty, not JSON, not kept (unknown
+    /// paths) or longer than the kept prefix.
     pub body: Option<serde_json::Value>,
-    /// The raw body bytes.
+    /// The raw body bytes: all of them, or the first 64 KiB of a longer body
+    /// (see [`body_sha256`](Self::body_sha256)). Empty for unknown paths,
+    /// whose bodies are not read.
     pub raw_body: Vec<u8>,
+    /// Length of the whole body in bytes (as read, or as announced by
+    /// `content-length` when the body was not read).
+    pub body_len: u64,
+    /// Lower-case hex SHA-256 of the whole body, when only a prefix was kept.
+    pub body_sha256: Option<String>,
     /// The latency the request asked for (body field or header), if any.
     pub requested_latency: Option<Latency>,
     /// The latency the endpoint served; `None` when no model answer was given
@@ -125,6 +140,47 @@ pub struct RecordedRequest {
 }
 
 impl RecordedRequest {
+    /// A record with no body, operation or answer yet.
+    pub(crate) fn new(method: &str, path: &str, region: &str, request_id: &str) -> RecordedRequest {
+        RecordedRequest {
+            method: method.to_owned(),
+            http_version: "HTTP/1.1".to_owned(),
+            path: path.to_owned(),
+            query: None,
+            operation: None,
+            model_id: None,
+            region: region.to_owned(),
+            headers: Vec::new(),
+            body: None,
+            raw_body: Vec::new(),
+            body_len: 0,
+            body_sha256: None,
+            requested_latency: None,
+            served_latency: None,
+            fallback: None,
+            service_tier: None,
+            status: 0,
+            error_type: None,
+            fault: None,
+            request_id: request_id.to_owned(),
+        }
+    }
+
+    /// Keeps the body: whole when it fits the record prefix, else its prefix,
+    /// length and digest.
+    pub(crate) fn set_body(&mut self, raw: &[u8], json: Option<&serde_json::Value>, prefix: usize) {
+        self.body_len = raw.len() as u64;
+        if raw.len() <= prefix {
+            self.raw_body = raw.to_vec();
+            self.body = json.cloned();
+        } else {
+            use sha2::Digest as _;
+            self.raw_body = raw.get(..prefix).unwrap_or_default().to_vec();
+            let digest = sha2::Sha256::digest(raw);
+            self.body_sha256 = Some(digest.iter().map(|b| format!("{b:02x}")).collect());
+        }
+    }
+
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_bedrockruntime as sdk;
 use bedrock_latency::models::{Claude35Haiku, Llama31Instruct405b, NovaMicro, NovaPro};
 use bedrock_latency::runtime::StreamEvent;
-use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock, Timing};
+use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock, TokenTiming};
 use bedrock_latency::{
     Client, DowngradeReason, Error, Latency, Operation, ServedLatency, ServiceErrorKind, ServiceTier,
 };
@@ -81,7 +81,7 @@ async fn converse_stream_end_to_end_with_ttft() {
     let s = LocalBedrock::builder()
         .timing(
             Latency::Optimized,
-            Timing::new(Duration::from_millis(40), Duration::from_millis(1)),
+            TokenTiming::new(Duration::from_millis(40), Duration::from_millis(1)),
         )
         .start()
         .await

@@ -21,6 +21,7 @@ mod agent_mock;
 mod aws_captures;
 mod client_construction;
 mod e2e_runtime;
+mod endpoint;
 mod logs_analyzer;
 mod logs_cost;
 mod runtime_fixtures;

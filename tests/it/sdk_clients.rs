@@ -20,10 +20,16 @@ pub(crate) fn runtime_client_with(
     max_attempts: u32,
     timeout: Duration,
 ) -> brt::Client {
+    runtime_client_at(&server.endpoint_url(), region, max_attempts, timeout)
+}
+
+/// A bedrock-runtime client for the endpoint at `url` (e.g. a
+/// `bedrock-latency-local` process).
+pub(crate) fn runtime_client_at(url: &str, region: &str, max_attempts: u32, timeout: Duration) -> brt::Client {
     let conf = brt::Config::builder()
         .behavior_version(brt::config::BehaviorVersion::latest())
         .region(brt::config::Region::new(region.to_owned()))
-        .endpoint_url(server.endpoint_url())
+        .endpoint_url(url)
         .credentials_provider(brt::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
         .retry_config(
             brt::config::retry::RetryConfig::standard()
@@ -120,9 +126,18 @@ pub(crate) async fn raw_request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> RawResponse {
-    let mut stream = tokio::net::TcpStream::connect(server.local_addr())
-        .await
-        .expect("connect");
+    raw_request_at(server.local_addr(), method, path, headers, body).await
+}
+
+/// [`raw_request`] to any address.
+pub(crate) async fn raw_request_at(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawResponse {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nhost: localhost\r\ncontent-length: {}\r\nconnection: close\r\n",
         body.len()

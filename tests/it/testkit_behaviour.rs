@@ -12,7 +12,7 @@ use aws_sdk_bedrockagentruntime as bar;
 use aws_sdk_bedrockruntime as brt;
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata as _;
 use aws_smithy_types::Blob;
-use bedrock_latency::testkit::{LocalBedrock, StandardFallback, Timing};
+use bedrock_latency::testkit::{LocalBedrock, StandardFallback, TokenTiming};
 use bedrock_latency::{Latency, Operation};
 use brt::types::{ContentBlockDelta, ConverseStreamOutput as Event, InferenceConfiguration, PerformanceConfigLatency};
 use serde_json::{Value, json};
@@ -302,11 +302,11 @@ async fn timing_per_tier_is_applied_and_reported() {
     let server = LocalBedrock::builder()
         .timing(
             Latency::Standard,
-            Timing::new(Duration::from_millis(200), Duration::from_millis(20)),
+            TokenTiming::new(Duration::from_millis(200), Duration::from_millis(20)),
         )
         .timing(
             Latency::Optimized,
-            Timing::new(Duration::from_millis(100), Duration::from_millis(10)),
+            TokenTiming::new(Duration::from_millis(100), Duration::from_millis(10)),
         )
         .answer_tokens(6)
         .start()
@@ -356,7 +356,7 @@ async fn timing_per_tier_is_applied_and_reported() {
     );
 
     // Changed at run time.
-    server.set_timing(Latency::Optimized, Timing::ZERO);
+    server.set_timing(Latency::Optimized, TokenTiming::ZERO);
     let out = converse_optimized(&client, HAIKU, "hi", None).await.expect("converse");
     assert_eq!(out.metrics().map(|m| m.latency_ms()), Some(0));
 }

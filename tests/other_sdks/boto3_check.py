@@ -7,13 +7,18 @@ Calls Converse and ConverseStream on Amazon Nova Pro through its `us.`
 inference profile, from us-east-1, asking for latency-optimized inference, and
 asserts what boto3 parsed: the served `performanceConfig`, the text (the same
 in both calls), the usage, and the stream's final metadata event. Then checks
-that an unsupported region gets the ValidationException Bedrock sends.
+that an unsupported region gets the ValidationException Bedrock sends, that
+InvokeModel reports the served latency in its header, RetrieveAndGenerate
+(citations) and an inline agent, and that optimized is faster than standard
+under the endpoint's default timing (latencyMs and wall time).
 
 Needs the pip package boto3. Exits 0 on success, 1 on a failed check, 2 on
 bad usage. Every call is bounded (connect 5 s, read 10 s, 2 attempts).
 """
 
+import json
 import sys
+import time
 
 import boto3
 from botocore.config import Config
@@ -24,9 +29,9 @@ PROMPT = "What is the capital of France?"
 SYSTEM = "You are a helpful chatbot."
 
 
-def client(url, region):
+def client(url, region, service="bedrock-runtime"):
     return boto3.client(
-        "bedrock-runtime",
+        service,
         region_name=region,
         endpoint_url=url,
         aws_access_key_id="AKIDTEST",
@@ -39,12 +44,12 @@ def client(url, region):
     )
 
 
-def request():
+def request(latency="optimized"):
     return {
         "modelId": MODEL,
         "system": [{"text": SYSTEM}],
         "messages": [{"role": "user", "content": [{"text": PROMPT}]}],
-        "performanceConfig": {"latency": "optimized"},
+        "performanceConfig": {"latency": latency},
     }
 
 
@@ -96,7 +101,79 @@ def run(url):
     else:
         raise AssertionError("us-west-2 optimized Nova Pro should be a ValidationException")
 
+    error_class = bedrock.exceptions.ValidationException
+    try:
+        client(url, "eu-west-1").converse(**request())
+    except error_class:
+        pass
+    else:
+        raise AssertionError("eu-west-1 optimized Nova Pro should raise the modeled ValidationException")
+
+    faster(bedrock)
+    invoke_model(bedrock)
+    agents = client(url, "us-east-1", "bedrock-agent-runtime")
+    retrieve_and_generate(agents)
+    inline_agent(agents)
     print(f"boto3 check OK: served optimized, {len(kinds)} stream events, text {text!r}")
+
+
+def faster(bedrock):
+    """Optimized is faster than standard under the default timing."""
+    timed = {}
+    for latency in ("standard", "optimized"):
+        start = time.monotonic()
+        out = bedrock.converse(**request(latency))
+        wall = time.monotonic() - start
+        check(out["performanceConfig"] == {"latency": latency}, f"served {out['performanceConfig']!r}")
+        timed[latency] = (out["metrics"]["latencyMs"], wall)
+    (std_ms, std_wall), (opt_ms, opt_wall) = timed["standard"], timed["optimized"]
+    check(opt_ms < std_ms, f"optimized latencyMs {opt_ms} not below standard {std_ms}")
+    check(opt_wall < std_wall, f"optimized wall {opt_wall:.3f}s not below standard {std_wall:.3f}s")
+    print(f"latencyMs: optimized {opt_ms}, standard {std_ms}")
+
+
+def invoke_model(bedrock):
+    body = json.dumps({
+        "schemaVersion": "messages-v1",
+        "messages": [{"role": "user", "content": [{"text": PROMPT}]}],
+        "inferenceConfig": {"maxTokens": 64},
+    })
+    out = bedrock.invoke_model(modelId=MODEL, body=body, contentType="application/json",
+                               performanceConfigLatency="optimized")
+    check(out.get("performanceConfigLatency") == "optimized",
+          f"InvokeModel latency header: {out.get('performanceConfigLatency')!r}")
+    answer = json.loads(out["body"].read())
+    check(answer["output"]["message"]["content"][0]["text"].startswith("Local answer to"),
+          f"InvokeModel body {answer!r}")
+
+
+def retrieve_and_generate(agents):
+    out = agents.retrieve_and_generate(
+        input={"text": PROMPT},
+        retrieveAndGenerateConfiguration={
+            "type": "KNOWLEDGE_BASE",
+            "knowledgeBaseConfiguration": {
+                "knowledgeBaseId": "KB12345678",
+                "modelArn": MODEL,
+                "generationConfiguration": {"performanceConfig": {"latency": "optimized"}},
+            },
+        },
+    )
+    check(out["output"]["text"].startswith("Local answer to"), f"RetrieveAndGenerate {out['output']!r}")
+    reference = out["citations"][0]["retrievedReferences"][0]
+    check(reference["content"]["text"] and reference["location"]["type"] == "S3", f"reference {reference!r}")
+
+
+def inline_agent(agents):
+    out = agents.invoke_inline_agent(
+        sessionId="boto3-check-session",
+        foundationModel=MODEL,
+        instruction="You are a helpful assistant who answers questions about geography.",
+        inputText=PROMPT,
+        bedrockModelConfigurations={"performanceConfig": {"latency": "optimized"}},
+    )
+    text = "".join(e["chunk"]["bytes"].decode() for e in out["completion"] if "chunk" in e)
+    check(text.startswith(f'Local answer to "{PROMPT}":'), f"inline agent text {text!r}")
 
 
 def main(argv):

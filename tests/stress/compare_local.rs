@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_bedrockruntime as sdk;
 use bedrock_latency::compare::{Arm, CompareConfig, chart_svg, compare};
-use bedrock_latency::testkit::{LocalBedrock, Timing};
+use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
 use bedrock_latency::{Client, Latency, ModelId};
 
 fn client(server: &LocalBedrock) -> Client {
@@ -26,11 +26,11 @@ async fn two_x_server(quota: Option<u64>) -> LocalBedrock {
     let mut b = LocalBedrock::builder()
         .timing(
             Latency::Standard,
-            Timing::new(Duration::from_millis(40), Duration::from_millis(2)),
+            TokenTiming::new(Duration::from_millis(40), Duration::from_millis(2)),
         )
         .timing(
             Latency::Optimized,
-            Timing::new(Duration::from_millis(20), Duration::from_millis(1)),
+            TokenTiming::new(Duration::from_millis(20), Duration::from_millis(1)),
         )
         .answer_tokens(21);
     if let Some(q) = quota {

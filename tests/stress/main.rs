@@ -12,3 +12,4 @@ mod compare_local;
 mod load;
 mod logs_props;
 mod parser_props;
+mod testkit_parse_props;

@@ -1,0 +1,272 @@
+//! The request handler: control paths, routing, bounded body reading,
+//! recording, faults and the answer.
+
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt as _;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use tokio::sync::{SemaphorePermit, watch};
+
+use super::behaviour;
+use super::control;
+use super::ops::{self, Prepared, RenderContext};
+use super::state::{RECORD_BODY_PREFIX, Shared};
+use super::transport::{self, ActiveGuard, ConnectionReset, ResponseBody};
+use super::wire::{self, ApiError, PathParams, Reply};
+use super::{Fault, RecordedRequest};
+use crate::Operation;
+
+type Answer = Result<Response<ResponseBody>, ConnectionReset>;
+
+/// Why a request body could not be read.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// Longer than the cap (HTTP 413).
+    TooLarge,
+    /// Not complete within the read timeout (HTTP 408).
+    Timeout,
+    /// The endpoint holds too many request bytes already (HTTP 503).
+    Busy,
+    /// The client went away.
+    Gone,
+}
+
+/// Reads a body of at most `cap` bytes within the read timeout, holding
+/// permits of the shared body budget for what it keeps.
+///
+/// A body of announced length reserves its whole share up front, so that
+/// concurrent large uploads are refused at once rather than all starved
+/// halfway.
+pub(crate) async fn read_body<'a>(
+    shared: &'a Shared,
+    mut body: Incoming,
+    cap: usize,
+) -> Result<(Bytes, Option<SemaphorePermit<'a>>), BodyError> {
+    let deadline = tokio::time::Instant::now() + shared.limits.read_timeout;
+    let announced = hyper::body::Body::size_hint(&body).exact();
+    let mut held: Option<SemaphorePermit<'a>> = match announced {
+        Some(0) | None => None,
+        Some(len) if len > cap as u64 => return Err(BodyError::TooLarge),
+        Some(len) => Some(acquire(shared, usize::try_from(len).unwrap_or(cap))?),
+    };
+    let mut buf = BytesMut::with_capacity(announced.map_or(0, |n| usize::try_from(n).unwrap_or(0)));
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(BodyError::Timeout),
+            Ok(None) => return Ok((buf.freeze(), held)),
+            Ok(Some(Err(_))) => return Err(BodyError::Gone),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        if buf.len() + data.len() > cap {
+            return Err(BodyError::TooLarge);
+        }
+        if announced.is_none() {
+            let permit = acquire(shared, data.len())?;
+            match &mut held {
+                Some(h) => h.merge(permit),
+                None => held = Some(permit),
+            }
+        }
+        buf.extend_from_slice(&data);
+    }
+}
+
+/// Permits of the body budget for `bytes` of body: three a byte, for the
+/// raw body, its parsed JSON and the prompt text taken from it.
+fn acquire(shared: &Shared, bytes: usize) -> Result<SemaphorePermit<'_>, BodyError> {
+    let n = u32::try_from(bytes.saturating_mul(3)).map_err(|_| BodyError::TooLarge)?;
+    shared.body_budget.try_acquire_many(n).map_err(|_| BodyError::Busy)
+}
+
+impl BodyError {
+    fn api_error(&self) -> ApiError {
+        match self {
+            BodyError::TooLarge => ApiError::too_large(),
+            BodyError::Timeout => ApiError::read_timeout(),
+            BodyError::Busy | BodyError::Gone => ApiError::busy(),
+        }
+    }
+}
+
+fn lower_headers(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The caller's region: the override, else the SigV4 credential scope, else
+/// the default.
+fn caller_region(shared: &Shared, headers: &hyper::HeaderMap) -> String {
+    let state = shared.lock();
+    state
+        .region
+        .clone()
+        .or_else(|| {
+            headers
+                .get(hyper::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(behaviour::region_from_authorization)
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| state.default_region.clone())
+}
+
+fn announced_len(headers: &hyper::HeaderMap) -> Option<u64> {
+    wire::header_str(headers, "content-length").and_then(|v| v.parse().ok())
+}
+
+fn finish_error(shared: &Shared, mut record: RecordedRequest, error: &ApiError, guard: ActiveGuard) -> Answer {
+    record.status = error.status;
+    record.error_type = Some(error.error_type.to_owned());
+    let request_id = record.request_id.clone();
+    shared.record(record);
+    Ok(transport::full_response(Reply::error(error), &request_id, Some(guard)))
+}
+
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    shutdown: watch::Receiver<bool>,
+    request: Request<Incoming>,
+    guard: ActiveGuard,
+) -> Answer {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    if control::is_control(&path) {
+        return Ok(control::handle(&shared, &parts, body, guard).await);
+    }
+    let request_id = shared.next_request_id();
+    let region = caller_region(&shared, &parts.headers);
+    let mut record = RecordedRequest::new(parts.method.as_str(), &path, &region, &request_id);
+    record.http_version = format!("{:?}", parts.version);
+    record.query = parts.uri.query().map(str::to_owned);
+    record.headers = lower_headers(&parts.headers);
+    record.body_len = announced_len(&parts.headers).unwrap_or(0);
+
+    // Unknown paths are answered without reading (or keeping) the body.
+    let Some((operation, params)) = wire::route(parts.method.as_str(), &path) else {
+        let error = ApiError::unknown_operation(parts.method.as_str(), &path);
+        return finish_error(&shared, record, &error, guard);
+    };
+    record.operation = Some(operation);
+    if let PathParams::Model(model) = &params {
+        record.model_id = Some(model.clone());
+    }
+    let cap = shared.limits.max_body;
+    if record.body_len > cap as u64 {
+        return finish_error(&shared, record, &ApiError::too_large(), guard);
+    }
+    let (raw, permit) = match read_body(&shared, body, cap).await {
+        Ok(read) => read,
+        Err(BodyError::Gone) => return Err(ConnectionReset),
+        Err(e) => return finish_error(&shared, record, &e.api_error(), guard),
+    };
+    let json: Option<serde_json::Value> = serde_json::from_slice(&raw).ok();
+    record.set_body(&raw, json.as_ref(), RECORD_BODY_PREFIX);
+    let prepared = ops::prepare(
+        operation,
+        &params,
+        &parts.headers,
+        &raw,
+        json.as_ref(),
+        &region,
+        shared.catalog.get(),
+    );
+    // The permit is held until the answer is rendered: the prompt lives on
+    // in `prepared`.
+    drop((json, raw));
+    note_request(&mut record, &prepared, &parts.headers);
+    let answer = answer(&shared, record, prepared, shutdown, guard).await;
+    drop(permit);
+    answer
+}
+
+/// Copies what parsing found into the record.
+fn note_request(record: &mut RecordedRequest, prepared: &Result<Prepared, ApiError>, headers: &hyper::HeaderMap) {
+    match prepared {
+        Ok(p) => {
+            record.model_id.clone_from(&p.model_id);
+            record.requested_latency = p.requested;
+            record.service_tier.clone_from(&p.service_tier);
+        }
+        Err(_)
+            if matches!(
+                record.operation,
+                Some(Operation::InvokeModel | Operation::InvokeModelStream)
+            ) =>
+        {
+            record.requested_latency =
+                wire::header_str(headers, wire::LATENCY_HEADER).and_then(wire::latency_from_wire);
+        }
+        Err(_) => {}
+    }
+}
+
+/// Applies faults, decides the served latency and answers.
+async fn answer(
+    shared: &Shared,
+    mut record: RecordedRequest,
+    prepared: Result<Prepared, ApiError>,
+    mut shutdown: watch::Receiver<bool>,
+    guard: ActiveGuard,
+) -> Answer {
+    let operation = record.operation.unwrap_or(Operation::Converse);
+    let stream_ok = prepared.as_ref().is_ok_and(|p| p.shape.is_stream());
+    // Faults first (a throttled request is not validated), except that stream
+    // faults only go to streams that will succeed.
+    let fault = shared.lock().faults.take(operation, stream_ok);
+    record.fault.clone_from(&fault);
+    let (stall, stream_fault) = match fault {
+        Some(Fault::Throttling) => return finish_error(shared, record, &ApiError::throttling(), guard),
+        Some(Fault::ServiceUnavailable) => return finish_error(shared, record, &ApiError::unavailable(), guard),
+        Some(Fault::ConnectionReset) => {
+            shared.record(record);
+            return Err(ConnectionReset);
+        }
+        Some(Fault::Stall(d)) => (Some(d), None),
+        Some(f) => (None, Some(f)),
+        None => (None, None),
+    };
+    let request_id = record.request_id.clone();
+    let reply = match prepared {
+        Err(error) => {
+            record.status = error.status;
+            record.error_type = Some(error.error_type.to_owned());
+            shared.record(record);
+            Reply::error(&error)
+        }
+        Ok(p) => {
+            let (served, fallback, timing, answer_len) = {
+                let mut state = shared.lock();
+                let (served, fallback) = state.decide(&p);
+                (served, fallback, state.timing.of(served), state.answer_tokens)
+            };
+            record.served_latency = Some(served);
+            record.fallback = fallback;
+            record.status = 200;
+            shared.record(record);
+            let ctx = RenderContext {
+                served,
+                answer_len,
+                timing,
+                request_id: &request_id,
+            };
+            ops::render(&p, &ctx)
+        }
+    };
+    if let Some(d) = stall {
+        tokio::select! {
+            () = tokio::time::sleep(d) => {}
+            () = transport::stopped(&mut shutdown) => return Err(ConnectionReset),
+        }
+    }
+    transport::respond(reply, &request_id, stream_fault, shutdown, guard).await
+}
