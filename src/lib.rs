@@ -15,6 +15,7 @@ mod model_id;
 pub mod models;
 mod report;
 pub mod runtime;
+mod stats;
 mod vocab;
 
 #[cfg(feature = "testkit")]
