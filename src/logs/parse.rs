@@ -264,7 +264,7 @@ impl Sink<'_, '_> {
                 Some(i) => {
                     line += 1;
                     if long.is_empty() && !overflow {
-                        self.line(&buf[..i], line)?;
+                        self.long_line(&buf[..i], i > self.max_line, line)?;
                     } else {
                         if !overflow && long.len() + i > self.max_line {
                             overflow = true;
