@@ -109,7 +109,7 @@ fn streams(name: &str, input: impl Read, served: &Rc<Cell<u64>>, items: usize, p
     format
 }
 
-const ITEMS: usize = 16_000;
+const ITEMS: usize = 24_000;
 
 fn per_record(sep: usize) -> u64 {
     (record(0).len() + sep) as u64

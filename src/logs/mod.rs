@@ -36,7 +36,11 @@
 //! broken, from the first MiB); a JSON document is read value by value, and
 //! the elements of a top-level array or of an event list one by one.
 //! [`write_report`] is the `bedrock-latency logs` output on top of it,
-//! text or JSON, written as the records are read.
+//! text or JSON, written as the records are read. The JSON output is one
+//! valid JSON document, records first:
+//! `{"records": [...], "bad_lines": [...], "bad_lines_total", "files": [...],
+//! "total", "optimized", "standard", "unspecified", "summary": {...}}`; each
+//! record is written as soon as it is read, the totals after the last one.
 //!
 //! [`LogAnalysis`] keeps every record in memory, for small inputs and tests.
 //!
