@@ -146,7 +146,8 @@ fn piece_lines(rng: &mut Rng) -> Vec<u8> {
             if rng.below(5) == 0 {
                 out.push(char::from_u32(rng.below(0x11_0000) as u32).unwrap_or('\u{fffd}'));
             } else {
-                out.push_str(rng.pick(&PIECES));
+                let piece: &str = *rng.pick::<&str>(&PIECES);
+                out.push_str(piece);
             }
         }
         out.push('\n');
