@@ -1,5 +1,6 @@
-//! The invocation-log reader in MB/s, against a plain `serde_json` pass over
-//! the same JSON Lines (each line to a `serde_json::Value`), in the same run.
+//! The invocation-log reader in MB/s (streaming, and keeping every record),
+//! against a plain `serde_json` pass over the same JSON Lines (each line to a
+//! `serde_json::Value`), in the same run.
 //!
 //! ```text
 //! cargo bench --bench log_parser -- --warm-up-time 1 --measurement-time 3
@@ -41,7 +42,24 @@ fn input() -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The streaming reader, as `bedrock-latency logs` uses it: every record
+/// handed over, the summary built, nothing kept.
 fn analyzer(data: &[u8]) -> usize {
+    let mut reader = logs::LogReader::new(Catalog::builtin());
+    let mut records = 0;
+    reader
+        .read("bench.jsonl", data, |entry| {
+            records += usize::from(matches!(entry, logs::LogEntry::Record(_)));
+            Ok(())
+        })
+        .expect("the callback never fails");
+    assert_eq!(reader.bad_line_count(), 0);
+    black_box(reader.summary());
+    records
+}
+
+/// Everything kept in memory (`LogAnalysis`).
+fn analyze_bytes(data: &[u8]) -> usize {
     let a = logs::analyze_bytes(Catalog::builtin(), "bench.jsonl", data);
     assert!(a.bad_lines.is_empty());
     a.records.len()
@@ -63,12 +81,16 @@ fn main() {
     let data = input();
     let records = analyzer(&data);
     assert_eq!(records, serde_json_values(&data), "both read every line");
+    assert_eq!(records, analyze_bytes(&data));
 
     let mut c = Criterion::default().configure_from_args();
     let mut group = c.benchmark_group("log_parser");
     group.throughput(Throughput::Bytes(data.len() as u64));
-    group.bench_function("bedrock_latency::logs::analyze_bytes", |b| {
+    group.bench_function("bedrock_latency::logs::LogReader", |b| {
         b.iter(|| analyzer(black_box(&data)))
+    });
+    group.bench_function("bedrock_latency::logs::analyze_bytes", |b| {
+        b.iter(|| analyze_bytes(black_box(&data)))
     });
     group.bench_function("serde_json::Value per line", |b| {
         b.iter(|| serde_json_values(black_box(&data)))

@@ -6,7 +6,8 @@
 //! they are: `tests/shared_fixtures/mod.rs`);
 //! `cargo run --example analyze_logs --features gzip -- FILE...` reads your
 //! own: JSON, JSON Lines, `aws logs filter-log-events` output, CloudWatch
-//! Logs exports to S3 and S3 deliveries (gzip needs the `gzip` feature).
+//! Logs exports to S3 and S3 deliveries (gzip needs the `gzip` feature),
+//! streamed: files of any size are read in bounded memory.
 
 use std::path::PathBuf;
 
@@ -23,38 +24,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         paths.push(shared_fixtures::shared_fixture("invocation-log-sample.json"));
     }
     let catalog = Catalog::builtin();
-    let analysis = logs::analyze_files(catalog, &paths)?;
-    let summary = analysis.summary();
-
+    // Streams: each record is printed as it is read, in bounded memory
+    // whatever the size of the files; the summary comes at the end.
+    let mut reader = logs::LogReader::new(catalog);
+    for path in &paths {
+        reader.read_file(path, |entry| {
+            match entry {
+                logs::LogEntry::Record(r) => print_record(catalog, &r),
+                logs::LogEntry::BadLine(b) => println!("  bad line {b}"),
+            }
+            Ok(())
+        })?;
+    }
+    let summary = reader.summary();
     println!(
         "{} records: {} optimized, {} standard, {} unspecified ({} bad lines)",
         summary.total, summary.optimized, summary.standard, summary.unspecified, summary.bad_lines
     );
-    for r in &analysis.records {
-        println!(
-            "  {} {} {} from {} ran in {}: {} ({} in / {} out tokens, server latency {}, cost {})",
-            r.timestamp.as_deref().unwrap_or("?"),
-            r.operation.as_deref().unwrap_or("?"),
-            r.model_name.as_deref().unwrap_or(&r.model_id),
-            r.region.as_deref().unwrap_or("?"),
-            r.inference_region.as_deref().unwrap_or("?"),
-            r.latency,
-            r.input_tokens.map_or("?".to_owned(), |n| n.to_string()),
-            r.output_tokens.map_or("?".to_owned(), |n| n.to_string()),
-            r.latency_ms.map_or("not logged".to_owned(), |ms| format!("{ms} ms")),
-            r.cost_usd.map_or("unknown".to_owned(), |c| format!("{c:.6} USD")),
-        );
-        // What the same tokens cost at the other tier.
-        if let (Some(i), Some(o)) = (r.input_tokens, r.output_tokens)
-            && let Ok(c) = cost::compare_costs(catalog, &r.model_id, i, o)
-            && let Some(opt) = c.optimized
-        {
-            println!(
-                "    standard {:.6} USD vs optimized {:.6} USD (prices as of {})",
-                c.standard.cost_usd, opt.cost_usd, c.as_of
-            );
-        }
-    }
     for l in &summary.latency {
         println!(
             "  {} {}: p50 {} ms, p90 {} ms, p99 {} ms over {} records",
@@ -69,9 +55,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             c.region
         );
     }
-    for b in &analysis.bad_lines {
-        println!("  bad line {b}");
-    }
     println!("estimated cost: {:.6} USD", summary.cost_usd);
     Ok(())
+}
+
+fn print_record(catalog: &Catalog, r: &logs::LogRecord) {
+    println!(
+        "  {} {} {} from {} ran in {}: {} ({} in / {} out tokens, server latency {}, cost {})",
+        r.timestamp.as_deref().unwrap_or("?"),
+        r.operation.as_deref().unwrap_or("?"),
+        r.model_name.as_deref().unwrap_or(&r.model_id),
+        r.region.as_deref().unwrap_or("?"),
+        r.inference_region.as_deref().unwrap_or("?"),
+        r.latency,
+        r.input_tokens.map_or("?".to_owned(), |n| n.to_string()),
+        r.output_tokens.map_or("?".to_owned(), |n| n.to_string()),
+        r.latency_ms.map_or("not logged".to_owned(), |ms| format!("{ms} ms")),
+        r.cost_usd.map_or("unknown".to_owned(), |c| format!("{c:.6} USD")),
+    );
+    // What the same tokens cost at the other tier.
+    if let (Some(i), Some(o)) = (r.input_tokens, r.output_tokens)
+        && let Ok(c) = cost::compare_costs(catalog, &r.model_id, i, o)
+        && let Some(opt) = c.optimized
+    {
+        println!(
+            "    standard {:.6} USD vs optimized {:.6} USD (prices as of {})",
+            c.standard.cost_usd, opt.cost_usd, c.as_of
+        );
+    }
 }

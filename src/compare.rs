@@ -15,6 +15,8 @@ use crate::client::Client;
 use crate::model_id::ModelId;
 use crate::report::LatencyReport;
 use crate::runtime::{BedrockRuntimeApi, StreamEvent};
+pub use crate::stats::Percentiles;
+use crate::stats::{Rng, bootstrap_median_ratio, median};
 use crate::vocab::{Latency, LatencyPolicy, ServiceTier};
 use crate::{Error, Result};
 
@@ -86,34 +88,6 @@ pub struct Sample {
     pub downgraded: bool,
     /// Input and output tokens.
     pub tokens: Option<(u32, u32)>,
-}
-
-/// p50 / p90 / p99 of a set of durations (nearest-rank).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct Percentiles {
-    /// Median.
-    pub p50: Duration,
-    /// 90th percentile.
-    pub p90: Duration,
-    /// 99th percentile.
-    pub p99: Duration,
-}
-
-impl Percentiles {
-    /// Percentiles of `values` (`None` when empty).
-    pub fn of(values: &[Duration]) -> Option<Self> {
-        if values.is_empty() {
-            return None;
-        }
-        let mut v = values.to_vec();
-        v.sort();
-        let rank = |p: f64| v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
-        Some(Self {
-            p50: rank(0.50),
-            p90: rank(0.90),
-            p99: rank(0.99),
-        })
-    }
 }
 
 /// What one arm measured.
@@ -311,23 +285,6 @@ async fn one<R: BedrockRuntimeApi, A>(
     Ok(stream.report().clone())
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// A small deterministic PRNG (xorshift64*) for the bootstrap.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n as u64) as usize
-    }
-}
-
 fn speedup(samples: &[Sample], arm: Arm) -> Option<Speedup> {
     let secs = |a: Arm| -> Vec<f64> {
         samples
@@ -348,17 +305,7 @@ fn speedup(samples: &[Sample], arm: Arm) -> Option<Speedup> {
         return None;
     }
     let point = median(&mut base.clone()) / median(&mut fast.clone()).max(1e-12);
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let mut ratios: Vec<f64> = (0..2000)
-        .map(|_| {
-            let mut b: Vec<f64> = (0..base.len()).map(|_| base[rng.below(base.len())]).collect();
-            let mut f: Vec<f64> = (0..fast.len()).map(|_| fast[rng.below(fast.len())]).collect();
-            median(&mut b) / median(&mut f).max(1e-12)
-        })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    let lo = ratios[(0.025 * ratios.len() as f64) as usize];
-    let hi = ratios[((0.975 * ratios.len() as f64) as usize).min(ratios.len() - 1)];
+    let (lo, hi) = bootstrap_median_ratio(&base, &fast, 2000, 0x9E37_79B9_7F4A_7C15);
     let (mut tb, mut tf) = (ttft(Arm::Standard), ttft(arm));
     let ttft_ratio = (!tb.is_empty() && !tf.is_empty()).then(|| median(&mut tb) / median(&mut tf).max(1e-12));
     Some(Speedup {
@@ -476,20 +423,6 @@ pub fn chart_svg(c: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_nearest_rank() {
-        let v: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
-        let p = Percentiles::of(&v).unwrap();
-        assert_eq!(p.p50, Duration::from_millis(50));
-        assert_eq!(p.p90, Duration::from_millis(90));
-        assert_eq!(p.p99, Duration::from_millis(99));
-        assert!(Percentiles::of(&[]).is_none());
-        assert_eq!(
-            Percentiles::of(&[Duration::from_millis(7)]).unwrap().p99,
-            Duration::from_millis(7)
-        );
-    }
 
     fn sample(arm: Arm, ms: u64) -> Sample {
         Sample {

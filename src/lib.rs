@@ -16,6 +16,7 @@ mod model_id;
 pub mod models;
 mod report;
 pub mod runtime;
+mod stats;
 mod vocab;
 
 #[cfg(feature = "testkit")]

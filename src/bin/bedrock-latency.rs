@@ -81,7 +81,8 @@ enum Command {
         /// Log files.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
-        /// Print one JSON object: counts, records, bad lines, summary.
+        /// Print one JSON object, records first (written as they are read),
+        /// then bad lines, files, counts and the summary.
         #[arg(long)]
         json: bool,
         /// A JSON or TOML catalog file that adds models or overrides prices.
@@ -236,12 +237,12 @@ fn run(cli: Cli) -> bedrock_latency::Result<ExitCode> {
         }
         Command::Logs { files, json, catalog } => {
             let catalog = load(catalog)?;
-            let analysis = bedrock_latency::logs::analyze_files(&catalog, &files)?;
-            if json {
-                println!("{:#}", logs_json(&analysis));
+            let format = if json {
+                bedrock_latency::logs::OutputFormat::Json
             } else {
-                print!("{}", logs_text(&analysis));
-            }
+                bedrock_latency::logs::OutputFormat::Text
+            };
+            bedrock_latency::logs::write_report(&catalog, &files, format, std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare {
@@ -319,132 +320,6 @@ fn run(cli: Cli) -> bedrock_latency::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn logs_json(a: &bedrock_latency::logs::LogAnalysis) -> serde_json::Value {
-    let summary = a.summary();
-    serde_json::json!({
-        "total": summary.total,
-        "optimized": summary.optimized,
-        "standard": summary.standard,
-        "unspecified": summary.unspecified,
-        "records": a.records,
-        "bad_lines": a.bad_lines,
-        "files": a.files,
-        "summary": summary,
-    })
-}
-
-fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
-    v.map_or_else(|| "-".to_owned(), |v| v.to_string())
-}
-
-/// Records listed by `logs` without `--json`.
-const MAX_LISTED: usize = 20;
-
-fn logs_text(a: &bedrock_latency::logs::LogAnalysis) -> String {
-    let s = a.summary();
-    let mut out = format!(
-        "{} records in {} files: {} optimized, {} standard, {} unspecified; {} bad lines\n",
-        s.total,
-        a.files.len(),
-        s.optimized,
-        s.standard,
-        s.unspecified,
-        s.bad_lines
-    );
-    for f in &a.files {
-        let gz = if f.gzip { "gzip " } else { "" };
-        out += &format!(
-            "  {}: {gz}{}, {} records, {} bad lines\n",
-            f.file, f.format, f.records, f.bad_lines
-        );
-    }
-    if !s.models.is_empty() {
-        out += &format!(
-            "\n{:<45} {:>7} {:>9} {:>8} {:>11} {:>10} {:>10} {:>10}\n",
-            "MODEL", "RECORDS", "OPTIMIZED", "STANDARD", "UNSPECIFIED", "INPUT", "OUTPUT", "COST USD"
-        );
-        for m in &s.models {
-            out += &format!(
-                "{:<45} {:>7} {:>9} {:>8} {:>11} {:>10} {:>10} {:>10}\n",
-                m.name.as_deref().unwrap_or(&m.model),
-                m.records,
-                m.optimized,
-                m.standard,
-                m.unspecified,
-                m.input_tokens,
-                m.output_tokens,
-                opt(m.cost_usd.map(|c| format!("{c:.6}")))
-            );
-        }
-        out += &format!(
-            "estimated cost: {:.6} USD ({} records without a known price)\n",
-            s.cost_usd, s.records_without_cost
-        );
-    }
-    if !s.latency.is_empty() {
-        out += &format!(
-            "\nServer latency (ms)\n{:<45} {:<12} {:>5} {:>7} {:>7} {:>7}\n",
-            "MODEL", "LATENCY", "N", "P50", "P90", "P99"
-        );
-        for l in &s.latency {
-            out += &format!(
-                "{:<45} {:<12} {:>5} {:>7} {:>7} {:>7}\n",
-                l.model, l.latency, l.count, l.p50_ms, l.p90_ms, l.p99_ms
-            );
-        }
-    }
-    if !s.cross_region.is_empty() {
-        out += "\nRan in another region than the call was made from\n";
-        for c in &s.cross_region {
-            out += &format!(
-                "  {} {} {}: {} -> {} ({})\n",
-                opt(c.request_id.as_deref()),
-                c.model,
-                c.latency,
-                c.region,
-                c.inference_region,
-                c.location
-            );
-        }
-    }
-    if !a.bad_lines.is_empty() {
-        out += "\nBad lines\n";
-        for b in &a.bad_lines {
-            out += &format!("  {b}\n");
-        }
-    }
-    if !a.records.is_empty() {
-        out += &format!(
-            "\nRecords{}\n",
-            if a.records.len() > MAX_LISTED {
-                format!(" (the first {MAX_LISTED}; --json lists all)")
-            } else {
-                String::new()
-            }
-        );
-        out += &format!(
-            "{:<38} {:<22} {:<15} {:<12} {:<12} {:<12} {:>8} {:>7} {:>7}  MODEL\n",
-            "REQUEST ID", "TIMESTAMP", "OPERATION", "REGION", "INFERENCE", "LATENCY", "MS", "IN", "OUT"
-        );
-        for r in a.records.iter().take(MAX_LISTED) {
-            out += &format!(
-                "{:<38} {:<22} {:<15} {:<12} {:<12} {:<12} {:>8} {:>7} {:>7}  {}\n",
-                opt(r.request_id.as_deref()),
-                opt(r.timestamp.as_deref()),
-                opt(r.operation.as_deref()),
-                opt(r.region.as_deref()),
-                opt(r.inference_region.as_deref()),
-                r.latency,
-                opt(r.latency_ms),
-                opt(r.input_tokens),
-                opt(r.output_tokens),
-                r.model_id
-            );
-        }
-    }
-    out
 }
 
 fn price_text(c: &bedrock_latency::cost::CostComparison) -> String {

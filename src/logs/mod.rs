@@ -16,9 +16,33 @@
 //! - S3 deliveries of invocation logging: gzip JSON Lines.
 //!
 //! Gzip input needs the `gzip` feature (on with `cli`). Reading never
-//! panics: lines that are not records are counted in
-//! [`LogAnalysis::bad_lines`] with their file and line number (line numbers
-//! of gzip files count lines of the decompressed text).
+//! panics: lines that are not records are reported as [`BadLine`]s with
+//! their file and line number (line numbers of gzip files count lines of
+//! the decompressed text), and so is a record whose `performanceConfig` is
+//! not an object (e.g. the string `"OPTIMIZED"`): a bad field, not an
+//! unspecified tier.
+//!
+//! # Streaming, in bounded memory
+//!
+//! [`LogReader`] reads a file of any size (a gzip file is inflated as it is
+//! read) and hands over each record and bad line as it comes; memory is
+//! bounded by the longest line (or element of a JSON document), at most
+//! [`LogReader::DEFAULT_MAX_LINE`] bytes unless set otherwise: a longer one
+//! is reported ("line longer than 64 MiB: skipped") and reading goes on.
+//! Its [`LogSummary`] is built from bounded state (counts, an HDR histogram
+//! per model and tier, the first cross-region calls) and it keeps the first
+//! [`LogReader::MAX_BAD_LINES_KEPT`] bad lines plus a count. JSON Lines or
+//! a JSON document is told from the first line (or, when the first line is
+//! broken, from the first MiB); a JSON document is read value by value, and
+//! the elements of a top-level array or of an event list one by one.
+//! [`write_report`] is the `bedrock-latency logs` output on top of it,
+//! text or JSON, written as the records are read. The JSON output is one
+//! valid JSON document, records first:
+//! `{"records": [...], "bad_lines": [...], "bad_lines_total", "files": [...],
+//! "total", "optimized", "standard", "unspecified", "summary": {...}}`; each
+//! record is written as soon as it is read, the totals after the last one.
+//!
+//! [`LogAnalysis`] keeps every record in memory, for small inputs and tests.
 //!
 //! ```
 //! use bedrock_latency::{Catalog, logs::{self, LoggedLatency}};
@@ -34,12 +58,32 @@
 //! assert!(r.cross_region());
 //! assert_eq!(analysis.summary().optimized, 1);
 //! ```
+//!
+//! Streaming, with the summary at the end:
+//!
+//! ```
+//! use bedrock_latency::{Catalog, logs::{LogEntry, LogReader}};
+//! let jsonl = "{\"modelId\":\"us.amazon.nova-pro-v1:0\",\"performanceConfig\":{\"latency\":\"STANDARD\"}}\n\
+//!              {\"modelId\":\"us.amazon.nova-pro-v1:0\",\"performanceConfig\":\"OPTIMIZED\"}\n";
+//! let mut reader = LogReader::new(Catalog::builtin());
+//! let mut seen = 0;
+//! reader.read("invocations.jsonl", jsonl.as_bytes(), |entry| {
+//!     if let LogEntry::Record(_) = entry { seen += 1 }
+//!     Ok(())
+//! })?;
+//! let summary = reader.summary();
+//! assert_eq!((seen, summary.standard, summary.bad_lines), (1, 1, 1));
+//! assert!(reader.bad_lines()[0].reason.starts_with("bad field performanceConfig"));
+//! # Ok::<(), bedrock_latency::Error>(())
+//! ```
 
-mod fast;
+mod output;
 mod parse;
+mod record;
 mod summary;
 
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -50,7 +94,11 @@ use crate::model_id::ModelId;
 use crate::vocab::{Latency, Operation};
 use crate::{Error, Result};
 
-pub use summary::{CrossRegion, LatencyPercentiles, LogSummary, ModelSummary};
+pub use output::{OutputFormat, escape_text, write_report};
+use summary::SummaryBuilder;
+pub use summary::{
+    CrossRegion, LatencyPercentiles, LogSummary, MAX_CROSS_REGION, MAX_MODELS, ModelSummary, OTHER_MODELS,
+};
 
 /// The latency tier a record shows (`performanceConfig.latency`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -182,7 +230,9 @@ pub struct LogRecord {
 impl LogRecord {
     /// Reads one record from its JSON value. Fails (with the reason) when the
     /// value is not a model invocation log record: not an object, another
-    /// `schemaType`, or no `modelId`. Every other field is optional.
+    /// `schemaType`, or no `modelId`; or when `performanceConfig` is there
+    /// and is not an object, or its `latency` is not a string (a bad field).
+    /// Every other field is optional, and read as absent when of another type.
     pub fn from_json(value: &Value, catalog: &Catalog, location: Location) -> std::result::Result<Self, String> {
         let obj = value.as_object().ok_or("not a JSON object")?;
         if let Some(t) = obj.get("schemaType")
@@ -194,7 +244,16 @@ impl LogRecord {
             .get("modelId")
             .and_then(Value::as_str)
             .filter(|s| !s.trim().is_empty())
-            .ok_or("no modelId: not a model invocation log record")?;
+            .ok_or(record::NO_MODEL_ID)?;
+        let latency_as_logged = match obj.get("performanceConfig") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(p)) => match p.get("latency") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(l)) => Some(l.as_str()),
+                Some(other) => return Err(record::bad_latency(json_type(other))),
+            },
+            Some(other) => return Err(record::bad_performance(json_type(other))),
+        };
         let text = |key: &str| obj.get(key).and_then(Value::as_str);
         let latency_ms = server_latency(value);
         let fields = Fields {
@@ -204,7 +263,7 @@ impl LogRecord {
             model_id,
             region: text("region"),
             inference_region: text("inferenceRegion"),
-            latency_as_logged: value.pointer("/performanceConfig/latency").and_then(Value::as_str),
+            latency_as_logged,
             latency_ms,
             input_tokens: value
                 .pointer("/input/inputTokenCount")
@@ -233,6 +292,18 @@ impl LogRecord {
     /// logged ID when it does not parse.
     pub fn model_key(&self) -> &str {
         self.base_model_id.as_deref().unwrap_or(&self.model_id)
+    }
+}
+
+/// "a string", "a number", ...: a JSON value's type, in a reason.
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -386,12 +457,126 @@ pub struct FileReport {
     pub bad_lines: usize,
 }
 
-/// Records read from one or more files, with what could not be read.
+/// One thing read from a log, handed over by [`LogReader`] as it is read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogEntry {
+    /// A record.
+    Record(LogRecord),
+    /// A line (or element) that is not a record.
+    BadLine(BadLine),
+}
+
+/// Reads invocation logs as streams: every record and bad line is handed to
+/// a callback as it is read, and only bounded state is kept (the summary,
+/// one report per file, the first [`LogReader::MAX_BAD_LINES_KEPT`] bad
+/// lines). See the [module docs](self) for the formats.
+#[derive(Debug)]
+pub struct LogReader<'c> {
+    catalog: &'c Catalog,
+    max_line: usize,
+    summary: SummaryBuilder,
+    files: Vec<FileReport>,
+    bad_lines: Vec<BadLine>,
+    bad_line_count: usize,
+}
+
+impl<'c> LogReader<'c> {
+    /// The longest line (or element of a JSON document) read by default:
+    /// 64 MiB. A longer one is a bad line, and reading goes on after it.
+    pub const DEFAULT_MAX_LINE: usize = 64 << 20;
+
+    /// How many bad lines [`LogReader::bad_lines`] keeps (all are counted).
+    pub const MAX_BAD_LINES_KEPT: usize = 100;
+
+    /// A reader that resolves models and prices with `catalog`.
+    pub fn new(catalog: &'c Catalog) -> Self {
+        Self {
+            catalog,
+            max_line: Self::DEFAULT_MAX_LINE,
+            summary: SummaryBuilder::default(),
+            files: Vec::new(),
+            bad_lines: Vec::new(),
+            bad_line_count: 0,
+        }
+    }
+
+    /// Sets the longest line (or document element) read, in bytes (at least 1).
+    #[must_use]
+    pub fn max_line_bytes(mut self, bytes: usize) -> Self {
+        self.max_line = bytes.max(1);
+        self
+    }
+
+    /// Reads a file, handing each record and bad line to `on_entry` as it is
+    /// read. Fails when the file cannot be opened, or with the first error
+    /// of `on_entry` (reading stops there); a file that breaks off (a
+    /// damaged gzip stream, a read error) is a bad line 0.
+    pub fn read_file<F>(&mut self, path: impl AsRef<Path>, on_entry: F) -> Result<&FileReport>
+    where
+        F: FnMut(LogEntry) -> Result<()>,
+    {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        self.read(&path.display().to_string(), file, on_entry)
+    }
+
+    /// Reads from any `Read` (`name` is used in locations), as
+    /// [`LogReader::read_file`] does.
+    pub fn read<R, F>(&mut self, name: &str, mut reader: R, mut on_entry: F) -> Result<&FileReport>
+    where
+        R: Read,
+        F: FnMut(LogEntry) -> Result<()>,
+    {
+        let (summary, bad_lines, count) = (&mut self.summary, &mut self.bad_lines, &mut self.bad_line_count);
+        let mut emit = |entry: LogEntry| {
+            match &entry {
+                LogEntry::Record(r) => summary.add(r),
+                LogEntry::BadLine(b) => {
+                    *count += 1;
+                    if bad_lines.len() < Self::MAX_BAD_LINES_KEPT {
+                        bad_lines.push(b.clone());
+                    }
+                }
+            }
+            on_entry(entry)
+        };
+        let report = parse::read(self.catalog, name, &mut reader, self.max_line, &mut emit)?;
+        self.files.push(report);
+        Ok(&self.files[self.files.len() - 1])
+    }
+
+    /// Counts, per-model figures, latency percentiles and cross-region
+    /// calls of everything read so far.
+    pub fn summary(&self) -> LogSummary {
+        self.summary.summary(self.bad_line_count)
+    }
+
+    /// One report per file read.
+    pub fn files(&self) -> &[FileReport] {
+        &self.files
+    }
+
+    /// The first [`LogReader::MAX_BAD_LINES_KEPT`] bad lines.
+    pub fn bad_lines(&self) -> &[BadLine] {
+        &self.bad_lines
+    }
+
+    /// All bad lines read so far.
+    pub fn bad_line_count(&self) -> usize {
+        self.bad_line_count
+    }
+}
+
+/// Records read from one or more files, with what could not be read, all
+/// kept in memory: for small inputs (use [`LogReader`] for large ones).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LogAnalysis {
     /// Every record, in file and line order.
     pub records: Vec<LogRecord>,
-    /// Every line that was not a record.
+    /// Every line that was not a record, in the order read.
     pub bad_lines: Vec<BadLine>,
     /// One report per file read.
     pub files: Vec<FileReport>,
@@ -406,24 +591,47 @@ impl LogAnalysis {
     /// Reads a file's contents (`name` is used in locations). Never fails:
     /// what cannot be read lands in [`LogAnalysis::bad_lines`].
     pub fn add_bytes(&mut self, catalog: &Catalog, name: &str, bytes: &[u8]) -> &FileReport {
-        let report = parse::read(catalog, name, bytes, &mut self.records, &mut self.bad_lines);
-        self.files.push(report);
-        &self.files[self.files.len() - 1]
+        self.add_reader(catalog, name, bytes)
     }
 
-    /// Reads a file. Fails only when the file cannot be read at all.
+    /// Reads a file. Fails only when the file cannot be opened.
     pub fn add_file(&mut self, catalog: &Catalog, path: impl AsRef<Path>) -> Result<&FileReport> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        let file = std::fs::File::open(path).map_err(|source| Error::Io {
             path: path.display().to_string(),
             source,
         })?;
-        Ok(self.add_bytes(catalog, &path.display().to_string(), &bytes))
+        Ok(self.add_reader(catalog, &path.display().to_string(), file))
+    }
+
+    fn add_reader(&mut self, catalog: &Catalog, name: &str, reader: impl Read) -> &FileReport {
+        let (records, bad_lines) = (&mut self.records, &mut self.bad_lines);
+        let mut reader_state = LogReader::new(catalog);
+        let read = reader_state.read(name, reader, |entry| {
+            match entry {
+                LogEntry::Record(r) => records.push(r),
+                LogEntry::BadLine(b) => bad_lines.push(b),
+            }
+            Ok(())
+        });
+        // The callback never fails, so neither does reading.
+        let report = match read {
+            Ok(report) => report.clone(),
+            Err(_) => FileReport {
+                file: name.to_owned(),
+                gzip: false,
+                format: LogFormat::Empty,
+                records: 0,
+                bad_lines: 0,
+            },
+        };
+        self.files.push(report);
+        &self.files[self.files.len() - 1]
     }
 }
 
-/// Reads every file in `paths`, in order. Fails on the first file that
-/// cannot be read at all; bad lines are reported, not errors.
+/// Reads every file in `paths`, in order, into memory. Fails on the first
+/// file that cannot be opened; bad lines are reported, not errors.
 pub fn analyze_files<P: AsRef<Path>>(catalog: &Catalog, paths: impl IntoIterator<Item = P>) -> Result<LogAnalysis> {
     let mut analysis = LogAnalysis::default();
     for path in paths {

@@ -1,119 +1,670 @@
-//! Format detection and the reader: gzip, JSON documents, JSON Lines,
-//! CloudWatch Logs events and exports.
+//! The streaming reader: gzip, format detection, JSON Lines, JSON documents
+//! (arrays and CloudWatch Logs event lists element by element), in memory
+//! bounded by the longest line or element, never by the file.
 
-use serde::Deserialize;
-use serde_json::Value;
+use std::cell::Cell;
+use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::rc::Rc;
+
 use serde_json::value::RawValue;
 
-use super::{BadLine, FileReport, Location, LogFormat, LogRecord};
+use super::record::{self, Object, Shape};
+use super::{BadLine, FileReport, Location, LogEntry, LogFormat};
 use crate::catalog::Catalog;
+use crate::{Error, Result};
 
-/// The most a gzip file may expand to (a guard against gzip bombs).
-#[cfg(feature = "gzip")]
-const MAX_DECOMPRESSED: u64 = 1 << 30;
+/// How much of a file is looked at to tell JSON Lines from a JSON document.
+const SAMPLE: usize = 1 << 20;
 
-/// Reads one file's bytes, appending its records and bad lines.
+/// The read buffers (below the usual allocator's mmap threshold, so that
+/// many small files cost no system calls).
+const BUFFER: usize = 64 << 10;
+
+/// How deep arrays and event messages may nest inside one value.
+const MAX_DEPTH: usize = 32;
+
+/// The longest reason kept for a bad line, in characters.
+const MAX_REASON: usize = 300;
+
+/// What reading hands over, entry by entry.
+pub(super) type Emit<'e> = dyn FnMut(LogEntry) -> Result<()> + 'e;
+
+/// Why reading a file stopped early.
+enum Stop {
+    /// The caller's `emit` failed: give its error back.
+    Emit(Error),
+    /// The rest of the file cannot be read (reported already).
+    Skip,
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Stop::Emit(e)
+    }
+}
+
+type Step<T = ()> = std::result::Result<T, Stop>;
+
+/// Reads one file (any `Read`), handing every record and bad line to `emit`
+/// as it is read. Fails only when `emit` does.
 pub(super) fn read(
     catalog: &Catalog,
     name: &str,
-    bytes: &[u8],
-    records: &mut Vec<LogRecord>,
-    bad: &mut Vec<BadLine>,
-) -> FileReport {
-    let mut sink = Sink::new(catalog, name);
-    let gzip = bytes.starts_with(&[0x1f, 0x8b]);
-    let decompressed;
-    let mut data = bytes;
-    if gzip {
-        let (text, error) = gunzip(bytes);
-        if let Some(reason) = error {
-            sink.bad(0, reason);
-        }
-        decompressed = text;
-        data = &decompressed;
-    }
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-
-    let format = if data.trim_ascii().is_empty() {
-        LogFormat::Empty
-    } else if first_line_stands_alone(data) {
-        sink.lines(data);
-        sink.format(LogFormat::JsonLines)
-    } else {
-        // A JSON document that breaks off, or JSON Lines whose first line is
-        // broken: the lines decide. Most lines readable on their own means
-        // JSON Lines, and the other lines are reported one by one.
-        if let Some((line, error)) = sink.document(data) {
-            let mut by_line = Sink::new(catalog, name);
-            let (good, total) = by_line.lines(data);
-            if good * 2 >= total {
-                by_line
-                    .bad
-                    .splice(0..0, sink.bad.drain(..).filter(|b| b.location.line == 0));
-                sink = by_line;
-                sink.format(LogFormat::JsonLines)
-            } else {
-                sink.bad(line, format!("invalid JSON ({error}); the rest of the file is skipped"));
-                sink.format(LogFormat::Json)
-            }
-        } else {
-            sink.format(LogFormat::Json)
-        }
+    reader: &mut dyn Read,
+    max_line: usize,
+    emit: &mut Emit<'_>,
+) -> Result<FileReport> {
+    let mut sink = Sink {
+        catalog,
+        file: name,
+        emit,
+        max_line: max_line.max(1),
+        records: 0,
+        bad: 0,
+        saw_events: false,
+        saw_prefix: false,
+        gzip: false,
+        consumed: Rc::new(Cell::new(0)),
     };
-    sink.bad.sort_by_key(|b| b.location.line);
-    let report = FileReport {
+    let format = match sink.run(reader) {
+        Ok(format) => format,
+        Err(Stop::Emit(e)) => return Err(e),
+        Err(Stop::Skip) => sink.format(LogFormat::Json),
+    };
+    Ok(FileReport {
         file: name.to_owned(),
-        gzip,
+        gzip: sink.gzip,
         format,
-        records: sink.records.len(),
-        bad_lines: sink.bad.len(),
-    };
-    records.append(&mut sink.records);
-    bad.append(&mut sink.bad);
-    report
+        records: sink.records,
+        bad_lines: sink.bad,
+    })
 }
 
-/// Decompresses gzip (several members in a row, as S3 deliveries may be).
-/// On a corrupt stream, keeps what came before the damage and says why.
-#[cfg(feature = "gzip")]
-fn gunzip(bytes: &[u8]) -> (Vec<u8>, Option<String>) {
-    use std::io::Read;
-    let mut out = Vec::new();
-    let mut reader = flate2::read::MultiGzDecoder::new(bytes).take(MAX_DECOMPRESSED + 1);
-    let error = match reader.read_to_end(&mut out) {
-        Err(e) => Some(format!("gzip stream broken after {} bytes: {e}", out.len())),
-        Ok(_) if out.len() as u64 > MAX_DECOMPRESSED => {
-            out.truncate(MAX_DECOMPRESSED as usize);
-            Some(format!(
-                "gzip content larger than {MAX_DECOMPRESSED} bytes; the rest is skipped"
-            ))
+/// Counts the bytes read through it (decompressed bytes, for gzip).
+struct Counting<'r> {
+    inner: Box<dyn Read + 'r>,
+    count: Rc<Cell<u64>>,
+}
+
+impl Read for Counting<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Reads until `buf` holds `want` bytes or the input ends; `Ok(true)` at the end.
+fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+    while buf.len() < want {
+        let start = buf.len();
+        // Grow step by step: a small file zeroes a small buffer.
+        buf.resize(want.min(start.max(4096) * 2), 0);
+        match reader.read(&mut buf[start..]) {
+            Ok(0) => {
+                buf.truncate(start);
+                return Ok(true);
+            }
+            Ok(n) => buf.truncate(start + n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
+            Err(e) => {
+                buf.truncate(start);
+                return Err(e);
+            }
         }
-        Ok(_) => None,
-    };
-    (out, error)
+    }
+    Ok(false)
+}
+
+#[cfg(feature = "gzip")]
+fn gunzip<'r>(compressed: Box<dyn Read + 'r>) -> std::result::Result<Box<dyn Read + 'r>, &'static str> {
+    // Several members in a row, as S3 deliveries may be.
+    Ok(Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+        BUFFER, compressed,
+    ))))
 }
 
 #[cfg(not(feature = "gzip"))]
-fn gunzip(_bytes: &[u8]) -> (Vec<u8>, Option<String>) {
-    (
-        Vec::new(),
-        Some("gzip-compressed: reading it needs the `gzip` feature of bedrock-latency".to_owned()),
-    )
+fn gunzip<'r>(_compressed: Box<dyn Read + 'r>) -> std::result::Result<Box<dyn Read + 'r>, &'static str> {
+    Err("gzip-compressed: reading it needs the `gzip` feature of bedrock-latency")
 }
 
-/// Whether the first non-blank line is a JSON value (or `TIMESTAMP JSON`) on
-/// its own: then the file is read line by line.
-fn first_line_stands_alone(data: &[u8]) -> bool {
-    data.split(|&b| b == b'\n')
+/// How a file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Empty,
+    Lines,
+    Document,
+}
+
+/// Reads one file: counts, flags and the caller's `emit`.
+struct Sink<'c, 'e> {
+    catalog: &'c Catalog,
+    file: &'c str,
+    emit: &'c mut Emit<'e>,
+    max_line: usize,
+    records: usize,
+    bad: usize,
+    saw_events: bool,
+    saw_prefix: bool,
+    gzip: bool,
+    /// Bytes read so far (decompressed), for the message of a read error.
+    consumed: Rc<Cell<u64>>,
+}
+
+impl Sink<'_, '_> {
+    /// The format, refined by what was seen.
+    fn format(&self, base: LogFormat) -> LogFormat {
+        if self.saw_events {
+            LogFormat::CloudWatchEvents
+        } else if self.saw_prefix {
+            LogFormat::CloudWatchS3Export
+        } else {
+            base
+        }
+    }
+
+    fn bad(&mut self, line: usize, reason: impl Into<String>) -> Step {
+        let mut reason = reason.into();
+        if let Some((cut, _)) = reason.char_indices().nth(MAX_REASON) {
+            reason.truncate(cut);
+            reason.push_str("...");
+        }
+        self.bad += 1;
+        let location = Location {
+            file: self.file.to_owned(),
+            line,
+        };
+        (self.emit)(LogEntry::BadLine(BadLine { location, reason }))?;
+        Ok(())
+    }
+
+    fn read_error(&mut self, e: &io::Error) -> Stop {
+        let what = if self.gzip { "gzip stream broken" } else { "read error" };
+        match self.bad(0, format!("{what} after {} bytes: {e}", self.consumed.get())) {
+            Ok(()) => Stop::Skip,
+            Err(stop) => stop,
+        }
+    }
+
+    fn run(&mut self, reader: &mut dyn Read) -> Step<LogFormat> {
+        let mut magic = Vec::with_capacity(2);
+        if let Err(e) = fill(reader, &mut magic, 2) {
+            return Err(self.read_error(&e));
+        }
+        self.gzip = magic == [0x1f, 0x8b];
+        let raw: Box<dyn Read + '_> = Box::new(Cursor::new(magic).chain(reader));
+        let source = if self.gzip {
+            match gunzip(raw) {
+                Ok(source) => source,
+                Err(reason) => {
+                    self.bad(0, reason)?;
+                    return Ok(LogFormat::Empty);
+                }
+            }
+        } else {
+            raw
+        };
+        let mut counting = Counting {
+            inner: source,
+            count: Rc::clone(&self.consumed),
+        };
+        let mut sample = Vec::new();
+        let (eof, error) = match fill(&mut counting, &mut sample, SAMPLE) {
+            Ok(eof) => (eof, None),
+            Err(e) => (true, Some(e)),
+        };
+        let start = if sample.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let mode = detect(&sample[start..], eof);
+        let mut head = Cursor::new(sample);
+        head.set_position(start as u64);
+        // After a read error, only what came before it.
+        let rest: Box<dyn Read + '_> = if error.is_some() {
+            Box::new(io::empty())
+        } else {
+            Box::new(counting)
+        };
+        let mut input = BufReader::with_capacity(BUFFER, head.chain(rest));
+        let (result, base) = match mode {
+            Mode::Empty => (Ok(()), LogFormat::Empty),
+            Mode::Lines => (self.lines(&mut input), LogFormat::JsonLines),
+            Mode::Document => (self.document(&mut input), LogFormat::Json),
+        };
+        match result {
+            Ok(()) | Err(Stop::Skip) => {}
+            Err(stop) => return Err(stop),
+        }
+        if let Some(e) = error
+            && let Stop::Emit(e) = self.read_error(&e)
+        {
+            return Err(Stop::Emit(e));
+        }
+        Ok(if mode == Mode::Empty { base } else { self.format(base) })
+    }
+
+    /// Line by line, each line capped at `max_line` bytes.
+    fn lines(&mut self, input: &mut dyn BufRead) -> Step {
+        let mut long: Vec<u8> = Vec::new();
+        let mut overflow = false;
+        let mut line = 0usize;
+        loop {
+            let buf = match input.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.read_error(&e)),
+            };
+            if buf.is_empty() {
+                if !long.is_empty() || overflow {
+                    line += 1;
+                    self.long_line(&long, overflow, line)?;
+                }
+                return Ok(());
+            }
+            match memchr::memchr(b'\n', buf) {
+                Some(i) => {
+                    line += 1;
+                    if long.is_empty() && !overflow {
+                        self.long_line(&buf[..i], i > self.max_line, line)?;
+                    } else {
+                        if !overflow && long.len() + i > self.max_line {
+                            overflow = true;
+                        } else if !overflow {
+                            long.extend_from_slice(&buf[..i]);
+                        }
+                        self.long_line(&long, overflow, line)?;
+                        long.clear();
+                        overflow = false;
+                    }
+                    input.consume(i + 1);
+                }
+                None => {
+                    let n = buf.len();
+                    if !overflow && long.len() + n > self.max_line {
+                        overflow = true;
+                        long = Vec::new();
+                    } else if !overflow {
+                        long.extend_from_slice(buf);
+                    }
+                    input.consume(n);
+                }
+            }
+        }
+    }
+
+    fn long_line(&mut self, line: &[u8], overflow: bool, number: usize) -> Step {
+        if overflow {
+            self.bad(number, format!("line longer than {}: skipped", size(self.max_line)))
+        } else {
+            self.line(line, number)
+        }
+    }
+
+    fn line(&mut self, line: &[u8], number: usize) -> Step {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            return Ok(());
+        }
+        let (json, prefixed) = match json_part(line) {
+            Ok(part) => part,
+            Err(reason) => return self.bad(number, reason),
+        };
+        match self.value(json, &mut Pos::fixed(number), 0)? {
+            None => {
+                self.saw_prefix |= prefixed;
+                Ok(())
+            }
+            Some(e) => self.bad(number, format!("invalid JSON: {e}")),
+        }
+    }
+
+    /// One JSON value in memory: a record, an array of values, an event or
+    /// an event list. Returns the syntax error if it is not JSON.
+    fn value(&mut self, json: &[u8], pos: &mut Pos<'_>, depth: usize) -> Step<Option<serde_json::Error>> {
+        let line = pos.at(json);
+        if depth > MAX_DEPTH {
+            self.bad(line, format!("nested more than {MAX_DEPTH} deep"))?;
+            return Ok(None);
+        }
+        if json.first() == Some(&b'[') {
+            let mut stop = None;
+            let done = record::each_element(
+                json,
+                &mut |raw| match self.value(raw.get().as_bytes(), pos, depth + 1) {
+                    Ok(_) => true,
+                    Err(s) => {
+                        stop = Some(s);
+                        false
+                    }
+                },
+            );
+            if let Some(stop) = stop {
+                return Err(stop);
+            }
+            return Ok(done.err());
+        }
+        let object = match Object::parse(json) {
+            Ok(object) => object,
+            Err(e) if e.is_data() && json.first() == Some(&b'{') => {
+                self.bad(line, format!("not a record: {e}"))?;
+                return Ok(None);
+            }
+            Err(e) if e.is_data() => {
+                self.bad(line, "not a JSON object")?;
+                return Ok(None);
+            }
+            Err(e) => return Ok(Some(e)),
+        };
+        match object.shape() {
+            Shape::Record(Ok(fields)) => {
+                let location = Location {
+                    file: self.file.to_owned(),
+                    line,
+                };
+                let record = fields.into_record(self.catalog, location);
+                self.records += 1;
+                (self.emit)(LogEntry::Record(record))?;
+            }
+            Shape::Record(Err(reason)) => self.bad(line, reason)?,
+            Shape::Event(message) => {
+                self.saw_events = true;
+                self.message(message, line, depth)?;
+            }
+            Shape::EventList(arrays) => {
+                self.saw_events = true;
+                for events in arrays {
+                    let mut stop = None;
+                    // Valid JSON already: the elements parse.
+                    let _ = record::each_element(events.get().as_bytes(), &mut |event| match self
+                        .event(event, pos, depth)
+                    {
+                        Ok(()) => true,
+                        Err(s) => {
+                            stop = Some(s);
+                            false
+                        }
+                    });
+                    if let Some(stop) = stop {
+                        return Err(stop);
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// One CloudWatch Logs event of an event list.
+    fn event(&mut self, event: &RawValue, pos: &mut Pos<'_>, depth: usize) -> Step {
+        match record::event_message(event) {
+            Some(message) => {
+                let line = pos.at(message.get().as_bytes());
+                self.message(message, line, depth)
+            }
+            None => {
+                let line = pos.at(event.get().as_bytes());
+                self.bad(line, "CloudWatch Logs event without a message")
+            }
+        }
+    }
+
+    /// A CloudWatch Logs event message: the record as a JSON string.
+    fn message(&mut self, message: &RawValue, line: usize, depth: usize) -> Step {
+        let Some(text) = record::string(message) else {
+            return self.bad(line, "CloudWatch Logs event message is not a string");
+        };
+        match self.value(text.as_bytes(), &mut Pos::fixed(line), depth + 1)? {
+            None => Ok(()),
+            Some(e) => self.bad(line, format!("event message is not JSON: {e}")),
+        }
+    }
+
+    /// JSON documents one after the other; the elements of a top-level
+    /// array and of the event arrays of a top-level object one by one.
+    fn document(&mut self, input: &mut dyn BufRead) -> Step {
+        let mut s = Scanner { input, line: 1 };
+        let mut buf = Vec::new();
+        loop {
+            let Some(first) = self.scan(s.skip_ws(None))? else {
+                return Ok(());
+            };
+            let line = s.line;
+            match first {
+                b'[' => {
+                    s.bump(None);
+                    self.array(&mut s, &mut buf, Element::Value)?;
+                }
+                b'{' => self.object(&mut s, &mut buf)?,
+                _ => {
+                    buf.clear();
+                    let overflow = self.scan(s.value(&mut buf, self.max_line))?;
+                    self.element(&buf, overflow, line, Element::Value)?;
+                }
+            }
+        }
+    }
+
+    /// A scanner result: a read error is reported (line 0) and a syntax
+    /// error at its line; both end the file.
+    fn scan<T>(&mut self, result: std::result::Result<T, ScanError>) -> Step<T> {
+        match result {
+            Ok(v) => Ok(v),
+            Err(ScanError::Io(e)) => Err(self.read_error(&e)),
+            Err(ScanError::Syntax(line, what)) => {
+                self.bad(line, format!("invalid JSON ({what}); the rest of the file is skipped"))?;
+                Err(Stop::Skip)
+            }
+        }
+    }
+
+    /// The elements of an array whose `[` was read.
+    fn array(&mut self, s: &mut Scanner<'_>, buf: &mut Vec<u8>, kind: Element) -> Step {
+        let mut first = true;
+        loop {
+            let Some(mut next) = self.scan(s.skip_ws(None))? else {
+                return self.scan(Err(s.eof("a list")));
+            };
+            if next == b']' {
+                s.bump(None);
+                return Ok(());
+            }
+            if !first {
+                if next != b',' {
+                    return self.scan(Err(s.unexpected(next, "`,` or `]`")));
+                }
+                s.bump(None);
+                next = match self.scan(s.skip_ws(None))? {
+                    Some(b) => b,
+                    None => return self.scan(Err(s.eof("a list"))),
+                };
+            }
+            if next == b']' {
+                return self.scan(Err(s.unexpected(next, "a value")));
+            }
+            first = false;
+            let line = s.line;
+            buf.clear();
+            let overflow = self.scan(s.value(buf, self.max_line))?;
+            self.element(buf, overflow, line, kind)?;
+        }
+    }
+
+    /// A top-level object whose `{` is next: buffered whole (a record, or
+    /// an event list), except for `events` / `logEvents` arrays, whose
+    /// events are read one by one.
+    fn object(&mut self, s: &mut Scanner<'_>, obj: &mut Vec<u8>) -> Step {
+        let line = s.line;
+        obj.clear();
+        s.bump(Some(obj));
+        let (mut key, mut skipped) = (Vec::new(), Vec::new());
+        let (mut saw_model, mut streamed, mut overflow, mut first) = (false, false, false, true);
+        loop {
+            let keep = !streamed && !overflow;
+            let Some(mut next) = self.scan(s.skip_ws(keep.then_some(&mut *obj)))? else {
+                return self.scan(Err(s.eof("an object")));
+            };
+            if next == b'}' {
+                s.bump(keep.then_some(&mut *obj));
+                break;
+            }
+            if !first {
+                if next != b',' {
+                    return self.scan(Err(s.unexpected(next, "`,` or `}`")));
+                }
+                s.bump(keep.then_some(&mut *obj));
+                next = match self.scan(s.skip_ws(keep.then_some(&mut *obj)))? {
+                    Some(b) => b,
+                    None => return self.scan(Err(s.eof("an object"))),
+                };
+            }
+            first = false;
+            if next != b'"' {
+                return self.scan(Err(s.unexpected(next, "a key")));
+            }
+            key.clear();
+            if self.scan(s.value(&mut key, self.max_line))? {
+                overflow = true;
+            }
+            let name: Option<String> = serde_json::from_slice(&key).ok();
+            match self.scan(s.skip_ws(None))? {
+                Some(b':') => {}
+                Some(other) => return self.scan(Err(s.unexpected(other, "`:`"))),
+                None => return self.scan(Err(s.eof("an object"))),
+            }
+            s.bump(None);
+            let value_start = self.scan(s.skip_ws(None))?;
+            let name = name.as_deref().unwrap_or("");
+            saw_model |= name == "modelId";
+            if !saw_model && matches!(name, "events" | "logEvents") && value_start == Some(b'[') {
+                // An event list: what was kept of the object is not needed.
+                streamed = true;
+                self.saw_events = true;
+                s.bump(None);
+                self.array(s, &mut skipped, Element::Event)?;
+            } else if streamed || overflow {
+                skipped.clear();
+                self.scan(s.value(&mut skipped, 0))?;
+            } else {
+                obj.extend_from_slice(&key);
+                obj.extend_from_slice(b":");
+                overflow = self.scan(s.value(obj, self.max_line))?;
+            }
+            if !streamed && obj.len() > self.max_line {
+                overflow = true;
+            }
+        }
+        if streamed {
+            Ok(())
+        } else {
+            self.element(obj, overflow, line, Element::Value)
+        }
+    }
+
+    /// One buffered element of a document, starting on `line`.
+    fn element(&mut self, buf: &[u8], overflow: bool, line: usize, kind: Element) -> Step {
+        if overflow {
+            return self.bad(line, format!("value longer than {}: skipped", size(self.max_line)));
+        }
+        let mut pos = Pos::new(buf, line);
+        let error = match kind {
+            Element::Value => self.value(buf, &mut pos, 0)?,
+            Element::Event => match serde_json::from_slice::<&RawValue>(buf) {
+                Ok(event) => {
+                    self.event(event, &mut pos, 0)?;
+                    None
+                }
+                Err(e) => Some(e),
+            },
+        };
+        match error {
+            None => Ok(()),
+            Some(e) => {
+                let at = line + e.line().saturating_sub(1);
+                let what = e.to_string();
+                let what = what.rsplit_once(" at line ").map_or(what.as_str(), |(msg, _)| msg);
+                self.bad(
+                    at,
+                    format!("invalid JSON ({what} at line {at}); the rest of the file is skipped"),
+                )?;
+                Err(Stop::Skip)
+            }
+        }
+    }
+}
+
+/// What the elements of a document array are.
+#[derive(Debug, Clone, Copy)]
+enum Element {
+    /// Records, arrays, events or event lists.
+    Value,
+    /// CloudWatch Logs events.
+    Event,
+}
+
+/// `n` bytes, in MiB when whole.
+fn size(n: usize) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Tells JSON Lines from a JSON document by the start of a file: JSON
+/// Lines when the first non-blank line is a JSON value (or `TIMESTAMP
+/// JSON`) on its own, or when the sample breaks as a document and most of
+/// its lines stand alone.
+fn detect(sample: &[u8], eof: bool) -> Mode {
+    if sample.trim_ascii().is_empty() {
+        return if eof { Mode::Empty } else { Mode::Lines };
+    }
+    // Whole lines only, unless the file ends within the sample.
+    let whole = if eof {
+        sample
+    } else {
+        match memchr::memrchr(b'\n', sample) {
+            Some(i) => &sample[..i],
+            // A first line longer than the sample: a long record, not pretty-printed JSON.
+            None => return Mode::Lines,
+        }
+    };
+    let mut lines = whole
+        .split(|&b| b == b'\n')
         .map(<[u8]>::trim_ascii)
-        .find(|l| !l.is_empty())
-        .and_then(|l| json_part(l).ok())
-        .is_some_and(|(json, _)| serde_json::from_slice::<serde::de::IgnoredAny>(json).is_ok())
+        .filter(|l| !l.is_empty());
+    match lines.next() {
+        None => return Mode::Lines,
+        Some(first) if stands_alone(first) => return Mode::Lines,
+        Some(_) => {}
+    }
+    let mut broken = false;
+    for item in serde_json::Deserializer::from_slice(whole).into_iter::<serde::de::IgnoredAny>() {
+        if let Err(e) = item {
+            broken = !e.is_eof();
+            break;
+        }
+    }
+    if !broken {
+        return Mode::Document;
+    }
+    let (mut good, mut total) = (0usize, 0usize);
+    for line in whole
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::trim_ascii)
+        .filter(|l| !l.is_empty())
+    {
+        total += 1;
+        good += usize::from(stands_alone(line));
+    }
+    if good * 2 >= total { Mode::Lines } else { Mode::Document }
+}
+
+/// Whether a line is a JSON value (or `TIMESTAMP JSON`) on its own.
+fn stands_alone(line: &[u8]) -> bool {
+    json_part(line).is_ok_and(|(json, _)| serde_json::from_slice::<serde::de::IgnoredAny>(json).is_ok())
 }
 
 /// The JSON of a line: the line itself, or what follows `TIMESTAMP ` in a
 /// CloudWatch Logs export. The flag says whether a prefix was skipped.
-fn json_part(line: &[u8]) -> Result<(&[u8], bool), &'static str> {
+fn json_part(line: &[u8]) -> std::result::Result<(&[u8], bool), &'static str> {
     match line.first() {
         Some(b'{' | b'[') => Ok((line, false)),
         _ => line
@@ -126,239 +677,226 @@ fn json_part(line: &[u8]) -> Result<(&[u8], bool), &'static str> {
     }
 }
 
-/// A CloudWatch Logs event list: `filter-log-events` / `get-log-events`
-/// output (`events`), or a subscription payload (`logEvents`).
-#[derive(Deserialize)]
-struct Events<'a> {
-    #[serde(borrow, default)]
-    events: Option<Vec<Event<'a>>>,
-    #[serde(borrow, default, rename = "logEvents")]
-    log_events: Option<Vec<Event<'a>>>,
+/// Line numbers of parts of a buffer that starts on line `base`, found by
+/// counting newlines forward from the last part asked about.
+struct Pos<'b> {
+    buf: &'b [u8],
+    base: usize,
+    cursor: usize,
+    line: usize,
 }
 
-#[derive(Deserialize)]
-struct Event<'a> {
-    #[serde(borrow, default)]
-    message: Option<&'a RawValue>,
-}
-
-fn is_event_list(obj: &serde_json::Map<String, Value>) -> bool {
-    !obj.contains_key("modelId")
-        && (obj.get("events").is_some_and(Value::is_array) || obj.get("logEvents").is_some_and(Value::is_array))
-}
-
-fn is_event(obj: &serde_json::Map<String, Value>) -> bool {
-    !obj.contains_key("modelId") && obj.get("message").is_some_and(Value::is_string)
-}
-
-/// Collects one file's records and bad lines.
-struct Sink<'c> {
-    catalog: &'c Catalog,
-    file: &'c str,
-    records: Vec<LogRecord>,
-    bad: Vec<BadLine>,
-    saw_events: bool,
-    saw_prefix: bool,
-}
-
-impl<'c> Sink<'c> {
-    fn new(catalog: &'c Catalog, file: &'c str) -> Self {
+impl<'b> Pos<'b> {
+    fn new(buf: &'b [u8], base: usize) -> Self {
         Self {
-            catalog,
-            file,
-            records: Vec::new(),
-            bad: Vec::new(),
-            saw_events: false,
-            saw_prefix: false,
+            buf,
+            base,
+            cursor: 0,
+            line: base,
         }
     }
 
-    fn location(&self, line: usize) -> Location {
-        Location {
-            file: self.file.to_owned(),
-            line,
+    /// Everything on one line.
+    fn fixed(line: usize) -> Pos<'static> {
+        Pos::new(&[], line)
+    }
+
+    /// The line `part` (a slice of the buffer) starts on.
+    fn at(&mut self, part: &[u8]) -> usize {
+        let start = self.buf.as_ptr() as usize;
+        let offset = (part.as_ptr() as usize).saturating_sub(start).min(self.buf.len());
+        if offset < self.cursor {
+            self.cursor = 0;
+            self.line = self.base;
         }
+        self.line += memchr::memchr_iter(b'\n', &self.buf[self.cursor..offset]).count();
+        self.cursor = offset;
+        self.line
+    }
+}
+
+/// A structural error found while scanning a document.
+enum ScanError {
+    Io(io::Error),
+    /// The line and what was wrong.
+    Syntax(usize, String),
+}
+
+/// Finds the bounds of JSON values in a stream, counting lines. It checks
+/// only structure (strings, brackets, separators between elements);
+/// serde_json checks each value it hands over.
+struct Scanner<'i> {
+    input: &'i mut dyn BufRead,
+    line: usize,
+}
+
+impl Scanner<'_> {
+    fn eof(&self, what: &str) -> ScanError {
+        ScanError::Syntax(self.line, format!("EOF while parsing {what} at line {}", self.line))
     }
 
-    fn bad(&mut self, line: usize, reason: impl Into<String>) {
-        let location = self.location(line);
-        self.bad.push(BadLine {
-            location,
-            reason: reason.into(),
-        });
-    }
-
-    /// The format, refined by what was seen.
-    fn format(&self, base: LogFormat) -> LogFormat {
-        if self.saw_events {
-            LogFormat::CloudWatchEvents
-        } else if self.saw_prefix {
-            LogFormat::CloudWatchS3Export
+    fn unexpected(&self, byte: u8, wanted: &str) -> ScanError {
+        let found = if byte.is_ascii_graphic() {
+            format!("`{}`", char::from(byte))
         } else {
-            base
-        }
-    }
-
-    /// A record of the usual shape, read without building a `Value`.
-    fn fast(&mut self, json: &[u8], line: usize) -> bool {
-        match super::fast::read(json, self.catalog, self.location(line)) {
-            Some(record) => {
-                self.records.push(record);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Line by line. Returns (lines read without error, non-blank lines).
-    fn lines(&mut self, data: &[u8]) -> (usize, usize) {
-        let (mut good, mut total) = (0, 0);
-        for (i, line) in data.split(|&b| b == b'\n').enumerate() {
-            let line = line.trim_ascii();
-            if line.is_empty() {
-                continue;
-            }
-            total += 1;
-            let (json, prefixed) = match json_part(line) {
-                Ok(part) => part,
-                Err(reason) => {
-                    self.bad(i + 1, reason);
-                    continue;
-                }
-            };
-            if self.fast(json, i + 1) {
-                good += 1;
-                self.saw_prefix |= prefixed;
-                continue;
-            }
-            match serde_json::from_slice::<Value>(json) {
-                Ok(value) => {
-                    good += 1;
-                    self.saw_prefix |= prefixed;
-                    self.value(value, i + 1);
-                }
-                Err(e) => self.bad(i + 1, format!("invalid JSON: {e}")),
-            }
-        }
-        (good, total)
-    }
-
-    /// JSON values one after the other (pretty-printed documents). Returns
-    /// the line of the first syntax error and the error, if any.
-    fn document(&mut self, data: &[u8]) -> Option<(usize, String)> {
-        let lines = LineIndex::new(data);
-        let mut stream = serde_json::Deserializer::from_slice(data).into_iter::<&RawValue>();
-        for item in stream.by_ref() {
-            match item {
-                Ok(raw) => self.raw(data, &lines, raw),
-                Err(e) => return Some((e.line().max(1), e.to_string())),
-            }
-        }
-        None
-    }
-
-    /// One value of a document, whose position in `data` gives line numbers
-    /// to the elements of arrays and event lists.
-    fn raw(&mut self, data: &[u8], lines: &LineIndex, raw: &RawValue) {
-        let line = lines.line_of(offset(data, raw.get()));
-        match raw.get().as_bytes().first() {
-            Some(b'[') => match serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
-                Ok(items) => items.into_iter().for_each(|item| self.raw(data, lines, item)),
-                Err(e) => self.bad(line, format!("invalid JSON array: {e}")),
-            },
-            _ if self.fast(raw.get().as_bytes(), line) => {}
-            _ => match serde_json::from_str::<Value>(raw.get()) {
-                Ok(Value::Object(obj)) if is_event_list(&obj) => match serde_json::from_str::<Events<'_>>(raw.get()) {
-                    Ok(list) => {
-                        self.saw_events = true;
-                        for event in list.events.into_iter().chain(list.log_events).flatten() {
-                            match event.message {
-                                Some(m) => self.message(m, lines.line_of(offset(data, m.get()))),
-                                None => self.bad(line, "CloudWatch Logs event without a message"),
-                            }
-                        }
-                    }
-                    // Odd event shapes: read them without per-event lines.
-                    Err(_) => self.value(Value::Object(obj), line),
-                },
-                Ok(value) => self.value(value, line),
-                Err(e) => self.bad(line, format!("invalid JSON: {e}")),
-            },
-        }
-    }
-
-    /// A CloudWatch Logs event message: the record as a JSON string.
-    fn message(&mut self, message: &RawValue, line: usize) {
-        let Ok(text) = serde_json::from_str::<String>(message.get()) else {
-            return self.bad(line, "CloudWatch Logs event message is not a string");
+            format!("byte 0x{byte:02x}")
         };
-        if self.fast(text.as_bytes(), line) {
-            return;
-        }
-        match serde_json::from_str::<Value>(&text) {
-            Ok(value) => self.value(value, line),
-            Err(e) => self.bad(line, format!("event message is not JSON: {e}")),
-        }
-    }
-
-    /// A parsed value: a record, an array of them, an event or event list.
-    fn value(&mut self, value: Value, line: usize) {
-        match value {
-            Value::Array(items) => items.into_iter().for_each(|item| self.value(item, line)),
-            Value::Object(obj) if is_event_list(&obj) => {
-                self.saw_events = true;
-                let events = [obj.get("events"), obj.get("logEvents")];
-                for event in events.into_iter().flatten().filter_map(Value::as_array).flatten() {
-                    match event.get("message") {
-                        Some(m) => self.message_value(m, line),
-                        None => self.bad(line, "CloudWatch Logs event without a message"),
-                    }
-                }
-            }
-            Value::Object(obj) if is_event(&obj) => {
-                self.saw_events = true;
-                if let Some(m) = obj.get("message") {
-                    self.message_value(m, line);
-                }
-            }
-            value => match LogRecord::from_json(&value, self.catalog, self.location(line)) {
-                Ok(record) => self.records.push(record),
-                Err(reason) => self.bad(line, reason),
-            },
-        }
-    }
-
-    fn message_value(&mut self, message: &Value, line: usize) {
-        match message.as_str().map(serde_json::from_str::<Value>) {
-            Some(Ok(value)) => self.value(value, line),
-            Some(Err(e)) => self.bad(line, format!("event message is not JSON: {e}")),
-            None => self.bad(line, "CloudWatch Logs event message is not a string"),
-        }
-    }
-}
-
-/// The byte offset of `part` in `data` (`part` borrows from `data`).
-fn offset(data: &[u8], part: &str) -> usize {
-    (part.as_ptr() as usize)
-        .saturating_sub(data.as_ptr() as usize)
-        .min(data.len())
-}
-
-/// Line numbers from byte offsets.
-struct LineIndex(Vec<usize>);
-
-impl LineIndex {
-    fn new(data: &[u8]) -> Self {
-        Self(
-            data.iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i)
-                .collect(),
+        ScanError::Syntax(
+            self.line,
+            format!("expected {wanted}, found {found} at line {}", self.line),
         )
     }
 
-    fn line_of(&self, offset: usize) -> usize {
-        self.0.partition_point(|&nl| nl < offset) + 1
+    /// Skips whitespace (keeping it in `keep`); the next byte, not consumed.
+    fn skip_ws(&mut self, mut keep: Option<&mut Vec<u8>>) -> std::result::Result<Option<u8>, ScanError> {
+        loop {
+            let buf = match self.input.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ScanError::Io(e)),
+            };
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            let n = buf.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(buf.len());
+            self.line += memchr::memchr_iter(b'\n', &buf[..n]).count();
+            let next = buf.get(n).copied();
+            if let Some(keep) = keep.as_deref_mut() {
+                keep.extend_from_slice(&buf[..n]);
+            }
+            self.input.consume(n);
+            if next.is_some() {
+                return Ok(next);
+            }
+        }
+    }
+
+    /// Consumes one byte (keeping it in `keep`).
+    fn bump(&mut self, keep: Option<&mut Vec<u8>>) {
+        if let Ok(buf) = self.input.fill_buf()
+            && let Some(&b) = buf.first()
+        {
+            if let Some(keep) = keep {
+                keep.push(b);
+            }
+            self.line += usize::from(b == b'\n');
+            self.input.consume(1);
+        }
+    }
+
+    /// Consumes one value (the next byte starts it), appending it to `out`
+    /// while `out` holds at most `cap` bytes. `Ok(true)`: it did not fit.
+    fn value(&mut self, out: &mut Vec<u8>, cap: usize) -> std::result::Result<bool, ScanError> {
+        let (mut depth, mut in_string, mut escaped, mut started) = (0usize, false, false, false);
+        let mut scalar = false;
+        let mut overflow = false;
+        loop {
+            let buf = match self.input.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ScanError::Io(e)),
+            };
+            if buf.is_empty() {
+                if scalar && depth == 0 && !in_string {
+                    return Ok(overflow);
+                }
+                return Err(self.eof("a value"));
+            }
+            let mut i = 0;
+            let mut done = false;
+            while i < buf.len() {
+                let b = buf[i];
+                if !started {
+                    started = true;
+                    match b {
+                        b'"' => in_string = true,
+                        b'{' | b'[' => depth = 1,
+                        b'}' | b']' | b',' | b':' => {
+                            return Err(self.unexpected(b, "a value"));
+                        }
+                        _ => scalar = true,
+                    }
+                    i += 1;
+                    continue;
+                }
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                        if depth == 0 {
+                            i += 1;
+                            done = true;
+                            break;
+                        }
+                    } else if b == b'\n' {
+                        self.line += 1;
+                    }
+                } else if scalar {
+                    if b.is_ascii_whitespace() || matches!(b, b',' | b']' | b'}' | b'[' | b'{' | b'"' | b':') {
+                        done = true;
+                        break;
+                    }
+                } else {
+                    match b {
+                        b'"' => in_string = true,
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                i += 1;
+                                done = true;
+                                break;
+                            }
+                        }
+                        b'\n' => self.line += 1,
+                        _ => {}
+                    }
+                }
+                i += 1;
+            }
+            if !overflow {
+                if out.len() + i > cap {
+                    overflow = true;
+                } else {
+                    out.extend_from_slice(&buf[..i]);
+                }
+            }
+            self.input.consume(i);
+            if done {
+                return Ok(overflow);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection() {
+        assert_eq!(detect(b"  \n", true), Mode::Empty);
+        assert_eq!(detect(b"{\"a\":1}\n{", true), Mode::Lines);
+        assert_eq!(detect(b"{\n  \"a\": 1\n}\n", true), Mode::Document);
+        assert_eq!(detect(b"[\n  {\"a\": 1},\n", false), Mode::Document);
+        assert_eq!(detect(b"2024-12-24T07:50:12.000Z {\"a\":1}\n", true), Mode::Lines);
+        // A broken first line, then lines that stand alone.
+        assert_eq!(detect(b"{\"a\": \"b\n{\"a\":1}\n{\"a\":2}\n", true), Mode::Lines);
+        // A first line longer than the sample.
+        assert_eq!(detect(b"{\"a\": \"bbbbbbbb", false), Mode::Lines);
+    }
+
+    #[test]
+    fn positions() {
+        let buf = b"[\n{},\n\n{}]";
+        let mut pos = Pos::new(buf, 10);
+        assert_eq!(pos.at(&buf[0..]), 10);
+        assert_eq!(pos.at(&buf[2..]), 11);
+        assert_eq!(pos.at(&buf[7..]), 13);
+        assert_eq!(pos.at(&buf[1..]), 10);
+        assert_eq!(Pos::fixed(4).at(b"x"), 4);
     }
 }

@@ -263,3 +263,84 @@ fn a_catalog_file_overrides_prices_in_price_and_logs() {
     );
     std::fs::remove_file(&catalog).ok();
 }
+
+fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("bedrock-latency-cli-logs-{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).expect("temp file");
+    path
+}
+
+/// Issue 12: a log record could clear the screen or forge table rows.
+#[test]
+fn logs_text_escapes_what_it_echoes_from_the_logs() {
+    let evil = r#"{"modelId":"evil\u001b[2J","requestId":"r1\nFORGED 1 optimized","region":"us-east-1","inferenceRegion":"us-west-2\u009b"}"#;
+    let path = temp_file("evil.jsonl", evil.as_bytes());
+    let out = run(&["logs", &path.display().to_string()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{9b}'), "{text:?}");
+    assert!(!text.lines().any(|l| l.starts_with("FORGED")), "{text}");
+    assert!(text.contains(r"evil\u{1b}[2J"), "{text}");
+    assert!(text.contains(r"r1\u{a}FORGED 1 optimized"), "{text}");
+    std::fs::remove_file(path).ok();
+}
+
+/// Issue 12: `"performanceConfig":"OPTIMIZED"` was counted as unspecified.
+#[test]
+fn logs_reports_a_wrongly_typed_performance_config() {
+    let text = concat!(
+        r#"{"modelId":"us.amazon.nova-pro-v1:0","performanceConfig":"OPTIMIZED"}"#,
+        "\n",
+        r#"{"modelId":"us.amazon.nova-pro-v1:0","performanceConfig":{"latency":"OPTIMIZED"}}"#,
+        "\n"
+    );
+    let path = temp_file("typed.jsonl", text.as_bytes());
+    let v = json(&run(&["logs", "--json", &path.display().to_string()]));
+    assert_eq!(
+        (&v["total"], &v["optimized"], &v["unspecified"]),
+        (&1.into(), &1.into(), &0.into())
+    );
+    assert_eq!(v["bad_lines"][0]["line"], 1);
+    assert!(
+        v["bad_lines"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("bad field performanceConfig: a string")),
+        "{v}"
+    );
+    std::fs::remove_file(path).ok();
+}
+
+/// Issue 12: `logs big.jsonl --json | head -c 100` panicked on the broken pipe.
+#[test]
+fn logs_into_a_closed_pipe_does_not_panic() {
+    use std::io::Read;
+    let line = std::fs::read_to_string(fixture()).expect("fixture");
+    let one: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+    let one = one.to_string();
+    let mut text = String::with_capacity(4 << 20);
+    while text.len() < 4 << 20 {
+        text += &one;
+        text.push('\n');
+    }
+    let path = temp_file("pipe.jsonl", text.as_bytes());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
+        .args(["logs", "--json", &path.display().to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut head = [0u8; 100];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut head)
+        .expect("100 bytes");
+    // The read end is closed here (dropped).
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(head.starts_with(b"{\"records\":["));
+    std::fs::remove_file(path).ok();
+}
