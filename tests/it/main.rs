@@ -24,6 +24,7 @@ mod e2e_runtime;
 mod endpoint;
 mod logs_analyzer;
 mod logs_cost;
+mod logs_streaming;
 mod runtime_fixtures;
 mod testkit_behaviour;
 mod testkit_faults;

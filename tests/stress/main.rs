@@ -10,6 +10,7 @@
 
 mod compare_local;
 mod load;
+mod logs_fuzz;
 mod logs_props;
 mod parser_props;
 mod testkit_parse_props;

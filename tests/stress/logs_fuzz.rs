@@ -38,12 +38,12 @@ impl Rng {
     }
 }
 
-const CLEAN: &[u8] = include_bytes!("data/logs/clean.jsonl");
-const MIXED: &[u8] = include_bytes!("data/logs/mixed.jsonl");
-const RECORDS: &[u8] = include_bytes!("data/logs/records.json");
-const EVENTS: &[u8] = include_bytes!("data/logs/cloudwatch-filter-log-events.json");
-const GZIP: &[u8] = include_bytes!("data/logs/s3-delivery-000");
-const EXPORT: &[u8] = include_bytes!("data/logs/cloudwatch-s3-export-000000.gz");
+const CLEAN: &[u8] = include_bytes!("../data/logs/clean.jsonl");
+const MIXED: &[u8] = include_bytes!("../data/logs/mixed.jsonl");
+const RECORDS: &[u8] = include_bytes!("../data/logs/records.json");
+const EVENTS: &[u8] = include_bytes!("../data/logs/cloudwatch-filter-log-events.json");
+const GZIP: &[u8] = include_bytes!("../data/logs/s3-delivery-000");
+const EXPORT: &[u8] = include_bytes!("../data/logs/cloudwatch-s3-export-000000.gz");
 
 const REAL: [&[u8]; 6] = [CLEAN, MIXED, RECORDS, EVENTS, GZIP, EXPORT];
 
