@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::date::Date;
-use crate::model_id::ModelId;
+use crate::model_id::{Geography, ModelId};
 use crate::vocab::{Latency, LatencyPolicy, Operation, Treatment};
 
 /// The question [`Catalog::check`](crate::Catalog::check) answers.
@@ -251,6 +251,17 @@ pub enum Warning {
     },
     /// The model is not in the catalog; it is sent as given.
     NotInCatalog,
+    /// The inference profile given is not one the catalog lists for the
+    /// model and for calls from this region (a profile of another geography,
+    /// or one AWS does not offer for the model); AWS is likely to reject it.
+    ProfileNotListed {
+        /// The profile given.
+        profile: String,
+        /// The call's region.
+        region: String,
+        /// The model's profiles that calls from `region` may use.
+        usable: Vec<String>,
+    },
     /// The ARN names another region than the one the call is made from.
     ArnRegionMismatch {
         /// The ARN's region.
@@ -292,10 +303,50 @@ impl fmt::Display for Warning {
                 "requests above {max_total_tokens} input + output tokens are served standard"
             ),
             Warning::NotInCatalog => f.write_str("the model is not in the catalog; it is sent as given"),
+            Warning::ProfileNotListed {
+                profile,
+                region,
+                usable,
+            } => {
+                write!(
+                    f,
+                    "the catalog does not list inference profile {profile} for calls from {region}; AWS is likely to reject it"
+                )?;
+                if !usable.is_empty() {
+                    write!(f, " (profiles usable from {region}: {})", list(usable))?;
+                }
+                Ok(())
+            }
             Warning::ArnRegionMismatch { arn_region, region } => write!(
                 f,
                 "the ARN names region {arn_region} but the call is made from {region}"
             ),
         }
     }
+}
+
+/// The [`Warning::ProfileNotListed`] for `model` called from `region`, when
+/// it names an inference profile that is not among `listed` (the profiles the
+/// catalog gives for the model) or whose geography calls from `region` may not
+/// use. A `global.` profile is usable from any region that lists it.
+///
+/// Source: geographies per source region, docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html,
+/// as of 2026-11-26 (see [`Geography::for_region`]).
+pub(crate) fn unlisted_profile(model: &ModelId, listed: &[String], region: &str) -> Option<Warning> {
+    let profile = model.profile_id()?;
+    let usable_geo = |p: &str| {
+        ModelId::parse(p).is_ok_and(|id| {
+            id.geography()
+                .is_some_and(|g| g == Geography::Global || Geography::for_region(region).contains(&g))
+        })
+    };
+    let usable: Vec<String> = listed.iter().filter(|p| usable_geo(p)).cloned().collect();
+    if usable.iter().any(|p| p == profile) {
+        return None;
+    }
+    Some(Warning::ProfileNotListed {
+        profile: profile.to_owned(),
+        region: region.to_owned(),
+        usable,
+    })
 }
