@@ -109,7 +109,15 @@ pub enum IdForm {
 /// Source: the partition table of the AWS SDKs' endpoint rules
 /// (`partitions.json`: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e,
 /// aws-iso-f), as of 2026-12-01.
-const PARTITIONS: [&str; 7] = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f"];
+const PARTITIONS: [&str; 7] = [
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+];
 
 /// The longest region name accepted: Bedrock's ARN patterns allow 1 to 20
 /// characters (`[a-z0-9-]{1,20}`). It also keeps regions echoed in messages short.
@@ -224,7 +232,9 @@ impl ModelId {
                         "a foundation-model ARN has no account: `arn:aws:bedrock:REGION::foundation-model/ID`",
                     ));
                 }
-                IdForm::InferenceProfileArn if !(account.len() == 12 && account.bytes().all(|c| c.is_ascii_digit())) => {
+                IdForm::InferenceProfileArn
+                    if !(account.len() == 12 && account.bytes().all(|c| c.is_ascii_digit())) =>
+                {
                     return Err(bad("the ARN account must be 12 digits"));
                 }
                 _ => {}
@@ -263,7 +273,7 @@ impl ModelId {
         // without a provider part (with its own error), so those pass here.
         // A model ID starts with a letter or digit and has no empty part
         // between its `.` and `:` separators (`:` alone is not an ID).
-        let empty_part = base.ends_with(['.', ':']) || [".."  , "::", ".:", ":."].iter().any(|p| base.contains(p));
+        let empty_part = base.ends_with(['.', ':']) || ["..", "::", ".:", ":."].iter().any(|p| base.contains(p));
         if !base.starts_with(|c: char| c.is_ascii_alphanumeric()) || empty_part {
             return Err(bad("a model ID looks like `provider.model-name-v1:0`"));
         }
@@ -376,7 +386,9 @@ pub(crate) fn one_line(s: &str, max: usize) -> String {
             out.push_str("...");
             break;
         }
-        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+        if c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
@@ -491,7 +503,15 @@ mod tests {
     fn strict_arns() {
         const PROFILE: &str = "inference-profile/us.amazon.nova-pro-v1:0";
         const MODEL: &str = "foundation-model/amazon.nova-pro-v1:0";
-        for partition in ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f"] {
+        for partition in [
+            "aws",
+            "aws-cn",
+            "aws-us-gov",
+            "aws-iso",
+            "aws-iso-b",
+            "aws-iso-e",
+            "aws-iso-f",
+        ] {
             let arn = format!("arn:{partition}:bedrock:us-east-1:123456789012:{PROFILE}");
             assert!(ModelId::parse(&arn).is_ok(), "{arn}");
             let arn = format!("arn:{partition}:bedrock:us-east-1::{MODEL}");
@@ -503,11 +523,17 @@ mod tests {
             (format!("arn::bedrock:us-east-1::{MODEL}"), "partition"),
             (format!("arn:aws:bedrock:us-east-1::{PROFILE}"), "12 digits"),
             (format!("arn:aws:bedrock:us-east-1:12345:{PROFILE}"), "12 digits"),
-            (format!("arn:aws:bedrock:us-east-1:1234567890123:{PROFILE}"), "12 digits"),
+            (
+                format!("arn:aws:bedrock:us-east-1:1234567890123:{PROFILE}"),
+                "12 digits",
+            ),
             (format!("arn:aws:bedrock:us-east-1:12345678901a:{PROFILE}"), "12 digits"),
             (format!("arn:aws:bedrock:us-east-1:123456789012:{MODEL}"), "no account"),
             ("arn:aws:bedrock:us-east-1::foundation-model/".to_owned(), "empty"),
-            ("arn:aws:bedrock:us-east-1:123456789012:inference-profile/".to_owned(), "empty"),
+            (
+                "arn:aws:bedrock:us-east-1:123456789012:inference-profile/".to_owned(),
+                "empty",
+            ),
             (format!("arn:aws:bedrock:{}-1::{MODEL}", "a-".repeat(20)), "region"),
         ] {
             let e = ModelId::parse(&input).unwrap_err().to_string();

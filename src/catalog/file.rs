@@ -210,7 +210,8 @@ impl Catalog {
                 origin: origin.to_owned(),
                 reason: format!(
                     "{}: {}",
-                    e.span().map_or_else(|| "line ?".to_owned(), |s| position(text, s.start)),
+                    e.span()
+                        .map_or_else(|| "line ?".to_owned(), |s| position(text, s.start)),
                     one_line(e.message().trim_end(), MAX_MESSAGE_CHARS)
                 ),
             })?;
@@ -421,7 +422,11 @@ pub(super) fn validate_entry(e: &ModelEntry, origin: &str) -> Result<()> {
     if let Some(p) = &e.prices {
         let sane = |v: f64| (0.0..=MAX_PRICE_PER_1K).contains(&v);
         let all = [Some(p.standard), p.optimized];
-        if all.iter().flatten().any(|t| !(sane(t.input_per_1k) && sane(t.output_per_1k))) {
+        if all
+            .iter()
+            .flatten()
+            .any(|t| !(sane(t.input_per_1k) && sane(t.output_per_1k)))
+        {
             return Err(bad(format!(
                 "prices must be finite, not negative and at most {MAX_PRICE_PER_1K} USD per 1,000 tokens"
             )));
