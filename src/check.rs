@@ -350,3 +350,44 @@ pub(crate) fn unlisted_profile(model: &ModelId, listed: &[String], region: &str)
         usable,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warn(model: &str, listed: &[&str], region: &str) -> Option<Warning> {
+        let listed: Vec<String> = listed.iter().map(|s| (*s).to_owned()).collect();
+        unlisted_profile(&ModelId::parse(model).unwrap(), &listed, region)
+    }
+
+    #[test]
+    fn profiles_the_catalog_does_not_list_for_the_region_are_flagged() {
+        const LISTED: &[&str] = &["us.a.b", "eu.a.b", "global.a.b"];
+        assert_eq!(warn("a.b", LISTED, "us-east-1"), None, "a base ID is not a profile");
+        assert_eq!(warn("us.a.b", LISTED, "us-east-1"), None);
+        assert_eq!(warn("global.a.b", LISTED, "ap-south-1"), None);
+        assert_eq!(
+            warn("us.a.b", LISTED, "ca-central-1"),
+            None,
+            "ca- regions may use us. profiles"
+        );
+        let w = warn("eu.a.b", LISTED, "us-east-1").unwrap();
+        assert_eq!(
+            w,
+            Warning::ProfileNotListed {
+                profile: "eu.a.b".into(),
+                region: "us-east-1".into(),
+                usable: vec!["us.a.b".into(), "global.a.b".into()],
+            }
+        );
+        assert!(
+            w.to_string()
+                .contains("(profiles usable from us-east-1: us.a.b, global.a.b)"),
+            "{w}"
+        );
+        let w = warn("apac.a.b", &["us.a.b"], "ap-south-1").unwrap();
+        assert!(w.to_string().ends_with("AWS is likely to reject it"), "{w}");
+        let arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.a.b";
+        assert!(warn(arn, LISTED, "us-east-1").is_some());
+    }
+}

@@ -434,3 +434,102 @@ pub(super) fn validate_entry(e: &ModelEntry, origin: &str) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merge_json(json: &str) -> Result<Catalog> {
+        let mut c = Catalog::builtin().clone();
+        c.merge_json(json)?;
+        Ok(c)
+    }
+
+    const PREMIER: &str = r#"{"models": [{"id": "amazon.nova-premier-v1:0"}]}"#;
+
+    #[test]
+    fn a_bom_is_accepted() {
+        let c = merge_json(&format!("\u{feff}{PREMIER}")).unwrap();
+        assert!(c.lookup("amazon.nova-premier-v1:0").is_ok());
+        #[cfg(feature = "toml")]
+        {
+            let mut c = Catalog::builtin().clone();
+            c.merge_toml("\u{feff}[[models]]\nid = \"amazon.nova-premier-v1:0\"\n")
+                .unwrap();
+            assert!(c.lookup("amazon.nova-premier-v1:0").is_ok());
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_name_both_entries() {
+        let e = merge_json(
+            r#"{"models": [{"id": "amazon.nova-premier-v1:0"}, {"id": "x.y"}, {"id": "amazon.nova-premier-v1%3A0"}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("models[0] \"amazon.nova-premier-v1:0\""), "{e}");
+        assert!(e.contains("models[2] \"amazon.nova-premier-v1%3A0\""), "{e}");
+        assert!(e.contains("same model"), "{e}");
+        // The same model in two files is an update, not a duplicate.
+        let mut c = Catalog::builtin().clone();
+        c.merge_json(PREMIER).unwrap().merge_json(PREMIER).unwrap();
+    }
+
+    #[test]
+    fn prices_are_bounded() {
+        let priced = |v: &str| {
+            merge_json(&format!(
+                r#"{{"models": [{{"id": "x.y", "prices": {{"standard": {{"input_per_1k": {v}, "output_per_1k": 0.1}}}}}}]}}"#
+            ))
+        };
+        assert!(priced("0").is_ok());
+        assert!(priced("1000").is_ok());
+        for v in ["1000.0001", "1e308", "-0.001"] {
+            let e = priced(v).unwrap_err().to_string();
+            assert!(e.contains("at most 1000 USD"), "{v}: {e}");
+        }
+        // 1e309 is not a JSON number serde_json reads as finite.
+        assert!(priced("1e309").is_err());
+    }
+
+    #[test]
+    fn syntax_errors_are_one_short_line_with_line_and_column() {
+        let long = "x".repeat(200_000);
+        let e = merge_json(&format!(
+            "{{\n  \"models\": [\n    {{\"id\": \"x.y\", \"{long}\": 1}}]}}"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("catalog JSON: line 3, column "), "{e}");
+        assert!(e.contains("unknown field"), "{e}");
+        assert!(e.len() < 400 && !e.contains('\n'), "{} bytes: {e:.300}", e.len());
+        let e = merge_json("{\"models\": [\u{1b}]}").unwrap_err().to_string();
+        assert!(!e.contains('\u{1b}'), "{e}");
+        assert!(!e.contains("catalog catalog"), "{e}");
+    }
+
+    #[cfg(feature = "toml")]
+    #[test]
+    fn toml_errors_do_not_quote_the_line() {
+        let long = "y".repeat(200_000);
+        let mut c = Catalog::builtin().clone();
+        let e = c
+            .merge_toml(&format!(
+                "as_of = \"2026-12-01\"\n[[models]]\nid = \"x.y\"\ncolour = \"{long}\"\n"
+            ))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("catalog TOML: line 4, column 1: "), "{e:.300}");
+        assert!(e.contains("colour"), "{e:.300}");
+        assert!(e.len() < 400 && !e.contains('\n'), "{} bytes: {e:.300}", e.len());
+    }
+
+    #[test]
+    fn position_counts_lines_and_characters() {
+        assert_eq!(position("ab\ncé\nd", 0), "line 1, column 1");
+        assert_eq!(position("ab\ncé\nd", 3), "line 2, column 1");
+        assert_eq!(position("ab\ncé\nd", 6), "line 2, column 3");
+        assert_eq!(position("ab\ncé\nd", 5), "line 2, column 2");
+        assert_eq!(position("ab", 99), "line 1, column 3");
+    }
+}
