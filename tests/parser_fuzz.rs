@@ -70,7 +70,17 @@ fn seed() -> u64 {
 }
 
 const PARTITIONS: &[&str] = &[
-    "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "awsevil", "", "AWS", "aws-iso-z",
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "awsevil",
+    "",
+    "AWS",
+    "aws-iso-z",
 ];
 const SERVICES: &[&str] = &["bedrock", "s3", "", "Bedrock", "bedrock-runtime"];
 const REGIONS: &[&str] = &[
@@ -89,7 +99,15 @@ const REGIONS: &[&str] = &[
     "us--1",
     "a-b-c-d-e-f-g-h-i-j-1",
 ];
-const ACCOUNTS: &[&str] = &["", "123456789012", "12345", "1234567890123", "12345678901a", "000000000000", "-"];
+const ACCOUNTS: &[&str] = &[
+    "",
+    "123456789012",
+    "12345",
+    "1234567890123",
+    "12345678901a",
+    "000000000000",
+    "-",
+];
 const KINDS: &[&str] = &[
     "foundation-model/",
     "inference-profile/",
@@ -100,7 +118,9 @@ const KINDS: &[&str] = &[
     "/",
     "foundation-model",
 ];
-const GEOS: &[&str] = &["", "us.", "eu.", "apac.", "us-gov.", "global.", "jp.", "au.", "ca.", "", "mars.", "US."];
+const GEOS: &[&str] = &[
+    "", "us.", "eu.", "apac.", "us-gov.", "global.", "jp.", "au.", "ca.", "", "mars.", "US.",
+];
 const BASES: &[&str] = &[
     "amazon.nova-pro-v1:0",
     "anthropic.claude-3-5-haiku-20241022-v1:0",
@@ -123,8 +143,33 @@ const BASES: &[&str] = &[
 /// Characters mutations insert: separators, escapes, multi-byte and
 /// invisible characters.
 const CHARS: &[char] = &[
-    ':', '.', '/', '-', '_', '%', ' ', '\n', '\u{1b}', '\0', 'a', 'Z', '9', 'é', '\u{feff}', '\u{202e}', '\u{10ffff}',
-    '"', '\\', '[', ']', '{', '}', '=', ',', '#', '\'',
+    ':',
+    '.',
+    '/',
+    '-',
+    '_',
+    '%',
+    ' ',
+    '\n',
+    '\u{1b}',
+    '\0',
+    'a',
+    'Z',
+    '9',
+    'é',
+    '\u{feff}',
+    '\u{202e}',
+    '\u{10ffff}',
+    '"',
+    '\\',
+    '[',
+    ']',
+    '{',
+    '}',
+    '=',
+    ',',
+    '#',
+    '\'',
 ];
 
 /// A model identifier: an ARN or a plain ID, assembled from pieces.
@@ -247,7 +292,10 @@ fn run_cases(n: usize, name: &str, one: fn(&mut Rng) -> (String, Result<(), Stri
         }
     });
     let failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
-    eprintln!("{name}: {n} generated inputs (seed {seed}), {} failures", failures.len());
+    eprintln!(
+        "{name}: {n} generated inputs (seed {seed}), {} failures",
+        failures.len()
+    );
     failures
 }
 
@@ -285,14 +333,26 @@ fn source(rng: &mut Rng) -> Value {
 /// One field of a model entry, mostly valid.
 fn model_field(rng: &mut Rng, id: &str) -> (&'static str, Value) {
     const FIELDS: &[&str] = &[
-        "name", "provider", "profiles", "optimized", "lifecycle", "prices", "source", "null", "colour",
+        "name",
+        "provider",
+        "profiles",
+        "optimized",
+        "lifecycle",
+        "prices",
+        "source",
+        "null",
+        "colour",
     ];
     match rng.mostly(FIELDS, 8) {
         "name" => ("name", json!(mutate(rng, "Amazon Nova".to_owned()))),
         "provider" => ("provider", json!("amazon")),
         "profiles" => {
             let geo = rng.mostly(GEOS, 9);
-            let other = if rng.chance(4) { model_id(rng) } else { format!("global.{id}") };
+            let other = if rng.chance(4) {
+                model_id(rng)
+            } else {
+                format!("global.{id}")
+            };
             ("inference_profiles", json!([format!("{geo}{id}"), other]))
         }
         "optimized" => (
@@ -339,7 +399,10 @@ fn model_entry(rng: &mut Rng) -> Value {
 fn document(rng: &mut Rng) -> Value {
     let mut doc = serde_json::Map::new();
     if rng.chance(2) {
-        doc.insert("as_of".into(), json!(rng.mostly(&["2026-12-01", "2026-02-30", "soon"], 1)));
+        doc.insert(
+            "as_of".into(),
+            json!(rng.mostly(&["2026-12-01", "2026-02-30", "soon"], 1)),
+        );
     }
     if rng.chance(4) {
         doc.insert("schema_version".into(), json!(rng.mostly(&[1, 2, -1], 2)));
@@ -384,7 +447,11 @@ fn check_catalog(text: &str, toml: bool) -> Result<(), String> {
     let mut c = Catalog::empty(Date::new(2026, 12, 1).expect("a valid date"));
     let before = c.clone();
     #[cfg(feature = "toml")]
-    let result = if toml { c.merge_toml(text).map(|_| ()) } else { c.merge_json(text).map(|_| ()) };
+    let result = if toml {
+        c.merge_toml(text).map(|_| ())
+    } else {
+        c.merge_json(text).map(|_| ())
+    };
     #[cfg(not(feature = "toml"))]
     let result = {
         let _ = toml;
@@ -407,7 +474,10 @@ fn check_catalog(text: &str, toml: bool) -> Result<(), String> {
             let sane = |v: f64| (0.0..=1000.0).contains(&v);
             for m in c.models() {
                 let prices = m.prices.iter().flat_map(|p| [Some(p.standard), p.optimized]).flatten();
-                if prices.into_iter().any(|t| !(sane(t.input_per_1k) && sane(t.output_per_1k))) {
+                if prices
+                    .into_iter()
+                    .any(|t| !(sane(t.input_per_1k) && sane(t.output_per_1k)))
+                {
                     return Err(format!("insane price accepted for {}", m.id));
                 }
                 if ModelId::parse(&m.id).map(|id| id.form()).ok() != Some(IdForm::BaseModel) {
@@ -466,5 +536,8 @@ fn the_generators_reach_both_outcomes() {
             c.merge_json(&text).is_ok_and(|c| !c.models().is_empty())
         })
         .count();
-    assert!((100..1900).contains(&loaded), "{loaded} of 2000 catalog documents loaded");
+    assert!(
+        (100..1900).contains(&loaded),
+        "{loaded} of 2000 catalog documents loaded"
+    );
 }
