@@ -173,6 +173,12 @@ where
             reason: "a comparison needs at least one arm and one request per arm".to_owned(),
         });
     }
+    let rounds = config.warmup_per_arm.checked_add(config.requests_per_arm);
+    let Some((rounds, total_requests)) = rounds.and_then(|r| Some((r, r.checked_mul(config.arms.len())?))) else {
+        return Err(Error::InvalidRequest {
+            reason: "too many requests: arms x (warm-up + measured requests) does not fit in a usize".to_owned(),
+        });
+    };
     // Refuse up front rather than after the standard arm has run.
     for arm in &config.arms {
         let policy = if *arm == Arm::Optimized {
@@ -184,15 +190,14 @@ where
         // it would refuse on sending.
         client.plan(model, crate::Operation::ConverseStream, policy)?;
     }
-    let total_requests = config.arms.len() * (config.requests_per_arm + config.warmup_per_arm);
     let mut done = 0;
     let mut samples = Vec::new();
     let mut errors = vec![0usize; config.arms.len()];
-    for round in 0..(config.warmup_per_arm + config.requests_per_arm) {
+    for round in 0..rounds {
         let measured = round >= config.warmup_per_arm;
         // Rotate the order each round so that no arm always goes first.
         for k in 0..config.arms.len() {
-            let i = (k + round) % config.arms.len();
+            let i = (k + round % config.arms.len()) % config.arms.len();
             let arm = config.arms[i];
             match one(client, model, prompt, arm, config.max_tokens).await {
                 Ok(report) if measured => samples.push(Sample {
@@ -225,7 +230,9 @@ where
             let ttfts: Vec<Duration> = mine.iter().filter_map(|s| s.ttft).collect();
             let mut tps: Vec<f64> = mine.iter().filter_map(|s| s.output_tokens_per_second).collect();
             tps.sort_by(f64::total_cmp);
-            let cost = priced.and_then(|entry| {
+            // No cost for an arm with no successful request (a sum of no
+            // floats is -0.0, which printed as "$-0.000000").
+            let cost = priced.filter(|_| !mine.is_empty()).and_then(|entry| {
                 mine.iter()
                     .map(|s| {
                         let served = if arm == Arm::Optimized && !s.downgraded {
@@ -236,7 +243,7 @@ where
                         let (i, o) = s.tokens?;
                         crate::cost::cost(entry, served, u64::from(i), u64::from(o))
                     })
-                    .sum::<Option<f64>>()
+                    .try_fold(0.0, |sum, c| Some(sum + c?))
             });
             ArmStats {
                 arm,

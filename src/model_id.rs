@@ -104,6 +104,27 @@ pub enum IdForm {
     InferenceProfileArn,
 }
 
+/// The ARN partitions AWS has: commercial, China, GovCloud (US) and the
+/// isolated (ISO) partitions.
+/// Source: the partition table of the AWS SDKs' endpoint rules
+/// (`partitions.json`: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e,
+/// aws-iso-f), as of 2026-12-01.
+const PARTITIONS: [&str; 7] = [
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+];
+
+/// The longest region name accepted: Bedrock's ARN patterns allow 1 to 20
+/// characters (`[a-z0-9-]{1,20}`). It also keeps regions echoed in messages short.
+/// Source: docs.aws.amazon.com/bedrock/latest/APIReference/API_InferenceProfileModel.html
+/// (`modelArn` pattern), as of 2026-12-01.
+const MAX_REGION_LEN: usize = 20;
+
 /// The longest identifier accepted (AWS allows model IDs up to 2048 characters).
 const MAX_LEN: usize = 2048;
 
@@ -156,93 +177,18 @@ impl ModelId {
             trimmed.to_owned()
         };
 
-        let (resource_start, form_hint, arn_region) = if let Some(rest) = raw.strip_prefix("arn:") {
-            // arn:PARTITION:bedrock:REGION:ACCOUNT:RESOURCE-TYPE/RESOURCE-ID
-            let mut parts = rest.splitn(5, ':');
-            let partition = parts.next().unwrap_or("");
-            let service = parts.next().unwrap_or("");
-            let region = parts.next().unwrap_or("");
-            let account = parts.next().unwrap_or("");
-            let resource = parts
-                .next()
-                .ok_or_else(|| bad("an ARN needs six `:`-separated parts"))?;
-            if !partition.starts_with("aws") {
-                return Err(bad("the ARN partition must be aws, aws-cn or aws-us-gov"));
-            }
-            if service != "bedrock" {
-                return Err(bad("it is an ARN, but not a Bedrock one"));
-            }
-            if !is_region_like(region) {
-                return Err(bad("the ARN has no valid region"));
-            }
-            if !account.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(bad("the ARN account must be digits"));
-            }
-            let (kind, id) = resource
-                .split_once('/')
-                .ok_or_else(|| bad("the ARN resource must be `foundation-model/ID` or `inference-profile/ID`"))?;
-            let form = match kind {
-                "foundation-model" => IdForm::FoundationModelArn,
-                "inference-profile" => IdForm::InferenceProfileArn,
-                "application-inference-profile" => {
-                    return Err(bad(
-                        "application inference profile ARNs do not name their model; pass the \
-                         model's base or inference profile ID instead",
-                    ));
-                }
-                "provisioned-model" | "custom-model" | "imported-model" | "custom-model-deployment" => {
-                    return Err(bad(
-                        "provisioned, custom and imported models cannot use latency-optimized inference; \
-                         pass a foundation model or inference profile ID",
-                    ));
-                }
-                _ => {
-                    return Err(bad(
-                        "the ARN resource must be `foundation-model/ID` or `inference-profile/ID`",
-                    ));
-                }
-            };
-            let region_start = 4 + partition.len() + 1 + service.len() + 1;
-            let resource_start = raw.len() - id.len();
-            (
-                resource_start,
-                Some(form),
-                Some((region_start, region_start + region.len())),
-            )
-        } else {
-            (0, None, None)
+        let arn = match raw.strip_prefix("arn:") {
+            Some(rest) => Some(parse_arn(rest).map_err(|reason| bad(&reason))?),
+            None => None,
         };
+        // `arn:` + the offsets within the rest.
+        let resource_start = arn.as_ref().map_or(0, |a| 4 + a.resource_start);
+        let form_hint = arn.as_ref().map(|a| a.form);
+        let arn_region = arn.as_ref().map(|a| (4 + a.region.0, 4 + a.region.1));
 
         let resource = &raw[resource_start..];
-        if let Some(c) = resource
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_')))
-        {
-            return Err(bad(&format!(
-                "it contains {c:?}; model IDs use letters, digits and . - : _"
-            )));
-        }
-        let geography = Geography::ALL.into_iter().find(|g| {
-            resource.len() > g.prefix().len() + 1
-                && resource.starts_with(g.prefix())
-                && resource.as_bytes()[g.prefix().len()] == b'.'
-        });
+        let geography = check_resource(resource).map_err(|reason| bad(&reason))?;
         let base_start = resource_start + geography.map_or(0, |g| g.prefix().len() + 1);
-        let base = &raw[base_start..];
-        // Foundation models are `provider.model`; AWS also answers for IDs
-        // without a provider part (with its own error), so those pass here.
-        if base.is_empty() || base.starts_with('.') || base.ends_with('.') || base.contains("..") {
-            return Err(bad("a model ID looks like `provider.model-name-v1:0`"));
-        }
-        if let Some((provider, _)) = base.split_once('.')
-            && !provider
-                .bytes()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-        {
-            return Err(bad(
-                "the provider part (before the first `.`) must be lower-case letters and digits",
-            ));
-        }
         let form = match (form_hint, geography) {
             (Some(IdForm::FoundationModelArn), Some(_)) => {
                 return Err(bad(
@@ -302,8 +248,113 @@ impl ModelId {
     }
 }
 
+/// The parts of an ARN that [`ModelId`] keeps, as offsets after `arn:`.
+struct Arn {
+    form: IdForm,
+    region: (usize, usize),
+    resource_start: usize,
+}
+
+/// Parses `PARTITION:bedrock:REGION:ACCOUNT:RESOURCE-TYPE/RESOURCE-ID` (an
+/// ARN after its `arn:`); the error is the reason.
+fn parse_arn(rest: &str) -> Result<Arn, String> {
+    let mut parts = rest.splitn(5, ':');
+    let partition = parts.next().unwrap_or("");
+    let service = parts.next().unwrap_or("");
+    let region = parts.next().unwrap_or("");
+    let account = parts.next().unwrap_or("");
+    let resource = parts.next().ok_or("an ARN needs six `:`-separated parts")?;
+    if !PARTITIONS.contains(&partition) {
+        return Err(
+            "the ARN partition must be aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e or aws-iso-f".into(),
+        );
+    }
+    if service != "bedrock" {
+        return Err("it is an ARN, but not a Bedrock one".into());
+    }
+    if !is_region_like(region) {
+        return Err("the ARN has no valid region".into());
+    }
+    const KINDS: &str = "the ARN resource must be `foundation-model/ID` or `inference-profile/ID`";
+    let (kind, id) = resource.split_once('/').ok_or(KINDS)?;
+    let form = match kind {
+        "foundation-model" => IdForm::FoundationModelArn,
+        "inference-profile" => IdForm::InferenceProfileArn,
+        "application-inference-profile" => {
+            return Err("application inference profile ARNs do not name their model; pass the \
+                 model's base or inference profile ID instead"
+                .into());
+        }
+        "provisioned-model" | "custom-model" | "imported-model" | "custom-model-deployment" => {
+            return Err(
+                "provisioned, custom and imported models cannot use latency-optimized inference; \
+                 pass a foundation model or inference profile ID"
+                    .into(),
+            );
+        }
+        _ => return Err(KINDS.into()),
+    };
+    // Foundation-model ARNs have no account (`REGION::foundation-model/`);
+    // inference-profile ARNs a 12-digit one. Source: the ARN patterns in
+    // docs.aws.amazon.com/bedrock/latest/APIReference/API_InferenceProfileModel.html
+    // and API_InferenceProfileSummary.html, as of 2026-12-01.
+    let twelve_digits = account.len() == 12 && account.bytes().all(|c| c.is_ascii_digit());
+    match form {
+        IdForm::FoundationModelArn if !account.is_empty() => {
+            return Err("a foundation-model ARN has no account: `arn:aws:bedrock:REGION::foundation-model/ID`".into());
+        }
+        IdForm::InferenceProfileArn if !twelve_digits => return Err("the ARN account must be 12 digits".into()),
+        _ => {}
+    }
+    if id.is_empty() {
+        return Err("the ARN resource ID (after the `/`) is empty".into());
+    }
+    let region_start = partition.len() + 1 + service.len() + 1;
+    Ok(Arn {
+        form,
+        region: (region_start, region_start + region.len()),
+        resource_start: rest.len() - id.len(),
+    })
+}
+
+/// Checks a resource ID (a base model ID or an inference profile ID) and
+/// returns its geography; the error is the reason.
+fn check_resource(resource: &str) -> Result<Option<Geography>, String> {
+    if let Some(c) = resource
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_')))
+    {
+        return Err(format!("it contains {c:?}; model IDs use letters, digits and . - : _"));
+    }
+    let geography = Geography::ALL.into_iter().find(|g| {
+        resource.len() > g.prefix().len() + 1
+            && resource.starts_with(g.prefix())
+            && resource.as_bytes()[g.prefix().len()] == b'.'
+    });
+    let base = &resource[geography.map_or(0, |g| g.prefix().len() + 1)..];
+    // Foundation models are `provider.model`; AWS also answers for IDs
+    // without a provider part (with its own error), so those pass here.
+    // A model ID starts with a letter or digit and has no empty part
+    // between its `.` and `:` separators (`:` alone is not an ID).
+    let empty_part = base.ends_with(['.', ':']) || ["..", "::", ".:", ":."].iter().any(|p| base.contains(p));
+    if !base.starts_with(|c: char| c.is_ascii_alphanumeric()) || empty_part {
+        return Err("a model ID looks like `provider.model-name-v1:0`".into());
+    }
+    if let Some((provider, _)) = base.split_once('.')
+        && !provider
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    {
+        return Err("the provider part (before the first `.`) must be lower-case letters and digits".into());
+    }
+    Ok(geography)
+}
+
 /// Whether `s` looks like an AWS region name (`us-east-2`, `us-gov-west-1`).
 pub(crate) fn is_region_like(s: &str) -> bool {
+    if s.len() > MAX_REGION_LEN {
+        return false;
+    }
     let mut parts = s.split('-');
     let first = parts.next().unwrap_or("");
     let rest: Vec<&str> = parts.collect();
@@ -329,6 +380,26 @@ pub(crate) fn truncate(s: &str) -> String {
         end -= 1;
     }
     format!("{}...", &s[..end])
+}
+
+/// `s` on one line for a message: control characters (newlines, terminal
+/// escapes) written as escapes, and at most `max` characters kept.
+pub(crate) fn one_line(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max.saturating_mul(4)));
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl FromStr for ModelId {
@@ -434,12 +505,66 @@ mod tests {
     }
 
     #[test]
+    fn strict_arns() {
+        const PROFILE: &str = "inference-profile/us.amazon.nova-pro-v1:0";
+        const MODEL: &str = "foundation-model/amazon.nova-pro-v1:0";
+        for partition in [
+            "aws",
+            "aws-cn",
+            "aws-us-gov",
+            "aws-iso",
+            "aws-iso-b",
+            "aws-iso-e",
+            "aws-iso-f",
+        ] {
+            let arn = format!("arn:{partition}:bedrock:us-east-1:123456789012:{PROFILE}");
+            assert!(ModelId::parse(&arn).is_ok(), "{arn}");
+            let arn = format!("arn:{partition}:bedrock:us-east-1::{MODEL}");
+            assert!(ModelId::parse(&arn).is_ok(), "{arn}");
+        }
+        for (input, needle) in [
+            (format!("arn:awsevil:bedrock:us-east-1::{MODEL}"), "partition"),
+            (format!("arn:aws-iso-z:bedrock:us-east-1::{MODEL}"), "partition"),
+            (format!("arn::bedrock:us-east-1::{MODEL}"), "partition"),
+            (format!("arn:aws:bedrock:us-east-1::{PROFILE}"), "12 digits"),
+            (format!("arn:aws:bedrock:us-east-1:12345:{PROFILE}"), "12 digits"),
+            (
+                format!("arn:aws:bedrock:us-east-1:1234567890123:{PROFILE}"),
+                "12 digits",
+            ),
+            (format!("arn:aws:bedrock:us-east-1:12345678901a:{PROFILE}"), "12 digits"),
+            (format!("arn:aws:bedrock:us-east-1:123456789012:{MODEL}"), "no account"),
+            ("arn:aws:bedrock:us-east-1::foundation-model/".to_owned(), "empty"),
+            (
+                "arn:aws:bedrock:us-east-1:123456789012:inference-profile/".to_owned(),
+                "empty",
+            ),
+            (format!("arn:aws:bedrock:{}-1::{MODEL}", "a-".repeat(20)), "region"),
+        ] {
+            let e = ModelId::parse(&input).unwrap_err().to_string();
+            assert!(e.contains(needle), "{input:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn ids_without_a_name_are_rejected() {
+        for input in [":", "::", "us.:", ":0", "a:", "a.b:", "a::0", "a.:0", "-a.b", "us.-x"] {
+            assert!(ModelId::parse(input).is_err(), "{input:?} parsed");
+        }
+        for input in ["a", "a.b", "a.b-v1:0", "a.b-v1:0:28k", "0.x"] {
+            assert!(ModelId::parse(input).is_ok(), "{input:?} rejected");
+        }
+    }
+
+    #[test]
     fn regions() {
         assert!(is_region_like("us-east-2"));
         assert!(is_region_like("us-gov-west-1"));
         assert!(!is_region_like("us-east"));
         assert!(!is_region_like("US-EAST-1"));
         assert!(!is_region_like("us--1"));
+        assert!(is_region_like("us-isof-south-1"));
+        assert!(!is_region_like(&format!("us-{}-1", "a".repeat(100_000))));
         assert_eq!(
             Geography::for_region("ap-northeast-1"),
             &[Geography::Jp, Geography::Apac]

@@ -269,8 +269,26 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        println!("{}", server.endpoint_url());
-        let _ = std::io::stdout().flush();
+        // Written, not println!ed: a closed or full standard output is
+        // reported (or, for a closed pipe, ends quietly) instead of panicking.
+        let url = format!("{}\n", server.endpoint_url());
+        let printed = std::io::stdout()
+            .lock()
+            .write_all(url.as_bytes())
+            .and_then(|()| std::io::stdout().flush());
+        if let Err(e) = printed {
+            server.shutdown().await;
+            // A closed pipe: quiet, with the status a shell shows for a
+            // process killed by SIGPIPE (128 + 13), as bedrock-latency does.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return ExitCode::from(141);
+            }
+            let _ = writeln!(
+                std::io::stderr(),
+                "bedrock-latency-local: cannot write the endpoint URL: {e}"
+            );
+            return ExitCode::FAILURE;
+        }
         if let Err(e) = tokio::signal::ctrl_c().await {
             eprintln!("bedrock-latency-local: cannot wait for Ctrl-C: {e}");
         }

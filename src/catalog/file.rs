@@ -1,12 +1,14 @@
 //! The catalog file format (JSON or TOML) and how a file is merged.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read as _;
+use std::path::Path;
 
 use serde::Deserialize;
 
 use super::{Catalog, Lifecycle, LifecycleStatus, ModelEntry, OptimizedSupport, Prices, Source, TokenPrice};
 use crate::date::Date;
-use crate::model_id::{IdForm, ModelId, is_region_like};
+use crate::model_id::{IdForm, ModelId, is_region_like, one_line};
 use crate::vocab::{Operation, Treatment};
 use crate::{Error, Result};
 
@@ -108,15 +110,134 @@ pub(super) fn builtin_operations() -> (BTreeMap<Operation, Treatment>, Source) {
     )
 }
 
+/// The largest catalog file read. The built-in catalog is about 14 KB; a
+/// file a thousand times larger is a mistake (or `/dev/zero`), not a catalog.
+pub(super) const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// The highest price accepted, in USD per 1,000 tokens: far above any
+/// Bedrock model's (the most expensive list output price is below 0.1 USD),
+/// low enough that costs of any token count stay finite.
+const MAX_PRICE_PER_1K: f64 = 1000.0;
+
+/// Longest piece of a parser message kept (they quote field names and values
+/// from the file).
+const MAX_MESSAGE_CHARS: usize = 200;
+
+/// Reads a catalog file: at most [`MAX_FILE_BYTES`], UTF-8.
+fn read_capped(path: &Path, origin: &str) -> Result<String> {
+    let io = |source| Error::Io {
+        path: one_line(&path.display().to_string(), 1000),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::Catalog {
+            origin: origin.to_owned(),
+            reason: format!(
+                "the file is larger than {} MiB; a catalog file is a few KB",
+                MAX_FILE_BYTES >> 20
+            ),
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let text = std::str::from_utf8(valid).unwrap_or_default();
+        Error::Catalog {
+            origin: origin.to_owned(),
+            reason: format!("{}: the file is not UTF-8 text", position(text, text.len())),
+        }
+    })
+}
+
+/// `line L, column C` (both from 1, columns in characters) of byte `offset`.
+fn position(text: &str, offset: usize) -> String {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+    format!("line {line}, column {column}")
+}
+
+fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 impl Catalog {
+    /// Reads and merges a JSON or TOML file (TOML by the `.toml` extension).
+    pub(super) fn merge_path(&mut self, path: &Path) -> Result<&mut Self> {
+        let origin = format!("file {}", one_line(&path.display().to_string(), 1000));
+        let text = read_capped(path, &origin)?;
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) {
+            self.merge_toml_named(&text, &origin)
+        } else {
+            self.merge_json_named(&text, &origin)
+        }
+    }
+
+    /// Merges a JSON document; `origin` names it in errors (`file x.json`).
+    pub(super) fn merge_json_named(&mut self, json: &str, origin: &str) -> Result<&mut Self> {
+        let file: CatalogFile = serde_json::from_str(strip_bom(json)).map_err(|e| {
+            let message = e.to_string();
+            let suffix = format!(" at line {} column {}", e.line(), e.column());
+            let message = message.strip_suffix(&suffix).unwrap_or(&message);
+            Error::Catalog {
+                origin: origin.to_owned(),
+                reason: format!(
+                    "line {}, column {}: {}",
+                    e.line(),
+                    e.column(),
+                    one_line(message, MAX_MESSAGE_CHARS)
+                ),
+            }
+        })?;
+        self.apply(file, origin)?;
+        Ok(self)
+    }
+
+    /// Merges a TOML document; `origin` names it in errors.
+    pub(super) fn merge_toml_named(&mut self, text: &str, origin: &str) -> Result<&mut Self> {
+        #[cfg(feature = "toml")]
+        {
+            let text = strip_bom(text);
+            // The error's Display quotes the whole offending line (a long
+            // line makes a long message): use its message and position only.
+            let file: CatalogFile = toml::from_str(text).map_err(|e| Error::Catalog {
+                origin: origin.to_owned(),
+                reason: format!(
+                    "{}: {}",
+                    e.span()
+                        .map_or_else(|| "line ?".to_owned(), |s| position(text, s.start)),
+                    one_line(e.message().trim_end(), MAX_MESSAGE_CHARS)
+                ),
+            })?;
+            self.apply(file, origin)?;
+            Ok(self)
+        }
+        #[cfg(not(feature = "toml"))]
+        {
+            let _ = text;
+            Err(Error::Catalog {
+                origin: origin.to_owned(),
+                reason: "TOML catalogs need the `toml` feature of bedrock-latency".to_owned(),
+            })
+        }
+    }
+
     /// Merges a parsed file; on error the catalog is left unchanged.
+    /// `origin` names the file in errors (`file x.json`, `JSON`); facts
+    /// without a source get `catalog <origin>`.
     pub(super) fn apply(&mut self, file: CatalogFile, origin: &str) -> Result<()> {
         let bad = |reason: String| Error::Catalog {
             origin: origin.to_owned(),
             reason,
         };
         let file_date = file.as_of.unwrap_or_else(Date::today);
-        let default_source = Source::new(origin, file_date);
+        let default_source = Source::new(format!("catalog {origin}"), file_date);
         let mut next = self.clone();
         if let Some(ops) = file.operations {
             for op in Operation::ALL {
@@ -125,17 +246,31 @@ impl Catalog {
             }
             next.operations_source = ops.source.unwrap_or_else(|| default_source.clone());
         }
-        for patch in file.models {
-            let id = ModelId::parse(&patch.id).map_err(|e| bad(format!("model {:?}: {e}", patch.id)))?;
+        // Base model ID -> (index, ID as written) of the models in this file.
+        let mut seen: HashMap<String, (usize, String)> = HashMap::new();
+        for (i, patch) in file.models.into_iter().enumerate() {
+            let quoted = one_line(&patch.id, 120);
+            let id = ModelId::parse(&patch.id).map_err(|e| bad(format!("models[{i}] {quoted:?}: {e}")))?;
             if id.form() != IdForm::BaseModel {
                 return Err(bad(format!(
-                    "model {:?}: `id` must be a base model ID such as `amazon.nova-pro-v1:0`, not a profile or ARN",
-                    patch.id
+                    "models[{i}] {quoted:?}: `id` must be a base model ID such as `amazon.nova-pro-v1:0`, not a profile or ARN"
+                )));
+            }
+            if let Some((first, first_id)) = seen.insert(id.as_str().to_owned(), (i, quoted.clone())) {
+                return Err(bad(format!(
+                    "models[{first}] {first_id:?} and models[{i}] {quoted:?} are the same model; \
+                     merge them into one entry"
                 )));
             }
             let existing = next.index.get(id.as_str()).map(|&i| next.models[i].clone());
             let entry = patch_entry(existing, patch, &default_source, &next.operations);
-            validate_entry(&entry, origin)?;
+            validate_entry(&entry, origin).map_err(|e| match e {
+                Error::Catalog { origin, reason } => Error::Catalog {
+                    origin,
+                    reason: format!("models[{i}]: {reason}"),
+                },
+                other => other,
+            })?;
             match next.index.get(&entry.id) {
                 Some(&i) => next.models[i] = entry,
                 None => {
@@ -244,7 +379,7 @@ fn patch_entry(
 pub(super) fn validate_entry(e: &ModelEntry, origin: &str) -> Result<()> {
     let bad = |reason: String| Error::Catalog {
         origin: origin.to_owned(),
-        reason: format!("model {:?}: {reason}", e.id),
+        reason: one_line(&format!("model {:?}: {reason}", e.id), 600),
     };
     let id = ModelId::parse(&e.id).map_err(|x| bad(x.to_string()))?;
     if id.form() != IdForm::BaseModel {
@@ -285,15 +420,116 @@ pub(super) fn validate_entry(e: &ModelEntry, origin: &str) -> Result<()> {
         }
     }
     if let Some(p) = &e.prices {
+        let sane = |v: f64| (0.0..=MAX_PRICE_PER_1K).contains(&v);
         let all = [Some(p.standard), p.optimized];
-        if all.iter().flatten().any(|t| {
-            !(t.input_per_1k.is_finite()
-                && t.output_per_1k.is_finite()
-                && t.input_per_1k >= 0.0
-                && t.output_per_1k >= 0.0)
-        }) {
-            return Err(bad("prices must be finite and not negative".into()));
+        if all
+            .iter()
+            .flatten()
+            .any(|t| !(sane(t.input_per_1k) && sane(t.output_per_1k)))
+        {
+            return Err(bad(format!(
+                "prices must be finite, not negative and at most {MAX_PRICE_PER_1K} USD per 1,000 tokens"
+            )));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merge_json(json: &str) -> Result<Catalog> {
+        let mut c = Catalog::builtin().clone();
+        c.merge_json(json)?;
+        Ok(c)
+    }
+
+    const PREMIER: &str = r#"{"models": [{"id": "amazon.nova-premier-v1:0"}]}"#;
+
+    #[test]
+    fn a_bom_is_accepted() {
+        let c = merge_json(&format!("\u{feff}{PREMIER}")).unwrap();
+        assert!(c.lookup("amazon.nova-premier-v1:0").is_ok());
+        #[cfg(feature = "toml")]
+        {
+            let mut c = Catalog::builtin().clone();
+            c.merge_toml("\u{feff}[[models]]\nid = \"amazon.nova-premier-v1:0\"\n")
+                .unwrap();
+            assert!(c.lookup("amazon.nova-premier-v1:0").is_ok());
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_name_both_entries() {
+        let e = merge_json(
+            r#"{"models": [{"id": "amazon.nova-premier-v1:0"}, {"id": "x.y"}, {"id": "amazon.nova-premier-v1%3A0"}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("models[0] \"amazon.nova-premier-v1:0\""), "{e}");
+        assert!(e.contains("models[2] \"amazon.nova-premier-v1%3A0\""), "{e}");
+        assert!(e.contains("same model"), "{e}");
+        // The same model in two files is an update, not a duplicate.
+        let mut c = Catalog::builtin().clone();
+        c.merge_json(PREMIER).unwrap().merge_json(PREMIER).unwrap();
+    }
+
+    #[test]
+    fn prices_are_bounded() {
+        let priced = |v: &str| {
+            merge_json(&format!(
+                r#"{{"models": [{{"id": "x.y", "prices": {{"standard": {{"input_per_1k": {v}, "output_per_1k": 0.1}}}}}}]}}"#
+            ))
+        };
+        assert!(priced("0").is_ok());
+        assert!(priced("1000").is_ok());
+        for v in ["1000.0001", "1e308", "-0.001"] {
+            let e = priced(v).unwrap_err().to_string();
+            assert!(e.contains("at most 1000 USD"), "{v}: {e}");
+        }
+        // 1e309 is not a JSON number serde_json reads as finite.
+        assert!(priced("1e309").is_err());
+    }
+
+    #[test]
+    fn syntax_errors_are_one_short_line_with_line_and_column() {
+        let long = "x".repeat(200_000);
+        let e = merge_json(&format!(
+            "{{\n  \"models\": [\n    {{\"id\": \"x.y\", \"{long}\": 1}}]}}"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("catalog JSON: line 3, column "), "{e}");
+        assert!(e.contains("unknown field"), "{e}");
+        assert!(e.len() < 400 && !e.contains('\n'), "{} bytes: {e:.300}", e.len());
+        let e = merge_json("{\"models\": [\u{1b}]}").unwrap_err().to_string();
+        assert!(!e.contains('\u{1b}'), "{e}");
+        assert!(!e.contains("catalog catalog"), "{e}");
+    }
+
+    #[cfg(feature = "toml")]
+    #[test]
+    fn toml_errors_do_not_quote_the_line() {
+        let long = "y".repeat(200_000);
+        let mut c = Catalog::builtin().clone();
+        let e = c
+            .merge_toml(&format!(
+                "as_of = \"2026-12-01\"\n[[models]]\nid = \"x.y\"\ncolour = \"{long}\"\n"
+            ))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("catalog TOML: line 4, column 1: "), "{e:.300}");
+        assert!(e.contains("colour"), "{e:.300}");
+        assert!(e.len() < 400 && !e.contains('\n'), "{} bytes: {e:.300}", e.len());
+    }
+
+    #[test]
+    fn position_counts_lines_and_characters() {
+        assert_eq!(position("ab\ncé\nd", 0), "line 1, column 1");
+        assert_eq!(position("ab\ncé\nd", 3), "line 2, column 1");
+        assert_eq!(position("ab\ncé\nd", 6), "line 2, column 3");
+        assert_eq!(position("ab\ncé\nd", 5), "line 2, column 2");
+        assert_eq!(position("ab", 99), "line 1, column 3");
+    }
 }

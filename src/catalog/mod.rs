@@ -36,7 +36,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{CheckRequest, Plan, Refusal, RefusalReason, Warning};
+use crate::check::{CheckRequest, Plan, Refusal, RefusalReason, Warning, unlisted_profile};
 use crate::date::Date;
 use crate::model_id::{Geography, IdForm, ModelId, is_region_like};
 use crate::vocab::{Latency, LatencyPolicy, Operation, Treatment};
@@ -260,58 +260,18 @@ impl Catalog {
 
     /// Merges a JSON or TOML file into this catalog.
     pub fn merge_file(&mut self, path: impl AsRef<Path>) -> Result<&mut Self> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        let origin = format!("catalog file {}", path.display());
-        let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-        if is_toml {
-            self.merge_toml_named(&text, &origin)
-        } else {
-            self.merge_json_named(&text, &origin)
-        }
+        self.merge_path(path.as_ref())
     }
 
     /// Merges a catalog document in JSON.
     pub fn merge_json(&mut self, json: &str) -> Result<&mut Self> {
-        self.merge_json_named(json, "catalog JSON")
-    }
-
-    fn merge_json_named(&mut self, json: &str, origin: &str) -> Result<&mut Self> {
-        let file: CatalogFile = serde_json::from_str(json).map_err(|e| Error::Catalog {
-            origin: origin.to_owned(),
-            reason: e.to_string(),
-        })?;
-        self.apply(file, origin)?;
-        Ok(self)
+        self.merge_json_named(json, "JSON")
     }
 
     /// Merges a catalog document in TOML (same fields as the JSON form).
     #[cfg(feature = "toml")]
     pub fn merge_toml(&mut self, text: &str) -> Result<&mut Self> {
-        self.merge_toml_named(text, "catalog TOML")
-    }
-
-    fn merge_toml_named(&mut self, text: &str, origin: &str) -> Result<&mut Self> {
-        #[cfg(feature = "toml")]
-        {
-            let file: CatalogFile = toml::from_str(text).map_err(|e| Error::Catalog {
-                origin: origin.to_owned(),
-                reason: e.to_string(),
-            })?;
-            self.apply(file, origin)?;
-            Ok(self)
-        }
-        #[cfg(not(feature = "toml"))]
-        {
-            let _ = text;
-            Err(Error::Catalog {
-                origin: origin.to_owned(),
-                reason: "TOML catalogs need the `toml` feature of bedrock-latency".to_owned(),
-            })
-        }
+        self.merge_toml_named(text, "TOML")
     }
 
     /// Adds a model, or replaces the one with the same base ID.
@@ -433,8 +393,9 @@ impl Catalog {
 
         let standard_plan = |warnings: Vec<Warning>, fallback: Option<RefusalReason>| {
             let mut warnings = warnings;
-            if entry.is_none() {
-                warnings.push(Warning::NotInCatalog);
+            match entry {
+                None => warnings.push(Warning::NotInCatalog),
+                Some(e) => warnings.extend(unlisted_profile(model, &e.inference_profiles, req.region)),
             }
             Plan {
                 model_id: Some(model.as_str().to_owned()),

@@ -67,3 +67,106 @@ fn refuses_a_model_that_cannot_be_served_optimized() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no latency-optimized inference"));
 }
+
+// ---- Hardening (issue 12): arguments checked before the first request.
+
+fn compare_raw(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
+        .args(["compare", "--model", "us.amazon.nova-pro-v1:0"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+#[test]
+fn bad_arguments_exit_2_before_any_request() {
+    for args in [
+        &["--local", "--warmup", "18446744073709551615"][..],
+        &["--local", "--warmup", "1001"],
+        &["--local", "--requests", "0"],
+        &["--local", "--max-tokens", "0"],
+        &["--local", "--max-tokens", "4294967296"],
+        &["--local", "--local-speedup", "inf"],
+        &["--local", "--local-speedup", "NaN"],
+        &["--local", "--local-speedup", "0"],
+        &["--local", "--local-quota", "-1"],
+        &["--local", "--prompt", " "],
+        &["--local", "--region", "nowhere"],
+        &["--local", "--region", "us-east-1\u{1b}[2J"],
+    ] {
+        let start = std::time::Instant::now();
+        let out = compare_raw(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(!text(&out).contains('\u{1b}'), "{args:?}: {}", text(&out));
+        // Refused up front: 10,000 local requests would take minutes.
+        assert!(start.elapsed() < std::time::Duration::from_secs(10), "{args:?}");
+    }
+}
+
+#[test]
+fn an_unwritable_chart_path_fails_before_the_first_request() {
+    let dir = std::env::temp_dir().join(format!("bedrock-latency-no-such-dir-{}", std::process::id()));
+    let chart = dir.join("chart.svg");
+    let start = std::time::Instant::now();
+    let out = compare_raw(&["--local", "--requests", "10000", "--chart", chart.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("chart.svg"), "{}", text(&out));
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+
+    // A refused comparison does not leave an empty chart behind.
+    let chart = std::env::temp_dir().join(format!("bedrock-latency-refused-{}.svg", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
+        .args(["compare", "--model", "amazon.nova-lite-v1:0", "--local", "--chart"])
+        .arg(&chart)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(!chart.exists());
+}
+
+#[test]
+fn an_arm_whose_every_request_failed_exits_1_without_a_negative_cost() {
+    // An endpoint nobody listens on: every request fails to connect.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
+        .args([
+            "compare",
+            "--model",
+            "us.amazon.nova-pro-v1:0",
+            "--requests",
+            "2",
+            "--warmup",
+            "0",
+        ])
+        .env_clear()
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-2")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .output()
+        .unwrap();
+    let text = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("every request of the standard and optimized arms failed"),
+        "{text}"
+    );
+    assert!(!text.contains("$-"), "{text}");
+    assert!(text.contains("standard       0      2"), "{text}");
+}

@@ -12,5 +12,6 @@ mod compare_local;
 mod load;
 mod logs_fuzz;
 mod logs_props;
+mod parser_fuzz;
 mod parser_props;
 mod testkit_parse_props;

@@ -1,0 +1,325 @@
+//! `bedrock-latency compare`: standard against optimized (and priority),
+//! measured on a prompt.
+//!
+//! Everything that can be checked is checked before the first request (the
+//! requests may be billed): the arguments, the region, whether each arm
+//! would be honored, and whether the chart file can be written.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bedrock_latency::compare::{Arm, CompareConfig, Comparison, Percentiles, chart_svg, compare};
+use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
+use bedrock_latency::{Client, Error, Latency, ModelId, Result};
+
+use crate::output::{self, field};
+
+/// Most measured requests per arm.
+const MAX_REQUESTS: u64 = 10_000;
+/// Most warm-up requests per arm.
+const MAX_WARMUP: u64 = 1_000;
+
+/// Arguments of `compare`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CompareArgs {
+    /// Model ID in any form (optimized needs a model that offers it).
+    #[arg(long)]
+    model: String,
+    /// The region the calls are made from (default: the SDK's region; us-east-2 with --local).
+    #[arg(long)]
+    region: Option<String>,
+    /// The prompt.
+    #[arg(long, default_value = "Summarize the tale of Momotaro in three sentences.")]
+    prompt: String,
+    /// Measured requests per arm (1 to 10000).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=MAX_REQUESTS))]
+    requests: u64,
+    /// Unmeasured warm-up requests per arm (0 to 1000).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=MAX_WARMUP))]
+    warmup: u64,
+    /// max_tokens of every request (1 to 1000000; the model may allow fewer).
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_tokens: u32,
+    /// Add the priority service tier as a third arm.
+    #[arg(long)]
+    priority: bool,
+    /// Run against the embedded local endpoint instead of AWS.
+    #[arg(long)]
+    local: bool,
+    /// With --local: how many times faster optimized is served (0.1 to 100).
+    #[arg(long, default_value_t = 2.0, requires = "local", value_parser = speedup)]
+    local_speedup: f64,
+    /// With --local: optimized requests served before the quota runs out.
+    #[arg(long, requires = "local")]
+    local_quota: Option<u64>,
+    /// Write an SVG chart of the latency distributions to FILE.
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Parses `--local-speedup`: a finite number from 0.1 to 100.
+fn speedup(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.1..=100.0).contains(&v) => Ok(v),
+        _ => Err("expected a number from 0.1 to 100".to_owned()),
+    }
+}
+
+pub(crate) fn run(args: CompareArgs) -> Result<ExitCode> {
+    let model = ModelId::parse(&args.model)?;
+    if let Some(region) = &args.region {
+        crate::check::require_region(&model, region)?;
+    }
+    if args.prompt.trim().is_empty() {
+        return Err(Error::InvalidRequest {
+            reason: "--prompt is empty".to_owned(),
+        });
+    }
+    let mut arms = vec![Arm::Standard, Arm::Optimized];
+    if args.priority {
+        arms.push(Arm::Priority);
+    }
+    let config = CompareConfig {
+        // Both fit: they were range-checked above.
+        requests_per_arm: usize::try_from(args.requests).unwrap_or(usize::MAX),
+        warmup_per_arm: usize::try_from(args.warmup).unwrap_or(usize::MAX),
+        arms,
+        max_tokens: args.max_tokens,
+    };
+    let chart = args.chart.as_deref().map(ChartFile::open).transpose()?;
+    let rt = tokio::runtime::Runtime::new().map_err(|source| Error::Io {
+        path: "tokio runtime".to_owned(),
+        source,
+    })?;
+    let local = args.local.then_some((args.local_speedup, args.local_quota));
+    let comparison = rt.block_on(run_compare(
+        &model,
+        args.region,
+        &args.prompt,
+        &config,
+        local,
+        args.json,
+    ));
+    let comparison = match (comparison, chart) {
+        (Ok(c), Some(chart)) => {
+            chart.write(&chart_svg(&c))?;
+            c
+        }
+        (Ok(c), None) => c,
+        (Err(e), chart) => {
+            if let Some(chart) = chart {
+                chart.abandon();
+            }
+            return Err(e);
+        }
+    };
+    if args.json {
+        output::print_json(&comparison)?;
+    } else {
+        let mut text = compare_text(&comparison);
+        if let Some(path) = &args.chart {
+            text += &format!("chart: {}\n", field(&path.display().to_string()));
+        }
+        output::print(&text)?;
+    }
+    Ok(exit_code(&comparison))
+}
+
+/// 1 when an arm has no successful request: nothing was measured there, and
+/// scripts must not take its empty row for a result.
+fn exit_code(c: &Comparison) -> ExitCode {
+    let failed: Vec<&str> = c
+        .arms
+        .iter()
+        .filter(|a| a.requests == 0)
+        .map(|a| a.arm.as_str())
+        .collect();
+    if failed.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    let arms = if failed.len() == 1 { "arm" } else { "arms" };
+    let message = format!("error: every request of the {} {arms} failed\n", failed.join(" and "));
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), message.as_bytes());
+    ExitCode::from(1)
+}
+
+/// The chart file, opened before the first request so that a path that
+/// cannot be written is found before any request is made (and billed).
+struct ChartFile {
+    file: File,
+    path: PathBuf,
+    created: bool,
+}
+
+impl ChartFile {
+    fn open(path: &Path) -> Result<Self> {
+        let io = |source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let created = !path.exists();
+        // Not truncated yet: an existing chart survives a failed comparison.
+        let file = File::options()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io)?;
+        Ok(Self {
+            file,
+            path: path.to_owned(),
+            created,
+        })
+    }
+
+    fn write(mut self, svg: &str) -> Result<()> {
+        use std::io::Write as _;
+        let io = |source| Error::Io {
+            path: self.path.display().to_string(),
+            source,
+        };
+        self.file.set_len(0).map_err(io)?;
+        self.file
+            .write_all(svg.as_bytes())
+            .and_then(|()| self.file.flush())
+            .map_err(io)
+    }
+
+    /// Removes the file if this run created it.
+    fn abandon(self) {
+        if self.created {
+            drop(self.file);
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+async fn run_compare(
+    model: &ModelId,
+    region: Option<String>,
+    prompt: &str,
+    config: &CompareConfig,
+    local: Option<(f64, Option<u64>)>,
+    quiet: bool,
+) -> Result<Comparison> {
+    let (client, _server) = match local {
+        Some((speedup, quota)) => {
+            let server = local_endpoint(model, speedup, quota).await?;
+            let conf = server.sdk_config(region.as_deref().unwrap_or("us-east-2"));
+            (Client::new(&conf), Some(server))
+        }
+        None => {
+            let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+            if let Some(r) = region {
+                loader = loader.region(aws_config::Region::new(r));
+            }
+            (Client::new(&loader.load().await), None)
+        }
+    };
+    let bar = progress_bar(config, quiet);
+    let result = compare(&client, model, prompt, config, |done, _| bar.set_position(done as u64)).await;
+    bar.finish_and_clear();
+    result
+}
+
+/// The embedded endpoint. Standard: 200 ms to the first token, then 8 ms a
+/// token; optimized divides both by the speed-up.
+async fn local_endpoint(model: &ModelId, speedup: f64, quota: Option<u64>) -> Result<LocalBedrock> {
+    let standard = TokenTiming::new(Duration::from_millis(200), Duration::from_millis(8));
+    let fast = TokenTiming::new(
+        standard.time_to_first_token.div_f64(speedup),
+        standard.per_token.div_f64(speedup),
+    );
+    let mut b = LocalBedrock::builder()
+        .timing(Latency::Standard, standard)
+        .timing(Latency::Optimized, fast)
+        .answer_tokens(40);
+    if let Some(q) = quota {
+        b = b.optimized_quota(model.base_model_id(), q);
+    }
+    b.start().await.map_err(|source| Error::Io {
+        path: "local endpoint".to_owned(),
+        source,
+    })
+}
+
+fn progress_bar(config: &CompareConfig, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let per_arm = config.requests_per_arm.saturating_add(config.warmup_per_arm);
+    let bar = indicatif::ProgressBar::new(config.arms.len().saturating_mul(per_arm) as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} requests, {elapsed} elapsed") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn compare_text(c: &Comparison) -> String {
+    let mut out = format!(
+        "{} from {}\n\n{:<10} {:>5} {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>8} {:>12}\n",
+        c.model_id,
+        c.region,
+        "ARM",
+        "N",
+        "ERRORS",
+        "TTFT p50",
+        "TTFT p90",
+        "TTFT p99",
+        "TOTAL p50",
+        "TOTAL p90",
+        "TOTAL p99",
+        "TOK/S",
+        "DOWNGRADED"
+    );
+    for a in &c.arms {
+        let (t, tt) = (cells(a.ttft), cells(a.total));
+        out += &format!(
+            "{:<10} {:>5} {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>8} {:>12}\n",
+            a.arm.as_str(),
+            a.requests,
+            a.errors,
+            t[0],
+            t[1],
+            t[2],
+            tt[0],
+            tt[1],
+            tt[2],
+            a.output_tokens_per_second_p50
+                .map_or("-".to_owned(), |v| format!("{v:.0}")),
+            a.downgraded
+        );
+    }
+    out += "(times in ms)\n\n";
+    for a in &c.arms {
+        if let Some(cost) = a.cost_usd {
+            out += &format!("cost of the {} arm: ${cost:.6}\n", a.arm);
+        }
+    }
+    for s in &c.speedups {
+        out += &format!(
+            "{} vs standard: {:.2}x at the median total (95% interval {:.2}-{:.2}){}\n",
+            s.arm,
+            s.total_p50,
+            s.total_interval.0,
+            s.total_interval.1,
+            s.ttft_p50.map_or(String::new(), |t| format!(
+                ", {t:.2}x at the median time to first token"
+            ))
+        );
+    }
+    out
+}
+
+/// p50, p90, p99 in milliseconds, or dashes.
+fn cells(p: Option<Percentiles>) -> [String; 3] {
+    let ms = |d: Duration| format!("{:.0}", d.as_secs_f64() * 1e3);
+    p.map_or(["-".to_owned(), "-".to_owned(), "-".to_owned()], |p| {
+        [ms(p.p50), ms(p.p90), ms(p.p99)]
+    })
+}
