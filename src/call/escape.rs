@@ -5,8 +5,11 @@
 /// `C` the SDK configuration builder.
 pub(crate) struct Escape<B, C> {
     maps: Vec<Box<dyn FnOnce(B) -> B + Send>>,
-    config: Option<Box<dyn FnOnce(C) -> C + Send>>,
+    config: Option<ConfigChange<C>>,
 }
+
+/// A per-call change to the SDK configuration builder `C`.
+pub(crate) type ConfigChange<C> = Box<dyn FnOnce(C) -> C + Send>;
 
 impl<B, C> Default for Escape<B, C> {
     fn default() -> Self {
@@ -30,7 +33,7 @@ impl<B, C> Escape<B, C> {
 
     /// Applies the closures, in the order given, and hands back the
     /// configuration change for the send.
-    pub(crate) fn apply(self, mut b: B) -> (B, Option<Box<dyn FnOnce(C) -> C + Send>>) {
+    pub(crate) fn apply(self, mut b: B) -> (B, Option<ConfigChange<C>>) {
         for f in self.maps {
             b = f(b);
         }

@@ -458,6 +458,9 @@ pub struct FileReport {
 }
 
 /// One thing read from a log, handed over by [`LogReader`] as it is read.
+// Entries are handed to the callback one at a time and never stored in bulk,
+// so the size difference between the variants costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogEntry {
     /// A record.

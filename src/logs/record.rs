@@ -222,7 +222,7 @@ impl<'de> Accept<'de> for Output {
 /// events or chunks (a logged stream), of which the last one that has
 /// each figure counts.
 enum Body {
-    Object(Part),
+    Object(Box<Part>),
     Stream {
         latency: Option<(u64, LatencySource)>,
         input: Option<u64>,
@@ -232,7 +232,7 @@ enum Body {
 
 impl<'de> Accept<'de> for Body {
     fn map<A: MapAccess<'de>>(map: A) -> Result<Option<Self>, A::Error> {
-        Ok(object(map)?.map(Body::Object))
+        Ok(object(map)?.map(|p| Body::Object(Box::new(p))))
     }
 
     fn seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Option<Self>, A::Error> {

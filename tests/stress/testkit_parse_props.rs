@@ -47,7 +47,16 @@ fn model_label() -> impl Strategy<Value = String> {
 fn path() -> impl Strategy<Value = String> {
     let label = "[A-Za-z0-9%_.-]{0,12}";
     prop_oneof![
-        (model_label(), prop::sample::select(vec!["converse", "converse-stream", "invoke", "invoke-with-response-stream", "x"]))
+        (
+            model_label(),
+            prop::sample::select(vec![
+                "converse",
+                "converse-stream",
+                "invoke",
+                "invoke-with-response-stream",
+                "x"
+            ])
+        )
             .prop_map(|(m, a)| format!("/model/{m}/{a}")),
         label.prop_map(|s| format!("/agents/{s}")),
         (label, label, label).prop_map(|(a, b, c)| format!("/agents/{a}/agentAliases/{b}/sessions/{c}/text")),
@@ -66,8 +75,17 @@ fn any_json() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
         any::<f64>().prop_map(|f| json!(f)),
-        prop::sample::select(vec!["optimized", "standard", "flex", "user", "assistant", "KNOWLEDGE_BASE", "EXTERNAL_SOURCES", ""])
-            .prop_map(Value::from),
+        prop::sample::select(vec![
+            "optimized",
+            "standard",
+            "flex",
+            "user",
+            "assistant",
+            "KNOWLEDGE_BASE",
+            "EXTERNAL_SOURCES",
+            ""
+        ])
+        .prop_map(Value::from),
         "\\PC{0,12}".prop_map(Value::from),
     ];
     leaf.prop_recursive(4, 32, 6, |inner| {
@@ -75,11 +93,34 @@ fn any_json() -> impl Strategy<Value = Value> {
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::btree_map(
                 prop::sample::select(vec![
-                    "messages", "role", "content", "text", "system", "performanceConfig", "latency", "serviceTier",
-                    "type", "inferenceConfig", "maxTokens", "max_tokens", "anthropic_version", "prompt",
-                    "max_gen_len", "foundationModel", "instruction", "inputText", "bedrockModelConfigurations",
-                    "input", "retrieveAndGenerateConfiguration", "knowledgeBaseConfiguration", "modelArn",
-                    "generationConfiguration", "inputs", "nodeName", "document", "modelPerformanceConfiguration",
+                    "messages",
+                    "role",
+                    "content",
+                    "text",
+                    "system",
+                    "performanceConfig",
+                    "latency",
+                    "serviceTier",
+                    "type",
+                    "inferenceConfig",
+                    "maxTokens",
+                    "max_tokens",
+                    "anthropic_version",
+                    "prompt",
+                    "max_gen_len",
+                    "foundationModel",
+                    "instruction",
+                    "inputText",
+                    "bedrockModelConfigurations",
+                    "input",
+                    "retrieveAndGenerateConfiguration",
+                    "knowledgeBaseConfiguration",
+                    "modelArn",
+                    "generationConfiguration",
+                    "inputs",
+                    "nodeName",
+                    "document",
+                    "modelPerformanceConfiguration",
                 ]),
                 inner,
                 0..5,
@@ -99,24 +140,34 @@ fn mutated_template() -> impl Strategy<Value = Vec<u8>> {
         json!({"input": {"text": "hi"}, "retrieveAndGenerateConfiguration": {"type": "KNOWLEDGE_BASE", "knowledgeBaseConfiguration": {"knowledgeBaseId": "KB", "modelArn": "us.amazon.nova-pro-v1:0", "generationConfiguration": {"performanceConfig": {"latency": "optimized"}}}}}),
         json!({"inputs": [{"nodeName": "In", "content": {"document": "hi"}}], "modelPerformanceConfiguration": {"performanceConfig": {"latency": "optimized"}}}),
     ];
-    (prop::sample::select(templates), any::<prop::sample::Index>(), any_json()).prop_map(|(mut t, at, v)| {
-        // Replace the value at one JSON pointer of the template.
-        let mut pointers = Vec::new();
-        collect_pointers(&t, String::new(), &mut pointers);
-        if let Some(p) = pointers.get(at.index(pointers.len().max(1)))
-            && let Some(slot) = t.pointer_mut(p)
-        {
-            *slot = v;
-        }
-        t.to_string().into_bytes()
-    })
+    (
+        prop::sample::select(templates),
+        any::<prop::sample::Index>(),
+        any_json(),
+    )
+        .prop_map(|(mut t, at, v)| {
+            // Replace the value at one JSON pointer of the template.
+            let mut pointers = Vec::new();
+            collect_pointers(&t, String::new(), &mut pointers);
+            if let Some(p) = pointers.get(at.index(pointers.len().max(1)))
+                && let Some(slot) = t.pointer_mut(p)
+            {
+                *slot = v;
+            }
+            t.to_string().into_bytes()
+        })
 }
 
 fn collect_pointers(v: &Value, at: String, out: &mut Vec<String>) {
     out.push(at.clone());
     match v {
-        Value::Object(m) => m.iter().for_each(|(k, v)| collect_pointers(v, format!("{at}/{k}"), out)),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, v)| collect_pointers(v, format!("{at}/{i}"), out)),
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, v)| collect_pointers(v, format!("{at}/{k}"), out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| collect_pointers(v, format!("{at}/{i}"), out)),
         _ => {}
     }
 }
@@ -170,6 +221,18 @@ proptest! {
 #[test]
 fn valid_templates_are_accepted() {
     let body = json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}]}).to_string();
-    assert!(parse_request("POST", "/model/us.amazon.nova-pro-v1%3A0/converse", &[], body.as_bytes(), "us-east-1"));
-    assert!(!parse_request("POST", "/model/us.amazon.nova-pro-v1%3A0/converse", &[], b"{", "us-east-1"));
+    assert!(parse_request(
+        "POST",
+        "/model/us.amazon.nova-pro-v1%3A0/converse",
+        &[],
+        body.as_bytes(),
+        "us-east-1"
+    ));
+    assert!(!parse_request(
+        "POST",
+        "/model/us.amazon.nova-pro-v1%3A0/converse",
+        &[],
+        b"{",
+        "us-east-1"
+    ));
 }
