@@ -37,6 +37,12 @@ use super::wire::{self, Reply, TimedFrame};
 
 /// How long `shutdown` waits for open connections before dropping them.
 pub(crate) const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a connection is kept from eviction after it was last busy (or
+/// accepted): a caller that has just connected, or whose request head is
+/// still on its way to the parser, is not closed under it to make room for
+/// another. Held connections become evictable once it has passed.
+const EVICT_GRACE: Duration = Duration::from_millis(200);
+
 /// Concurrent HTTP/2 streams per connection.
 const MAX_H2_STREAMS: u32 = 64;
 
@@ -63,6 +69,7 @@ impl Live {
             .values()
             .filter(|a| !a.evicted.load(Ordering::Acquire))
             .filter_map(|a| a.idle_for().map(|idle| (idle, a)))
+            .filter(|(idle, _)| *idle >= EVICT_GRACE)
             .max_by_key(|(idle, _)| *idle);
         match idlest {
             Some((_, activity)) => {
@@ -82,7 +89,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut 
     loop {
         // At the limit, an idle connection makes room; when none is idle (or
         // evicted ones have not closed yet), new connections wait in the
-        // listen backlog until a served one ends.
+        // listen backlog until a served one ends or one becomes evictable.
         let full = live.connections.len() >= max && (live.connections.len() >= 2 * max || !live.evict_idlest());
         tokio::select! {
             () = stopped(&mut shutdown) => break,
@@ -107,6 +114,8 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut 
                     live.connections.remove(&id);
                 }
             }
+            // Full: look again once a held connection may have become evictable.
+            () = tokio::time::sleep(EVICT_GRACE / 2), if full => {}
         }
     }
     drop(listener);

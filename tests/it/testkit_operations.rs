@@ -263,9 +263,10 @@ async fn invoke_model_answers_in_each_family_shape_and_reports_latency_in_header
     let v = invoke_json(&out);
     assert_eq!(v["output"]["message"]["role"], "assistant");
     assert_eq!(v["stopReason"], "max_tokens");
+    // Shaped like the real capture (invoke-model-nova-micro.body.json), cache counts included.
     assert_eq!(
         v["usage"],
-        json!({"inputTokens": 8, "outputTokens": 3, "totalTokens": 11})
+        json!({"inputTokens": 8, "outputTokens": 3, "totalTokens": 11, "cacheReadInputTokenCount": 0, "cacheWriteInputTokenCount": 0})
     );
 
     // Meta Llama native body, standard asked: standard echoed.
