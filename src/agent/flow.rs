@@ -15,7 +15,7 @@ use super::stream::InvokeFlowStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, performance_config};
 use crate::call::{Call, Escape, Question, escape_hatch, invalid};
 use crate::check::Plan;
-use crate::models::sealed::Sealed;
+use crate::models::sealed;
 use crate::report::{LatencyReport, Target};
 use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
@@ -28,7 +28,7 @@ use crate::{Error, Result};
     label = "use `.unverified_optimized_latency()` to opt in explicitly",
     note = "`.unverified_optimized_latency()` sends `modelPerformanceConfiguration.performanceConfig.latency = optimized`; verify in the model invocation logs of the flow's model calls before relying on it"
 )]
-pub trait FlowHonorsOptimized<A>: Sealed {}
+pub trait FlowHonorsOptimized<A>: sealed::Builder {}
 
 /// The node and output names of a flow's input node as the Bedrock console
 /// creates it.

@@ -11,7 +11,7 @@ use super::stream::InvokeAgentStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, new_session_id};
 use crate::Result;
 use crate::call::{Call, Escape, Question, escape_hatch};
-use crate::models::sealed::Sealed;
+use crate::models::sealed;
 use crate::report::Target;
 use crate::vocab::{LatencyPolicy, Operation};
 
@@ -26,7 +26,7 @@ use crate::vocab::{LatencyPolicy, Operation};
     note = "use an inline agent for optimized latency: `client.inline_agent(model).optimized()` (InvokeInlineAgent)",
     note = "a `LatencyPolicy` from configuration goes through `.latency(policy)`: optimized is refused before sending, prefer-optimized is sent standard with the reason in the report"
 )]
-pub trait InvokeAgentHonorsOptimized<A>: Sealed {}
+pub trait InvokeAgentHonorsOptimized<A>: sealed::Builder {}
 
 /// An `InvokeAgent` request:
 /// `client.invoke_agent(agent_id, alias_id).input_text("...").send().await`.
