@@ -182,9 +182,10 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
         // Whatever the plan or a closure says: the service does not honor it.
         let b = b.set_bedrock_model_configurations(None);
         let sent_session = b.get_session_id().clone();
+        // The agent the request goes to (a `map_input` closure may change it).
         let target = Target::Agent {
-            agent_id: self.agent_id,
-            alias_id: self.alias_id,
+            agent_id: b.get_agent_id().clone().unwrap_or_default(),
+            alias_id: b.get_agent_alias_id().clone().unwrap_or_default(),
         };
         let call = Call::start(&plan, self.client.region(), None, Some(target));
         let mut raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;

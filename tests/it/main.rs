@@ -15,6 +15,7 @@ mod sdk_clients;
 #[path = "../shared_fixtures/mod.rs"]
 mod shared_fixtures;
 
+mod agent_every_field;
 mod agent_http;
 mod agent_local;
 mod agent_mock;
