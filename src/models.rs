@@ -45,7 +45,7 @@ pub(crate) mod sealed {
         note = "for a model without a typed marker, parse a `ModelId` (`let model: ModelId = \"amazon.nova-premier-v1:0\".parse()?;`) and give the request `.latency(LatencyPolicy::Optimized)` or `.latency(LatencyPolicy::PreferOptimized)`: it is checked against the catalog before sending",
         note = "a model or region that AWS added since this release goes into a catalog file: `Catalog::load(path)`, then `Client::builder().catalog(..)`"
     )]
-    pub trait Model {}
+    pub trait ModelMarker {}
 
     /// Seals the operation markers ([`op::OperationKind`](super::op::OperationKind)).
     #[diagnostic::on_unimplemented(
@@ -53,7 +53,7 @@ pub(crate) mod sealed {
         label = "not one of `bedrock_latency::models::op`",
         note = "which operations honor latency-optimized inference is the catalog's word (see `bedrock-latency matrix`), and the markers follow it"
     )]
-    pub trait Operation {}
+    pub trait OperationMarker {}
 
     /// Seals the builder markers that are never implemented
     /// (`InvokeAgentHonorsOptimized`, `FlowHonorsOptimized`).
@@ -63,13 +63,13 @@ pub(crate) mod sealed {
         note = "InvokeAgent serves standard whatever it is sent: use an inline agent, `client.inline_agent(model).optimized()`",
         note = "flows: opt in explicitly with `.unverified_optimized_latency()`"
     )]
-    pub trait Builder {}
+    pub trait BuilderMarker {}
 }
 
 /// A model for a request builder: a typed model (checked at compile time)
 /// or a [`ModelId`] known only at run time (checked before sending).
 /// Sealed: implemented for the typed models, `ModelId` and `&ModelId`.
-pub trait IntoModel: sealed::Model {
+pub trait IntoModel: sealed::ModelMarker {
     /// The compile-time marker: the typed model, or [`ModelId`] for models
     /// known only at run time (they take `.latency(LatencyPolicy::...)`).
     type Marker;
@@ -84,7 +84,7 @@ impl<M: TypedModel> IntoModel for M {
     }
 }
 
-impl sealed::Model for ModelId {}
+impl sealed::ModelMarker for ModelId {}
 impl IntoModel for ModelId {
     type Marker = ModelId;
     fn into_model_id(self) -> ModelId {
@@ -92,7 +92,7 @@ impl IntoModel for ModelId {
     }
 }
 
-impl sealed::Model for &ModelId {}
+impl sealed::ModelMarker for &ModelId {}
 impl IntoModel for &ModelId {
     type Marker = ModelId;
     fn into_model_id(self) -> ModelId {
@@ -111,7 +111,7 @@ pub mod op {
         label = "not one of `bedrock_latency::models::op`",
         note = "which operations honor latency-optimized inference is the catalog's word (see `bedrock-latency matrix`), and the markers follow it"
     )]
-    pub trait OperationKind: sealed::Operation + Send + Sync + 'static {
+    pub trait OperationKind: sealed::OperationMarker + Send + Sync + 'static {
         /// The operation it stands for.
         const OPERATION: Operation;
     }
@@ -131,7 +131,7 @@ pub mod op {
             $(#[$doc])*
             #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
             pub struct $name;
-            impl sealed::Operation for $name {}
+            impl sealed::OperationMarker for $name {}
             impl OperationKind for $name {
                 const OPERATION: Operation = Operation::$op;
             }
@@ -172,7 +172,7 @@ pub mod op {
     note = "for a model without a typed marker, parse a `ModelId` (`let model: ModelId = \"amazon.nova-premier-v1:0\".parse()?;`) and give the request `.latency(LatencyPolicy::Optimized)` or `.latency(LatencyPolicy::PreferOptimized)`: it is checked against the catalog before sending",
     note = "a model or region that AWS added since this release goes into a catalog file: `Catalog::load(path)`, then `Client::builder().catalog(..)`"
 )]
-pub trait TypedModel: sealed::Model + Copy + Default + Send + Sync + std::fmt::Debug + 'static {
+pub trait TypedModel: sealed::ModelMarker + Copy + Default + Send + Sync + std::fmt::Debug + 'static {
     /// Its base model ID.
     const BASE_MODEL_ID: &'static str;
     /// Its name.
@@ -211,7 +211,7 @@ macro_rules! typed_models {
             $(#[$doc])*
             #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
             pub struct $ty;
-            impl sealed::Model for $ty {}
+            impl sealed::ModelMarker for $ty {}
             impl TypedModel for $ty {
                 const BASE_MODEL_ID: &'static str = $id;
                 const NAME: &'static str = $name;

@@ -28,7 +28,7 @@ use crate::{Error, Result};
     label = "use `.unverified_optimized_latency()` to opt in explicitly",
     note = "`.unverified_optimized_latency()` sends `modelPerformanceConfiguration.performanceConfig.latency = optimized`; verify in the model invocation logs of the flow's model calls before relying on it"
 )]
-pub trait FlowHonorsOptimized<A>: sealed::Builder {}
+pub trait FlowHonorsOptimized<A>: sealed::BuilderMarker {}
 
 /// The node and output names of a flow's input node as the Bedrock console
 /// creates it.

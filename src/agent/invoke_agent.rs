@@ -26,7 +26,7 @@ use crate::vocab::{LatencyPolicy, Operation};
     note = "use an inline agent for optimized latency: `client.inline_agent(model).optimized()` (InvokeInlineAgent)",
     note = "a `LatencyPolicy` from configuration goes through `.latency(policy)`: optimized is refused before sending, prefer-optimized is sent standard with the reason in the report"
 )]
-pub trait InvokeAgentHonorsOptimized<A>: sealed::Builder {}
+pub trait InvokeAgentHonorsOptimized<A>: sealed::BuilderMarker {}
 
 /// An `InvokeAgent` request:
 /// `client.invoke_agent(agent_id, alias_id).input_text("...").send().await`.

@@ -19,6 +19,7 @@ mod agent_every_field;
 mod agent_http;
 mod agent_local;
 mod agent_mock;
+mod api_guarantees;
 mod aws_captures;
 mod client_construction;
 mod e2e_runtime;
