@@ -44,7 +44,7 @@
 //! Streams send one event per chunk ([`Answer::chunks`]); with
 //! [`Answer::interrupted`] the stream fails after its chunks, as a model
 //! stream error would, so the code under test sees
-//! [`Error::StreamInterrupted`](crate::Error::StreamInterrupted) with the
+//! [`Error::StreamInterrupted`] with the
 //! text received so far. To script timing (a delay before the first
 //! chunk), wrap the events of `*_events` in your own stream and give it to
 //! [`RawConverseStream::new`](crate::runtime::RawConverseStream::new) or
