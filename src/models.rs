@@ -41,9 +41,7 @@ pub(crate) mod sealed {
     /// [`TypedModel`](super::TypedModel)).
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is not a model this crate knows: its model traits are sealed",
-        label = "not a typed model of `bedrock_latency::models`, nor a `ModelId`",
-        note = "for a model without a typed marker, parse a `ModelId` (`let model: ModelId = \"amazon.nova-premier-v1:0\".parse()?;`) and give the request `.latency(LatencyPolicy::Optimized)` or `.latency(LatencyPolicy::PreferOptimized)`: it is checked against the catalog before sending",
-        note = "a model or region that AWS added since this release goes into a catalog file: `Catalog::load(path)`, then `Client::builder().catalog(..)`"
+        note = "use a typed model of `bedrock_latency::models`, or parse a `ModelId` (`let model: ModelId = \"amazon.nova-premier-v1:0\".parse()?;`) and give the request `.latency(LatencyPolicy::Optimized)` or `.latency(LatencyPolicy::PreferOptimized)`, checked against the catalog before sending; a model or region that AWS added since this release goes into a catalog file (`Catalog::load(path)`, then `Client::builder().catalog(..)`)"
     )]
     pub trait ModelMarker {}
 
@@ -60,8 +58,7 @@ pub(crate) mod sealed {
     #[diagnostic::on_unimplemented(
         message = "`.optimized()` cannot be unlocked on `{Self}` from outside this crate: the builder markers are sealed",
         label = "InvokeAgent and flows offer no `.optimized()`",
-        note = "InvokeAgent serves standard whatever it is sent: use an inline agent, `client.inline_agent(model).optimized()`",
-        note = "flows: opt in explicitly with `.unverified_optimized_latency()`"
+        note = "InvokeAgent serves standard whatever it is sent: use an inline agent, `client.inline_agent(model).optimized()`; flows: opt in explicitly with `.unverified_optimized_latency()`"
     )]
     pub trait BuilderMarker {}
 }
@@ -107,9 +104,8 @@ pub mod op {
 
     /// An operation marker.
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is not an operation of this crate: the operation markers are sealed",
-        label = "not one of `bedrock_latency::models::op`",
-        note = "which operations honor latency-optimized inference is the catalog's word (see `bedrock-latency matrix`), and the markers follow it"
+        message = "`{Self}` is not an operation marker of this crate (`bedrock_latency::models::op`, sealed)",
+        note = "which operations honor latency-optimized inference follows the catalog (see `bedrock-latency matrix`)"
     )]
     pub trait OperationKind: sealed::OperationMarker + Send + Sync + 'static {
         /// The operation it stands for.

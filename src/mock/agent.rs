@@ -34,43 +34,37 @@ impl Answer {
     /// completion chunk per text chunk, the citations on the last one, and
     /// the session id as the response header.
     pub fn inline_agent(&self) -> Result<RawInlineAgentStream> {
-        let attribution = self.attribution()?;
-        let last = self.chunks.len().saturating_sub(1);
-        let events = self
-            .chunks
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                InlineAgentResponseStream::Chunk(
-                    InlineAgentPayloadPart::builder()
-                        .bytes(Blob::new(c.as_bytes()))
-                        .set_attribution(attribution.clone().filter(|_| i == last))
-                        .build(),
-                )
-            })
-            .collect();
+        let events = self.completion_chunks(|bytes, attribution| {
+            InlineAgentResponseStream::Chunk(
+                InlineAgentPayloadPart::builder()
+                    .bytes(bytes)
+                    .set_attribution(attribution)
+                    .build(),
+            )
+        })?;
         Ok(self.agent_stream(Operation::InlineAgent, events))
     }
 
     /// An InvokeAgent answer (`expect_invoke_agent`): as
     /// [`inline_agent`](Self::inline_agent), in InvokeAgent's event type.
     pub fn invoke_agent(&self) -> Result<RawInvokeAgentStream> {
+        let events = self.completion_chunks(|bytes, attribution| {
+            ResponseStream::Chunk(PayloadPart::builder().bytes(bytes).set_attribution(attribution).build())
+        })?;
+        Ok(self.agent_stream(Operation::InvokeAgent, events))
+    }
+
+    /// One completion chunk per text chunk, made by `chunk` from the bytes
+    /// and the attribution (the citations, on the last chunk only).
+    fn completion_chunks<T>(&self, chunk: impl Fn(Blob, Option<Attribution>) -> T) -> Result<Vec<T>> {
         let attribution = self.attribution()?;
         let last = self.chunks.len().saturating_sub(1);
-        let events = self
+        Ok(self
             .chunks
             .iter()
             .enumerate()
-            .map(|(i, c)| {
-                ResponseStream::Chunk(
-                    PayloadPart::builder()
-                        .bytes(Blob::new(c.as_bytes()))
-                        .set_attribution(attribution.clone().filter(|_| i == last))
-                        .build(),
-                )
-            })
-            .collect();
-        Ok(self.agent_stream(Operation::InvokeAgent, events))
+            .map(|(i, c)| chunk(Blob::new(c.as_bytes()), attribution.clone().filter(|_| i == last)))
+            .collect())
     }
 
     /// A RetrieveAndGenerate answer (`expect_retrieve_and_generate`): the

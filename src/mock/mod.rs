@@ -113,51 +113,51 @@ impl Answer {
 
     /// Token usage (Converse `usage`, the InvokeModel body's counts, the
     /// stream's invocation metrics).
-    pub fn usage(mut self, input_tokens: u32, output_tokens: u32) -> Self {
-        self.usage = Some(Usage {
+    pub fn usage(self, input_tokens: u32, output_tokens: u32) -> Self {
+        let usage = Some(Usage {
             input_tokens,
             output_tokens,
         });
-        self
+        Answer { usage, ..self }
     }
 
     /// The service's own latency (Converse `metrics.latencyMs`, the
     /// InvokeModel stream's `invocationLatency`), in milliseconds.
-    pub fn server_latency_ms(mut self, ms: u64) -> Self {
-        self.server_latency = Some(Duration::from_millis(ms));
-        self
+    pub fn server_latency_ms(self, ms: u64) -> Self {
+        let server_latency = Some(Duration::from_millis(ms));
+        Answer { server_latency, ..self }
     }
 
     /// The latency that served the request, as bedrock-runtime reports it
     /// (agent-runtime answers never report it).
-    pub fn served(mut self, latency: Latency) -> Self {
-        self.served = Some(latency);
-        self
+    pub fn served(self, latency: Latency) -> Self {
+        let served = Some(latency);
+        Answer { served, ..self }
     }
 
     /// The service tier that served the request (bedrock-runtime).
-    pub fn served_tier(mut self, tier: ServiceTier) -> Self {
-        self.served_tier = Some(tier);
-        self
+    pub fn served_tier(self, tier: ServiceTier) -> Self {
+        let served_tier = Some(tier);
+        Answer { served_tier, ..self }
     }
 
     /// The AWS request id.
-    pub fn request_id(mut self, id: impl Into<String>) -> Self {
-        self.request_id = Some(id.into());
-        self
+    pub fn request_id(self, id: impl Into<String>) -> Self {
+        let request_id = Some(id.into());
+        Answer { request_id, ..self }
     }
 
     /// The session id the service answers with (agent runtime; for flows,
     /// the execution id).
-    pub fn session_id(mut self, id: impl Into<String>) -> Self {
-        self.session_id = Some(id.into());
-        self
+    pub fn session_id(self, id: impl Into<String>) -> Self {
+        let session_id = Some(id.into());
+        Answer { session_id, ..self }
     }
 
     /// Why the model stopped (default `end_turn`, `stop` for Llama bodies).
-    pub fn stop_reason(mut self, reason: impl Into<String>) -> Self {
-        self.stop_reason = Some(reason.into());
-        self
+    pub fn stop_reason(self, reason: impl Into<String>) -> Self {
+        let stop_reason = Some(reason.into());
+        Answer { stop_reason, ..self }
     }
 
     /// A citation: `text` (a part of the answer) rests on the S3 object
@@ -172,9 +172,9 @@ impl Answer {
 
     /// Ends a streamed answer with a service error of `kind` after its
     /// chunks, instead of a clean end (non-streamed answers ignore it).
-    pub fn interrupted(mut self, kind: ServiceErrorKind) -> Self {
-        self.interrupted = Some(kind);
-        self
+    pub fn interrupted(self, kind: ServiceErrorKind) -> Self {
+        let interrupted = Some(kind);
+        Answer { interrupted, ..self }
     }
 
     /// The whole text.
@@ -211,6 +211,3 @@ fn built<T>(r: std::result::Result<T, aws_smithy_types::error::operation::BuildE
         reason: format!("canned answer: {e}"),
     })
 }
-
-#[cfg(test)]
-mod tests;

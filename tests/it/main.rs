@@ -27,6 +27,7 @@ mod endpoint;
 mod logs_analyzer;
 mod logs_cost;
 mod logs_streaming;
+mod mock_answers;
 mod runtime_fixtures;
 mod testkit_behaviour;
 mod testkit_faults;

@@ -1,14 +1,16 @@
-//! Every canned answer through the client: what the mock returns is what
+//! `bedrock_latency::mock`: every canned answer through the client: what the mock returns is what
 //! the crate reads, field by field.
 
 use std::time::Duration;
 
-use super::{Answer, start_flow_execution};
-use crate::agent::{AgentEvent, MockBedrockAgentRuntimeApi};
-use crate::models::{Llama31Instruct70b, NovaPro};
-use crate::runtime::{MockBedrockRuntimeApi, ModelFamily, StreamEvent};
-use crate::{Client, Error, Latency, ServedLatency, ServiceErrorKind, ServiceTier, Usage};
-use futures_util::StreamExt;
+use bedrock_latency::agent::{AgentEvent, MockBedrockAgentRuntimeApi};
+use bedrock_latency::mock::{Answer, start_flow_execution};
+use bedrock_latency::models::{Llama31Instruct70b, NovaPro};
+use bedrock_latency::runtime::{MockBedrockRuntimeApi, ModelFamily, SdkRuntime, StreamEvent};
+use bedrock_latency::{
+    Client, Error, Latency, ModelId, Operation, ServedLatency, ServiceErrorKind, ServiceTier, Usage,
+};
+use futures::StreamExt;
 
 fn answer() -> Answer {
     Answer::chunks(["Oka", "yama."])
@@ -23,7 +25,7 @@ fn runtime_client(mock: MockBedrockRuntimeApi) -> Client<MockBedrockRuntimeApi> 
     Client::builder().runtime(mock).region("us-east-2").build().unwrap()
 }
 
-fn agent_client(mock: MockBedrockAgentRuntimeApi) -> Client<crate::runtime::SdkRuntime, MockBedrockAgentRuntimeApi> {
+fn agent_client(mock: MockBedrockAgentRuntimeApi) -> Client<SdkRuntime, MockBedrockAgentRuntimeApi> {
     Client::builder()
         .agent_runtime(mock)
         .region("us-east-2")
@@ -110,7 +112,7 @@ async fn invoke_model_bodies_in_each_family_dialect() {
         m.expect_invoke_model_stream()
             .returning(move |_| a.invoke_model_stream(family));
         let c = runtime_client(m);
-        let model: crate::ModelId = model.parse().unwrap();
+        let model: ModelId = model.parse().unwrap();
         let r = c.invoke_model(&model).prompt("q", 10).send().await.unwrap();
         assert_eq!(r.text.as_deref(), Some("Okayama."), "{family:?}");
         assert_eq!(r.report.usage, Some(USAGE), "{family:?}");
@@ -162,7 +164,7 @@ async fn an_interrupted_stream_keeps_the_text_and_names_the_operation() {
             ..
         } => {
             assert_eq!(partial_text, "Oka");
-            assert_eq!(*operation, crate::Operation::ConverseStream);
+            assert_eq!(*operation, Operation::ConverseStream);
         }
         other => panic!("{other:?}"),
     }
