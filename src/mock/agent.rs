@@ -30,28 +30,38 @@ pub fn start_flow_execution(execution_arn: impl Into<String>) -> Result<WithRequ
 }
 
 impl Answer {
-    /// An InvokeInlineAgent answer (`expect_invoke_inline_agent`): one
-    /// completion chunk per text chunk, the citations on the last one, and
-    /// the session id as the response header.
-    pub fn inline_agent(&self) -> Result<RawInlineAgentStream> {
-        let events = self.completion_chunks(|bytes, attribution| {
+    /// The events of an InvokeInlineAgent answer: one completion chunk per
+    /// text chunk, the citations on the last one.
+    pub fn inline_agent_events(&self) -> Result<Vec<InlineAgentResponseStream>> {
+        self.completion_chunks(|bytes, attribution| {
             InlineAgentResponseStream::Chunk(
                 InlineAgentPayloadPart::builder()
                     .bytes(bytes)
                     .set_attribution(attribution)
                     .build(),
             )
-        })?;
-        Ok(self.agent_stream(Operation::InlineAgent, events))
+        })
     }
 
-    /// An InvokeAgent answer (`expect_invoke_agent`): as
-    /// [`inline_agent`](Self::inline_agent), in InvokeAgent's event type.
-    pub fn invoke_agent(&self) -> Result<RawInvokeAgentStream> {
-        let events = self.completion_chunks(|bytes, attribution| {
+    /// An InvokeInlineAgent answer (`expect_invoke_inline_agent`): the
+    /// events of [`inline_agent_events`](Self::inline_agent_events), and the
+    /// session id as the response header.
+    pub fn inline_agent(&self) -> Result<RawInlineAgentStream> {
+        Ok(self.agent_stream(Operation::InlineAgent, self.inline_agent_events()?))
+    }
+
+    /// The events of an InvokeAgent answer, as
+    /// [`inline_agent_events`](Self::inline_agent_events) in InvokeAgent's
+    /// event type.
+    pub fn invoke_agent_events(&self) -> Result<Vec<ResponseStream>> {
+        self.completion_chunks(|bytes, attribution| {
             ResponseStream::Chunk(PayloadPart::builder().bytes(bytes).set_attribution(attribution).build())
-        })?;
-        Ok(self.agent_stream(Operation::InvokeAgent, events))
+        })
+    }
+
+    /// An InvokeAgent answer (`expect_invoke_agent`).
+    pub fn invoke_agent(&self) -> Result<RawInvokeAgentStream> {
+        Ok(self.agent_stream(Operation::InvokeAgent, self.invoke_agent_events()?))
     }
 
     /// One completion chunk per text chunk, made by `chunk` from the bytes
@@ -107,10 +117,9 @@ impl Answer {
         Ok(self.agent_stream(Operation::RetrieveAndGenerateStream, events))
     }
 
-    /// An InvokeFlow answer (`expect_invoke_flow`): one output event of the
-    /// flow's output node per text chunk, then the completion (`SUCCESS`);
-    /// the session id is the execution id.
-    pub fn invoke_flow(&self) -> Result<RawFlowStream> {
+    /// The events of an InvokeFlow answer: one output event of the flow's
+    /// output node per text chunk, then the completion (`SUCCESS`).
+    pub fn invoke_flow_events(&self) -> Result<Vec<FlowResponseStream>> {
         let mut events = Vec::with_capacity(self.chunks.len() + 1);
         for c in &self.chunks {
             let ev = FlowOutputEvent::builder()
@@ -124,7 +133,13 @@ impl Answer {
             .completion_reason(FlowCompletionReason::Success)
             .build();
         events.push(FlowResponseStream::FlowCompletionEvent(built(done)?));
-        Ok(self.agent_stream(Operation::InvokeFlow, events))
+        Ok(events)
+    }
+
+    /// An InvokeFlow answer (`expect_invoke_flow`); the session id is the
+    /// execution id.
+    pub fn invoke_flow(&self) -> Result<RawFlowStream> {
+        Ok(self.agent_stream(Operation::InvokeFlow, self.invoke_flow_events()?))
     }
 
     fn agent_stream<T: Send + 'static>(&self, operation: Operation, events: Vec<T>) -> RawAgentStream<T> {

@@ -33,12 +33,12 @@
 //! | `expect_converse` | [`Answer::converse`] |
 //! | `expect_converse_stream` | [`Answer::converse_stream`] (events: [`Answer::converse_stream_events`]) |
 //! | `expect_invoke_model` | [`Answer::invoke_model`] (a body in the model family's dialect) |
-//! | `expect_invoke_model_stream` | [`Answer::invoke_model_stream`] |
-//! | `expect_invoke_inline_agent` | [`Answer::inline_agent`] |
-//! | `expect_invoke_agent` | [`Answer::invoke_agent`] |
+//! | `expect_invoke_model_stream` | [`Answer::invoke_model_stream`] (events: [`Answer::invoke_model_stream_events`]) |
+//! | `expect_invoke_inline_agent` | [`Answer::inline_agent`] (events: [`Answer::inline_agent_events`]) |
+//! | `expect_invoke_agent` | [`Answer::invoke_agent`] (events: [`Answer::invoke_agent_events`]) |
 //! | `expect_retrieve_and_generate` | [`Answer::retrieve_and_generate`] |
-//! | `expect_retrieve_and_generate_stream` | [`Answer::retrieve_and_generate_stream`] |
-//! | `expect_invoke_flow` | [`Answer::invoke_flow`] |
+//! | `expect_retrieve_and_generate_stream` | [`Answer::retrieve_and_generate_stream`] (events: [`Answer::retrieve_and_generate_stream_events`]) |
+//! | `expect_invoke_flow` | [`Answer::invoke_flow`] (events: [`Answer::invoke_flow_events`]) |
 //! | `expect_start_flow_execution` | [`start_flow_execution`] |
 //!
 //! Streams send one event per chunk ([`Answer::chunks`]); with
@@ -46,8 +46,9 @@
 //! stream error would, so the code under test sees
 //! [`Error::StreamInterrupted`] with the
 //! text received so far. To script timing (a delay before the first
-//! chunk), wrap the events of `*_events` in your own stream and give it to
-//! [`RawConverseStream::new`](crate::runtime::RawConverseStream::new) or
+//! chunk), wrap the events of an `*_events` method in your own stream and
+//! give it to [`RawConverseStream::new`](crate::runtime::RawConverseStream::new),
+//! [`RawInvokeModelStream::new`](crate::runtime::RawInvokeModelStream::new) or
 //! [`RawAgentStream::new`](crate::agent::RawAgentStream::new).
 
 mod agent;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bedrock_latency::agent::{AgentEvent, MockBedrockAgentRuntimeApi};
+use bedrock_latency::agent::{AgentEvent, MockBedrockAgentRuntimeApi, RawAgentStream};
 use bedrock_latency::mock::{Answer, start_flow_execution};
 use bedrock_latency::models::{Llama31Instruct70b, NovaPro};
 use bedrock_latency::runtime::{MockBedrockRuntimeApi, ModelFamily, SdkRuntime, StreamEvent};
@@ -267,4 +267,35 @@ async fn retrieve_and_generate_and_flows() {
         .await
         .unwrap();
     assert!(started.execution_arn.unwrap().ends_with("/execution/e1"));
+}
+
+#[tokio::test]
+async fn events_can_be_scripted_with_delays() {
+    let mut m = MockBedrockAgentRuntimeApi::new();
+    m.expect_invoke_inline_agent().returning(|_| {
+        let events = Answer::chunks(["Oka", "yama."]).inline_agent_events()?;
+        let timed = futures::stream::iter(events).then(|ev| async move {
+            tokio::time::sleep(Duration::from_millis(40)).await;
+            Ok(ev)
+        });
+        Ok(RawAgentStream::new(timed, Some("s-3".into()), None))
+    });
+    let r = agent_client(m)
+        .inline_agent(NovaPro)
+        .instruction("i")
+        .input_text("q")
+        .send()
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap();
+    assert_eq!(r.text, "Okayama.");
+    let ttft = r.report.timing.time_to_first_token.unwrap();
+    assert!(ttft >= Duration::from_millis(40), "{ttft:?}");
+    assert!(
+        r.report.timing.total >= Duration::from_millis(80),
+        "{:?}",
+        r.report.timing
+    );
 }
