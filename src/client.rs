@@ -20,6 +20,7 @@ use crate::runtime::{
     BedrockRuntimeApi, ConverseRequest, ConverseStreamRequest, InvokeModelRequest, InvokeModelStreamRequest,
     RuntimeSide, SdkRuntime,
 };
+use crate::telemetry::Telemetry;
 use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
 
@@ -76,10 +77,12 @@ impl Client<SdkRuntime, SdkAgentRuntime> {
                 api: Some(SdkRuntime::new(sdk::Client::new(conf))),
                 routes: Vec::new(),
                 planner: Arc::clone(&planner),
+                telemetry: Telemetry::default(),
             }),
             ag: Arc::new(AgentSide {
                 api: Some(SdkAgentRuntime::new(agent_sdk::Client::new(conf))),
                 planner,
+                telemetry: Telemetry::default(),
             }),
         }
     }
@@ -252,6 +255,7 @@ pub struct ClientBuilder<R = SdkRuntime, A = SdkAgentRuntime> {
     region: Option<String>,
     catalog: Option<Catalog>,
     routes: Vec<(String, Option<R>)>,
+    telemetry: Option<Telemetry>,
 }
 
 impl Default for ClientBuilder {
@@ -263,6 +267,7 @@ impl Default for ClientBuilder {
             region: None,
             catalog: None,
             routes: Vec::new(),
+            telemetry: None,
         }
     }
 }
@@ -294,6 +299,16 @@ impl<R, A> ClientBuilder<R, A> {
         self
     }
 
+    /// How calls are recorded: the GenAI conventions' version, content
+    /// capture (off by default), and with feature `otel` the OpenTelemetry
+    /// tracer and meter to record on. Without it, calls are `tracing` spans
+    /// only, following `OTEL_SEMCONV_STABILITY_OPT_IN`
+    /// ([`Telemetry::default`]).
+    pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
+        self.telemetry = Some(telemetry);
+        self
+    }
+
     /// Allows optimized bedrock-runtime requests to go to `region` through
     /// `api` when the client's own region does not serve the model
     /// optimized.
@@ -313,6 +328,7 @@ impl<R, A> ClientBuilder<R, A> {
             region: self.region,
             catalog: self.catalog,
             routes: self.routes.into_iter().map(|(r, _)| (r, None)).collect(),
+            telemetry: self.telemetry,
         }
     }
 
@@ -325,6 +341,7 @@ impl<R, A> ClientBuilder<R, A> {
             region: self.region,
             catalog: self.catalog,
             routes: self.routes,
+            telemetry: self.telemetry,
         }
     }
 }
@@ -454,13 +471,19 @@ impl<R: BedrockRuntimeApi, A: BedrockAgentRuntimeApi> ClientBuilder<R, A> {
         }
         let catalog = Arc::new(self.catalog.unwrap_or_else(|| Catalog::builtin().clone()));
         let planner = Arc::new(Planner::new(catalog, region, route_regions));
+        let telemetry = self.telemetry.unwrap_or_default();
         Ok(Client {
             rt: Arc::new(RuntimeSide {
                 api: runtime,
                 routes: route_apis,
                 planner: Arc::clone(&planner),
+                telemetry: telemetry.clone(),
             }),
-            ag: Arc::new(AgentSide { api: agent, planner }),
+            ag: Arc::new(AgentSide {
+                api: agent,
+                planner,
+                telemetry,
+            }),
         })
     }
 }
@@ -480,10 +503,12 @@ impl<R: BedrockRuntimeApi, A: BedrockAgentRuntimeApi> ClientBuilder<R, A> {
                 api: rt.api.map(dyn_rt),
                 routes: rt.routes.into_iter().map(dyn_rt).collect(),
                 planner: rt.planner,
+                telemetry: rt.telemetry,
             }),
             ag: Arc::new(AgentSide {
                 api: ag.api.map(|a| Arc::new(a) as Arc<dyn BedrockAgentRuntimeApi>),
                 planner: ag.planner,
+                telemetry: ag.telemetry,
             }),
         })
     }

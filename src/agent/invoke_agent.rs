@@ -13,6 +13,7 @@ use crate::Result;
 use crate::call::{Call, Escape, Question, escape_hatch};
 use crate::models::sealed::Sealed;
 use crate::report::Target;
+use crate::telemetry::{Input, RequestInfo};
 use crate::vocab::{LatencyPolicy, Operation};
 
 /// Never implemented, and sealed so that no other crate can: InvokeAgent's
@@ -182,11 +183,17 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
         // Whatever the plan or a closure says: the service does not honor it.
         let b = b.set_bedrock_model_configurations(None);
         let sent_session = b.get_session_id().clone();
-        let target = Target::Agent {
+        let mut call = Call::start(&plan, self.client.origin(), None, None)
+            .request(|| RequestInfo {
+                agent_id: Some(self.agent_id.clone()),
+                conversation_id: sent_session.clone(),
+                ..RequestInfo::default()
+            })
+            .capture_input(|max| Input::text(b.get_input_text().as_deref(), None, max));
+        call.target(Target::Agent {
             agent_id: self.agent_id,
             alias_id: self.alias_id,
-        };
-        let call = Call::start(&plan, self.client.region(), None, Some(target));
+        });
         let mut raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;

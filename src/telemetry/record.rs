@@ -1,0 +1,295 @@
+//! One call's telemetry, from the check to the end of the answer: the
+//! `tracing` span's fields, the OpenTelemetry span and the metrics.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use super::content::{self, Input};
+use super::names::{self as n, Kind, operation_name};
+use super::sink::{self, Sink};
+use super::{Telemetry, error_type, span};
+use crate::Error;
+use crate::check::Plan;
+use crate::report::LatencyReport;
+use crate::vocab::{LatencyPolicy, Operation, Service, ServiceTier};
+
+pub(crate) use super::sink::RequestInfo;
+
+/// What a call records besides its `tracing` span (which the call keeps,
+/// to run the SDK inside it).
+#[derive(Debug)]
+pub(crate) struct CallTelemetry {
+    telemetry: Telemetry,
+    op_name: &'static str,
+    kind: Kind,
+    finish_reason: Option<String>,
+    input: Option<Input>,
+    output: Option<String>,
+    #[cfg(feature = "otel")]
+    otel: Option<super::otel::OtelCall>,
+}
+
+/// The span name: `{operation} {model}` for inference, `invoke_agent
+/// {agent name}` (or `invoke_agent`), `invoke_workflow`.
+fn span_name(op_name: &'static str, kind: Kind, model: Option<&str>, agent: Option<&str>) -> Cow<'static, str> {
+    match (kind, model, agent) {
+        (Kind::Inference, Some(m), _) => Cow::Owned(format!("{op_name} {m}")),
+        (Kind::Agent, _, Some(a)) => Cow::Owned(format!("{op_name} {a}")),
+        _ => Cow::Borrowed(op_name),
+    }
+}
+
+impl CallTelemetry {
+    /// Starts the spans of a call about to be sent.
+    pub(crate) fn start(
+        telemetry: &Telemetry,
+        plan: &Plan,
+        tier: Option<ServiceTier>,
+        routed_from: Option<&str>,
+    ) -> (tracing::Span, Self) {
+        let (op_name, kind) = operation_name(plan.operation, plan.model_id.as_deref());
+        let mut span = match plan.operation.service() {
+            Service::BedrockRuntime => span::runtime(),
+            Service::BedrockAgentRuntime => span::agent(),
+        };
+        if !span.is_disabled() {
+            span.record(
+                "otel.name",
+                span_name(op_name, kind, plan.model_id.as_deref(), None).as_ref(),
+            );
+            sink::start(&mut span, op_name, plan, tier, routed_from);
+        }
+        let call = CallTelemetry {
+            telemetry: telemetry.clone(),
+            op_name,
+            kind,
+            finish_reason: None,
+            input: None,
+            output: None,
+            #[cfg(feature = "otel")]
+            otel: telemetry.otel().map(|o| {
+                let mut attrs = Vec::new();
+                if o.has_tracer() {
+                    sink::start(&mut attrs, op_name, plan, tier, routed_from);
+                }
+                o.start(span_name(op_name, kind, plan.model_id.as_deref(), None), attrs)
+            }),
+        };
+        (span, call)
+    }
+
+    /// Whether anything will be recorded (a subscriber wants the span, or
+    /// an OpenTelemetry tracer or meter is set).
+    fn active(&self, span: &tracing::Span) -> bool {
+        #[cfg(feature = "otel")]
+        if self.otel.is_some() {
+            return true;
+        }
+        !span.is_disabled()
+    }
+
+    /// Records the request's parameters and targets (`f` runs only when
+    /// something records them).
+    pub(crate) fn request(&mut self, span: &mut tracing::Span, f: impl FnOnce() -> RequestInfo) {
+        if !self.active(span) {
+            return;
+        }
+        let info = f();
+        let agent = info.agent_name.as_deref();
+        if !span.is_disabled() {
+            sink::request(span, &info);
+            if agent.is_some() {
+                span.record("otel.name", span_name(self.op_name, self.kind, None, agent).as_ref());
+            }
+        }
+        #[cfg(feature = "otel")]
+        if let Some(s) = self.otel.as_mut().and_then(|o| o.span()) {
+            use opentelemetry::trace::Span as _;
+            sink::request(s, &info);
+            if agent.is_some() {
+                s.update_name(span_name(self.op_name, self.kind, None, agent));
+            }
+        }
+    }
+
+    /// Keeps what the request said, when content capture is on: `f` gets
+    /// the most characters of a text part to keep.
+    pub(crate) fn capture_input(&mut self, f: impl FnOnce(usize) -> Input) {
+        if self.telemetry.captures_content() {
+            self.input = Some(f(self.telemetry.inner.max_content_chars));
+        }
+    }
+
+    /// Keeps the answer's text, when content capture is on.
+    pub(crate) fn capture_output(&mut self, f: impl FnOnce() -> String) {
+        if self.telemetry.captures_content() {
+            self.output = Some(f());
+        }
+    }
+
+    /// Why the model stopped (`gen_ai.response.finish_reasons`).
+    pub(crate) fn finish_reason(&mut self, span: &tracing::Span, reason: &str) {
+        if self.active(span) {
+            self.finish_reason = Some(reason.to_owned());
+        }
+    }
+
+    /// A chunk of a streamed answer arrived `at` after the start.
+    pub(crate) fn chunk(&mut self, at: Duration) {
+        #[cfg(feature = "otel")]
+        if let Some(o) = &mut self.otel {
+            o.chunk(at);
+        }
+        #[cfg(not(feature = "otel"))]
+        let _ = at;
+    }
+
+    /// Records the outcome, ends the OpenTelemetry span, records metrics.
+    pub(crate) fn finish(&mut self, span: &mut tracing::Span, r: &LatencyReport) {
+        self.end(span, r, None);
+    }
+
+    /// Records a failure: `error.type`, status ERROR, the duration metric
+    /// with `error.type`. `r` is the report as far as it got (its total
+    /// time is the time to the failure).
+    pub(crate) fn fail(&mut self, span: &mut tracing::Span, e: &Error, r: &LatencyReport) {
+        self.end(span, r, Some(e));
+    }
+
+    fn end(&mut self, span: &mut tracing::Span, r: &LatencyReport, e: Option<&Error>) {
+        if !self.active(span) {
+            return;
+        }
+        let error = e.map(|e| (error_type(e), e.to_string()));
+        let content = self.content();
+        if !span.is_disabled() {
+            sink::outcome(span, r, self.finish_reason.as_deref());
+            if let Some((ty, message)) = &error {
+                span.text(n::ERROR_TYPE, ty);
+                span.record("otel.status_code", "error");
+                span.record("otel.status_description", message.as_str());
+            }
+            if let Some(c) = &content {
+                content_event(span, self.op_name, c);
+            }
+        }
+        #[cfg(feature = "otel")]
+        if let (Some(o), Some(otel)) = (self.otel.as_mut(), self.telemetry.otel()) {
+            if let Some(s) = o.span() {
+                sink::outcome(s, r, self.finish_reason.as_deref());
+                if let Some((ty, _)) = &error {
+                    s.text(n::ERROR_TYPE, ty);
+                }
+                if let Some(c) = &content {
+                    c.write(s);
+                }
+            }
+            o.end(error.as_ref().map(|(_, m)| m.as_str()));
+            otel.record(o, self.kind, self.op_name, r, error.as_ref().map(|(t, _)| t.as_ref()));
+        }
+    }
+
+    /// The captured content as JSON, when capture is on.
+    fn content(&mut self) -> Option<Captured> {
+        if !self.telemetry.captures_content() {
+            return None;
+        }
+        let max = self.telemetry.inner.max_content_chars;
+        let input = self.input.take().unwrap_or_default();
+        Some(Captured {
+            input: (!input.messages.is_empty()).then(|| content::json(&input.messages)),
+            system: (!input.system.is_empty()).then(|| content::json(&input.system)),
+            output: self
+                .output
+                .take()
+                .map(|t| content::output(&t, self.finish_reason.as_deref(), max)),
+        })
+    }
+}
+
+/// Captured content, as JSON text.
+struct Captured {
+    input: Option<String>,
+    system: Option<String>,
+    output: Option<String>,
+}
+
+impl Captured {
+    #[cfg(feature = "otel")]
+    fn write(&self, s: &mut impl Sink) {
+        for (key, v) in [
+            (n::INPUT_MESSAGES, &self.input),
+            (n::SYSTEM_INSTRUCTIONS, &self.system),
+            (n::OUTPUT_MESSAGES, &self.output),
+        ] {
+            if let Some(v) = v {
+                s.text(key, v);
+            }
+        }
+    }
+}
+
+/// Captured content on the `tracing` path: the conventions' details event,
+/// inside the call's span (`tracing-opentelemetry` makes it a span event).
+fn content_event(span: &tracing::Span, op_name: &'static str, c: &Captured) {
+    tracing::event!(
+        name: "gen_ai.client.inference.operation.details",
+        parent: span,
+        tracing::Level::INFO,
+        {
+            "gen_ai.operation.name" = op_name,
+            "gen_ai.input.messages" = c.input.as_deref(),
+            "gen_ai.system_instructions" = c.system.as_deref(),
+            "gen_ai.output.messages" = c.output.as_deref(),
+        }
+    );
+}
+
+/// What a refused request was.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refused<'a> {
+    pub(crate) operation: Operation,
+    pub(crate) model: Option<&'a str>,
+    pub(crate) region: &'a str,
+    pub(crate) policy: LatencyPolicy,
+}
+
+/// Records a request the check refused (or could not plan): a span with
+/// the refusal, ERROR status, `error.type`; nothing was sent, so no metric.
+pub(crate) fn refused(telemetry: &Telemetry, q: Refused<'_>, e: &Error) {
+    let (op_name, kind) = operation_name(q.operation, q.model);
+    let ty = error_type(e);
+    let reason = e.refusal().map(|r| sink::kind_of(&r.reason));
+    let attrs = |s: &mut dyn FnMut(&'static str, &str)| {
+        s(n::OPERATION_NAME, op_name);
+        s(n::PROVIDER_NAME, n::PROVIDER);
+        if let Some(m) = q.model {
+            s(n::REQUEST_MODEL, m);
+        }
+        s(n::CLOUD_REGION, q.region);
+        s(n::LATENCY_REQUESTED, q.policy.as_str());
+        s(n::ERROR_TYPE, &ty);
+        if let Some(r) = &reason {
+            s(n::REFUSAL_REASON, r);
+        }
+    };
+    let name = span_name(op_name, kind, q.model, None);
+    let message = e.to_string();
+    let span = span::refusal();
+    if !span.is_disabled() {
+        span.record("otel.name", name.as_ref());
+        attrs(&mut |k, v| {
+            span.record(k, v);
+        });
+        span.record("otel.status_code", "error");
+        span.record("otel.status_description", message.as_str());
+    }
+    #[cfg(feature = "otel")]
+    if let Some(o) = telemetry.otel().filter(|o| o.has_tracer()) {
+        let mut kv = Vec::new();
+        attrs(&mut |k, v| kv.text(k, v));
+        o.start(name, kv).end(Some(&message));
+    }
+    #[cfg(not(feature = "otel"))]
+    let _ = telemetry;
+}
