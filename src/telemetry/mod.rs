@@ -277,16 +277,27 @@ impl TelemetryBuilder {
     }
 }
 
-/// This crate's instrumentation scope (name [`SCOPE_NAME`], the crate's
-/// version, the schema URL of [`SEMCONV_VERSION`]), for
-/// `tracer_with_scope` and `meter_with_scope`.
+/// This crate's instrumentation scope, for `tracer_with_scope` and
+/// `meter_with_scope`: name [`SCOPE_NAME`], the crate's version, and the
+/// schema URL of the conventions `OTEL_SEMCONV_STABILITY_OPT_IN` asks for
+/// ([`Conventions::instrumentation_scope`] for a given version).
 #[cfg(feature = "otel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
 pub fn instrumentation_scope() -> opentelemetry::InstrumentationScope {
-    opentelemetry::InstrumentationScope::builder(SCOPE_NAME)
-        .with_version(env!("CARGO_PKG_VERSION"))
-        .with_schema_url(SEMCONV_SCHEMA_URL)
-        .build()
+    Conventions::from_env().instrumentation_scope()
+}
+
+#[cfg(feature = "otel")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+impl Conventions {
+    /// This crate's instrumentation scope with the schema URL of this
+    /// version.
+    pub fn instrumentation_scope(self) -> opentelemetry::InstrumentationScope {
+        opentelemetry::InstrumentationScope::builder(SCOPE_NAME)
+            .with_version(env!("CARGO_PKG_VERSION"))
+            .with_schema_url(self.schema_url())
+            .build()
+    }
 }
 
 #[cfg(test)]
