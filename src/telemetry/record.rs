@@ -234,6 +234,7 @@ impl Captured {
 fn content_event(span: &tracing::Span, op_name: &'static str, c: &Captured) {
     tracing::event!(
         name: "gen_ai.client.inference.operation.details",
+        target: span::TARGET,
         parent: span,
         tracing::Level::INFO,
         {

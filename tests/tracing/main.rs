@@ -8,3 +8,4 @@ mod otel_conventions;
 #[cfg(feature = "otel")]
 mod otel_support;
 mod runtime_tracing;
+mod tracing_otel;
