@@ -13,6 +13,11 @@
 //! change), with a 95 % bootstrap interval and an A/A control (raw against
 //! raw) to show the method's own noise. The bench fails when a ratio is
 //! above its target: 1.01 for Converse, 1.02 for the other two.
+//!
+//! With `--features testkit,otel` one more arm: Converse through a client
+//! that records every call on the OpenTelemetry SDK (spans to an in-memory
+//! exporter through the simple processor, the conventions' metrics to an
+//! in-memory metric exporter), against the raw SDK: target 1.05.
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use std::hint::black_box;
@@ -33,6 +38,10 @@ const TARGET: f64 = 1.01;
 /// The most our ConverseStream (time to first text) and inline-agent paths
 /// may cost.
 const TARGET_STREAM: f64 = 1.02;
+/// The most our Converse path may cost while it records spans and metrics on
+/// the OpenTelemetry SDK (feature `otel`).
+#[cfg(feature = "otel")]
+const TARGET_OTEL: f64 = 1.05;
 
 /// A service that answers at once with a canned output: timing our layer
 /// alone (check, request building, report) without any I/O.
@@ -76,6 +85,50 @@ struct Setup {
     raw_agent: agent_sdk::Client,
     ours: Client,
     layer_only: Client<Instant0>,
+    #[cfg(feature = "otel")]
+    otel: OtelArm,
+}
+
+/// A client recording on the OpenTelemetry SDK, and the SDK's providers.
+#[cfg(feature = "otel")]
+struct OtelArm {
+    client: Client,
+    spans: opentelemetry_sdk::trace::InMemorySpanExporter,
+    tracer_provider: opentelemetry_sdk::trace::SdkTracerProvider,
+    meter_provider: opentelemetry_sdk::metrics::SdkMeterProvider,
+}
+
+#[cfg(feature = "otel")]
+fn otel_arm(raw: &sdk::Client, raw_agent: &agent_sdk::Client) -> OtelArm {
+    use bedrock_latency::telemetry::{Telemetry, instrumentation_scope};
+    use opentelemetry::metrics::MeterProvider as _;
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+
+    let spans = InMemorySpanExporter::default();
+    let tracer_provider = SdkTracerProvider::builder()
+        .with_simple_exporter(spans.clone())
+        .build();
+    let meter_provider = SdkMeterProvider::builder()
+        .with_reader(PeriodicReader::builder(InMemoryMetricExporter::default()).build())
+        .build();
+    let telemetry = Telemetry::builder()
+        .tracer(tracer_provider.tracer_with_scope(instrumentation_scope()))
+        .meter(meter_provider.meter_with_scope(instrumentation_scope()))
+        .build();
+    let client = Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(raw.clone()))
+        .agent_runtime(bedrock_latency::agent::SdkAgentRuntime::new(raw_agent.clone()))
+        .telemetry(telemetry)
+        .build()
+        .unwrap();
+    OtelArm {
+        client,
+        spans,
+        tracer_provider,
+        meter_provider,
+    }
 }
 
 fn setup() -> Setup {
@@ -144,6 +197,8 @@ fn setup() -> Setup {
     Setup {
         rt,
         _server: server,
+        #[cfg(feature = "otel")]
+        otel: otel_arm(&raw, &raw_agent),
         raw,
         raw_agent,
         ours,
@@ -438,9 +493,39 @@ fn main() {
         report_pairs("A/B InvokeInlineAgent, raw SDK vs bedrock-latency", few, &raw, &ours),
         TARGET_STREAM,
     );
+    #[cfg(feature = "otel")]
+    {
+        failed |= !otel_pairs(&s, pairs);
+    }
     if failed {
         std::process::exit(1);
     }
+}
+
+/// Raw SDK against our Converse recording on the OpenTelemetry SDK; checks
+/// that every call was exported.
+#[cfg(feature = "otel")]
+fn otel_pairs(s: &Setup, pairs: usize) -> bool {
+    let o = &s.otel;
+    s.rt.block_on(async {
+        for _ in 0..200 {
+            our_call(&o.client).await;
+        }
+    });
+    o.tracer_provider.force_flush().unwrap();
+    o.spans.reset();
+    let (raw, ours) = paired(s, pairs, || timed(raw_call(&s.raw)), || timed(our_call(&o.client)));
+    o.tracer_provider.force_flush().unwrap();
+    o.meter_provider.force_flush().unwrap();
+    let exported = o.spans.get_finished_spans().unwrap().len();
+    println!("spans exported by the OpenTelemetry arm: {exported} (calls: {pairs})");
+    let ratio = report_pairs(
+        "A/B Converse with OpenTelemetry spans and metrics (in-memory exporters), raw SDK vs bedrock-latency",
+        pairs,
+        &raw,
+        &ours,
+    );
+    exported == pairs && within(ratio, TARGET_OTEL)
 }
 
 fn within(ratio: f64, target: f64) -> bool {
