@@ -35,9 +35,7 @@ const CALLS_PER_TIER: usize = 4;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Your application's OpenTelemetry SDK: here with in-memory exporters.
     let spans = InMemorySpanExporter::default();
-    let tracer_provider = SdkTracerProvider::builder()
-        .with_simple_exporter(spans.clone())
-        .build();
+    let tracer_provider = SdkTracerProvider::builder().with_simple_exporter(spans.clone()).build();
     let metrics = InMemoryMetricExporter::default();
     let meter_provider = SdkMeterProvider::builder()
         .with_reader(PeriodicReader::builder(metrics.clone()).build())
@@ -65,7 +63,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for policy in [LatencyPolicy::Standard, LatencyPolicy::Optimized] {
         for _ in 0..CALLS_PER_TIER {
             client.converse(NovaPro).latency(policy).user("Hello").send().await?;
-            let mut stream = client.converse_stream(NovaPro).latency(policy).user("Hello").send().await?;
+            let mut stream = client
+                .converse_stream(NovaPro)
+                .latency(policy)
+                .user("Hello")
+                .send()
+                .await?;
             while let Some(event) = stream.next().await {
                 event?;
             }
@@ -151,7 +154,11 @@ fn print_series(name: &str, unit: &str, data: &AggregatedMetrics) {
         }
         AggregatedMetrics::U64(MetricData::Sum(s)) => {
             for d in s.data_points() {
-                println!("{name} [{unit}] {{{}}} total={}", series_attrs(d.attributes()), d.value());
+                println!(
+                    "{name} [{unit}] {{{}}} total={}",
+                    series_attrs(d.attributes()),
+                    d.value()
+                );
             }
         }
         _ => println!("{name}: (not summarized here)"),

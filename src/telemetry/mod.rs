@@ -26,8 +26,8 @@
 //!   `otel.status_code`, so a `tracing-opentelemetry` layer turns it into
 //!   the conventions' span. Always on, no feature needed.
 //! - Feature `otel`: spans and metrics recorded directly on an
-//!   [`opentelemetry`] tracer and meter you give
-//!   ([`TelemetryBuilder::tracer`], [`TelemetryBuilder::meter`]): the
+//!   `opentelemetry` tracer and meter you give
+//!   (`TelemetryBuilder::tracer`, `TelemetryBuilder::meter`): the
 //!   conventions' metrics with their units and advised bucket boundaries.
 //!   Only the `opentelemetry` API crate is added; which SDK and exporter
 //!   (OTLP, stdout, in-memory) is yours to choose.

@@ -74,12 +74,14 @@ impl Otel {
         error: Option<&str>,
     ) {
         let Some(ins) = &self.metrics else { return };
-        let mut attrs: Vec<KeyValue> = Vec::with_capacity(10);
+        // One attribute list for every point of the call, in one order (the
+        // SDK finds a series by the list as given before sorting it).
+        let mut attrs: Vec<KeyValue> = Vec::with_capacity(11);
         sink::metric(&mut attrs, op_name, r);
         if let Some(e) = error {
             attrs.push(KeyValue::new(n::ERROR_TYPE, e.to_owned()));
         }
-        ins.record(call, kind, r, &attrs);
+        ins.record(call, kind, r, attrs);
     }
 }
 
@@ -164,35 +166,34 @@ impl Instruments {
         }
     }
 
-    fn record(&self, call: &OtelCall, kind: Kind, r: &LatencyReport, attrs: &[KeyValue]) {
+    fn record(&self, call: &OtelCall, kind: Kind, r: &LatencyReport, mut attrs: Vec<KeyValue>) {
         let inference = kind == Kind::Inference;
         let duration = match (&self.inference_duration, inference) {
             (Some(h), true) => h,
             _ => &self.operation_duration,
         };
-        duration.record(r.timing.total.as_secs_f64(), attrs);
+        duration.record(r.timing.total.as_secs_f64(), &attrs);
         if let Some(t) = r.timing.time_to_first_token.filter(|_| n::is_stream(r.operation)) {
-            self.time_to_first_chunk.record(t.as_secs_f64(), attrs);
+            self.time_to_first_chunk.record(t.as_secs_f64(), &attrs);
         }
         for c in call.chunks.iter().flatten() {
-            self.time_per_output_chunk.record(f64::from(*c), attrs);
+            self.time_per_output_chunk.record(f64::from(*c), &attrs);
         }
-        self.record_tokens(inference, r, attrs);
+        self.record_tokens(inference, r, &mut attrs);
     }
 
     /// v1.41.0: the histogram, when the service reported usage ("Otherwise
     /// it MUST NOT report usage metric"). Latest: for every inference call,
     /// `0` with modality `unknown` when no usage came back.
-    fn record_tokens(&self, inference: bool, r: &LatencyReport, attrs: &[KeyValue]) {
+    fn record_tokens(&self, inference: bool, r: &LatencyReport, attrs: &mut Vec<KeyValue>) {
         match &self.tokens {
             Tokens::Histogram(h) => {
                 if let Some(u) = r.usage {
-                    let mut a = attrs.to_vec();
-                    a.push(KeyValue::new(n::TOKEN_TYPE, "input"));
-                    h.record(u64::from(u.input_tokens), &a);
-                    a.pop();
-                    a.push(KeyValue::new(n::TOKEN_TYPE, "output"));
-                    h.record(u64::from(u.output_tokens), &a);
+                    attrs.push(KeyValue::new(n::TOKEN_TYPE, "input"));
+                    h.record(u64::from(u.input_tokens), attrs);
+                    attrs.pop();
+                    attrs.push(KeyValue::new(n::TOKEN_TYPE, "output"));
+                    h.record(u64::from(u.output_tokens), attrs);
                 }
             }
             Tokens::Latest {
@@ -208,10 +209,9 @@ impl Instruments {
                     input_per_call.record(i, attrs);
                     output_per_call.record(o, attrs);
                 }
-                let mut a = attrs.to_vec();
-                a.push(KeyValue::new(n::TOKEN_MODALITY, "unknown"));
-                input.add(i, &a);
-                output.add(o, &a);
+                attrs.push(KeyValue::new(n::TOKEN_MODALITY, "unknown"));
+                input.add(i, attrs);
+                output.add(o, attrs);
             }
             Tokens::Latest { .. } => {}
         }

@@ -17,16 +17,29 @@ pub(crate) use super::sink::RequestInfo;
 
 /// What a call records besides its `tracing` span (which the call keeps,
 /// to run the SDK inside it).
+///
+/// Small on the default path (no subscriber, no OpenTelemetry, no
+/// content): what only a recording call needs is boxed in [`Extra`], made
+/// when something records. A call's future carries this across the SDK's
+/// await.
 #[derive(Debug)]
 pub(crate) struct CallTelemetry {
-    telemetry: Telemetry,
     op_name: &'static str,
     kind: Kind,
+    extra: Option<Box<Extra>>,
+}
+
+#[derive(Debug, Default)]
+struct Extra {
+    /// The most characters of a text part kept, when content is captured.
+    capture: Option<usize>,
     finish_reason: Option<String>,
     input: Option<Input>,
     output: Option<String>,
+    /// The OpenTelemetry span and stream timing, and the telemetry that
+    /// holds the instruments (only when a tracer or meter is set).
     #[cfg(feature = "otel")]
-    otel: Option<super::otel::OtelCall>,
+    otel: Option<(super::otel::OtelCall, Telemetry)>,
 }
 
 /// The span name: `{operation} {model}` for inference, `invoke_agent
@@ -59,33 +72,51 @@ impl CallTelemetry {
             );
             sink::start(&mut span, op_name, plan, tier, routed_from);
         }
-        let call = CallTelemetry {
-            telemetry: telemetry.clone(),
-            op_name,
-            kind,
-            finish_reason: None,
-            input: None,
-            output: None,
-            #[cfg(feature = "otel")]
-            otel: telemetry.otel().map(|o| {
-                let mut attrs = Vec::new();
-                if o.has_tracer() {
-                    sink::start(&mut attrs, op_name, plan, tier, routed_from);
-                }
-                o.start(span_name(op_name, kind, plan.model_id.as_deref(), None), attrs)
-            }),
-        };
-        (span, call)
+        let capture = telemetry
+            .captures_content()
+            .then_some(telemetry.inner.max_content_chars);
+        #[cfg(feature = "otel")]
+        let otel = telemetry.otel().map(|o| {
+            let mut attrs = Vec::with_capacity(12);
+            if o.has_tracer() {
+                sink::start(&mut attrs, op_name, plan, tier, routed_from);
+            }
+            let call = o.start(span_name(op_name, kind, plan.model_id.as_deref(), None), attrs);
+            (call, telemetry.clone())
+        });
+        #[cfg(feature = "otel")]
+        let needed = capture.is_some() || otel.is_some();
+        #[cfg(not(feature = "otel"))]
+        let needed = capture.is_some();
+        let extra = needed.then(|| {
+            Box::new(Extra {
+                capture,
+                #[cfg(feature = "otel")]
+                otel,
+                ..Extra::default()
+            })
+        });
+        (span, CallTelemetry { op_name, kind, extra })
     }
 
     /// Whether anything will be recorded (a subscriber wants the span, or
     /// an OpenTelemetry tracer or meter is set).
     fn active(&self, span: &tracing::Span) -> bool {
         #[cfg(feature = "otel")]
-        if self.otel.is_some() {
+        if self.extra.as_ref().is_some_and(|x| x.otel.is_some()) {
             return true;
         }
         !span.is_disabled()
+    }
+
+    /// The extras, made when first needed.
+    fn extra(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
+    #[cfg(feature = "otel")]
+    fn otel(&mut self) -> Option<&mut (super::otel::OtelCall, Telemetry)> {
+        self.extra.as_mut().and_then(|x| x.otel.as_mut())
     }
 
     /// Records the request's parameters and targets (`f` runs only when
@@ -103,11 +134,14 @@ impl CallTelemetry {
             }
         }
         #[cfg(feature = "otel")]
-        if let Some(s) = self.otel.as_mut().and_then(|o| o.span()) {
-            use opentelemetry::trace::Span as _;
-            sink::request(s, &info);
-            if agent.is_some() {
-                s.update_name(span_name(self.op_name, self.kind, None, agent));
+        if agent.is_some() || self.otel().is_some() {
+            let name = span_name(self.op_name, self.kind, None, agent);
+            if let Some(s) = self.otel().and_then(|(o, _)| o.span()) {
+                use opentelemetry::trace::Span as _;
+                sink::request(s, &info);
+                if agent.is_some() {
+                    s.update_name(name);
+                }
             }
         }
     }
@@ -115,29 +149,31 @@ impl CallTelemetry {
     /// Keeps what the request said, when content capture is on: `f` gets
     /// the most characters of a text part to keep.
     pub(crate) fn capture_input(&mut self, f: impl FnOnce(usize) -> Input) {
-        if self.telemetry.captures_content() {
-            self.input = Some(f(self.telemetry.inner.max_content_chars));
+        if let Some(x) = self.extra.as_mut()
+            && let Some(max) = x.capture
+        {
+            x.input = Some(f(max));
         }
     }
 
     /// Keeps the answer's text, when content capture is on.
     pub(crate) fn capture_output(&mut self, f: impl FnOnce() -> String) {
-        if self.telemetry.captures_content() {
-            self.output = Some(f());
+        if let Some(x) = self.extra.as_mut().filter(|x| x.capture.is_some()) {
+            x.output = Some(f());
         }
     }
 
     /// Why the model stopped (`gen_ai.response.finish_reasons`).
     pub(crate) fn finish_reason(&mut self, span: &tracing::Span, reason: &str) {
         if self.active(span) {
-            self.finish_reason = Some(reason.to_owned());
+            self.extra().finish_reason = Some(reason.to_owned());
         }
     }
 
     /// A chunk of a streamed answer arrived `at` after the start.
     pub(crate) fn chunk(&mut self, at: Duration) {
         #[cfg(feature = "otel")]
-        if let Some(o) = &mut self.otel {
+        if let Some((o, _)) = self.otel() {
             o.chunk(at);
         }
         #[cfg(not(feature = "otel"))]
@@ -160,23 +196,28 @@ impl CallTelemetry {
         if !self.active(span) {
             return;
         }
+        let op_name = self.op_name;
+        #[cfg(feature = "otel")]
+        let kind = self.kind;
+        let x = self.extra();
         let error = e.map(|e| (error_type(e), e.to_string()));
-        let content = self.content();
+        let content = x.content();
+        let reason = x.finish_reason.as_deref();
         if !span.is_disabled() {
-            sink::outcome(span, r, self.finish_reason.as_deref());
+            sink::outcome(span, r, reason);
             if let Some((ty, message)) = &error {
                 span.text(n::ERROR_TYPE, ty);
                 span.record("otel.status_code", "error");
                 span.record("otel.status_description", message.as_str());
             }
             if let Some(c) = &content {
-                content_event(span, self.op_name, c);
+                content_event(span, op_name, c);
             }
         }
         #[cfg(feature = "otel")]
-        if let (Some(o), Some(otel)) = (self.otel.as_mut(), self.telemetry.otel()) {
+        if let Some((o, otel)) = x.otel.as_mut().and_then(|(o, t)| Some((o, t.otel()?))) {
             if let Some(s) = o.span() {
-                sink::outcome(s, r, self.finish_reason.as_deref());
+                sink::outcome(s, r, reason);
                 if let Some((ty, _)) = &error {
                     s.text(n::ERROR_TYPE, ty);
                 }
@@ -185,16 +226,15 @@ impl CallTelemetry {
                 }
             }
             o.end(error.as_ref().map(|(_, m)| m.as_str()));
-            otel.record(o, self.kind, self.op_name, r, error.as_ref().map(|(t, _)| t.as_ref()));
+            otel.record(o, kind, op_name, r, error.as_ref().map(|(t, _)| t.as_ref()));
         }
     }
+}
 
+impl Extra {
     /// The captured content as JSON, when capture is on.
     fn content(&mut self) -> Option<Captured> {
-        if !self.telemetry.captures_content() {
-            return None;
-        }
-        let max = self.telemetry.inner.max_content_chars;
+        let max = self.capture?;
         let input = self.input.take().unwrap_or_default();
         Some(Captured {
             input: (!input.messages.is_empty()).then(|| content::json(&input.messages)),

@@ -19,7 +19,11 @@ const MODEL: &str = "us.amazon.nova-pro-v1:0";
 /// The model ID sent: the inference profile for optimized, the base model
 /// ID for standard.
 fn model(tier: &str) -> &'static str {
-    if tier == "optimized" { MODEL } else { "amazon.nova-pro-v1:0" }
+    if tier == "optimized" {
+        MODEL
+    } else {
+        "amazon.nova-pro-v1:0"
+    }
 }
 
 fn keys(m: &BTreeMap<String, String>) -> BTreeSet<&str> {
@@ -75,51 +79,8 @@ async fn converse_optimized_and_standard() {
     let spans = otel.spans();
     assert_eq!(spans.len(), 2, "{spans:#?}");
     for (s, tier) in spans.iter().zip(["optimized", "standard"]) {
-        assert_eq!(s.name, format!("chat {}", model(tier)));
-        assert_eq!(s.span_kind, SpanKind::Client);
-        assert_eq!(s.status, Status::Unset);
-        assert_eq!(s.instrumentation_scope.name(), "bedrock-latency");
-        assert_eq!(
-            s.instrumentation_scope.schema_url(),
-            Some("https://opentelemetry.io/schemas/1.41.0")
-        );
-        let a = span_attrs(s);
-        assert_eq!(
-            keys(&a),
-            set(&[
-                "gen_ai.operation.name",
-                "gen_ai.provider.name",
-                "gen_ai.request.model",
-                "gen_ai.request.max_tokens",
-                "gen_ai.request.temperature",
-                "gen_ai.response.finish_reasons",
-                "gen_ai.usage.input_tokens",
-                "gen_ai.usage.output_tokens",
-                "cloud.region",
-                "aws.request_id",
-                "bedrock_latency.latency.requested",
-                "bedrock_latency.latency.sent",
-                "bedrock_latency.latency.served",
-                "bedrock_latency.downgraded",
-                "bedrock_latency.server_latency",
-            ]),
-            "{a:#?}"
-        );
-        assert_eq!(a["gen_ai.operation.name"], "chat");
-        assert_eq!(a["gen_ai.provider.name"], "aws.bedrock");
-        assert_eq!(a["gen_ai.request.model"], model(tier));
-        assert_eq!(a["gen_ai.request.max_tokens"], "64");
-        assert_eq!(a["gen_ai.request.temperature"], "0.5");
-        assert_eq!(a["gen_ai.response.finish_reasons"], r#"["end_turn"]"#);
-        assert_eq!(a["gen_ai.usage.output_tokens"], "8");
-        assert_eq!(a["cloud.region"], "us-east-1");
-        assert_eq!(a["bedrock_latency.latency.requested"], tier);
-        assert_eq!(a["bedrock_latency.latency.sent"], tier);
-        assert_eq!(a["bedrock_latency.latency.served"], tier);
-        assert_eq!(a["bedrock_latency.downgraded"], "false");
-        assert!(a["aws.request_id"].len() > 8, "{a:#?}");
+        check_converse_span(s, tier);
     }
-
     let points = otel.points();
     let names: BTreeSet<&str> = points.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(
@@ -128,22 +89,89 @@ async fn converse_optimized_and_standard() {
         "a unary call has no chunk metrics: {points:#?}"
     );
     for tier in ["optimized", "standard"] {
-        let d = series(&points, "gen_ai.client.operation.duration", "bedrock_latency.latency.served", tier);
-        assert_eq!(d.len(), 1, "{points:#?}");
-        assert_eq!((d[0].unit.as_str(), d[0].kind, d[0].count), ("s", "histogram", 1));
-        assert_eq!(d[0].bounds, DURATION_BUCKETS);
-        assert_eq!(d[0].attributes, chat_metric_attrs(tier));
-        assert!(d[0].sum > 0.0);
-        let t = series(&points, "gen_ai.client.token.usage", "bedrock_latency.latency.served", tier);
-        let by_type: BTreeMap<&str, &Point> = t
-            .iter()
-            .map(|p| (p.attributes["gen_ai.token.type"].as_str(), *p))
-            .collect();
-        assert_eq!(by_type.keys().copied().collect::<Vec<_>>(), ["input", "output"]);
-        let out = by_type["output"];
-        assert_eq!((out.unit.as_str(), out.count, out.sum), ("{token}", 1, 8.0));
-        assert_eq!(out.bounds, TOKEN_BUCKETS);
+        check_converse_metrics(&points, tier);
     }
+}
+
+/// One Converse span: name, kind, status, scope, every attribute key and
+/// the values that do not vary.
+fn check_converse_span(s: &opentelemetry_sdk::trace::SpanData, tier: &str) {
+    assert_eq!(s.name, format!("chat {}", model(tier)));
+    assert_eq!(s.span_kind, SpanKind::Client);
+    assert_eq!(s.status, Status::Unset);
+    assert_eq!(s.instrumentation_scope.name(), "bedrock-latency");
+    assert_eq!(
+        s.instrumentation_scope.schema_url(),
+        Some("https://opentelemetry.io/schemas/1.41.0")
+    );
+    let a = span_attrs(s);
+    assert_eq!(
+        keys(&a),
+        set(&[
+            "gen_ai.operation.name",
+            "gen_ai.provider.name",
+            "gen_ai.request.model",
+            "gen_ai.request.max_tokens",
+            "gen_ai.request.temperature",
+            "gen_ai.response.finish_reasons",
+            "gen_ai.usage.input_tokens",
+            "gen_ai.usage.output_tokens",
+            "cloud.region",
+            "aws.request_id",
+            "bedrock_latency.latency.requested",
+            "bedrock_latency.latency.sent",
+            "bedrock_latency.latency.served",
+            "bedrock_latency.downgraded",
+            "bedrock_latency.server_latency",
+        ]),
+        "{a:#?}"
+    );
+    for (k, v) in [
+        ("gen_ai.operation.name", "chat"),
+        ("gen_ai.provider.name", "aws.bedrock"),
+        ("gen_ai.request.model", model(tier)),
+        ("gen_ai.request.max_tokens", "64"),
+        ("gen_ai.request.temperature", "0.5"),
+        ("gen_ai.response.finish_reasons", r#"["end_turn"]"#),
+        ("gen_ai.usage.output_tokens", "8"),
+        ("cloud.region", "us-east-1"),
+        ("bedrock_latency.latency.requested", tier),
+        ("bedrock_latency.latency.sent", tier),
+        ("bedrock_latency.latency.served", tier),
+        ("bedrock_latency.downgraded", "false"),
+    ] {
+        assert_eq!(a[k], v, "{k}");
+    }
+    assert!(a["aws.request_id"].len() > 8, "{a:#?}");
+}
+
+/// The duration and token series of the Converse calls served `tier`.
+fn check_converse_metrics(points: &[Point], tier: &str) {
+    let d = series(
+        points,
+        "gen_ai.client.operation.duration",
+        "bedrock_latency.latency.served",
+        tier,
+    );
+    assert_eq!(d.len(), 1, "{points:#?}");
+    assert_eq!((d[0].unit.as_str(), d[0].kind, d[0].count), ("s", "histogram", 1));
+    assert_eq!(d[0].bounds, DURATION_BUCKETS);
+    assert_eq!(d[0].attributes, chat_metric_attrs(tier));
+    assert!(d[0].sum > 0.0);
+    let t = series(
+        points,
+        "gen_ai.client.token.usage",
+        "bedrock_latency.latency.served",
+        tier,
+    );
+    let by_type: BTreeMap<&str, &Point> = t
+        .iter()
+        .map(|p| (p.attributes["gen_ai.token.type"].as_str(), *p))
+        .collect();
+    assert_eq!(by_type.keys().copied().collect::<Vec<_>>(), ["input", "output"]);
+    let out = by_type["output"];
+    assert_eq!((out.unit.as_str(), out.count, out.sum), ("{token}", 1, 8.0));
+    assert_eq!(out.bounds, TOKEN_BUCKETS);
 }
 
 #[tokio::test]
@@ -153,7 +181,13 @@ async fn converse_stream_records_time_to_first_chunk() {
     let c = client(&server, "us-east-1", &otel.telemetry);
     let mut chunks = Vec::new();
     for policy in [LatencyPolicy::Optimized, LatencyPolicy::Standard] {
-        let mut s = c.converse_stream(NovaPro).latency(policy).user("Hello").send().await.unwrap();
+        let mut s = c
+            .converse_stream(NovaPro)
+            .latency(policy)
+            .user("Hello")
+            .send()
+            .await
+            .unwrap();
         let mut n = 0;
         while let Some(ev) = s.next().await {
             if matches!(ev.unwrap(), bedrock_latency::runtime::StreamEvent::TextDelta(_)) {
@@ -196,7 +230,11 @@ async fn converse_stream_records_time_to_first_chunk() {
             tier,
         );
         assert!(n > 1, "the endpoint sends one chunk per token");
-        assert_eq!((per[0].unit.as_str(), per[0].count), ("s", n - 1), "one value per chunk after the first");
+        assert_eq!(
+            (per[0].unit.as_str(), per[0].count),
+            ("s", n - 1),
+            "one value per chunk after the first"
+        );
         assert_eq!(per[0].bounds, DURATION_BUCKETS);
     }
 }
@@ -254,7 +292,12 @@ async fn an_inline_agent_is_an_invoke_agent_span() {
 
     let points = otel.points();
     for tier in ["optimized", "standard"] {
-        let d = series(&points, "gen_ai.client.operation.duration", "bedrock_latency.latency.sent", tier);
+        let d = series(
+            &points,
+            "gen_ai.client.operation.duration",
+            "bedrock_latency.latency.sent",
+            tier,
+        );
         assert_eq!(d.len(), 1, "{points:#?}");
         assert_eq!(d[0].attributes["gen_ai.operation.name"], "invoke_agent");
         assert_eq!(d[0].attributes["bedrock_latency.latency.served"], "not-reported");
@@ -279,11 +322,20 @@ async fn an_error_sets_error_type_and_status() {
     assert_eq!(spans.len(), 1);
     let s = &spans[0];
     assert_eq!(s.name, format!("chat {MODEL}"));
-    assert!(matches!(&s.status, Status::Error { description } if !description.is_empty()), "{:?}", s.status);
+    assert!(
+        matches!(&s.status, Status::Error { description } if !description.is_empty()),
+        "{:?}",
+        s.status
+    );
     assert_eq!(span_attrs(s)["error.type"], "ThrottlingException");
 
     let points = otel.points();
-    let d = series(&points, "gen_ai.client.operation.duration", "error.type", "ThrottlingException");
+    let d = series(
+        &points,
+        "gen_ai.client.operation.duration",
+        "error.type",
+        "ThrottlingException",
+    );
     assert_eq!(d.len(), 1, "{points:#?}");
     assert_eq!(d[0].count, 1);
 }
@@ -325,7 +377,12 @@ async fn a_downgrade_is_on_the_span_and_the_metrics() {
     assert_eq!(a["bedrock_latency.downgraded"], "true");
     assert_eq!(a["bedrock_latency.downgrade.reason"], "served-standard");
     let points = otel.points();
-    let d = series(&points, "gen_ai.client.operation.duration", "bedrock_latency.downgraded", "true");
+    let d = series(
+        &points,
+        "gen_ai.client.operation.duration",
+        "bedrock_latency.downgraded",
+        "true",
+    );
     assert_eq!(d.len(), 1, "{points:#?}");
     assert_eq!(d[0].attributes["bedrock_latency.latency.served"], "standard");
 }
@@ -380,7 +437,11 @@ async fn no_prompt_or_completion_without_the_opt_in() {
     for secret in [SECRET_PROMPT, SECRET_SYSTEM] {
         assert!(!all.contains(secret), "{secret} leaked:\n{all}");
     }
-    for key in ["gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions"] {
+    for key in [
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "gen_ai.system_instructions",
+    ] {
         assert!(!all.contains(key), "{key} without the opt-in:\n{all}");
     }
 }
@@ -401,7 +462,12 @@ async fn content_with_the_opt_in_follows_the_message_schema() {
         assert_eq!(system[0]["content"], SECRET_SYSTEM);
         let output: serde_json::Value = serde_json::from_str(&a["gen_ai.output.messages"]).unwrap();
         assert_eq!(output[0]["role"], "assistant");
-        assert!(output[0]["parts"][0]["content"].as_str().unwrap().contains(SECRET_PROMPT));
+        assert!(
+            output[0]["parts"][0]["content"]
+                .as_str()
+                .unwrap()
+                .contains(SECRET_PROMPT)
+        );
         assert!(output[0]["finish_reason"].is_string());
     }
     // Content stays off the metrics.
@@ -414,7 +480,13 @@ async fn latest_experimental_names() {
     let server = fast_endpoint("us-east-1").await;
     let c = client(&server, "us-east-1", &otel.telemetry);
     c.converse(NovaPro).optimized().user("Hello").send().await.unwrap();
-    let mut s = c.converse_stream(NovaPro).optimized().user("Hello").send().await.unwrap();
+    let mut s = c
+        .converse_stream(NovaPro)
+        .optimized()
+        .user("Hello")
+        .send()
+        .await
+        .unwrap();
     while s.next().await.is_some() {}
     c.inline_agent(NovaPro)
         .optimized()
@@ -444,7 +516,12 @@ async fn latest_experimental_names() {
         ]),
         "{points:#?}"
     );
-    let agent = series(&points, "gen_ai.client.operation.duration", "gen_ai.operation.name", "invoke_agent");
+    let agent = series(
+        &points,
+        "gen_ai.client.operation.duration",
+        "gen_ai.operation.name",
+        "invoke_agent",
+    );
     assert_eq!(agent.len(), 1);
     let counter = series(
         &points,
@@ -452,8 +529,16 @@ async fn latest_experimental_names() {
         "gen_ai.token.modality",
         "unknown",
     );
-    assert_eq!((counter[0].kind, counter[0].unit.as_str(), counter[0].sum), ("counter", "{token}", 16.0));
-    let chat = series(&points, "gen_ai.client.inference.duration", "gen_ai.operation.name", "chat");
+    assert_eq!(
+        (counter[0].kind, counter[0].unit.as_str(), counter[0].sum),
+        ("counter", "{token}", 16.0)
+    );
+    let chat = series(
+        &points,
+        "gen_ai.client.inference.duration",
+        "gen_ai.operation.name",
+        "chat",
+    );
     assert_eq!(chat.iter().map(|p| p.count).sum::<u64>(), 2);
     assert_eq!(
         otel.spans()[0].instrumentation_scope.schema_url(),

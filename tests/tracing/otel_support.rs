@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bedrock_latency::Client;
+use bedrock_latency::Latency;
 use bedrock_latency::telemetry::{Conventions, Telemetry};
 use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
-use bedrock_latency::Latency;
-use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
@@ -27,9 +27,7 @@ pub(crate) struct Otel {
 impl Otel {
     pub(crate) fn new(conventions: Conventions, capture_content: bool) -> Self {
         let spans = InMemorySpanExporter::default();
-        let tracer_provider = SdkTracerProvider::builder()
-            .with_simple_exporter(spans.clone())
-            .build();
+        let tracer_provider = SdkTracerProvider::builder().with_simple_exporter(spans.clone()).build();
         let metrics = InMemoryMetricExporter::default();
         let meter_provider = SdkMeterProvider::builder()
             .with_reader(PeriodicReader::builder(metrics.clone()).build())
@@ -100,11 +98,27 @@ fn points_of(name: &str, unit: &str, data: &AggregatedMetrics) -> Vec<Point> {
     match data {
         AggregatedMetrics::F64(MetricData::Histogram(h)) => h
             .data_points()
-            .map(|d| p("histogram", attrs(d.attributes()), d.count(), d.sum(), d.bounds().collect()))
+            .map(|d| {
+                p(
+                    "histogram",
+                    attrs(d.attributes()),
+                    d.count(),
+                    d.sum(),
+                    d.bounds().collect(),
+                )
+            })
             .collect(),
         AggregatedMetrics::U64(MetricData::Histogram(h)) => h
             .data_points()
-            .map(|d| p("histogram", attrs(d.attributes()), d.count(), d.sum() as f64, d.bounds().collect()))
+            .map(|d| {
+                p(
+                    "histogram",
+                    attrs(d.attributes()),
+                    d.count(),
+                    d.sum() as f64,
+                    d.bounds().collect(),
+                )
+            })
             .collect(),
         AggregatedMetrics::U64(MetricData::Sum(s)) => s
             .data_points()

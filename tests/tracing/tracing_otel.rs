@@ -24,13 +24,17 @@ fn attrs(s: &SpanData) -> BTreeMap<String, String> {
 }
 
 /// Runs `calls` under a tracing-opentelemetry subscriber; the spans it made.
-async fn spans_of(telemetry: Telemetry, region: &str, calls: impl AsyncFnOnce(&Client, &LocalBedrock)) -> Vec<SpanData> {
+async fn spans_of(
+    telemetry: Telemetry,
+    region: &str,
+    calls: impl AsyncFnOnce(&Client, &LocalBedrock),
+) -> Vec<SpanData> {
     let exporter = InMemorySpanExporter::default();
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())
         .build();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("app")));
+    let subscriber =
+        tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(provider.tracer("app")));
     let guard = tracing::subscriber::set_default(subscriber);
     let t = TokenTiming::new(Duration::from_millis(2), Duration::from_millis(1));
     let server = LocalBedrock::builder()
@@ -45,7 +49,11 @@ async fn spans_of(telemetry: Telemetry, region: &str, calls: impl AsyncFnOnce(&C
         .to_builder()
         .retry_config(aws_config::retry::RetryConfig::disabled())
         .build();
-    let client = Client::builder().sdk_config(&conf).telemetry(telemetry).build().unwrap();
+    let client = Client::builder()
+        .sdk_config(&conf)
+        .telemetry(telemetry)
+        .build()
+        .unwrap();
     calls(&client, &server).await;
     drop(guard);
     provider.force_flush().unwrap();
@@ -61,7 +69,13 @@ async fn spans_of(telemetry: Telemetry, region: &str, calls: impl AsyncFnOnce(&C
 #[tokio::test]
 async fn tracing_opentelemetry_gets_the_conventions_span() {
     let spans = spans_of(Telemetry::default(), "us-east-1", async |c, server| {
-        c.converse(NovaPro).optimized().user(SECRET).max_tokens(32).send().await.unwrap();
+        c.converse(NovaPro)
+            .optimized()
+            .user(SECRET)
+            .max_tokens(32)
+            .send()
+            .await
+            .unwrap();
         server.inject(FaultRule::new(Fault::Throttling).on(Operation::Converse));
         c.converse(NovaPro).optimized().user(SECRET).send().await.unwrap_err();
     })
@@ -89,7 +103,10 @@ async fn tracing_opentelemetry_gets_the_conventions_span() {
         .iter()
         .find(|kv| kv.key.as_str() == "gen_ai.usage.output_tokens")
         .unwrap();
-    assert!(matches!(usage.value, opentelemetry::Value::I64(n) if n > 0), "{usage:?}");
+    assert!(
+        matches!(usage.value, opentelemetry::Value::I64(n) if n > 0),
+        "{usage:?}"
+    );
     assert_eq!(attrs(failed)["error.type"], "ThrottlingException");
     assert!(matches!(failed.status, Status::Error { .. }), "{:?}", failed.status);
     let everything = format!("{spans:?}");
