@@ -193,7 +193,7 @@ impl Call {
 pub(crate) fn refused(origin: Origin<'_>, q: Question<'_>, e: Error) -> Error {
     let r = crate::telemetry::Refused {
         operation: q.operation,
-        model: q.model.map(crate::ModelId::as_str),
+        model: q.model.map(crate::model_id::ModelId::as_str),
         region: origin.region,
         policy: q.policy,
     };

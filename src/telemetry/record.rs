@@ -8,7 +8,7 @@ use super::content::{self, Input};
 use super::names::{self as n, Kind, operation_name};
 use super::sink::{self, Sink};
 use super::{Telemetry, error_type, span};
-use crate::Error;
+use crate::error::Error;
 use crate::check::Plan;
 use crate::report::LatencyReport;
 use crate::vocab::{LatencyPolicy, Operation, Service, ServiceTier};
