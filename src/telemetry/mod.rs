@@ -137,7 +137,6 @@ pub struct Telemetry {
 struct Inner {
     conventions: Conventions,
     capture_content: bool,
-    max_content_chars: usize,
     #[cfg(feature = "otel")]
     otel: Option<otel::Otel>,
 }
@@ -156,7 +155,6 @@ impl Telemetry {
         TelemetryBuilder {
             conventions: None,
             capture_content: false,
-            max_content_chars: DEFAULT_MAX_CONTENT_CHARS,
             #[cfg(feature = "otel")]
             tracer: None,
             #[cfg(feature = "otel")]
@@ -180,16 +178,15 @@ impl Telemetry {
     }
 }
 
-/// Text of one message part kept when content is captured, in characters,
-/// by default (longer text is cut, the JSON structure kept).
-pub const DEFAULT_MAX_CONTENT_CHARS: usize = 16 * 1024;
+/// The most characters of one message part kept when content is captured
+/// (longer text is cut, the JSON structure kept).
+pub const MAX_CONTENT_CHARS: usize = 16 * 1024;
 
 /// Builds a [`Telemetry`].
 #[must_use = "a builder does nothing until `.build()`"]
 pub struct TelemetryBuilder {
     conventions: Option<Conventions>,
     capture_content: bool,
-    max_content_chars: usize,
     #[cfg(feature = "otel")]
     tracer: Option<opentelemetry::global::BoxedTracer>,
     #[cfg(feature = "otel")]
@@ -208,9 +205,11 @@ impl std::fmt::Debug for TelemetryBuilder {
 impl TelemetryBuilder {
     /// The conventions to follow; by default, what
     /// `OTEL_SEMCONV_STABILITY_OPT_IN` asks for ([`Conventions::from_env`]).
-    pub fn conventions(mut self, conventions: Conventions) -> Self {
-        self.conventions = Some(conventions);
-        self
+    pub fn conventions(self, conventions: Conventions) -> Self {
+        Self {
+            conventions: Some(conventions),
+            ..self
+        }
     }
 
     /// Records prompts, system instructions and completions
@@ -224,17 +223,13 @@ impl TelemetryBuilder {
     /// Captured: Converse and ConverseStream (messages, system prompt,
     /// answer), inline agents and InvokeAgent (input text, instruction,
     /// answer), RetrieveAndGenerate (query, answer). Not captured:
-    /// InvokeModel bodies (model-native JSON) and flow documents.
-    pub fn capture_content(mut self, on: bool) -> Self {
-        self.capture_content = on;
-        self
-    }
-
-    /// The most characters of one text part kept when content is captured
-    /// ([`DEFAULT_MAX_CONTENT_CHARS`] by default); longer text is cut.
-    pub fn max_content_chars(mut self, n: usize) -> Self {
-        self.max_content_chars = n;
-        self
+    /// InvokeModel bodies (model-native JSON) and flow documents. Each text
+    /// part is cut to [`MAX_CONTENT_CHARS`] characters.
+    pub fn capture_content(self, on: bool) -> Self {
+        Self {
+            capture_content: on,
+            ..self
+        }
     }
 
     /// Records a span per call on `tracer` (feature `otel`), with span kind
@@ -269,7 +264,6 @@ impl TelemetryBuilder {
             inner: Arc::new(Inner {
                 conventions,
                 capture_content: self.capture_content,
-                max_content_chars: self.max_content_chars,
                 #[cfg(feature = "otel")]
                 otel: otel::Otel::new(self.tracer, self.meter, conventions),
             }),

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use opentelemetry::global::{BoxedSpan, BoxedTracer};
-use opentelemetry::metrics::{Counter, Histogram, Meter};
+use opentelemetry::metrics::{Counter, Histogram, HistogramBuilder, Meter};
 use opentelemetry::trace::{Span as _, SpanBuilder, SpanKind, Status, Tracer as _};
 use opentelemetry::{Array, Context, KeyValue, StringValue, Value};
 
@@ -108,22 +108,17 @@ enum Tokens {
     },
 }
 
-fn seconds(meter: &Meter, name: &'static str, description: &'static str) -> Histogram<f64> {
-    meter
-        .f64_histogram(name)
-        .with_unit(m::UNIT_SECONDS)
+/// A histogram with the conventions' unit, description and advised bucket
+/// boundaries.
+fn advised<'a, T>(
+    b: HistogramBuilder<'a, T>,
+    unit: &'static str,
+    description: &'static str,
+    bounds: &[f64],
+) -> HistogramBuilder<'a, T> {
+    b.with_unit(unit)
         .with_description(description)
-        .with_boundaries(m::DURATION_BUCKETS.to_vec())
-        .build()
-}
-
-fn tokens(meter: &Meter, name: &'static str, description: &'static str) -> Histogram<u64> {
-    meter
-        .u64_histogram(name)
-        .with_unit(m::UNIT_TOKENS)
-        .with_description(description)
-        .with_boundaries(m::TOKEN_BUCKETS.to_vec())
-        .build()
+        .with_boundaries(bounds.to_vec())
 }
 
 fn counter(meter: &Meter, name: &'static str, description: &'static str) -> Counter<u64> {
@@ -136,6 +131,24 @@ fn counter(meter: &Meter, name: &'static str, description: &'static str) -> Coun
 
 impl Instruments {
     fn new(meter: &Meter, conventions: Conventions) -> Self {
+        let seconds = |name: &'static str, description| {
+            advised(
+                meter.f64_histogram(name),
+                m::UNIT_SECONDS,
+                description,
+                &m::DURATION_BUCKETS,
+            )
+            .build()
+        };
+        let tokens = |name: &'static str, description| {
+            advised(
+                meter.u64_histogram(name),
+                m::UNIT_TOKENS,
+                description,
+                &m::TOKEN_BUCKETS,
+            )
+            .build()
+        };
         let latest = conventions == Conventions::LatestExperimental;
         let (ttfc, tpoc) = if latest {
             (m::INFERENCE_TIME_TO_FIRST_CHUNK, m::INFERENCE_TIME_PER_OUTPUT_CHUNK)
@@ -143,25 +156,20 @@ impl Instruments {
             (m::TIME_TO_FIRST_CHUNK, m::TIME_PER_OUTPUT_CHUNK)
         };
         Instruments {
-            operation_duration: seconds(meter, m::OPERATION_DURATION, "GenAI operation duration."),
-            inference_duration: latest.then(|| {
-                seconds(
-                    meter,
-                    m::INFERENCE_DURATION,
-                    "GenAI client inference operation duration.",
-                )
-            }),
-            time_to_first_chunk: seconds(meter, ttfc, "Time to receive the first chunk of a streamed answer."),
-            time_per_output_chunk: seconds(meter, tpoc, "Time per output chunk after the first one."),
+            operation_duration: seconds(m::OPERATION_DURATION, "GenAI operation duration."),
+            inference_duration: latest
+                .then(|| seconds(m::INFERENCE_DURATION, "GenAI client inference operation duration.")),
+            time_to_first_chunk: seconds(ttfc, "Time to receive the first chunk of a streamed answer."),
+            time_per_output_chunk: seconds(tpoc, "Time per output chunk after the first one."),
             tokens: if latest {
                 Tokens::Latest {
                     input: counter(meter, m::INFERENCE_USAGE_INPUT_TOKENS, "Input tokens used."),
                     output: counter(meter, m::INFERENCE_USAGE_OUTPUT_TOKENS, "Output tokens used."),
-                    input_per_call: tokens(meter, m::INFERENCE_OPERATION_INPUT_TOKENS, "Input tokens per call."),
-                    output_per_call: tokens(meter, m::INFERENCE_OPERATION_OUTPUT_TOKENS, "Output tokens per call."),
+                    input_per_call: tokens(m::INFERENCE_OPERATION_INPUT_TOKENS, "Input tokens per call."),
+                    output_per_call: tokens(m::INFERENCE_OPERATION_OUTPUT_TOKENS, "Output tokens per call."),
                 }
             } else {
-                Tokens::Histogram(tokens(meter, m::TOKEN_USAGE, "Number of input and output tokens used."))
+                Tokens::Histogram(tokens(m::TOKEN_USAGE, "Number of input and output tokens used."))
             },
         }
     }
@@ -261,45 +269,42 @@ impl OtelCall {
     }
 }
 
-impl Sink for Vec<KeyValue> {
-    fn word(&mut self, key: &'static str, value: &'static str) {
-        self.push(KeyValue::new(key, value));
-    }
-    fn text(&mut self, key: &'static str, value: &str) {
-        self.push(KeyValue::new(key, value.to_owned()));
-    }
-    fn int(&mut self, key: &'static str, value: i64) {
-        self.push(KeyValue::new(key, value));
-    }
-    fn float(&mut self, key: &'static str, value: f64) {
-        self.push(KeyValue::new(key, value));
-    }
-    fn flag(&mut self, key: &'static str, value: bool) {
-        self.push(KeyValue::new(key, value));
-    }
-    fn list(&mut self, key: &'static str, values: &[&str]) {
-        self.push(KeyValue::new(key, list(values)));
+/// Where OpenTelemetry attributes go: a list (span start, metric points)
+/// or a started span.
+trait Put {
+    fn put(&mut self, kv: KeyValue);
+}
+
+impl Put for Vec<KeyValue> {
+    fn put(&mut self, kv: KeyValue) {
+        self.push(kv);
     }
 }
 
-impl Sink for BoxedSpan {
+impl Put for BoxedSpan {
+    fn put(&mut self, kv: KeyValue) {
+        self.set_attribute(kv);
+    }
+}
+
+impl<P: Put> Sink for P {
     fn word(&mut self, key: &'static str, value: &'static str) {
-        self.set_attribute(KeyValue::new(key, value));
+        self.put(KeyValue::new(key, value));
     }
     fn text(&mut self, key: &'static str, value: &str) {
-        self.set_attribute(KeyValue::new(key, value.to_owned()));
+        self.put(KeyValue::new(key, value.to_owned()));
     }
     fn int(&mut self, key: &'static str, value: i64) {
-        self.set_attribute(KeyValue::new(key, value));
+        self.put(KeyValue::new(key, value));
     }
     fn float(&mut self, key: &'static str, value: f64) {
-        self.set_attribute(KeyValue::new(key, value));
+        self.put(KeyValue::new(key, value));
     }
     fn flag(&mut self, key: &'static str, value: bool) {
-        self.set_attribute(KeyValue::new(key, value));
+        self.put(KeyValue::new(key, value));
     }
     fn list(&mut self, key: &'static str, values: &[&str]) {
-        self.set_attribute(KeyValue::new(key, list(values)));
+        self.put(KeyValue::new(key, list(values)));
     }
 }
 

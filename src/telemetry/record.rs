@@ -8,8 +8,8 @@ use super::content::{self, Input};
 use super::names::{self as n, Kind, operation_name};
 use super::sink::{self, Sink};
 use super::{Telemetry, error_type, span};
-use crate::error::Error;
 use crate::check::Plan;
+use crate::error::Error;
 use crate::report::LatencyReport;
 use crate::vocab::{LatencyPolicy, Operation, Service, ServiceTier};
 
@@ -72,9 +72,7 @@ impl CallTelemetry {
             );
             sink::start(&mut span, op_name, plan, tier, routed_from);
         }
-        let capture = telemetry
-            .captures_content()
-            .then_some(telemetry.inner.max_content_chars);
+        let capture = telemetry.captures_content().then_some(super::MAX_CONTENT_CHARS);
         #[cfg(feature = "otel")]
         let otel = telemetry.otel().map(|o| {
             let mut attrs = Vec::with_capacity(12);

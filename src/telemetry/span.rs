@@ -69,21 +69,7 @@ pub(crate) fn agent() -> tracing::Span {
     )
 }
 
-/// A request the check refused: nothing was sent.
+/// A request the check refused: nothing was sent (most fields stay empty).
 pub(crate) fn refusal() -> tracing::Span {
-    tracing::info_span!(
-        target: TARGET,
-        "bedrock_call",
-        "otel.name" = Empty,
-        "otel.kind" = "client",
-        "otel.status_code" = Empty,
-        "otel.status_description" = Empty,
-        "gen_ai.operation.name" = Empty,
-        "gen_ai.provider.name" = Empty,
-        "gen_ai.request.model" = Empty,
-        "cloud.region" = Empty,
-        "error.type" = Empty,
-        "bedrock_latency.latency.requested" = Empty,
-        "bedrock_latency.refusal.reason" = Empty,
-    )
+    bedrock_call_span!("bedrock_latency.refusal.reason" = Empty)
 }
