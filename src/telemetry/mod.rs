@@ -16,7 +16,7 @@
 //! |---|---|---|
 //! | duration of an inference call (`chat`) | `gen_ai.client.operation.duration` | `gen_ai.client.inference.duration` |
 //! | duration of an agent or flow call | `gen_ai.client.operation.duration` | `gen_ai.client.operation.duration` |
-//! | streams | `gen_ai.client.operation.time_to_first_chunk`, `..time_per_output_chunk` | `gen_ai.client.inference.time_to_first_chunk`, `..time_per_output_chunk` |
+//! | streams | `gen_ai.client.operation.time_to_first_chunk`, `..time_per_output_chunk` (every streamed operation, agents too) | `gen_ai.client.inference.time_to_first_chunk`, `..time_per_output_chunk` (inference streams only) |
 //! | tokens | `gen_ai.client.token.usage` histogram with `gen_ai.token.type` | counters `gen_ai.client.inference.usage.{input,output}_tokens` (`gen_ai.token.modality` = `unknown`) and histograms `gen_ai.client.inference.operation.{input,output}_tokens` |
 //!
 //! **Two ways out.**

@@ -181,10 +181,14 @@ impl Instruments {
             _ => &self.operation_duration,
         };
         duration.record(r.timing.total.as_secs_f64(), &attrs);
-        if let Some(t) = r.timing.time_to_first_token.filter(|_| n::is_stream(r.operation)) {
+        // v1.41.0's chunk metrics are `gen_ai.client.operation.*`, for every
+        // streamed operation; the latest ones are `gen_ai.client.inference.*`,
+        // for inference only (an agent's stream has none).
+        let chunks = n::is_stream(r.operation) && (inference || self.inference_duration.is_none());
+        if let Some(t) = r.timing.time_to_first_token.filter(|_| chunks) {
             self.time_to_first_chunk.record(t.as_secs_f64(), &attrs);
         }
-        for c in call.chunks.iter().flatten() {
+        for c in call.chunks.iter().flatten().filter(|_| chunks) {
             self.time_per_output_chunk.record(f64::from(*c), &attrs);
         }
         self.record_tokens(inference, r, &mut attrs);

@@ -523,6 +523,21 @@ async fn latest_experimental_names() {
         "invoke_agent",
     );
     assert_eq!(agent.len(), 1);
+    let first_chunk = series(
+        &points,
+        "gen_ai.client.inference.time_to_first_chunk",
+        "gen_ai.operation.name",
+        "chat",
+    );
+    assert_eq!(first_chunk.len(), 1, "the stream's, not the agent's: {points:#?}");
+    assert_eq!(first_chunk[0].count, 1);
+    assert!(
+        !points
+            .iter()
+            .any(|p| p.name.starts_with("gen_ai.client.inference.time_")
+                && p.attributes["gen_ai.operation.name"] == "invoke_agent"),
+        "an agent is not inference: {points:#?}"
+    );
     let counter = series(
         &points,
         "gen_ai.client.inference.usage.output_tokens",
