@@ -72,17 +72,18 @@ impl Client<SdkRuntime, SdkAgentRuntime> {
     pub fn new(conf: &aws_config::SdkConfig) -> Self {
         let region = conf.region().map(|r| r.as_ref().to_owned());
         let planner = Arc::new(Planner::new(Arc::new(Catalog::builtin().clone()), region, Vec::new()));
+        let telemetry = Telemetry::default();
         Client {
             rt: Arc::new(RuntimeSide {
                 api: Some(SdkRuntime::new(sdk::Client::new(conf))),
                 routes: Vec::new(),
                 planner: Arc::clone(&planner),
-                telemetry: Telemetry::default(),
+                telemetry: telemetry.clone(),
             }),
             ag: Arc::new(AgentSide {
                 api: Some(SdkAgentRuntime::new(agent_sdk::Client::new(conf))),
                 planner,
-                telemetry: Telemetry::default(),
+                telemetry,
             }),
         }
     }

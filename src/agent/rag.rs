@@ -434,7 +434,6 @@ macro_rules! rag_common {
     };
 }
 
-/// A checked request, ready to send.
 /// What the spans say of a RetrieveAndGenerate request: the knowledge base
 /// and the session.
 fn rag_info(config: Option<&RetrieveAndGenerateConfiguration>, session: Option<&str>) -> RequestInfo {
@@ -447,6 +446,7 @@ fn rag_info(config: Option<&RetrieveAndGenerateConfiguration>, session: Option<&
     }
 }
 
+/// A checked request, ready to send.
 struct Prepared<B, A> {
     plan: Arc<Plan>,
     input: B,
