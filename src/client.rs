@@ -20,6 +20,7 @@ use crate::runtime::{
     BedrockRuntimeApi, ConverseRequest, ConverseStreamRequest, InvokeModelRequest, InvokeModelStreamRequest,
     RuntimeSide, SdkRuntime,
 };
+use crate::telemetry::Telemetry;
 use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
 
@@ -83,15 +84,18 @@ impl Client<SdkRuntime, SdkAgentRuntime> {
     pub fn new(conf: &aws_config::SdkConfig) -> Self {
         let region = conf.region().map(|r| r.as_ref().to_owned());
         let planner = Arc::new(Planner::new(Arc::new(Catalog::builtin().clone()), region, Vec::new()));
+        let telemetry = Telemetry::default();
         Client {
             rt: Arc::new(RuntimeSide {
                 api: Some(SdkRuntime::new(sdk::Client::new(conf))),
                 routes: Vec::new(),
                 planner: Arc::clone(&planner),
+                telemetry: telemetry.clone(),
             }),
             ag: Arc::new(AgentSide {
                 api: Some(SdkAgentRuntime::new(agent_sdk::Client::new(conf))),
                 planner,
+                telemetry,
             }),
         }
     }
@@ -264,6 +268,7 @@ pub struct ClientBuilder<R = SdkRuntime, A = SdkAgentRuntime> {
     region: Option<String>,
     catalog: Option<Catalog>,
     routes: Vec<(String, Option<R>)>,
+    telemetry: Option<Telemetry>,
 }
 
 impl Default for ClientBuilder {
@@ -275,6 +280,7 @@ impl Default for ClientBuilder {
             region: None,
             catalog: None,
             routes: Vec::new(),
+            telemetry: None,
         }
     }
 }
@@ -306,6 +312,16 @@ impl<R, A> ClientBuilder<R, A> {
         self
     }
 
+    /// How calls are recorded: the GenAI conventions' version, content
+    /// capture (off by default), and with feature `otel` the OpenTelemetry
+    /// tracer and meter to record on. Without it, calls are `tracing` spans
+    /// only, following `OTEL_SEMCONV_STABILITY_OPT_IN`
+    /// ([`Telemetry::default`]).
+    pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
+        self.telemetry = Some(telemetry);
+        self
+    }
+
     /// Allows optimized bedrock-runtime requests to go to `region` through
     /// `api` when the client's own region does not serve the model
     /// optimized.
@@ -325,6 +341,7 @@ impl<R, A> ClientBuilder<R, A> {
             region: self.region,
             catalog: self.catalog,
             routes: self.routes.into_iter().map(|(r, _)| (r, None)).collect(),
+            telemetry: self.telemetry,
         }
     }
 
@@ -337,6 +354,7 @@ impl<R, A> ClientBuilder<R, A> {
             region: self.region,
             catalog: self.catalog,
             routes: self.routes,
+            telemetry: self.telemetry,
         }
     }
 }
@@ -466,13 +484,19 @@ impl<R: BedrockRuntimeApi, A: BedrockAgentRuntimeApi> ClientBuilder<R, A> {
         }
         let catalog = Arc::new(self.catalog.unwrap_or_else(|| Catalog::builtin().clone()));
         let planner = Arc::new(Planner::new(catalog, region, route_regions));
+        let telemetry = self.telemetry.unwrap_or_default();
         Ok(Client {
             rt: Arc::new(RuntimeSide {
                 api: runtime,
                 routes: route_apis,
                 planner: Arc::clone(&planner),
+                telemetry: telemetry.clone(),
             }),
-            ag: Arc::new(AgentSide { api: agent, planner }),
+            ag: Arc::new(AgentSide {
+                api: agent,
+                planner,
+                telemetry,
+            }),
         })
     }
 }
@@ -492,10 +516,12 @@ impl<R: BedrockRuntimeApi, A: BedrockAgentRuntimeApi> ClientBuilder<R, A> {
                 api: rt.api.map(dyn_rt),
                 routes: rt.routes.into_iter().map(dyn_rt).collect(),
                 planner: rt.planner,
+                telemetry: rt.telemetry,
             }),
             ag: Arc::new(AgentSide {
                 api: ag.api.map(|a| Arc::new(a) as Arc<dyn BedrockAgentRuntimeApi>),
                 planner: ag.planner,
+                telemetry: ag.telemetry,
             }),
         })
     }

@@ -20,6 +20,7 @@ pub mod models;
 mod report;
 pub mod runtime;
 mod stats;
+pub mod telemetry;
 mod vocab;
 
 #[cfg(feature = "testkit")]

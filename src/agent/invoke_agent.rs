@@ -13,6 +13,7 @@ use crate::Result;
 use crate::call::{Call, Escape, Question, escape_hatch};
 use crate::models::sealed;
 use crate::report::Target;
+use crate::telemetry::{Input, RequestInfo};
 use crate::vocab::{LatencyPolicy, Operation};
 
 /// Never implemented, and sealed so that no other crate can: InvokeAgent's
@@ -187,7 +188,15 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
             agent_id: b.get_agent_id().clone().unwrap_or_default(),
             alias_id: b.get_agent_alias_id().clone().unwrap_or_default(),
         };
-        let call = Call::start(&plan, self.client.region(), None, Some(target));
+        let agent_id = b.get_agent_id().clone();
+        let mut call = Call::start(&plan, self.client.origin(), None, None)
+            .request(|| RequestInfo {
+                agent_id,
+                conversation_id: sent_session.clone(),
+                ..RequestInfo::default()
+            })
+            .capture_input(|max| Input::text(b.get_input_text().as_deref(), None, max));
+        call.target(target);
         let mut raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;

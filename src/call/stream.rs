@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use super::{EventStream, record};
+use super::{EventStream, log_outcome};
 use crate::Error;
 use crate::check::RefusalReason;
 use crate::report::{LatencyReport, Timing};
+use crate::telemetry::CallTelemetry;
 
 /// What every stream keeps while it is read.
 #[derive(Debug)]
@@ -19,6 +20,7 @@ pub(crate) struct StreamCore {
     token_cap: Option<u32>,
     max_output_tokens: Option<u32>,
     span: tracing::Span,
+    tel: CallTelemetry,
     done: bool,
 }
 
@@ -29,7 +31,7 @@ impl StreamCore {
         fallback: Option<RefusalReason>,
         token_cap: Option<u32>,
         max_output_tokens: Option<u32>,
-        span: tracing::Span,
+        (span, tel): (tracing::Span, CallTelemetry),
     ) -> Self {
         Self {
             start,
@@ -40,19 +42,28 @@ impl StreamCore {
             token_cap,
             max_output_tokens,
             span,
+            tel,
             done: false,
         }
     }
 
     /// Appends text; the first non-empty piece fixes time to first token.
+    /// Every non-empty piece is a chunk (`time_per_output_chunk`).
     pub(crate) fn on_text(&mut self, t: &str) {
         if t.is_empty() {
             return;
         }
+        let at = self.start.elapsed();
         if self.ttft.is_none() {
-            self.ttft = Some(self.start.elapsed());
+            self.ttft = Some(at);
         }
+        self.tel.chunk(at);
         self.text.push_str(t);
+    }
+
+    /// Why the model stopped.
+    pub(crate) fn on_stop(&mut self, reason: &str) {
+        self.tel.finish_reason(&self.span, reason);
     }
 
     /// The text so far.
@@ -87,11 +98,14 @@ impl StreamCore {
         let op = self.report.operation;
         self.span
             .in_scope(|| tracing::warn!(error = %e, received_chars = self.text.len(), "bedrock stream failed"));
-        Error::StreamInterrupted {
+        let e = Error::StreamInterrupted {
             operation: op,
             partial_text: self.text.clone(),
             source: Box::new(e),
-        }
+        };
+        self.report.timing = Timing::finish(self.start.elapsed(), self.ttft, self.report.timing.server_latency, None);
+        self.tel.fail(&mut self.span, &e, &self.report);
+        e
     }
 
     /// Ends the stream: timing, the downgrade verdict, the span.
@@ -108,7 +122,10 @@ impl StreamCore {
         );
         self.report
             .judge_downgrade(self.fallback.take(), self.token_cap, self.max_output_tokens);
-        record(&self.span, &self.report);
+        let text = &self.text;
+        self.tel.capture_output(|| text.clone());
+        self.tel.finish(&mut self.span, &self.report);
+        log_outcome(&self.span, &self.report);
     }
 }
 

@@ -23,6 +23,7 @@ use crate::call::{Call, Question, WithRequestId, invalid, millis};
 use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
 use crate::report::ServedLatency;
+use crate::telemetry::{Input, Message as TelMessage, Part, RequestInfo};
 use crate::vocab::{LatencyPolicy, Operation, ServiceTier};
 use crate::{Error, Result};
 
@@ -36,6 +37,10 @@ pub(crate) trait ConverseFields: Sized {
     fn model_id(self, v: &str) -> Self;
     fn performance_config(self, v: sdk::types::PerformanceConfiguration) -> Self;
     fn service_tier(self, v: sdk::types::ServiceTier) -> Self;
+    fn get_messages(&self) -> &Option<Vec<Message>>;
+    fn get_system(&self) -> &Option<Vec<SystemContentBlock>>;
+    fn get_inference_config(&self) -> &Option<InferenceConfiguration>;
+    fn guardrail_id(&self) -> Option<&str>;
 }
 
 macro_rules! converse_fields {
@@ -52,11 +57,61 @@ macro_rules! converse_fields {
                 <$t>::performance_config(self, v)
             }
             fn service_tier(self, v: sdk::types::ServiceTier) -> Self { <$t>::service_tier(self, v) }
+            fn get_messages(&self) -> &Option<Vec<Message>> { <$t>::get_messages(self) }
+            fn get_system(&self) -> &Option<Vec<SystemContentBlock>> { <$t>::get_system(self) }
+            fn get_inference_config(&self) -> &Option<InferenceConfiguration> { <$t>::get_inference_config(self) }
+            fn guardrail_id(&self) -> Option<&str> {
+                <$t>::get_guardrail_config(self).as_ref().map(|g| g.guardrail_identifier())
+            }
         }
     )*};
 }
 
 converse_fields!(ConverseInputBuilder, ConverseStreamInputBuilder);
+
+/// What the spans say of a Converse request, from the input as it is sent
+/// (after `map_input`).
+fn request_info<B: ConverseFields>(b: &B) -> RequestInfo {
+    let inference = b.get_inference_config().as_ref();
+    RequestInfo {
+        max_tokens: inference.and_then(|c| c.max_tokens()).map(i64::from),
+        temperature: inference.and_then(|c| c.temperature()),
+        top_p: inference.and_then(|c| c.top_p()),
+        guardrail_id: b.guardrail_id().map(str::to_owned),
+        ..RequestInfo::default()
+    }
+}
+
+/// The request's content, for capture: messages and system prompt, text
+/// cut to `max` characters, other blocks by kind.
+fn captured<B: ConverseFields>(b: &B, max: usize) -> Input {
+    let part = |block: &ContentBlock| match block {
+        ContentBlock::Text(t) => Part::text(t, max),
+        ContentBlock::Image(_) => Part::Other { r#type: "image" },
+        ContentBlock::Document(_) => Part::Other { r#type: "document" },
+        ContentBlock::Video(_) => Part::Other { r#type: "video" },
+        ContentBlock::ToolUse(_) => Part::Other { r#type: "tool_call" },
+        ContentBlock::ToolResult(_) => Part::Other {
+            r#type: "tool_call_response",
+        },
+        _ => Part::Other { r#type: "unknown" },
+    };
+    let messages = b.get_messages().iter().flatten().map(|m| {
+        let role = match m.role() {
+            ConversationRole::Assistant => "assistant",
+            _ => "user",
+        };
+        TelMessage::input(role, m.content().iter().map(part).collect())
+    });
+    let system = b.get_system().iter().flatten().filter_map(|s| match s {
+        SystemContentBlock::Text(t) => Some(Part::text(t, max)),
+        _ => None,
+    });
+    Input {
+        messages: messages.collect(),
+        system: system.collect(),
+    }
+}
 
 /// The parts shared by Converse and ConverseStream requests.
 pub(crate) struct ConverseParts<B> {
@@ -277,9 +332,14 @@ impl<R: BedrockRuntimeApi, M> ConverseRequest<R, M> {
         let tier = self.parts.tier;
         let max_tokens = self.parts.max_tokens();
         let (b, config) = self.parts.fill(ConverseInputBuilder::default(), &plan)?;
-        let call = Call::start(&plan, self.client.region(), tier, None).max_output_tokens(max_tokens);
+        let mut call = Call::start(&plan, self.client.origin(), tier, None)
+            .max_output_tokens(max_tokens)
+            .request(|| request_info(&b))
+            .capture_input(|max| captured(&b, max));
         let out = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         let WithRequestId { output, request_id } = out;
+        call.stop_reason(Some(output.stop_reason().as_str()));
+        call.capture_output(|| text_of(&output));
         let report = call.finish_with(|r| {
             let o = &output;
             r.request_id = request_id;
@@ -336,7 +396,10 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
         let tier = self.parts.tier;
         let max_tokens = self.parts.max_tokens();
         let (b, config) = self.parts.fill(ConverseStreamInputBuilder::default(), &plan)?;
-        let call = Call::start(&plan, self.client.region(), tier, None).max_output_tokens(max_tokens);
+        let mut call = Call::start(&plan, self.client.origin(), tier, None)
+            .max_output_tokens(max_tokens)
+            .request(|| request_info(&b))
+            .capture_input(|max| captured(&b, max));
         let raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         Ok(ConverseStream::new(raw.events, call.into_stream(raw.request_id)))
     }

@@ -21,6 +21,7 @@ use crate::check::Plan;
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
 use crate::report::ServedLatency;
+use crate::telemetry::RequestInfo;
 use crate::vocab::{LatencyPolicy, Operation, ServiceTier};
 use crate::{Error, Result};
 
@@ -215,13 +216,17 @@ impl<R: BedrockRuntimeApi, M> InvokeModelRequest<R, M> {
     /// Checks, sends and reports.
     pub async fn send(self) -> Result<InvokeModelResponse> {
         let (p, api) = self.parts.prepare(&self.client, &self.model, Operation::InvokeModel)?;
-        let call = Call::start(&p.plan, self.client.region(), p.tier, None).max_output_tokens(p.max_tokens);
+        let mut call = Call::start(&p.plan, self.client.origin(), p.tier, None)
+            .max_output_tokens(p.max_tokens)
+            .request(|| max_tokens_info(p.max_tokens));
         let (out, headers) = send(api, p.input, p.config, &call.span)
             .await
             .map_err(|e| call.failed(e))?;
         let family = ModelFamily::of(&self.model);
         let o = out.output;
         let json: Option<Value> = serde_json::from_slice(o.body().as_ref()).ok();
+        let stop_reason = json.as_ref().and_then(|v| family.stop_reason(v));
+        call.stop_reason(stop_reason.as_deref());
         let report = call.finish_with(|r| {
             r.request_id = out.request_id;
             // The body's own count where the crate reads the family's body,
@@ -241,7 +246,7 @@ impl<R: BedrockRuntimeApi, M> InvokeModelRequest<R, M> {
             body: o.body().as_ref().to_vec(),
             content_type: Some(o.content_type().to_owned()),
             text: json.as_ref().and_then(|v| family.response_text(v)),
-            stop_reason: json.as_ref().and_then(|v| family.stop_reason(v)),
+            stop_reason,
             report,
             raw: Some(o),
         })
@@ -270,10 +275,21 @@ impl<R: BedrockRuntimeApi, M> InvokeModelStreamRequest<R, M> {
         let (p, api) = self
             .parts
             .prepare(&self.client, &self.model, Operation::InvokeModelStream)?;
-        let call = Call::start(&p.plan, self.client.region(), p.tier, None).max_output_tokens(p.max_tokens);
+        let mut call = Call::start(&p.plan, self.client.origin(), p.tier, None)
+            .max_output_tokens(p.max_tokens)
+            .request(|| max_tokens_info(p.max_tokens));
         let raw = send(api, p.input, p.config, &call.span)
             .await
             .map_err(|e| call.failed(e))?;
         Ok(InvokeModelStream::new(raw, call, ModelFamily::of(&self.model)))
+    }
+}
+
+/// What the spans say of an InvokeModel request: the body is the model's
+/// own JSON, so only the maximum of output tokens the crate knows.
+fn max_tokens_info(max_tokens: Option<u32>) -> RequestInfo {
+    RequestInfo {
+        max_tokens: max_tokens.map(i64::from),
+        ..RequestInfo::default()
     }
 }

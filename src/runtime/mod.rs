@@ -83,8 +83,9 @@ pub(crate) use api::as_sdk;
 
 use std::sync::Arc;
 
-use crate::call::{Planner, Question, Route};
+use crate::call::{Origin, Planner, Question, Route};
 use crate::check::Plan;
+use crate::telemetry::Telemetry;
 use crate::vocab::{Latency, ServiceTier};
 use crate::{Error, Result};
 
@@ -95,12 +96,18 @@ pub(crate) struct RuntimeSide<R> {
     /// The services of the permitted routes, in the planner's order.
     pub(crate) routes: Vec<R>,
     pub(crate) planner: Arc<Planner>,
+    pub(crate) telemetry: Telemetry,
 }
 
 impl<R: BedrockRuntimeApi> RuntimeSide<R> {
     /// Checks a request and picks the service to send it to: the client's
-    /// own region, or a permitted route where optimized is served.
+    /// own region, or a permitted route where optimized is served. A request
+    /// that cannot be sent records a span that says why.
     pub(crate) fn plan(&self, q: Question<'_>) -> Result<(Arc<Plan>, &R)> {
+        self.try_plan(q).map_err(|e| crate::call::refused(self.origin(), q, e))
+    }
+
+    fn try_plan(&self, q: Question<'_>) -> Result<(Arc<Plan>, &R)> {
         let home = self.api.as_ref().ok_or_else(|| Error::Config {
             reason: "this client has no bedrock-runtime service configured (built with an agent runtime only)"
                 .to_owned(),
@@ -118,6 +125,14 @@ impl<R: BedrockRuntimeApi> RuntimeSide<R> {
     /// The client's region (where un-routed requests go).
     pub(crate) fn region(&self) -> &str {
         self.planner.region().unwrap_or_default()
+    }
+
+    /// The client's region and telemetry, for a call.
+    pub(crate) fn origin(&self) -> Origin<'_> {
+        Origin {
+            region: self.region(),
+            telemetry: &self.telemetry,
+        }
     }
 
     /// The model's token cap for optimized latency, if it has one: only then
