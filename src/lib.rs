@@ -17,6 +17,7 @@ pub mod models;
 mod report;
 pub mod runtime;
 mod stats;
+pub mod tail;
 mod vocab;
 
 #[cfg(feature = "testkit")]

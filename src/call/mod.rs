@@ -7,6 +7,8 @@
 //! and no SDK type. See ARCHITECTURE.md for the layers.
 
 mod escape;
+mod failover;
+mod hedge;
 mod plan;
 mod stream;
 
