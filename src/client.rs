@@ -11,7 +11,7 @@ use crate::agent::{
     InvokeFlowRequest, RetrieveAndGenerateRequest, RetrieveAndGenerateStreamRequest, SdkAgentRuntime,
     StartFlowExecutionRequest,
 };
-use crate::call::{Planner, Question};
+use crate::call::{Planner, Question, TailShared};
 use crate::catalog::Catalog;
 use crate::check::Plan;
 use crate::model_id::{ModelId, is_region_like};
@@ -20,6 +20,7 @@ use crate::runtime::{
     BedrockRuntimeApi, ConverseRequest, ConverseStreamRequest, InvokeModelRequest, InvokeModelStreamRequest,
     RuntimeSide, SdkRuntime,
 };
+use crate::tail::{Failover, Hedge};
 use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
 
@@ -76,6 +77,7 @@ impl Client<SdkRuntime, SdkAgentRuntime> {
                 api: Some(SdkRuntime::new(sdk::Client::new(conf))),
                 routes: Vec::new(),
                 planner: Arc::clone(&planner),
+                tail: TailShared::default(),
             }),
             ag: Arc::new(AgentSide {
                 api: Some(SdkAgentRuntime::new(agent_sdk::Client::new(conf))),
@@ -252,6 +254,7 @@ pub struct ClientBuilder<R = SdkRuntime, A = SdkAgentRuntime> {
     region: Option<String>,
     catalog: Option<Catalog>,
     routes: Vec<(String, Option<R>)>,
+    tail: (Option<Hedge>, Option<Failover>),
 }
 
 impl Default for ClientBuilder {
@@ -263,6 +266,7 @@ impl Default for ClientBuilder {
             region: None,
             catalog: None,
             routes: Vec::new(),
+            tail: (None, None),
         }
     }
 }
@@ -294,9 +298,28 @@ impl<R, A> ClientBuilder<R, A> {
         self
     }
 
+    /// Hedges every bedrock-runtime request (a call can turn it off with
+    /// `.no_hedge()` or set its own with `.hedge(..)`): see [`crate::tail`].
+    /// Backups go only where the planner says the request is served as
+    /// asked: the client's region and its routes.
+    pub fn hedge(mut self, hedge: Hedge) -> Self {
+        self.tail.0 = Some(hedge);
+        self
+    }
+
+    /// Fails bedrock-runtime requests over to the client's other permitted
+    /// regions on throttling, 5xx or connection failures (a call can turn
+    /// it off with `.no_failover()`): see [`crate::tail`].
+    pub fn failover(mut self, failover: Failover) -> Self {
+        self.tail.1 = Some(failover);
+        self
+    }
+
     /// Allows optimized bedrock-runtime requests to go to `region` through
     /// `api` when the client's own region does not serve the model
-    /// optimized.
+    /// optimized. With hedging or failover on, backups and retries of any
+    /// request may go there too, where the catalog says it is served as
+    /// asked.
     pub fn route(mut self, region: impl Into<String>, api: R) -> Self {
         self.routes.push((region.into(), Some(api)));
         self
@@ -313,6 +336,7 @@ impl<R, A> ClientBuilder<R, A> {
             region: self.region,
             catalog: self.catalog,
             routes: self.routes.into_iter().map(|(r, _)| (r, None)).collect(),
+            tail: self.tail,
         }
     }
 
@@ -325,6 +349,7 @@ impl<R, A> ClientBuilder<R, A> {
             region: self.region,
             catalog: self.catalog,
             routes: self.routes,
+            tail: self.tail,
         }
     }
 }
@@ -340,7 +365,9 @@ impl<R, A> ClientBuilder<R, A> {
 
     /// Allows optimized bedrock-runtime requests to go to each of `regions`,
     /// in order, when the client's own region does not serve the model
-    /// optimized. Each region gets an SDK client built from the SDK
+    /// optimized; with hedging or failover on, backups and retries of any
+    /// request may go there too, where the catalog says it is served as
+    /// asked. Each region gets an SDK client built from the SDK
     /// configuration (needs `.sdk_config(..)`, and a bedrock-runtime service
     /// that is the SDK or an `Arc<dyn BedrockRuntimeApi>`).
     pub fn route_optimized_to<S: Into<String>>(mut self, regions: impl IntoIterator<Item = S>) -> Self {
@@ -454,11 +481,17 @@ impl<R: BedrockRuntimeApi, A: BedrockAgentRuntimeApi> ClientBuilder<R, A> {
         }
         let catalog = Arc::new(self.catalog.unwrap_or_else(|| Catalog::builtin().clone()));
         let planner = Arc::new(Planner::new(catalog, region, route_regions));
+        let (hedge, failover) = self.tail;
         Ok(Client {
             rt: Arc::new(RuntimeSide {
                 api: runtime,
                 routes: route_apis,
                 planner: Arc::clone(&planner),
+                tail: TailShared {
+                    hedge,
+                    failover,
+                    ..TailShared::default()
+                },
             }),
             ag: Arc::new(AgentSide { api: agent, planner }),
         })
@@ -480,6 +513,7 @@ impl<R: BedrockRuntimeApi, A: BedrockAgentRuntimeApi> ClientBuilder<R, A> {
                 api: rt.api.map(dyn_rt),
                 routes: rt.routes.into_iter().map(dyn_rt).collect(),
                 planner: rt.planner,
+                tail: rt.tail,
             }),
             ag: Arc::new(AgentSide {
                 api: ag.api.map(|a| Arc::new(a) as Arc<dyn BedrockAgentRuntimeApi>),

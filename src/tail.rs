@@ -29,11 +29,7 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
-
-use crate::error::ServiceErrorKind;
-use crate::report::Usage;
-use crate::vocab::Latency;
+pub use crate::report::{Attempt, AttemptOutcome, HedgeReport, HedgeSkipped, HedgeWinner, TailReport};
 
 /// When to send a hedge's backup.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -230,116 +226,6 @@ impl Failover {
     pub fn backoff_before(&self, n: u32) -> Duration {
         let doublings = n.saturating_sub(2).min(20);
         self.backoff.saturating_mul(1 << doublings).min(self.max_backoff)
-    }
-}
-
-/// What the tail machinery did for one call.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TailReport {
-    /// Every attempt, in order; the last one served the answer (when the
-    /// call succeeded). More than one means failover happened.
-    pub attempts: Vec<Attempt>,
-    /// The hedge of the attempt that served, when hedging was on.
-    pub hedge: Option<HedgeReport>,
-    /// Backups sent over all attempts.
-    pub backups_sent: u32,
-}
-
-impl TailReport {
-    /// The region that served the answer.
-    pub fn served_region(&self) -> Option<&str> {
-        self.attempts
-            .iter()
-            .rev()
-            .find(|a| a.outcome == AttemptOutcome::Served)
-            .map(|a| a.region.as_str())
-    }
-
-    /// Whether failover happened (more than one attempt).
-    pub fn failed_over(&self) -> bool {
-        self.attempts.len() > 1
-    }
-}
-
-/// One attempt of a call (one region).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Attempt {
-    /// The region it was sent to.
-    pub region: String,
-    /// The latency setting it was sent with.
-    pub latency: Latency,
-    /// How it ended.
-    pub outcome: AttemptOutcome,
-    /// From the start of the call to the end of the attempt.
-    pub elapsed: Duration,
-}
-
-/// How an attempt ended.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "kind")]
-pub enum AttemptOutcome {
-    /// It served the answer.
-    Served,
-    /// It failed in a way failover retries elsewhere.
-    Failed {
-        /// What kind of failure.
-        error: ServiceErrorKind,
-        /// The HTTP status, when a response arrived.
-        status: Option<u16>,
-        /// The AWS request id, when the service answered.
-        request_id: Option<String>,
-    },
-}
-
-/// Which request of a hedge answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HedgeWinner {
-    /// The first request.
-    Primary,
-    /// The backup.
-    Backup,
-}
-
-/// Why a hedge sent no backup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HedgeSkipped {
-    /// The first request answered before the delay.
-    AnsweredInTime,
-    /// The cap on extra requests was reached.
-    Capped,
-    /// Too few times observed yet for a percentile delay.
-    TooFewSamples,
-    /// No region the catalog permits for the request could take it.
-    NoCandidate,
-}
-
-/// What a hedge did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HedgeReport {
-    /// The delay after which a backup was (or would have been) sent.
-    pub delay: Option<Duration>,
-    /// The backup's region, when one was sent.
-    pub backup_region: Option<String>,
-    /// Why no backup was sent, when none was.
-    pub skipped: Option<HedgeSkipped>,
-    /// Which request answered.
-    pub winner: HedgeWinner,
-    /// The tokens of the request that lost, estimated: its input (the
-    /// winner's input count) and at most the winner's output count. Whether
-    /// Bedrock bills a request cancelled midway is not documented, so this
-    /// is an upper estimate.
-    pub extra_tokens: Option<Usage>,
-    /// `extra_tokens` at the catalog's prices for the loser's latency, when
-    /// the catalog has them.
-    pub extra_cost_usd: Option<f64>,
-}
-
-impl HedgeReport {
-    /// Whether a backup was sent.
-    pub fn backup_sent(&self) -> bool {
-        self.backup_region.is_some()
     }
 }
 

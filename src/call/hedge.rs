@@ -168,20 +168,21 @@ pub(crate) struct Raced<T> {
 
 /// What a race may do once the delay has passed: send the backup, if the
 /// budget admits it.
-pub(crate) struct Backup<F> {
+pub(crate) struct Backup<F, A> {
     pub(crate) delay: Duration,
     pub(crate) send: F,
-    pub(crate) admit: Box<dyn FnOnce() -> bool + Send>,
+    pub(crate) admit: A,
 }
 
 /// Runs `primary`; if it has not answered after the backup's delay (and
 /// the budget admits one), sends the backup and takes whichever answers
 /// first. An error is not an answer: if one fails, the other is awaited.
-pub(crate) async fn race<T, P, B, F>(primary: P, backup: Option<Backup<F>>) -> Raced<T>
+pub(crate) async fn race<T, P, B, F, A>(primary: P, backup: Option<Backup<F, A>>) -> Raced<T>
 where
     P: Future<Output = Result<T>>,
     F: FnOnce() -> B,
     B: Future<Output = Result<T>>,
+    A: FnOnce() -> bool,
 {
     let start = Instant::now();
     let mut primary = pin!(primary);
@@ -293,15 +294,13 @@ mod tests {
         r
     }
 
-    fn backup(
-        ms: u64,
-        r: Result<u32>,
-        admit: bool,
-    ) -> Option<Backup<impl FnOnce() -> std::pin::Pin<Box<dyn Future<Output = Result<u32>>>>>> {
+    type Boxed = std::pin::Pin<Box<dyn Future<Output = Result<u32>>>>;
+
+    fn backup(ms: u64, r: Result<u32>, admit: bool) -> Option<Backup<impl FnOnce() -> Boxed, impl FnOnce() -> bool>> {
         Some(Backup {
             delay: Duration::from_millis(10),
-            send: move || Box::pin(after(ms, r)) as std::pin::Pin<Box<dyn Future<Output = Result<u32>>>>,
-            admit: Box::new(move || admit),
+            send: move || Box::pin(after(ms, r)) as Boxed,
+            admit: move || admit,
         })
     }
 

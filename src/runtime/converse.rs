@@ -15,11 +15,12 @@ use sdk::types::{
 use super::response::{ConverseResponse, usage_of};
 use super::send::{SdkConfigMap, send};
 use super::stream::ConverseStream;
+use super::tail_send::{TailCall, send_tail};
 use super::{
     BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, performance_config, sdk_tier,
 };
 use crate::call::Escape;
-use crate::call::{Call, Question, WithRequestId, invalid, millis};
+use crate::call::{Call, Question, TailChoice, WithRequestId, invalid, millis};
 use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
 use crate::report::ServedLatency;
@@ -66,6 +67,7 @@ pub(crate) struct ConverseParts<B> {
     tool_config: Option<ToolConfiguration>,
     policy: LatencyPolicy,
     tier: Option<ServiceTier>,
+    tail: TailChoice,
     /// Characters of text in the messages and system prompt (for the token estimate).
     text_chars: usize,
     pub(super) escape: Escape<B, sdk::config::Builder>,
@@ -81,6 +83,7 @@ impl<B> Default for ConverseParts<B> {
             tool_config: None,
             policy: LatencyPolicy::Standard,
             tier: None,
+            tail: TailChoice::default(),
             text_chars: 0,
             escape: Escape::default(),
             error: None,
@@ -276,9 +279,25 @@ impl<R: BedrockRuntimeApi, M> ConverseRequest<R, M> {
         let (plan, api) = self.client.plan(q)?;
         let tier = self.parts.tier;
         let max_tokens = self.parts.max_tokens();
+        let settings = self.parts.tail.settings(&self.client.tail);
         let (b, config) = self.parts.fill(ConverseInputBuilder::default(), &plan)?;
-        let call = Call::start(&plan, self.client.region(), tier, None).max_output_tokens(max_tokens);
-        let out = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
+        let mut call = Call::start(&plan, self.client.region(), tier, None).max_output_tokens(max_tokens);
+        let out = match settings {
+            None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
+            Some(settings) => {
+                let tc = TailCall {
+                    side: &self.client,
+                    question: q,
+                    tier,
+                    settings,
+                };
+                let sent = Box::pin(send_tail(tc, b, config, &call.span))
+                    .await
+                    .map_err(|e| call.failed(e))?;
+                call.served_by(&sent.plan, self.client.region(), sent.tail);
+                sent.output
+            }
+        };
         let WithRequestId { output, request_id } = out;
         let report = call.finish_with(|r| {
             let o = &output;
@@ -335,9 +354,25 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
         let (plan, api) = self.client.plan(q)?;
         let tier = self.parts.tier;
         let max_tokens = self.parts.max_tokens();
+        let settings = self.parts.tail.settings(&self.client.tail);
         let (b, config) = self.parts.fill(ConverseStreamInputBuilder::default(), &plan)?;
-        let call = Call::start(&plan, self.client.region(), tier, None).max_output_tokens(max_tokens);
-        let raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
+        let mut call = Call::start(&plan, self.client.region(), tier, None).max_output_tokens(max_tokens);
+        let raw = match settings {
+            None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
+            Some(settings) => {
+                let tc = TailCall {
+                    side: &self.client,
+                    question: q,
+                    tier,
+                    settings,
+                };
+                let sent = Box::pin(send_tail(tc, b, config, &call.span))
+                    .await
+                    .map_err(|e| call.failed(e))?;
+                call.served_by(&sent.plan, self.client.region(), sent.tail);
+                sent.output
+            }
+        };
         Ok(ConverseStream::new(raw.events, call.into_stream(raw.request_id)))
     }
 }

@@ -26,6 +26,7 @@ mod logs_analyzer;
 mod logs_cost;
 mod logs_streaming;
 mod runtime_fixtures;
+mod tail_local;
 mod testkit_behaviour;
 mod testkit_faults;
 mod testkit_operations;
