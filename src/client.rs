@@ -20,7 +20,7 @@ use crate::runtime::{
     BedrockRuntimeApi, ConverseRequest, ConverseStreamRequest, InvokeModelRequest, InvokeModelStreamRequest,
     RuntimeSide, SdkRuntime,
 };
-use crate::tail::{Failover, Hedge};
+use crate::tail::{Failover, Hedge, PrewarmReport};
 use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
 
@@ -130,6 +130,22 @@ impl<R, A> Client<R, A> {
 }
 
 impl<R: BedrockRuntimeApi, A> Client<R, A> {
+    /// Opens a connection (TCP, and TLS on AWS) to every region this
+    /// client's bedrock-runtime requests may go to (its own and its
+    /// routes), so that the first real request there pays no connection
+    /// setup. Sends one `ListAsyncInvokes` per connection (no model runs,
+    /// nothing is billed); the SDK's pool keeps idle connections about 90 s.
+    /// Services that are not the AWS SDK are skipped (the report says so).
+    pub async fn prewarm(&self) -> PrewarmReport {
+        self.rt.prewarm(1).await
+    }
+
+    /// [`prewarm`](Self::prewarm) with `per_region` connections (1 to 64)
+    /// in each region, for as many concurrent first requests.
+    pub async fn prewarm_connections(&self, per_region: usize) -> PrewarmReport {
+        self.rt.prewarm(per_region).await
+    }
+
     /// Starts a `Converse` request.
     pub fn converse<M: IntoModel>(&self, model: M) -> ConverseRequest<R, M::Marker> {
         ConverseRequest::new(Arc::clone(&self.rt), model.into_model_id())

@@ -250,3 +250,34 @@ mod tests {
         assert_eq!(Hedge::after(Duration::ZERO).min_samples(0).samples_needed(), 1);
     }
 }
+
+/// What [`Client::prewarm`](crate::Client::prewarm) did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PrewarmReport {
+    /// One entry per region the client may send bedrock-runtime requests
+    /// to: its own first, then its routes.
+    pub regions: Vec<RegionWarmth>,
+}
+
+impl PrewarmReport {
+    /// Connections opened in all.
+    pub fn opened(&self) -> usize {
+        self.regions.iter().map(|r| r.opened).sum()
+    }
+}
+
+/// What pre-warming did in one region.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RegionWarmth {
+    /// The region.
+    pub region: String,
+    /// Connections asked for.
+    pub wanted: usize,
+    /// Connections that got an answer (and so are open and in the pool).
+    pub opened: usize,
+    /// How long the region took.
+    pub elapsed: Duration,
+    /// Why a connection could not be opened (the first such error), or why
+    /// nothing was tried (a service that is not the AWS SDK).
+    pub error: Option<String>,
+}

@@ -85,6 +85,7 @@ mod converse;
 mod family;
 mod headers;
 mod invoke;
+mod prewarm;
 mod response;
 mod send;
 mod stream;

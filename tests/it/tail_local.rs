@@ -204,3 +204,31 @@ async fn every_region_down_gives_a_typed_error_that_names_the_regions() {
     assert_eq!(s.requests().len(), 4, "bounded: one SDK attempt per region");
     assert!(e.to_string().contains("Converse"), "{e}");
 }
+
+#[tokio::test]
+async fn prewarm_opens_one_connection_per_permitted_region_that_later_calls_reuse() {
+    let s = LocalBedrock::start().await.unwrap();
+    let c = client(&s, |b| b);
+    let warmed = c.prewarm().await;
+    let regions: Vec<(&str, usize)> = warmed.regions.iter().map(|r| (r.region.as_str(), r.opened)).collect();
+    assert_eq!(regions, vec![("us-east-1", 1), ("us-east-2", 1)], "{warmed:?}");
+    let seen: Vec<(String, String)> = s.requests().into_iter().map(|r| (r.path, r.region)).collect();
+    assert_eq!(seen.len(), 2);
+    assert!(seen.iter().all(|(p, _)| p == "/async-invoke"), "{seen:?}");
+    assert_eq!(s.connection_stats().accepted, 2);
+    // Optimized Nova Pro from us-east-1 stays home; routed elsewhere it would use us-east-2's.
+    c.converse(NovaPro).optimized().user("Hi").send().await.unwrap();
+    assert_eq!(s.connection_stats().accepted, 2, "the warm connection was reused");
+    // Several at once.
+    let warmed = c.prewarm_connections(3).await;
+    assert_eq!(warmed.opened(), 6);
+    // A client over mocks has nothing to warm, and says so.
+    let mock = Client::builder()
+        .runtime(bedrock_latency::runtime::MockBedrockRuntimeApi::new())
+        .region("us-east-1")
+        .build()
+        .unwrap();
+    let warmed = mock.prewarm().await;
+    assert_eq!(warmed.opened(), 0);
+    assert!(warmed.regions[0].error.as_deref().unwrap().contains("not the AWS SDK"));
+}
