@@ -281,3 +281,20 @@ pub struct RegionWarmth {
     /// nothing was tried (a service that is not the AWS SDK).
     pub error: Option<String>,
 }
+
+/// What to send for one model and operation, as a
+/// [`TailPolicy`](crate::policy::TailPolicy) decided it: apply it to a
+/// request with `.with_decision(&decision)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The latency policy to ask for.
+    pub latency: crate::vocab::LatencyPolicy,
+    /// The service tier to ask for, if any.
+    pub tier: Option<crate::vocab::ServiceTier>,
+    /// Hedging, if on.
+    pub hedge: Option<Hedge>,
+    /// Failover, if on.
+    pub failover: Option<Failover>,
+    /// Why each lever is on or off, in plain words.
+    pub reasons: Vec<String>,
+}

@@ -54,6 +54,17 @@ macro_rules! request_methods {
                 self.parts.tail.failover = Some(None);
                 self
             }
+
+            /// Applies what a [`TailPolicy`](crate::policy::TailPolicy)
+            /// decided: latency policy, service tier, hedging and failover
+            /// (each still checked by the catalog before sending).
+            pub fn with_decision(mut self, d: &crate::tail::Decision) -> Self {
+                self.parts.policy = d.latency;
+                self.parts.tier = d.tier;
+                self.parts.tail.hedge = Some(d.hedge.clone());
+                self.parts.tail.failover = Some(d.failover.clone());
+                self
+            }
         }
 
         impl<R: BedrockRuntimeApi, M> $builder<R, M> {
