@@ -123,17 +123,23 @@ impl Panel<'_> {
             (self.x(p75) - self.x(p25)).max(2.0),
             2.0 * h
         );
-        for (label, value, width) in [("p50", p50, 4.0), ("p90", p90, 2.0), ("p99", p99, 2.0)] {
+        // Marks: p50 thick, p90 and p99 thin; their values in one label
+        // under the row, so that close marks never overlap their text.
+        for (value, width) in [(p50, 4.0), (p90, 2.0), (p99, 2.0)] {
             let x = self.x(value);
-            let y = if label == "p90" { cy + h + 22.0 } else { cy - h - 6.0 };
             let _ = writeln!(
                 out,
-                "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#222\" stroke-width=\"{width}\"/>\
-                 <text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\" font-size=\"10\">{label} {value:.0}</text>",
+                "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#222\" stroke-width=\"{width}\"/>",
                 cy - h - 3.0,
                 cy + h + 3.0
             );
         }
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\">p50 {p50:.0} ms, p90 {p90:.0} ms, p99 {p99:.0} ms</text>",
+            self.x0 + 4.0,
+            cy + h + 17.0
+        );
         for s in v {
             let jitter = (rng.unit() - 0.5) * 2.0 * (h - 3.0);
             let _ = writeln!(

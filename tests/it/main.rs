@@ -27,6 +27,7 @@ mod logs_cost;
 mod logs_streaming;
 mod runtime_fixtures;
 mod tail_local;
+mod tail_props;
 mod testkit_behaviour;
 mod testkit_faults;
 mod testkit_operations;
