@@ -329,12 +329,11 @@ impl Outage {
     }
 }
 
+/// A rule's region and its `key=value` pairs.
+type RegionPairs<'a> = (&'a str, Vec<(&'a str, &'a str)>);
+
 /// `REGION,key=value,...` into the region and its pairs.
-fn region_and_pairs<'a>(
-    s: &'a str,
-    what: &'static str,
-    expected: &'static str,
-) -> Result<(&'a str, Vec<(&'a str, &'a str)>), Error> {
+fn region_and_pairs<'a>(s: &'a str, what: &'static str, expected: &'static str) -> Result<RegionPairs<'a>, Error> {
     let mut it = s.split(',');
     let region = it.next().unwrap_or_default().trim();
     if region.is_empty() {

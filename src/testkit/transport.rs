@@ -326,11 +326,10 @@ impl hyper::body::Body for ResponseBody {
             BodyKind::Channel(rx) => rx.poll_recv(cx).map(|next| next.map(|r| r.map(Frame::data))),
         };
         // The body is done once its last frame is handed over, or it ends.
-        let done = match (&next, &this.kind) {
-            (Poll::Ready(None | Some(Err(_))), _) => true,
-            (Poll::Ready(Some(Ok(_))), BodyKind::Full(None)) => true,
-            _ => false,
-        };
+        let done = matches!(
+            (&next, &this.kind),
+            (Poll::Ready(None | Some(Err(_))), _) | (Poll::Ready(Some(Ok(_))), BodyKind::Full(None))
+        );
         if done && let Some(g) = &mut this.guard {
             g.complete();
         }
