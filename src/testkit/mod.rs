@@ -98,6 +98,7 @@ mod parse;
 mod runtime_ops;
 mod server;
 mod state;
+mod tail_state;
 mod tails;
 mod transport;
 mod types;

@@ -12,7 +12,7 @@ use super::behaviour::{self, CatalogRef};
 use super::counters::Counters;
 use super::faults::FaultQueue;
 use super::ops::Prepared;
-use super::tails::{TailState, Tails};
+use super::tail_state::{TailState, Tails};
 use super::{FaultRule, RecordedRequest, StandardFallback, TierTiming};
 use crate::{Latency, Operation};
 
