@@ -15,7 +15,7 @@ use sdk::types::{
 use super::response::{ConverseResponse, usage_of};
 use super::send::{SdkConfigMap, send};
 use super::stream::ConverseStream;
-use super::tail_send::{TailCall, send_tail};
+use super::tail_send::{TailCall, send_for_call};
 use super::{
     BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, performance_config, sdk_tier,
 };
@@ -285,17 +285,8 @@ impl<R: BedrockRuntimeApi, M> ConverseRequest<R, M> {
         let out = match settings {
             None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
             Some(settings) => {
-                let tc = TailCall {
-                    side: &self.client,
-                    question: q,
-                    tier,
-                    settings,
-                };
-                let sent = Box::pin(send_tail(tc, b, config, &call.span))
-                    .await
-                    .map_err(|e| call.failed(e))?;
-                call.served_by(&sent.plan, self.client.region(), sent.tail);
-                sent.output
+                let sent = send_for_call(TailCall::new(&self.client, q, tier, settings), b, config, &mut call).await;
+                sent.map_err(|e| call.failed(e))?
             }
         };
         let WithRequestId { output, request_id } = out;
@@ -360,17 +351,8 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
         let raw = match settings {
             None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
             Some(settings) => {
-                let tc = TailCall {
-                    side: &self.client,
-                    question: q,
-                    tier,
-                    settings,
-                };
-                let sent = Box::pin(send_tail(tc, b, config, &call.span))
-                    .await
-                    .map_err(|e| call.failed(e))?;
-                call.served_by(&sent.plan, self.client.region(), sent.tail);
-                sent.output
+                let sent = send_for_call(TailCall::new(&self.client, q, tier, settings), b, config, &mut call).await;
+                sent.map_err(|e| call.failed(e))?
             }
         };
         Ok(ConverseStream::new(raw.events, call.into_stream(raw.request_id)))

@@ -14,7 +14,7 @@ use super::family::ModelFamily;
 use super::response::InvokeModelResponse;
 use super::send::{RuntimeInput, SdkConfigMap, send};
 use super::stream::InvokeModelStream;
-use super::tail_send::{TailCall, TailInput, send_tail};
+use super::tail_send::{TailCall, TailInput, send_for_call};
 use super::{BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
 use crate::call::Escape;
 use crate::call::{Call, Question, TailChoice, TailSettings};
@@ -93,15 +93,8 @@ impl<B: TailInput> Prepared<'_, B> {
         let Some(settings) = self.tail else {
             return send(api, self.input, self.config, &call.span).await;
         };
-        let tc = TailCall {
-            side,
-            question: self.question,
-            tier: self.tier,
-            settings,
-        };
-        let sent = Box::pin(send_tail(tc, self.input, self.config, &call.span)).await?;
-        call.served_by(&sent.plan, side.region(), sent.tail);
-        Ok(sent.output)
+        let tc = TailCall::new(side, self.question, self.tier, settings);
+        send_for_call(tc, self.input, self.config, call).await
     }
 }
 

@@ -21,7 +21,7 @@ use sdk::types::{ConverseStreamOutput, ResponseStream};
 use super::api::{SdkRuntime, as_sdk};
 use super::send::{RuntimeInput, SdkConfigMap, send};
 use super::{BedrockRuntimeApi, RuntimeSide, performance_config, sdk_latency};
-use crate::call::{Backup, EventStream, PendingTail, Question, TailSettings, TimeKey, race, run_with_failover};
+use crate::call::{Backup, Call, EventStream, PendingTail, Question, TailSettings, TimeKey, race, run_with_failover};
 use crate::catalog::TokenPrice;
 use crate::check::Plan;
 use crate::report::{Attempt, AttemptOutcome, HedgeReport, HedgeSkipped, HedgeWinner, TailReport};
@@ -130,6 +130,36 @@ pub(crate) struct TailCall<'a, R> {
     pub(crate) question: Question<'a>,
     pub(crate) tier: Option<ServiceTier>,
     pub(crate) settings: TailSettings,
+}
+
+impl<'a, R> TailCall<'a, R> {
+    pub(crate) fn new(
+        side: &'a RuntimeSide<R>,
+        question: Question<'a>,
+        tier: Option<ServiceTier>,
+        settings: TailSettings,
+    ) -> Self {
+        TailCall {
+            side,
+            question,
+            tier,
+            settings,
+        }
+    }
+}
+
+/// The tail branch of a builder's `send`: boxed, so that the plain path's
+/// future stays as small as it was; `call` learns which plan served.
+pub(crate) async fn send_for_call<R: BedrockRuntimeApi, I: TailInput>(
+    tc: TailCall<'_, R>,
+    input: I,
+    config: Option<SdkConfigMap>,
+    call: &mut Call,
+) -> Result<I::Output> {
+    let region = tc.side.region().to_owned();
+    let sent = Box::pin(send_tail(tc, input, config, &call.span)).await?;
+    call.served_by(&sent.plan, &region, sent.tail);
+    Ok(sent.output)
 }
 
 /// What a tail-managed call answered with, and what it did.
