@@ -89,7 +89,7 @@ def main():
     with open(svg) as f:
         has_hedged = "#8172B3" in f.read()
     wanted = ["standard", "optimized"] + (["hedged"] if has_hedged else [])
-    if any(min(counts[a]) < 100 for a in wanted) or dark < 500:
+    if any(min(counts[a]) < 40 for a in wanted) or dark < 500:
         sys.exit("the chart did not render as expected")
 
 

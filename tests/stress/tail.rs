@@ -299,16 +299,17 @@ fn after_1000_hedged_calls_the_losers_are_closed_and_no_task_is_left() {
         "the mixture makes about half the calls hedge: {backups}"
     );
     // The losers closed their connections: the endpoint saw them close and
-    // the requests on them cut. A loser whose whole answer had arrived
-    // before it was dropped leaves its connection in the SDK's pool for
-    // reuse instead (and is written whole at the endpoint): a few in a
-    // thousand. What stays open is the pool, bounded by the concurrency.
+    // the requests on them cut. A loser whose whole answer arrived before
+    // its connection task saw it dropped (a scheduling race: a few in a
+    // thousand on a quiet machine, a few percent on a busy one) leaves the
+    // connection in the SDK's pool for reuse instead. Nothing else stays:
+    // what is open is the pool, bounded by the concurrency.
     let closed = stats.accepted - stats.open;
     assert!(
-        closed as f64 >= 0.98 * backups as f64,
+        closed as f64 >= 0.9 * backups as f64,
         "{closed} closed for {backups} losers"
     );
-    assert!(stats.abandoned as f64 >= 0.98 * backups as f64, "{stats:?}");
+    assert!(stats.abandoned as f64 >= 0.9 * backups as f64, "{stats:?}");
     assert!(stats.open <= 20, "the pool of 10 concurrent calls: {stats:?}");
     // Every task left on the client's runtime is a pooled connection's
     // (plus the pool's idle timer): none is a call's.
