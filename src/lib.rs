@@ -12,6 +12,9 @@ pub mod cost;
 mod date;
 mod error;
 pub mod logs;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod mock;
 mod model_id;
 pub mod models;
 pub mod policy;

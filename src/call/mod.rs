@@ -24,7 +24,7 @@ use crate::report::{LatencyReport, ServedLatency, Target, Timing};
 use crate::vocab::ServiceTier;
 use crate::{Error, Result};
 
-pub(crate) use escape::{Escape, escape_hatch};
+pub(crate) use escape::{Escape, escape_hatch, same_region};
 pub(crate) use failover::run as run_with_failover;
 pub(crate) use hedge::{Backup, TimeKey, race};
 pub(crate) use plan::{Planner, Question, Route};

@@ -21,7 +21,9 @@ use sdk::types::{ConverseStreamOutput, ResponseStream};
 use super::api::{SdkRuntime, as_sdk};
 use super::send::{RuntimeInput, SdkConfigMap, send};
 use super::{BedrockRuntimeApi, RuntimeSide, performance_config, sdk_latency};
-use crate::call::{Backup, Call, EventStream, PendingTail, Question, TailSettings, TimeKey, race, run_with_failover};
+use crate::call::{
+    Backup, Call, EventStream, PendingTail, Question, TailSettings, TimeKey, race, run_with_failover, same_region,
+};
 use crate::catalog::TokenPrice;
 use crate::check::Plan;
 use crate::report::{Attempt, AttemptOutcome, HedgeReport, HedgeSkipped, HedgeWinner, TailReport};
@@ -225,7 +227,16 @@ pub(crate) async fn send_tail<R: BedrockRuntimeApi, I: TailInput>(
     let start = tokio::time::Instant::now();
     let targets = side.targets(q)?;
     let derived = match (config, targets.first().and_then(|(_, api)| as_sdk(*api))) {
-        (Some(f), Some(s)) => Some(f(I::base_client(s).config().to_builder())),
+        (Some(f), Some(s)) => {
+            let base = I::base_client(s).config();
+            let b = f(base.to_builder());
+            // As on the plain path: a per-call configuration keeps the region.
+            same_region(
+                base.region().map(|r| r.as_ref()),
+                b.clone().build().region().map(|r| r.as_ref()),
+            )?;
+            Some(b)
+        }
         _ => None,
     };
     let sdk_attempts = settings.failover.as_ref().map(|f| f.sdk_attempts());
