@@ -17,9 +17,11 @@ pub mod logs;
 pub mod mock;
 mod model_id;
 pub mod models;
+pub mod policy;
 mod report;
 pub mod runtime;
 mod stats;
+pub mod tail;
 pub mod telemetry;
 mod vocab;
 

@@ -7,8 +7,11 @@
 //! and no SDK type. See ARCHITECTURE.md for the layers.
 
 mod escape;
+mod failover;
+mod hedge;
 mod plan;
 mod stream;
+mod tail;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -23,8 +26,11 @@ use crate::vocab::ServiceTier;
 use crate::{Error, Result};
 
 pub(crate) use escape::{Escape, escape_hatch, same_region};
+pub(crate) use failover::run as run_with_failover;
+pub(crate) use hedge::{Backup, TimeKey, race};
 pub(crate) use plan::{Planner, Question, Route};
 pub(crate) use stream::{EventStreamDebug, StreamCore};
+pub(crate) use tail::{PendingTail, TailChoice, TailSettings, TailShared};
 
 /// A boxed stream of service events.
 pub type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send>>;
@@ -75,6 +81,7 @@ pub(crate) struct Call {
     routed_from: Option<String>,
     tier: Option<ServiceTier>,
     target: Option<Target>,
+    tail: Option<PendingTail>,
 }
 
 impl Call {
@@ -98,7 +105,20 @@ impl Call {
             plan: Arc::clone(plan),
             tier,
             target,
+            tail: None,
         }
+    }
+
+    /// Hedging or failover served the call with `plan` (perhaps another
+    /// region than the one planned first): the report says so.
+    pub(crate) fn served_by(&mut self, plan: &Arc<Plan>, client_region: &str, tail: PendingTail) {
+        // The span's `cloud.region` is written from the report when the call
+        // finishes, so it names the region that served.
+        self.routed_from = (plan.region != client_region).then(|| client_region.to_owned());
+        self.fallback.clone_from(&plan.fallback);
+        self.token_cap = plan.token_cap();
+        self.plan = Arc::clone(plan);
+        self.tail = Some(tail);
     }
 
     /// The report of what was asked and sent; what served it is filled in
@@ -168,6 +188,9 @@ impl Call {
             report.usage.map(|u| u.output_tokens),
         );
         report.judge_downgrade(self.fallback, self.token_cap, self.max_output_tokens);
+        if let Some(t) = self.tail.take() {
+            t.settle(&mut report);
+        }
         self.tel.finish(&mut self.span, &report);
         log_outcome(&self.span, &report);
         report
@@ -180,9 +203,8 @@ impl Call {
         StreamCore::new(
             self.start,
             report,
-            self.fallback,
-            self.token_cap,
-            self.max_output_tokens,
+            (self.fallback, self.token_cap, self.max_output_tokens),
+            self.tail,
             (self.span, self.tel),
         )
     }
@@ -237,6 +259,7 @@ fn base_report(
         usage: None,
         request_id: None,
         warnings: plan.warnings.clone(),
+        tail: None,
     }
 }
 

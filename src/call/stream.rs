@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{EventStream, log_outcome};
+use super::{EventStream, PendingTail, log_outcome};
 use crate::Error;
 use crate::check::RefusalReason;
 use crate::report::{LatencyReport, Timing};
@@ -19,20 +19,23 @@ pub(crate) struct StreamCore {
     fallback: Option<RefusalReason>,
     token_cap: Option<u32>,
     max_output_tokens: Option<u32>,
+    tail: Option<PendingTail>,
     span: tracing::Span,
     tel: CallTelemetry,
     done: bool,
 }
 
 impl StreamCore {
+    /// `judged`: the prefer-optimized fallback, the token cap and the
+    /// requested maximum of output tokens, for the downgrade verdict.
     pub(super) fn new(
         start: Instant,
         report: LatencyReport,
-        fallback: Option<RefusalReason>,
-        token_cap: Option<u32>,
-        max_output_tokens: Option<u32>,
+        judged: (Option<RefusalReason>, Option<u32>, Option<u32>),
+        tail: Option<PendingTail>,
         (span, tel): (tracing::Span, CallTelemetry),
     ) -> Self {
+        let (fallback, token_cap, max_output_tokens) = judged;
         Self {
             start,
             ttft: None,
@@ -41,6 +44,7 @@ impl StreamCore {
             fallback,
             token_cap,
             max_output_tokens,
+            tail,
             span,
             tel,
             done: false,
@@ -122,6 +126,9 @@ impl StreamCore {
         );
         self.report
             .judge_downgrade(self.fallback.take(), self.token_cap, self.max_output_tokens);
+        if let Some(t) = self.tail.take() {
+            t.settle(&mut self.report);
+        }
         let text = &self.text;
         self.tel.capture_output(|| text.clone());
         self.tel.finish(&mut self.span, &self.report);

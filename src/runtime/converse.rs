@@ -15,11 +15,12 @@ use sdk::types::{
 use super::response::{ConverseResponse, usage_of};
 use super::send::{SdkConfigMap, send};
 use super::stream::ConverseStream;
+use super::tail_send::{TailCall, send_for_call};
 use super::{
     BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, performance_config, sdk_tier,
 };
 use crate::call::Escape;
-use crate::call::{Call, Question, WithRequestId, invalid, millis};
+use crate::call::{Call, Question, TailChoice, WithRequestId, invalid, millis};
 use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
 use crate::report::ServedLatency;
@@ -121,6 +122,7 @@ pub(crate) struct ConverseParts<B> {
     tool_config: Option<ToolConfiguration>,
     policy: LatencyPolicy,
     tier: Option<ServiceTier>,
+    tail: TailChoice,
     /// Characters of text in the messages and system prompt (for the token estimate).
     text_chars: usize,
     pub(super) escape: Escape<B, sdk::config::Builder>,
@@ -136,6 +138,7 @@ impl<B> Default for ConverseParts<B> {
             tool_config: None,
             policy: LatencyPolicy::Standard,
             tier: None,
+            tail: TailChoice::default(),
             text_chars: 0,
             escape: Escape::default(),
             error: None,
@@ -331,12 +334,19 @@ impl<R: BedrockRuntimeApi, M> ConverseRequest<R, M> {
         let (plan, api) = self.client.plan(q)?;
         let tier = self.parts.tier;
         let max_tokens = self.parts.max_tokens();
+        let settings = self.parts.tail.settings(&self.client.tail);
         let (b, config) = self.parts.fill(ConverseInputBuilder::default(), &plan)?;
         let mut call = Call::start(&plan, self.client.origin(), tier, None)
             .max_output_tokens(max_tokens)
             .request(|| request_info(&b))
             .capture_input(|max| captured(&b, max));
-        let out = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
+        let out = match settings {
+            None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
+            Some(settings) => {
+                let sent = send_for_call(TailCall::new(&self.client, q, tier, settings), b, config, &mut call).await;
+                sent.map_err(|e| call.failed(e))?
+            }
+        };
         let WithRequestId { output, request_id } = out;
         call.stop_reason(Some(output.stop_reason().as_str()));
         call.capture_output(|| text_of(&output));
@@ -395,12 +405,19 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
         let (plan, api) = self.client.plan(q)?;
         let tier = self.parts.tier;
         let max_tokens = self.parts.max_tokens();
+        let settings = self.parts.tail.settings(&self.client.tail);
         let (b, config) = self.parts.fill(ConverseStreamInputBuilder::default(), &plan)?;
         let mut call = Call::start(&plan, self.client.origin(), tier, None)
             .max_output_tokens(max_tokens)
             .request(|| request_info(&b))
             .capture_input(|max| captured(&b, max));
-        let raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
+        let raw = match settings {
+            None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
+            Some(settings) => {
+                let sent = send_for_call(TailCall::new(&self.client, q, tier, settings), b, config, &mut call).await;
+                sent.map_err(|e| call.failed(e))?
+            }
+        };
         Ok(ConverseStream::new(raw.events, call.into_stream(raw.request_id)))
     }
 }

@@ -12,11 +12,12 @@ use serde_json::Value;
 
 use super::family::ModelFamily;
 use super::response::InvokeModelResponse;
-use super::send::{SdkConfigMap, send};
+use super::send::{RuntimeInput, SdkConfigMap, send};
 use super::stream::InvokeModelStream;
+use super::tail_send::{TailCall, TailInput, send_for_call};
 use super::{BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
 use crate::call::Escape;
-use crate::call::{Call, Question};
+use crate::call::{Call, Question, TailChoice, TailSettings};
 use crate::check::Plan;
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
@@ -58,6 +59,7 @@ pub(crate) struct InvokeParts<B> {
     body: Option<Vec<u8>>,
     policy: LatencyPolicy,
     tier: Option<ServiceTier>,
+    tail: TailChoice,
     pub(super) escape: Escape<B, sdk::config::Builder>,
     error: Option<Error>,
 }
@@ -68,6 +70,7 @@ impl<B> Default for InvokeParts<B> {
             body: None,
             policy: LatencyPolicy::Standard,
             tier: None,
+            tail: TailChoice::default(),
             escape: Escape::default(),
             error: None,
         }
@@ -75,23 +78,44 @@ impl<B> Default for InvokeParts<B> {
 }
 
 /// What an InvokeModel request is about to send, checked.
-struct Prepared<B> {
+struct Prepared<'m, B> {
     plan: Arc<Plan>,
     input: B,
     config: Option<SdkConfigMap>,
     tier: Option<ServiceTier>,
     max_tokens: Option<u32>,
+    question: Question<'m>,
+    tail: Option<TailSettings>,
+}
+
+impl<B: TailInput> Prepared<'_, B> {
+    /// Sends on the plain path, or with hedging and failover when on.
+    async fn send<R: BedrockRuntimeApi>(self, side: &RuntimeSide<R>, api: &R, call: &mut Call) -> Result<B::Output> {
+        let Some(settings) = self.tail else {
+            return send(api, self.input, self.config, &call.span).await;
+        };
+        let tc = TailCall::new(side, self.question, self.tier, settings);
+        send_for_call(tc, self.input, self.config, call).await
+    }
+}
+
+impl<B: RuntimeInput> std::fmt::Debug for Prepared<'_, B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("plan", &self.plan)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<B: InvokeFields> InvokeParts<B> {
     /// Checks the request and fills the SDK input builder: the body, the
     /// `map_input` closures, then the plan's model ID, latency and tier.
-    fn prepare<'s, R: BedrockRuntimeApi>(
+    fn prepare<'s, 'm, R: BedrockRuntimeApi>(
         self,
         side: &'s RuntimeSide<R>,
-        model: &ModelId,
+        model: &'m ModelId,
         op: Operation,
-    ) -> Result<(Prepared<B>, &'s R)> {
+    ) -> Result<(Prepared<'m, B>, &'s R)> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -131,6 +155,8 @@ impl<B: InvokeFields> InvokeParts<B> {
                 config,
                 tier: self.tier,
                 max_tokens,
+                question: q,
+                tail: self.tail.settings(&side.tail),
             },
             api,
         ))
@@ -219,9 +245,7 @@ impl<R: BedrockRuntimeApi, M> InvokeModelRequest<R, M> {
         let mut call = Call::start(&p.plan, self.client.origin(), p.tier, None)
             .max_output_tokens(p.max_tokens)
             .request(|| max_tokens_info(p.max_tokens));
-        let (out, headers) = send(api, p.input, p.config, &call.span)
-            .await
-            .map_err(|e| call.failed(e))?;
+        let (out, headers) = p.send(&self.client, api, &mut call).await.map_err(|e| call.failed(e))?;
         let family = ModelFamily::of(&self.model);
         let o = out.output;
         let json: Option<Value> = serde_json::from_slice(o.body().as_ref()).ok();
@@ -278,9 +302,7 @@ impl<R: BedrockRuntimeApi, M> InvokeModelStreamRequest<R, M> {
         let mut call = Call::start(&p.plan, self.client.origin(), p.tier, None)
             .max_output_tokens(p.max_tokens)
             .request(|| max_tokens_info(p.max_tokens));
-        let raw = send(api, p.input, p.config, &call.span)
-            .await
-            .map_err(|e| call.failed(e))?;
+        let raw = p.send(&self.client, api, &mut call).await.map_err(|e| call.failed(e))?;
         Ok(InvokeModelStream::new(raw, call, ModelFamily::of(&self.model)))
     }
 }

@@ -103,6 +103,17 @@ pub const DOWNGRADE_REASON: &str = "bedrock_latency.downgrade.reason";
 /// `bedrock_latency.routed_from`: the client's own region, when the request
 /// was routed to another (`cloud.region`).
 pub const ROUTED_FROM: &str = "bedrock_latency.routed_from";
+/// `bedrock_latency.attempts`: how many regions were tried (more than one:
+/// regional failover happened); set when failover or hedging was on.
+pub const ATTEMPTS: &str = "bedrock_latency.attempts";
+/// `bedrock_latency.hedge.backup_region`: where the hedge's backup went,
+/// when one was sent.
+pub const HEDGE_BACKUP_REGION: &str = "bedrock_latency.hedge.backup_region";
+/// `bedrock_latency.hedge.winner`: `primary` or `backup`.
+pub const HEDGE_WINNER: &str = "bedrock_latency.hedge.winner";
+/// `bedrock_latency.hedge.extra_cost_usd`: the estimated cost of the
+/// request that lost (an upper estimate; see `HedgeReport`).
+pub const HEDGE_EXTRA_COST: &str = "bedrock_latency.hedge.extra_cost_usd";
 /// `bedrock_latency.server_latency`: the service's own latency in seconds
 /// (`metrics.latencyMs`, the invocation-latency header).
 pub const SERVER_LATENCY: &str = "bedrock_latency.server_latency";

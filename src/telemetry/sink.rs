@@ -4,7 +4,7 @@
 
 use super::names as n;
 use crate::check::Plan;
-use crate::report::{LatencyReport, ServedLatency};
+use crate::report::{HedgeWinner, LatencyReport, ServedLatency, TailReport};
 use crate::vocab::ServiceTier;
 
 /// Where attributes go.
@@ -110,9 +110,38 @@ pub(crate) fn outcome(s: &mut impl Sink, r: &LatencyReport, finish_reason: Optio
     if let Some(d) = &r.downgrade {
         s.text(n::DOWNGRADE_REASON, &kind_of(d));
     }
-    // Hedged requests and failover (h-tail) add their attributes here, from
-    // the report, under `bedrock_latency.hedge.*` / `bedrock_latency.attempts`
-    // (the runtime span keeps three `tracing` fields free for them).
+    if let Some(t) = &r.tail {
+        tail(s, r, t);
+    }
+}
+
+/// Hedging and failover, when either was on for the call. The request that
+/// served may have gone to another region than the one the span started
+/// with: what the span said at the start is written again from the report.
+fn tail(s: &mut impl Sink, r: &LatencyReport, t: &TailReport) {
+    s.text(n::CLOUD_REGION, &r.region);
+    if let Some(f) = r.routed_from.as_deref() {
+        s.text(n::ROUTED_FROM, f);
+    }
+    if let Some(m) = r.model_id.as_deref() {
+        s.text(n::REQUEST_MODEL, m);
+    }
+    s.word(n::LATENCY_SENT, r.sent.as_str());
+    s.int(n::ATTEMPTS, i64::try_from(t.attempts.len()).unwrap_or(i64::MAX));
+    let Some(h) = &t.hedge else { return };
+    s.word(
+        n::HEDGE_WINNER,
+        match h.winner {
+            HedgeWinner::Primary => "primary",
+            HedgeWinner::Backup => "backup",
+        },
+    );
+    if let Some(region) = h.backup_region.as_deref() {
+        s.text(n::HEDGE_BACKUP_REGION, region);
+    }
+    if let Some(c) = h.extra_cost_usd {
+        s.float(n::HEDGE_EXTRA_COST, c);
+    }
 }
 
 /// What served the call: on the span and on every metric.

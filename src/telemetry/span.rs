@@ -49,12 +49,17 @@ macro_rules! bedrock_call_span {
     };
 }
 
-/// A bedrock-runtime call (24 + 3 fields: 5 left for hedging and failover).
+/// A bedrock-runtime call (24 + 3 + 4 fields for hedging and failover:
+/// one left of tracing's 32).
 pub(crate) fn runtime() -> tracing::Span {
     bedrock_call_span!(
         "gen_ai.request.max_tokens" = Empty,
         "gen_ai.request.temperature" = Empty,
         "gen_ai.request.top_p" = Empty,
+        "bedrock_latency.attempts" = Empty,
+        "bedrock_latency.hedge.backup_region" = Empty,
+        "bedrock_latency.hedge.winner" = Empty,
+        "bedrock_latency.hedge.extra_cost_usd" = Empty,
     )
 }
 

@@ -61,6 +61,13 @@
 //!   `metrics.latencyMs`.
 //! - Injectable [`Fault`]s: throttling, 503, connection reset, stall, stream
 //!   cut, malformed frame, model stream error.
+//! - Tails, per region and tier, seeded: a time-to-first-token
+//!   [`Distribution`] (log-normal, with a heavy tail as a mixture),
+//!   [`ThrottleWindow`]s (429 for a period or for a fraction of requests),
+//!   [`Outage`]s (503 or closed connections) and a connect delay (the first
+//!   request of each new connection waits, as a handshake would);
+//!   [`LocalBedrock::connection_stats`] counts connections, requests in
+//!   flight, abandoned requests and stream tasks.
 //! - RetrieveAndGenerate(Stream) answers carry citations with retrieved
 //!   references, InvokeAgent answers `attribution.citations` and, with
 //!   `enableTrace`, `trace` events; InvokeFlow streams a `flowOutputEvent` and
@@ -105,6 +112,7 @@ mod agent_ops;
 mod behaviour;
 mod config;
 mod control;
+mod counters;
 mod eventstream;
 mod faults;
 mod handler;
@@ -113,6 +121,8 @@ mod parse;
 mod runtime_ops;
 mod server;
 mod state;
+mod tail_state;
+mod tails;
 mod transport;
 mod types;
 mod wire;
@@ -121,6 +131,8 @@ mod wire;
 pub mod fuzz;
 
 pub use config::{LimitsConfig, LocalBedrockConfig, TimingConfig, TimingMillis};
+pub use counters::ConnectionStats;
 pub use faults::{Fault, FaultRule};
 pub use server::{DEFAULT_RECORD_BUDGET, DEFAULT_RECORD_LIMIT, LocalBedrock, LocalBedrockBuilder};
+pub use tails::{Distribution, LatencyRule, MAX_SAMPLE, Outage, OutageKind, ThrottleWindow};
 pub use types::{RecordedRequest, StandardFallback, TierTiming, TokenTiming};

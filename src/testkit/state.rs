@@ -9,8 +9,10 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use super::behaviour::{self, CatalogRef};
+use super::counters::Counters;
 use super::faults::FaultQueue;
 use super::ops::Prepared;
+use super::tail_state::{TailState, Tails};
 use super::{FaultRule, RecordedRequest, StandardFallback, TierTiming};
 use crate::{Latency, Operation};
 
@@ -117,6 +119,7 @@ pub(crate) struct Initial {
     pub(crate) timing: TierTiming,
     pub(crate) answer_tokens: u32,
     pub(crate) region: Option<String>,
+    pub(crate) tails: Tails,
 }
 
 #[derive(Debug)]
@@ -132,10 +135,12 @@ pub(crate) struct State {
     pub(crate) answer_tokens: u32,
     pub(crate) region: Option<String>,
     pub(crate) default_region: String,
+    /// Latency distributions, throttling windows, outages, connect delays.
+    pub(crate) tails: TailState,
 }
 
 impl State {
-    pub(crate) fn new(initial: &Initial, records: RecordStore, default_region: String) -> State {
+    pub(crate) fn new(initial: &Initial, records: RecordStore, default_region: String, seed: u64) -> State {
         let mut state = State {
             records,
             faults: FaultQueue::default(),
@@ -145,6 +150,7 @@ impl State {
             answer_tokens: initial.answer_tokens,
             region: None,
             default_region,
+            tails: TailState::new(initial.tails.clone(), seed),
         };
         state.reset(initial);
         state
@@ -162,6 +168,7 @@ impl State {
         self.timing = initial.timing;
         self.answer_tokens = initial.answer_tokens;
         self.region.clone_from(&initial.region);
+        self.tails.reset(&initial.tails);
     }
 
     /// Served latency of a valid request, consuming quota.
@@ -206,6 +213,8 @@ pub(crate) struct Shared {
     pub(crate) body_budget: Semaphore,
     pub(crate) counter: AtomicU64,
     pub(crate) seed: u64,
+    /// Connections, requests in flight, stream tasks.
+    pub(crate) counters: std::sync::Arc<Counters>,
 }
 
 impl Shared {

@@ -29,6 +29,8 @@ mod logs_cost;
 mod logs_streaming;
 mod mock_answers;
 mod runtime_fixtures;
+mod tail_local;
+mod tail_props;
 mod testkit_behaviour;
 mod testkit_faults;
 mod testkit_operations;

@@ -560,3 +560,43 @@ async fn latest_experimental_names() {
         Some("https://opentelemetry.io/schemas/gen-ai-dev/1.42.0-dev")
     );
 }
+
+/// A hedged call whose backup in the permitted route won: the span names the
+/// region that served (not the one planned first), the attempts, the backup's
+/// region and the winner.
+#[tokio::test]
+async fn a_hedged_call_says_where_it_was_served_and_who_won() {
+    use bedrock_latency::tail::Hedge;
+    use bedrock_latency::testkit::{Distribution, LatencyRule, LocalBedrock};
+    use std::time::Duration;
+    let otel = Otel::new(Conventions::V1_41, false);
+    let server = LocalBedrock::builder()
+        .latency(LatencyRule::new(Distribution::Fixed(Duration::from_millis(400))).region("us-east-1"))
+        .latency(LatencyRule::new(Distribution::Fixed(Duration::from_millis(5))).region("us-east-2"))
+        .start()
+        .await
+        .unwrap();
+    let conf = server
+        .sdk_config("us-east-1")
+        .to_builder()
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
+    let c = bedrock_latency::Client::builder()
+        .sdk_config(&conf)
+        .route_optimized_to(["us-east-2"])
+        .hedge(Hedge::after(Duration::from_millis(30)).max_extra(1.0))
+        .telemetry(otel.telemetry.clone())
+        .build()
+        .unwrap();
+    let r = c.converse(NovaPro).optimized().user("Hello").send().await.unwrap();
+    assert_eq!(r.report.region, "us-east-2");
+    let spans = otel.spans();
+    assert_eq!(spans.len(), 1, "one call, one span: {spans:#?}");
+    let a = span_attrs(&spans[0]);
+    assert_eq!(a["cloud.region"], "us-east-2");
+    assert_eq!(a["bedrock_latency.routed_from"], "us-east-1");
+    assert_eq!(a["bedrock_latency.attempts"], "1");
+    assert_eq!(a["bedrock_latency.hedge.winner"], "backup");
+    assert_eq!(a["bedrock_latency.hedge.backup_region"], "us-east-2");
+    assert!(a.contains_key("bedrock_latency.hedge.extra_cost_usd"), "{a:#?}");
+}

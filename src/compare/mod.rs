@@ -16,9 +16,14 @@ use crate::model_id::ModelId;
 use crate::report::LatencyReport;
 use crate::runtime::{BedrockRuntimeApi, StreamEvent};
 pub use crate::stats::Percentiles;
-use crate::stats::{Rng, bootstrap_median_ratio, median};
+use crate::stats::{bootstrap_median_ratio, median};
+use crate::tail::Hedge;
+
+mod chart;
+
 use crate::vocab::{Latency, LatencyPolicy, ServiceTier};
 use crate::{Error, Result};
+pub use chart::chart_svg;
 
 /// One arm of a comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -30,6 +35,8 @@ pub enum Arm {
     Optimized,
     /// Standard latency on the priority service tier.
     Priority,
+    /// Standard latency, hedged ([`CompareConfig::hedge`]).
+    Hedged,
 }
 
 impl Arm {
@@ -39,6 +46,7 @@ impl Arm {
             Arm::Standard => "standard",
             Arm::Optimized => "optimized",
             Arm::Priority => "priority",
+            Arm::Hedged => "hedged",
         }
     }
 }
@@ -60,6 +68,9 @@ pub struct CompareConfig {
     pub arms: Vec<Arm>,
     /// `max_tokens` of every request.
     pub max_tokens: u32,
+    /// The hedge of the [`Arm::Hedged`] arm (default: at the observed p95,
+    /// at most 10 % extra requests). The other arms are never hedged.
+    pub hedge: Hedge,
 }
 
 impl Default for CompareConfig {
@@ -69,6 +80,7 @@ impl Default for CompareConfig {
             warmup_per_arm: 2,
             arms: vec![Arm::Standard, Arm::Optimized],
             max_tokens: 512,
+            hedge: Hedge::at_percentile(95.0),
         }
     }
 }
@@ -88,6 +100,10 @@ pub struct Sample {
     pub downgraded: bool,
     /// Input and output tokens.
     pub tokens: Option<(u32, u32)>,
+    /// Whether a hedge's backup was sent.
+    pub backup_sent: bool,
+    /// The estimated cost of the hedge's loser, in USD.
+    pub extra_cost_usd: Option<f64>,
 }
 
 /// What one arm measured.
@@ -101,6 +117,8 @@ pub struct ArmStats {
     pub errors: usize,
     /// Requests flagged downgraded (optimized asked, standard served).
     pub downgraded: usize,
+    /// Hedge backups sent (extra requests).
+    pub backups: usize,
     /// Time to first token.
     pub ttft: Option<Percentiles>,
     /// Total time.
@@ -199,7 +217,7 @@ where
         for k in 0..config.arms.len() {
             let i = (k + round % config.arms.len()) % config.arms.len();
             let arm = config.arms[i];
-            match one(client, model, prompt, arm, config.max_tokens).await {
+            match one(client, model, prompt, arm, config).await {
                 Ok(report) if measured => samples.push(Sample {
                     arm,
                     ttft: report.timing.time_to_first_token,
@@ -207,6 +225,8 @@ where
                     output_tokens_per_second: report.timing.output_tokens_per_second,
                     downgraded: report.downgraded(),
                     tokens: report.usage.map(|u| (u.input_tokens, u.output_tokens)),
+                    backup_sent: hedge_of(&report).is_some_and(|h| h.backup_sent()),
+                    extra_cost_usd: hedge_of(&report).and_then(|h| h.extra_cost_usd),
                 }),
                 Ok(_) => {}
                 Err(e) if measured => {
@@ -241,7 +261,8 @@ where
                             Latency::Standard
                         };
                         let (i, o) = s.tokens?;
-                        crate::cost::cost(entry, served, u64::from(i), u64::from(o))
+                        let extra = s.extra_cost_usd.unwrap_or(0.0);
+                        crate::cost::cost(entry, served, u64::from(i), u64::from(o)).map(|c| c + extra)
                     })
                     .try_fold(0.0, |sum, c| Some(sum + c?))
             });
@@ -250,6 +271,7 @@ where
                 requests: mine.len(),
                 errors,
                 downgraded: mine.iter().filter(|s| s.downgraded).count(),
+                backups: mine.iter().filter(|s| s.backup_sent).count(),
                 ttft: Percentiles::of(&ttfts),
                 total: Percentiles::of(&totals),
                 output_tokens_per_second_p50: tps.get(tps.len() / 2).copied(),
@@ -272,18 +294,27 @@ where
     })
 }
 
+fn hedge_of(r: &LatencyReport) -> Option<&crate::tail::HedgeReport> {
+    r.tail.as_ref().and_then(|t| t.hedge.as_ref())
+}
+
 async fn one<R: BedrockRuntimeApi, A>(
     client: &Client<R, A>,
     model: &ModelId,
     prompt: &str,
     arm: Arm,
-    max_tokens: u32,
+    config: &CompareConfig,
 ) -> Result<LatencyReport> {
-    let mut req = client.converse_stream(model).user(prompt).max_tokens(max_tokens);
+    let mut req = client
+        .converse_stream(model)
+        .user(prompt)
+        .max_tokens(config.max_tokens)
+        .no_hedge();
     req = match arm {
         Arm::Standard => req.latency(LatencyPolicy::Standard),
         Arm::Optimized => req.latency(LatencyPolicy::Optimized),
         Arm::Priority => req.latency(LatencyPolicy::Standard).service_tier(ServiceTier::Priority),
+        Arm::Hedged => req.latency(LatencyPolicy::Standard).hedge(config.hedge.clone()),
     };
     let mut stream = req.send().await?;
     while let Some(ev) = stream.next().await {
@@ -323,110 +354,6 @@ fn speedup(samples: &[Sample], arm: Arm) -> Option<Speedup> {
     })
 }
 
-/// Draws the total-latency distributions of the arms side by side as an SVG
-/// document: one box plot (p10, p25, median, p75, p90) and every sample as a
-/// dot per arm, on a shared millisecond axis.
-pub fn chart_svg(c: &Comparison) -> String {
-    const W: f64 = 720.0;
-    const H: f64 = 420.0;
-    const LEFT: f64 = 70.0;
-    const TOP: f64 = 50.0;
-    const BOTTOM: f64 = 60.0;
-    let colors = ["#4C72B0", "#DD8452", "#55A868"];
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let max = c.samples.iter().map(|s| ms(s.total)).fold(0.0, f64::max).max(1.0) * 1.1;
-    let plot_h = H - TOP - BOTTOM;
-    let y = |v: f64| TOP + plot_h * (1.0 - v / max);
-    let band = (W - LEFT - 20.0) / c.arms.len().max(1) as f64;
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    let mut out = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" \
-         font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"{W}\" height=\"{H}\" fill=\"white\"/>\n\
-         <text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">Total latency per request: {} from {}</text>\n",
-        W / 2.0,
-        esc(&c.model_id),
-        esc(&c.region)
-    );
-    // Axis and grid.
-    for i in 0..=5 {
-        let v = max * f64::from(i) / 5.0;
-        out += &format!(
-            "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#ddd\"/>\
-             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{v:.0}</text>\n",
-            W - 20.0,
-            y(v),
-            y(v),
-            LEFT - 6.0,
-            y(v) + 4.0
-        );
-    }
-    out += &format!(
-        "<text x=\"16\" y=\"{:.1}\" transform=\"rotate(-90 16 {:.1})\" text-anchor=\"middle\">milliseconds</text>\n",
-        TOP + plot_h / 2.0,
-        TOP + plot_h / 2.0
-    );
-    let mut rng = Rng(42);
-    for (i, a) in c.arms.iter().enumerate() {
-        let color = colors[i % colors.len()];
-        let cx = LEFT + band * (i as f64 + 0.5);
-        let mut v: Vec<f64> = c
-            .samples
-            .iter()
-            .filter(|s| s.arm == a.arm)
-            .map(|s| ms(s.total))
-            .collect();
-        v.sort_by(f64::total_cmp);
-        if !v.is_empty() {
-            let q = |p: f64| v[((p * (v.len() - 1) as f64).round() as usize).min(v.len() - 1)];
-            let (p10, p25, p50, p75, p90) = (q(0.1), q(0.25), q(0.5), q(0.75), q(0.9));
-            let half = band * 0.2;
-            out += &format!(
-                "<line x1=\"{cx:.1}\" x2=\"{cx:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"{color}\"/>\n\
-                 <rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{color}\" fill-opacity=\"0.25\" stroke=\"{color}\"/>\n\
-                 <line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"{color}\" stroke-width=\"3\"/>\n",
-                y(p90),
-                y(p10),
-                cx - half,
-                y(p75),
-                2.0 * half,
-                (y(p25) - y(p75)).max(1.0),
-                cx - half,
-                cx + half,
-                y(p50),
-                y(p50)
-            );
-            for s in &v {
-                let jitter = (rng.below(1000) as f64 / 1000.0 - 0.5) * band * 0.5;
-                out += &format!(
-                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.5\" fill=\"{color}\" fill-opacity=\"0.6\"/>\n",
-                    cx + jitter,
-                    y(*s)
-                );
-            }
-            out += &format!(
-                "<text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{} (n={}, p50 {p50:.0} ms)</text>\n",
-                H - BOTTOM + 20.0,
-                a.arm,
-                v.len()
-            );
-        }
-    }
-    if let Some(s) = c.speedups.first() {
-        out += &format!(
-            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"middle\">{} speed-up over standard (p50 total): {:.2}x \
-             (95% interval {:.2}-{:.2})</text>\n",
-            W / 2.0,
-            H - 12.0,
-            s.arm,
-            s.total_p50,
-            s.total_interval.0,
-            s.total_interval.1
-        );
-    }
-    out += "</svg>\n";
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,6 +366,8 @@ mod tests {
             output_tokens_per_second: None,
             downgraded: false,
             tokens: None,
+            backup_sent: false,
+            extra_cost_usd: None,
         }
     }
 
