@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::behaviour::{self, ModelRef};
 use super::eventstream;
-use super::ops::{Answer, Call, Family, Prepared, Shape};
+use super::prepared::{Answer, Call, Family, Prepared, Shape};
 use super::parse::{
     Texts, anthropic_text, body_object, converse_texts, eligibility, enum_error, malformed, perf_latency, positive_u32,
     tier_value, valid_model,

@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 
 use super::behaviour::{self, CatalogRef};
 use super::faults::FaultQueue;
-use super::ops::Prepared;
+use super::prepared::Prepared;
 use super::{FaultRule, RecordedRequest, StandardFallback, TierTiming};
 use crate::{Latency, Operation};
 
