@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 
 use super::behaviour;
 use super::eventstream;
-use super::prepared::{AgentShape, Answer, Call, FlowShape, Prepared, RagShape, RagSource, Shape};
 use super::parse::{body_object, eligibility, enum_error, perf_latency, positive_u32, required_str, valid_model};
+use super::prepared::{AgentShape, Answer, Call, FlowShape, Prepared, RagShape, RagSource, Shape};
 use super::wire::{ApiError, Reply, TimedFrame, schedule};
 use crate::{Latency, Operation};
 

@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 
 use super::behaviour::{self, ModelRef};
 use super::eventstream;
-use super::prepared::{Answer, Call, Family, Prepared, Shape};
 use super::parse::{
     Texts, anthropic_text, body_object, converse_texts, eligibility, enum_error, malformed, perf_latency, positive_u32,
     tier_value, valid_model,
 };
+use super::prepared::{Answer, Call, Family, Prepared, Shape};
 use super::wire::{ApiError, LATENCY_HEADER, Reply, TIER_HEADER, latency_from_wire, schedule};
 use crate::Operation;
 
