@@ -7,6 +7,7 @@
 //! and no SDK type. See ARCHITECTURE.md for the layers.
 
 mod escape;
+mod events;
 mod plan;
 mod stream;
 
@@ -22,6 +23,7 @@ use crate::vocab::ServiceTier;
 use crate::{Error, Result};
 
 pub(crate) use escape::{Escape, escape_hatch};
+pub(crate) use events::receiver_stream;
 pub(crate) use plan::{Planner, Question, Route};
 pub(crate) use stream::{EventStreamDebug, StreamCore};
 

@@ -20,10 +20,17 @@ use super::prepared::{AgentShape, Answer, Call, FlowShape, Prepared, RagShape, R
 use super::wire::{ApiError, Reply, TimedFrame, schedule};
 use crate::{Latency, Operation};
 
-fn stream_final(body: &Value) -> bool {
-    body.pointer("/streamingConfigurations/streamFinalResponse")
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
+/// How an agent answer is rendered, from the request body.
+fn agent_shape(body: &Value, session_id: &str, agent: Option<(String, String)>) -> AgentShape {
+    AgentShape {
+        session_id: session_id.to_owned(),
+        stream_final: body
+            .pointer("/streamingConfigurations/streamFinalResponse")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        trace: body.get("enableTrace").and_then(Value::as_bool).unwrap_or(false),
+        agent,
+    }
 }
 
 fn model_configuration_latency(body: &Value) -> Result<Option<Latency>, ApiError> {
@@ -59,12 +66,7 @@ pub(crate) fn prepare_inline_agent(session: &str, call: &Call<'_>) -> Result<Pre
         input_tokens: behaviour::estimate_tokens(input.chars().count() + instruction),
         max_tokens: None,
         prompt: input,
-        shape: Shape::InlineAgent(AgentShape {
-            session_id: session.to_owned(),
-            stream_final: stream_final(&body),
-            trace: body.get("enableTrace").and_then(Value::as_bool).unwrap_or(false),
-            agent: None,
-        }),
+        shape: Shape::InlineAgent(agent_shape(&body, session, None)),
     })
 }
 
@@ -87,12 +89,11 @@ pub(crate) fn prepare_invoke_agent(
         input_tokens: behaviour::estimate_tokens(input.chars().count()),
         max_tokens: None,
         prompt: input,
-        shape: Shape::Agent(AgentShape {
-            session_id: session_id.to_owned(),
-            stream_final: stream_final(&body),
-            trace: body.get("enableTrace").and_then(Value::as_bool).unwrap_or(false),
-            agent: Some((agent_id.to_owned(), alias_id.to_owned())),
-        }),
+        shape: Shape::Agent(agent_shape(
+            &body,
+            session_id,
+            Some((agent_id.to_owned(), alias_id.to_owned())),
+        )),
     })
 }
 
