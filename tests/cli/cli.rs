@@ -158,18 +158,7 @@ fn a_user_catalog_file_adds_a_model() {
     let dir = std::env::temp_dir().join(format!("bedrock-latency-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("extra.toml");
-    std::fs::write(
-        &file,
-        r#"
-as_of = "2026-12-01"
-[[models]]
-id = "amazon.nova-premier-v1:0"
-name = "Amazon Nova Premier"
-inference_profiles = ["us.amazon.nova-premier-v1:0"]
-optimized = { regions = ["us-east-2"] }
-"#,
-    )
-    .unwrap();
+    std::fs::write(&file, include_str!("../data/catalog/nova-premier.toml")).unwrap();
     let file = file.to_str().unwrap();
     let args = |region: &'static str| {
         [

@@ -8,6 +8,8 @@
 //!   faster endpoint (timing: wrong under a busy parallel test run);
 //! - `*_props`: property tests over a million generated inputs each.
 
+mod support;
+
 mod compare_local;
 mod load;
 mod logs_fuzz;
