@@ -7,15 +7,20 @@ mod call;
 mod catalog;
 mod check;
 mod client;
+#[cfg(feature = "compare")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compare")))]
 pub mod compare;
 pub mod cost;
 mod date;
 mod error;
+#[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub mod logs;
 mod model_id;
 pub mod models;
 mod report;
 pub mod runtime;
+#[cfg(any(feature = "logs", feature = "compare"))]
 mod stats;
 mod vocab;
 
