@@ -183,8 +183,8 @@ pub(crate) mod sdk_send {
         i: InvokeInlineAgentInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawInlineAgentStream> {
-        let out = i
-            .send_with(c)
+        // Boxed: see the runtime's `RuntimeInput` (the SDK future is large).
+        let out = Box::pin(i.send_with(c))
             .await
             .map_err(|e| ServiceError::from_sdk(Operation::InlineAgent, e))?;
         Ok(RawAgentStream {
@@ -201,8 +201,8 @@ pub(crate) mod sdk_send {
         i: RetrieveAndGenerateInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<WithRequestId<RetrieveAndGenerateOutput>> {
-        let out = i
-            .send_with(c)
+        // Boxed: see the runtime's `RuntimeInput` (the SDK future is large).
+        let out = Box::pin(i.send_with(c))
             .await
             .map_err(|e| ServiceError::from_sdk(Operation::RetrieveAndGenerate, e))?;
         let request_id = out.request_id().map(str::to_owned);
@@ -213,8 +213,8 @@ pub(crate) mod sdk_send {
         i: RetrieveAndGenerateStreamInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawRetrieveAndGenerateStream> {
-        let out = i
-            .send_with(c)
+        // Boxed: see the runtime's `RuntimeInput` (the SDK future is large).
+        let out = Box::pin(i.send_with(c))
             .await
             .map_err(|e| ServiceError::from_sdk(Operation::RetrieveAndGenerateStream, e))?;
         Ok(RawAgentStream {
@@ -231,8 +231,8 @@ pub(crate) mod sdk_send {
         i: InvokeAgentInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawInvokeAgentStream> {
-        let out = i
-            .send_with(c)
+        // Boxed: see the runtime's `RuntimeInput` (the SDK future is large).
+        let out = Box::pin(i.send_with(c))
             .await
             .map_err(|e| ServiceError::from_sdk(Operation::InvokeAgent, e))?;
         Ok(RawAgentStream {
@@ -246,8 +246,8 @@ pub(crate) mod sdk_send {
     }
 
     pub(crate) async fn invoke_flow(i: InvokeFlowInputBuilder, c: &agent_sdk::Client) -> Result<RawFlowStream> {
-        let out = i
-            .send_with(c)
+        // Boxed: see the runtime's `RuntimeInput` (the SDK future is large).
+        let out = Box::pin(i.send_with(c))
             .await
             .map_err(|e| ServiceError::from_sdk(Operation::InvokeFlow, e))?;
         Ok(RawAgentStream {
@@ -264,8 +264,8 @@ pub(crate) mod sdk_send {
         i: StartFlowExecutionInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<WithRequestId<StartFlowExecutionOutput>> {
-        let out = i
-            .send_with(c)
+        // Boxed: see the runtime's `RuntimeInput` (the SDK future is large).
+        let out = Box::pin(i.send_with(c))
             .await
             .map_err(|e| ServiceError::from_sdk(Operation::StartFlowExecution, e))?;
         let request_id = out.request_id().map(str::to_owned);

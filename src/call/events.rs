@@ -12,7 +12,7 @@ use crate::error::{Error, ServiceError};
 use crate::vocab::Operation;
 
 /// The result of one `EventReceiver::recv`, with the receiver handed back.
-type Received<T, E, R> = (Result<Option<T>, SdkError<E, RawMessage>>, R);
+type Received<T, E, R> = (Result<Option<T>, SdkError<E, RawMessage>>, Box<R>);
 
 /// Turns the receiver `rx` into a stream of events: `recv` takes the
 /// receiver, awaits its next event and hands it back
@@ -23,10 +23,13 @@ where
     R: Send + 'static,
     T: Send + 'static,
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    F: Fn(R) -> Fut + Send + 'static,
+    F: Fn(Box<R>) -> Fut + Send + 'static,
     Fut: Future<Output = Received<T, E, R>> + Send + 'static,
 {
-    Box::pin(futures_util::stream::unfold(Some(rx), move |rx| {
+    // The receiver is boxed: each event moves it into `recv`'s future and
+    // back, and an SDK `EventReceiver` is large enough for those moves to
+    // show in a profile (callgrind of the overhead bench).
+    Box::pin(futures_util::stream::unfold(Some(Box::new(rx)), move |rx| {
         let next = rx.map(&recv);
         async move {
             let (got, rx) = next?.await;
