@@ -95,32 +95,9 @@ fn setup() -> Setup {
                 .start(),
         )
         .unwrap();
-    let conf = sdk::Config::builder()
-        .behavior_version(sdk::config::BehaviorVersion::latest())
-        .region(sdk::config::Region::new("us-east-1"))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(sdk::config::Credentials::new(
-            "AKIDBENCH",
-            "secret",
-            None,
-            None,
-            "bench",
-        ))
-        .build();
-    let raw = sdk::Client::from_conf(conf);
-    let agent_conf = agent_sdk::Config::builder()
-        .behavior_version(agent_sdk::config::BehaviorVersion::latest())
-        .region(agent_sdk::config::Region::new("us-east-1"))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(agent_sdk::config::Credentials::new(
-            "AKIDBENCH",
-            "secret",
-            None,
-            None,
-            "bench",
-        ))
-        .build();
-    let raw_agent = agent_sdk::Client::from_conf(agent_conf);
+    let conf = server.sdk_config("us-east-1");
+    let raw = sdk::Client::new(&conf);
+    let raw_agent = agent_sdk::Client::new(&conf);
     // The same SDK clients (and connection pools) under both paths.
     let ours = Client::builder()
         .runtime(bedrock_latency::runtime::SdkRuntime::new(raw.clone()))

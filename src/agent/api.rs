@@ -175,103 +175,101 @@ fn non_empty(s: String) -> Option<String> {
 }
 
 /// Sends SDK input builders with an SDK client: the crate's results from
-/// the SDK's, one function per operation. Each is the SDK's future, mapped:
-/// no async layer around it (see the runtime's `send`).
+/// the SDK's, one function per operation.
 pub(crate) mod sdk_send {
-    use std::future::Future;
-
-    use futures_util::FutureExt as _;
-
     use super::*;
 
-    pub(crate) fn inline_agent(
+    pub(crate) async fn inline_agent(
         i: InvokeInlineAgentInputBuilder,
         c: &agent_sdk::Client,
-    ) -> impl Future<Output = Result<RawInlineAgentStream>> + Send + '_ {
-        i.send_with(c).map(|r| {
-            let out = r.map_err(|e| ServiceError::from_sdk(Operation::InlineAgent, e))?;
-            Ok(RawAgentStream {
-                request_id: out.request_id().map(str::to_owned),
-                session_id: non_empty(out.session_id),
-                memory_id: None,
-                events: receiver_stream(Operation::InlineAgent, out.completion, |mut rx| async move {
-                    (rx.recv().await, rx)
-                }),
-            })
+    ) -> Result<RawInlineAgentStream> {
+        let out = i
+            .send_with(c)
+            .await
+            .map_err(|e| ServiceError::from_sdk(Operation::InlineAgent, e))?;
+        Ok(RawAgentStream {
+            request_id: out.request_id().map(str::to_owned),
+            session_id: non_empty(out.session_id),
+            memory_id: None,
+            events: receiver_stream(Operation::InlineAgent, out.completion, |mut rx| async move {
+                (rx.recv().await, rx)
+            }),
         })
     }
 
-    pub(crate) fn retrieve_and_generate(
+    pub(crate) async fn retrieve_and_generate(
         i: RetrieveAndGenerateInputBuilder,
         c: &agent_sdk::Client,
-    ) -> impl Future<Output = Result<WithRequestId<RetrieveAndGenerateOutput>>> + Send + '_ {
-        i.send_with(c).map(|r| {
-            let out = r.map_err(|e| ServiceError::from_sdk(Operation::RetrieveAndGenerate, e))?;
-            let request_id = out.request_id().map(str::to_owned);
-            Ok(WithRequestId::new(out, request_id))
-        })
+    ) -> Result<WithRequestId<RetrieveAndGenerateOutput>> {
+        let out = i
+            .send_with(c)
+            .await
+            .map_err(|e| ServiceError::from_sdk(Operation::RetrieveAndGenerate, e))?;
+        let request_id = out.request_id().map(str::to_owned);
+        Ok(WithRequestId::new(out, request_id))
     }
 
-    pub(crate) fn retrieve_and_generate_stream(
+    pub(crate) async fn retrieve_and_generate_stream(
         i: RetrieveAndGenerateStreamInputBuilder,
         c: &agent_sdk::Client,
-    ) -> impl Future<Output = Result<RawRetrieveAndGenerateStream>> + Send + '_ {
-        i.send_with(c).map(|r| {
-            let out = r.map_err(|e| ServiceError::from_sdk(Operation::RetrieveAndGenerateStream, e))?;
-            Ok(RawAgentStream {
-                request_id: out.request_id().map(str::to_owned),
-                session_id: non_empty(out.session_id),
-                memory_id: None,
-                events: receiver_stream(Operation::RetrieveAndGenerateStream, out.stream, |mut rx| async move {
-                    (rx.recv().await, rx)
-                }),
-            })
+    ) -> Result<RawRetrieveAndGenerateStream> {
+        let out = i
+            .send_with(c)
+            .await
+            .map_err(|e| ServiceError::from_sdk(Operation::RetrieveAndGenerateStream, e))?;
+        Ok(RawAgentStream {
+            request_id: out.request_id().map(str::to_owned),
+            session_id: non_empty(out.session_id),
+            memory_id: None,
+            events: receiver_stream(Operation::RetrieveAndGenerateStream, out.stream, |mut rx| async move {
+                (rx.recv().await, rx)
+            }),
         })
     }
 
-    pub(crate) fn invoke_agent(
+    pub(crate) async fn invoke_agent(
         i: InvokeAgentInputBuilder,
         c: &agent_sdk::Client,
-    ) -> impl Future<Output = Result<RawInvokeAgentStream>> + Send + '_ {
-        i.send_with(c).map(|r| {
-            let out = r.map_err(|e| ServiceError::from_sdk(Operation::InvokeAgent, e))?;
-            Ok(RawAgentStream {
-                request_id: out.request_id().map(str::to_owned),
-                session_id: non_empty(out.session_id),
-                memory_id: out.memory_id,
-                events: receiver_stream(Operation::InvokeAgent, out.completion, |mut rx| async move {
-                    (rx.recv().await, rx)
-                }),
-            })
+    ) -> Result<RawInvokeAgentStream> {
+        let out = i
+            .send_with(c)
+            .await
+            .map_err(|e| ServiceError::from_sdk(Operation::InvokeAgent, e))?;
+        Ok(RawAgentStream {
+            request_id: out.request_id().map(str::to_owned),
+            session_id: non_empty(out.session_id),
+            memory_id: out.memory_id,
+            events: receiver_stream(Operation::InvokeAgent, out.completion, |mut rx| async move {
+                (rx.recv().await, rx)
+            }),
         })
     }
 
-    pub(crate) fn invoke_flow(
-        i: InvokeFlowInputBuilder,
-        c: &agent_sdk::Client,
-    ) -> impl Future<Output = Result<RawFlowStream>> + Send + '_ {
-        i.send_with(c).map(|r| {
-            let out = r.map_err(|e| ServiceError::from_sdk(Operation::InvokeFlow, e))?;
-            Ok(RawAgentStream {
-                request_id: out.request_id().map(str::to_owned),
-                session_id: out.execution_id,
-                memory_id: None,
-                events: receiver_stream(Operation::InvokeFlow, out.response_stream, |mut rx| async move {
-                    (rx.recv().await, rx)
-                }),
-            })
+    pub(crate) async fn invoke_flow(i: InvokeFlowInputBuilder, c: &agent_sdk::Client) -> Result<RawFlowStream> {
+        let out = i
+            .send_with(c)
+            .await
+            .map_err(|e| ServiceError::from_sdk(Operation::InvokeFlow, e))?;
+        Ok(RawAgentStream {
+            request_id: out.request_id().map(str::to_owned),
+            session_id: out.execution_id,
+            memory_id: None,
+            events: receiver_stream(Operation::InvokeFlow, out.response_stream, |mut rx| async move {
+                (rx.recv().await, rx)
+            }),
         })
     }
 
-    pub(crate) fn start_flow_execution(
+    pub(crate) async fn start_flow_execution(
         i: StartFlowExecutionInputBuilder,
         c: &agent_sdk::Client,
-    ) -> impl Future<Output = Result<WithRequestId<StartFlowExecutionOutput>>> + Send + '_ {
-        i.send_with(c).map(|r| {
-            let out = r.map_err(|e| ServiceError::from_sdk(Operation::StartFlowExecution, e))?;
-            let request_id = out.request_id().map(str::to_owned);
-            Ok(WithRequestId::new(out, request_id))
-        })
+    ) -> Result<WithRequestId<StartFlowExecutionOutput>> {
+        let out = i
+            .send_with(c)
+            .await
+            .map_err(|e| ServiceError::from_sdk(Operation::StartFlowExecution, e))?;
+        let request_id = out.request_id().map(str::to_owned);
+        Ok(WithRequestId::new(out, request_id))
     }
 }
 

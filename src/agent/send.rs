@@ -12,7 +12,6 @@ use agent_sdk::operation::retrieve_and_generate_stream::builders::RetrieveAndGen
 use agent_sdk::operation::start_flow_execution::StartFlowExecutionOutput;
 use agent_sdk::operation::start_flow_execution::builders::StartFlowExecutionInputBuilder;
 use aws_sdk_bedrockagentruntime as agent_sdk;
-use futures_util::future::Either;
 use tracing::Instrument;
 
 use super::api::{
@@ -32,7 +31,7 @@ pub(crate) trait AgentInput: Sized + Send + 'static {
     /// What the crate gets back.
     type Output: Send;
     /// Sends with the SDK client (`send_with`: the input goes out as built).
-    fn send_sdk(self, client: &agent_sdk::Client) -> impl Future<Output = Result<Self::Output>> + Send + '_;
+    fn send_sdk(self, client: &agent_sdk::Client) -> impl Future<Output = Result<Self::Output>> + Send;
     /// Sends through a service implementation (mocks, wrappers).
     fn send_api<A: BedrockAgentRuntimeApi>(self, api: &A) -> impl Future<Output = Result<Self::Output>> + Send;
 }
@@ -41,7 +40,7 @@ macro_rules! agent_input {
     ($($input:ty => $out:ty, $sdk:ident, $api:ident;)*) => {$(
         impl AgentInput for $input {
             type Output = $out;
-            fn send_sdk(self, client: &agent_sdk::Client) -> impl Future<Output = Result<$out>> + Send + '_ {
+            fn send_sdk(self, client: &agent_sdk::Client) -> impl Future<Output = Result<$out>> + Send {
                 sdk_send::$sdk(self, client)
             }
             fn send_api<A: BedrockAgentRuntimeApi>(self, api: &A) -> impl Future<Output = Result<$out>> + Send {
@@ -60,29 +59,20 @@ agent_input! {
     StartFlowExecutionInputBuilder => WithRequestId<StartFlowExecutionOutput>, start_flow_execution, start_flow_execution;
 }
 
-/// Sends `input` inside the call's span (see the runtime's `send`: the
-/// common case is the SDK's future itself, with no async layer around it;
-/// the others are boxed once).
-pub(crate) fn send<'a, A: BedrockAgentRuntimeApi, I: AgentInput>(
-    api: &'a A,
+/// Sends `input` inside the call's span (see the runtime's `send`).
+pub(crate) async fn send<A: BedrockAgentRuntimeApi, I: AgentInput>(
+    api: &A,
     input: I,
     config: Option<SdkConfigMap>,
     span: &tracing::Span,
-) -> impl Future<Output = Result<I::Output>> + Send + 'a {
+) -> Result<I::Output> {
+    let span = span.clone();
     match (as_sdk(api), config) {
-        (Some(sdk), None) if span.is_disabled() => Either::Left(input.send_sdk(sdk.sdk())),
-        (sdk, config) => {
-            let span = span.clone();
-            Either::Right(Box::pin(async move {
-                match (sdk, config) {
-                    (Some(sdk), None) => input.send_sdk(sdk.sdk()).instrument(span).await,
-                    (Some(sdk), Some(f)) => {
-                        let client = agent_sdk::Client::from_conf(f(sdk.sdk().config().to_builder()).build());
-                        input.send_sdk(&client).instrument(span).await
-                    }
-                    (None, _) => input.send_api(api).instrument(span).await,
-                }
-            }))
+        (Some(sdk), None) => input.send_sdk(sdk.sdk()).instrument(span).await,
+        (Some(sdk), Some(f)) => {
+            let client = agent_sdk::Client::from_conf(f(sdk.sdk().config().to_builder()).build());
+            input.send_sdk(&client).instrument(span).await
         }
+        (None, _) => input.send_api(api).instrument(span).await,
     }
 }
