@@ -44,10 +44,22 @@ use crate::{Error, Result};
 /// println!("{} ({})", answer.text, answer.report);
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct Client<R = SdkRuntime, A = SdkAgentRuntime> {
     rt: Arc<RuntimeSide<R>>,
     ag: Arc<AgentSide<A>>,
+}
+
+/// What the client is configured with; the services are not printed, so
+/// that a client over trait objects ([`DynClient`]) is `Debug` too.
+impl<R, A> std::fmt::Debug for Client<R, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("region", &self.rt.planner.region())
+            .field("optimized_routes", &self.rt.planner.routes())
+            .field("runtime", &self.rt.api.is_some())
+            .field("agent_runtime", &self.ag.api.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<R, A> Clone for Client<R, A> {

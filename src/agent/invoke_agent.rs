@@ -12,7 +12,7 @@ use super::stream::InvokeAgentStream;
 use super::{AgentSide, BedrockAgentRuntimeApi};
 use crate::Result;
 use crate::call::{Call, Escape, Question, escape_hatch};
-use crate::models::sealed::Sealed;
+use crate::models::sealed;
 use crate::report::Target;
 use crate::vocab::{LatencyPolicy, Operation};
 
@@ -27,7 +27,7 @@ use crate::vocab::{LatencyPolicy, Operation};
     note = "use an inline agent for optimized latency: `client.inline_agent(model).optimized()` (InvokeInlineAgent)",
     note = "a `LatencyPolicy` from configuration goes through `.latency(policy)`: optimized is refused before sending, prefer-optimized is sent standard with the reason in the report"
 )]
-pub trait InvokeAgentHonorsOptimized<A>: Sealed {}
+pub trait InvokeAgentHonorsOptimized<A>: sealed::BuilderMarker {}
 
 /// An `InvokeAgent` request:
 /// `client.invoke_agent(agent_id, alias_id).input_text("...").send().await`.
@@ -135,9 +135,10 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
         let (b, sent_session) = with_session_id(b);
         // Whatever the plan or a closure says: the service does not honor it.
         let b = b.set_bedrock_model_configurations(None);
+        // The agent the request goes to (a `map_input` closure may change it).
         let target = Target::Agent {
-            agent_id: self.agent_id,
-            alias_id: self.alias_id,
+            agent_id: b.get_agent_id().clone().unwrap_or_default(),
+            alias_id: b.get_agent_alias_id().clone().unwrap_or_default(),
         };
         let call = Call::start(&plan, self.client.region(), None, Some(target));
         let mut raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;

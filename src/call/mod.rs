@@ -22,7 +22,7 @@ use crate::report::{LatencyReport, ServedLatency, Target, Timing};
 use crate::vocab::ServiceTier;
 use crate::{Error, Result};
 
-pub(crate) use escape::{Escape, escape_hatch};
+pub(crate) use escape::{Escape, escape_hatch, same_region};
 pub(crate) use events::receiver_stream;
 pub(crate) use plan::{Planner, Question, Route};
 pub(crate) use stream::{EventStreamDebug, StreamCore};

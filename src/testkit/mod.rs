@@ -1,5 +1,25 @@
 //! A local Bedrock-compatible endpoint for tests (feature `testkit`).
 //!
+//! The shortest path: start it, and build a client from the SDK
+//! configuration it gives for a region (endpoint, static credentials and
+//! that region; the endpoint reads the region from the request's signature,
+//! as Bedrock does):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use bedrock_latency::Client;
+//! use bedrock_latency::models::NovaPro;
+//! use bedrock_latency::testkit::LocalBedrock;
+//!
+//! let server = LocalBedrock::start().await?;
+//! let client = Client::new(&server.sdk_config("us-east-2"));
+//! let answer = client.converse(NovaPro).optimized().user("Hi").send().await?;
+//! assert_eq!(server.requests().len(), 1);
+//! # let _ = answer;
+//! # Ok(()) }
+//! ```
+//!
 //! [`LocalBedrock`] is an in-process HTTP server on 127.0.0.1 (HTTP/1.1 and
 //! HTTP/2 with prior knowledge on the same port) that speaks
 //! the wire format of Amazon Bedrock's `bedrock-runtime` (Converse,
@@ -9,8 +29,9 @@
 //! StartFlowExecution): the same paths (with
 //! percent-encoded model IDs), JSON shapes, `x-amzn-RequestId`,
 //! `x-amzn-ErrorType` + `{"message": ...}` errors and
-//! `application/vnd.amazon.eventstream` streams. Point the real AWS SDK
-//! clients at [`LocalBedrock::endpoint_url`].
+//! `application/vnd.amazon.eventstream` streams. SDK clients of your own
+//! take [`LocalBedrock::sdk_config`] too; clients in other languages take
+//! [`LocalBedrock::endpoint_url`].
 //!
 //! It behaves like the service where latency-optimized inference is concerned:
 //!
@@ -56,14 +77,16 @@
 //! - The behaviour can be given as data ([`LocalBedrockConfig`], the file
 //!   format of the standalone `bedrock-latency-local --config`).
 //!
+//! Faults, and what the endpoint saw:
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use bedrock_latency::testkit::{Fault, LocalBedrock};
 //!
 //! let server = LocalBedrock::builder().region("us-east-2").start().await?;
 //! server.inject(Fault::Throttling); // the next request gets a 429
-//! let url = server.endpoint_url(); // give it to the SDK's `endpoint_url`
-//! # let _ = url;
+//! let conf = server.sdk_config("us-east-2"); // `Client::new(&conf)`
+//! # let _ = conf;
 //! // ... run the client ...
 //! for request in server.requests() {
 //!     println!("{:?} {:?} -> {:?}", request.operation, request.model_id, request.served_latency);

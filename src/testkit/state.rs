@@ -167,12 +167,13 @@ impl State {
     /// Served latency of a valid request, consuming quota.
     pub(crate) fn decide(&mut self, p: &Prepared) -> (Latency, Option<StandardFallback>) {
         if !p.honours_latency {
-            let fallback =
-                (p.requested == Some(Latency::Optimized)).then_some(if p.operation == Operation::InvokeFlow {
+            let fallback = (p.requested == Some(Latency::Optimized)).then_some(
+                if matches!(p.operation, Operation::InvokeFlow | Operation::StartFlowExecution) {
                     StandardFallback::Unverified
                 } else {
                     StandardFallback::NotHonoured
-                });
+                },
+            );
             return (Latency::Standard, fallback);
         }
         let Some(catalog_cap) = p.optimized_cap else {
