@@ -7,10 +7,14 @@ mod call;
 mod catalog;
 mod check;
 mod client;
+#[cfg(feature = "compare")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compare")))]
 pub mod compare;
 pub mod cost;
 mod date;
 mod error;
+#[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub mod logs;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]

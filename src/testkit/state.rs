@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use super::behaviour::{self, CatalogRef};
 use super::counters::Counters;
 use super::faults::FaultQueue;
-use super::ops::Prepared;
+use super::prepared::Prepared;
 use super::tail_state::{TailState, Tails};
 use super::{FaultRule, RecordedRequest, StandardFallback, TierTiming};
 use crate::{Latency, Operation};
