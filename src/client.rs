@@ -20,7 +20,7 @@ use crate::runtime::{
     BedrockRuntimeApi, ConverseRequest, ConverseStreamRequest, InvokeModelRequest, InvokeModelStreamRequest,
     RuntimeSide, SdkRuntime,
 };
-use crate::vocab::{LatencyPolicy, Operation};
+use crate::vocab::{LatencyPolicy, LifecyclePolicy, Operation, TierPolicy};
 use crate::{Error, Result};
 
 /// The crate's client: checks every request against the catalog before
@@ -118,11 +118,40 @@ impl<R, A> Client<R, A> {
         self.ag.api.as_ref()
     }
 
+    /// The lifecycle policy every request is checked under.
+    pub fn lifecycle(&self) -> LifecyclePolicy {
+        self.rt.planner.lifecycle()
+    }
+
     /// What this client would send for `model` on `operation` under
-    /// `policy`, with its catalog, region and routes: the very check every
-    /// request goes through. Sends nothing.
+    /// `policy`, with its catalog, region, lifecycle policy and routes: the
+    /// very check every request goes through. Sends nothing.
     pub fn plan(&self, model: &ModelId, operation: Operation, policy: LatencyPolicy) -> Result<Plan> {
-        let planned = self.rt.planner.plan(Question::model(model, operation, policy))?;
+        self.plan_with_tier(model, operation, policy, TierPolicy::Unset)
+    }
+
+    /// [`plan`](Self::plan) with a service tier asked for too (a
+    /// [`ServiceTier`](crate::ServiceTier) is required,
+    /// `TierPolicy::Prefer(..)` falls back to none): what
+    /// `.service_tier(..)` / `.tier_policy(..)` on a request would send.
+    ///
+    /// ```
+    /// # fn demo(client: &bedrock_latency::Client) -> bedrock_latency::Result<()> {
+    /// use bedrock_latency::{LatencyPolicy, ModelId, Operation, ServiceTier};
+    /// let nova: ModelId = "amazon.nova-pro-v1:0".parse()?;
+    /// let plan = client.plan_with_tier(&nova, Operation::Converse, LatencyPolicy::Standard, ServiceTier::Flex)?;
+    /// assert_eq!(plan.service_tier, Some(ServiceTier::Flex));
+    /// # Ok(()) }
+    /// ```
+    pub fn plan_with_tier(
+        &self,
+        model: &ModelId,
+        operation: Operation,
+        policy: LatencyPolicy,
+        tier: impl Into<TierPolicy>,
+    ) -> Result<Plan> {
+        let q = Question::model(model, operation, policy).tier(tier.into());
+        let planned = self.rt.planner.plan(q)?;
         Ok(Plan::clone(&planned.plan))
     }
 }
@@ -242,6 +271,8 @@ impl<R, A: BedrockAgentRuntimeApi> Client<R, A> {
 ///   the first of these regions that does (SDK services only; each region
 ///   gets an SDK client from the same configuration). `.route(region, api)`
 ///   does the same with your own implementation.
+/// - `.lifecycle(LifecyclePolicy::Strict)`: refuse requests for models past
+///   their end-of-life date (the default, `Warn`, sends them with a warning).
 ///
 /// Configuration errors surface at [`build`](Self::build), never later.
 #[must_use = "a builder does nothing until `.build()`"]
@@ -251,6 +282,7 @@ pub struct ClientBuilder<R = SdkRuntime, A = SdkAgentRuntime> {
     agent: Option<A>,
     region: Option<String>,
     catalog: Option<Catalog>,
+    lifecycle: LifecyclePolicy,
     routes: Vec<(String, Option<R>)>,
 }
 
@@ -262,6 +294,7 @@ impl Default for ClientBuilder {
             agent: None,
             region: None,
             catalog: None,
+            lifecycle: LifecyclePolicy::Warn,
             routes: Vec::new(),
         }
     }
@@ -274,6 +307,7 @@ impl<R, A> std::fmt::Debug for ClientBuilder<R, A> {
             .field("runtime", &self.runtime.is_some())
             .field("agent_runtime", &self.agent.is_some())
             .field("region", &self.region)
+            .field("lifecycle", &self.lifecycle)
             .field("routes", &self.routes.iter().map(|r| &r.0).collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
@@ -291,6 +325,14 @@ impl<R, A> ClientBuilder<R, A> {
     /// [`Catalog::load`]).
     pub fn catalog(mut self, catalog: Catalog) -> Self {
         self.catalog = Some(catalog);
+        self
+    }
+
+    /// What to do with models past their end-of-life date: warn (the
+    /// default: AWS sometimes extends dates, and the catalog may lag) or,
+    /// with [`LifecyclePolicy::Strict`], refuse before sending.
+    pub fn lifecycle(mut self, policy: LifecyclePolicy) -> Self {
+        self.lifecycle = policy;
         self
     }
 
@@ -312,6 +354,7 @@ impl<R, A> ClientBuilder<R, A> {
             agent: self.agent,
             region: self.region,
             catalog: self.catalog,
+            lifecycle: self.lifecycle,
             routes: self.routes.into_iter().map(|(r, _)| (r, None)).collect(),
         }
     }
@@ -324,6 +367,7 @@ impl<R, A> ClientBuilder<R, A> {
             agent: Some(api),
             region: self.region,
             catalog: self.catalog,
+            lifecycle: self.lifecycle,
             routes: self.routes,
         }
     }
@@ -453,7 +497,7 @@ impl<R: BedrockRuntimeApi, A: BedrockAgentRuntimeApi> ClientBuilder<R, A> {
             route_apis.push(api);
         }
         let catalog = Arc::new(self.catalog.unwrap_or_else(|| Catalog::builtin().clone()));
-        let planner = Arc::new(Planner::new(catalog, region, route_regions));
+        let planner = Arc::new(Planner::new(catalog, region, route_regions).with_lifecycle(self.lifecycle));
         Ok(Client {
             rt: Arc::new(RuntimeSide {
                 api: runtime,

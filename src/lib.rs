@@ -23,7 +23,9 @@ mod vocab;
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
 
-pub use catalog::{Catalog, Lifecycle, LifecycleStatus, ModelEntry, OptimizedSupport, Prices, Source, TokenPrice};
+pub use catalog::{
+    Catalog, Lifecycle, LifecycleStatus, ModelEntry, OptimizedSupport, Prices, Source, TierOffer, TierRules, TokenPrice,
+};
 pub use check::{CheckRequest, Plan, Refusal, RefusalReason, Warning};
 pub use client::{Client, ClientBuilder, DynClient};
 pub use date::Date;
@@ -31,4 +33,4 @@ pub use error::{Error, Result, ServiceError, ServiceErrorKind};
 pub use model_id::{Geography, IdForm, ModelId};
 pub use models::IntoModel;
 pub use report::{DowngradeReason, LatencyReport, ServedLatency, Target, Timing, Usage};
-pub use vocab::{Latency, LatencyPolicy, Operation, Service, ServiceTier, Treatment};
+pub use vocab::{Latency, LatencyPolicy, LifecyclePolicy, Operation, Service, ServiceTier, TierPolicy, Treatment};

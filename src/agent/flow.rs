@@ -227,7 +227,7 @@ impl<A: BedrockAgentRuntimeApi> InvokeFlowRequest<A> {
             .set_execution_id(self.execution_id);
         let (b, config) = self.escape.apply(b);
         let b = b.set_model_performance_configuration(model_performance(&plan));
-        let call = Call::start(&plan, self.client.region(), None, Some(self.parts.target()));
+        let call = Call::start(&plan, self.client.region(), Some(self.parts.target()));
         let raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         Ok(InvokeFlowStream::new(raw, call))
     }
@@ -287,7 +287,7 @@ impl<A: BedrockAgentRuntimeApi> StartFlowExecutionRequest<A> {
             .set_flow_execution_name(self.name);
         let (b, config) = self.escape.apply(b);
         let b = b.set_model_performance_configuration(model_performance(&plan));
-        let call = Call::start(&plan, self.client.region(), None, Some(self.parts.target()));
+        let call = Call::start(&plan, self.client.region(), Some(self.parts.target()));
         let out = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         let request_id = out.request_id.clone();
         let report = call.finish_with(|r| r.request_id = request_id);

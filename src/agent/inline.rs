@@ -225,7 +225,7 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
                     .build()
             }));
         let sent_session = b.get_session_id().clone();
-        let call = Call::start(&plan, self.client.region(), None, None);
+        let call = Call::start(&plan, self.client.region(), None);
         let mut raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;

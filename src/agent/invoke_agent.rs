@@ -186,7 +186,7 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
             agent_id: self.agent_id,
             alias_id: self.alias_id,
         };
-        let call = Call::start(&plan, self.client.region(), None, Some(target));
+        let call = Call::start(&plan, self.client.region(), Some(target));
         let mut raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;

@@ -487,7 +487,7 @@ impl<A: BedrockAgentRuntimeApi, M, S> RetrieveAndGenerateRequest<A, M, S> {
     pub async fn send(self) -> Result<RetrieveAndGenerateResponse> {
         let p = self.prepare(Operation::RetrieveAndGenerate)?;
         let api = p.client.service()?;
-        let call = Call::start(&p.plan, p.client.region(), None, None);
+        let call = Call::start(&p.plan, p.client.region(), None);
         let out = send(api, p.input, p.config, &call.span)
             .await
             .map_err(|e| call.failed(e))?;
@@ -543,7 +543,7 @@ impl<A: BedrockAgentRuntimeApi, M, S> RetrieveAndGenerateStreamRequest<A, M, S> 
         let p = self.prepare(Operation::RetrieveAndGenerateStream)?;
         let api = p.client.service()?;
         let sent_session = p.input.get_session_id().clone();
-        let call = Call::start(&p.plan, p.client.region(), None, None);
+        let call = Call::start(&p.plan, p.client.region(), None);
         let mut raw = send(api, p.input, p.config, &call.span)
             .await
             .map_err(|e| call.failed(e))?;

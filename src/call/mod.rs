@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use futures_core::Stream;
 
 use crate::check::{Plan, RefusalReason};
-use crate::report::{LatencyReport, ServedLatency, Target, Timing};
+use crate::report::{LatencyReport, ServedLatency, Target, TierDowngrade, Timing};
 use crate::vocab::ServiceTier;
 use crate::{Error, Result};
 
@@ -62,19 +62,13 @@ pub(crate) struct Call {
     // future around the SDK's, fewer copies).
     plan: Arc<Plan>,
     routed_from: Option<String>,
-    tier: Option<ServiceTier>,
     target: Option<Target>,
 }
 
 impl Call {
     /// Starts a call for `plan`, sent from `client_region`.
-    pub(crate) fn start(
-        plan: &Arc<Plan>,
-        client_region: &str,
-        tier: Option<ServiceTier>,
-        target: Option<Target>,
-    ) -> Self {
-        let span = call_span(plan, tier);
+    pub(crate) fn start(plan: &Arc<Plan>, client_region: &str, target: Option<Target>) -> Self {
+        let span = call_span(plan);
         Call {
             span,
             start: Instant::now(),
@@ -83,7 +77,6 @@ impl Call {
             max_output_tokens: None,
             routed_from: (plan.region != client_region).then(|| client_region.to_owned()),
             plan: Arc::clone(plan),
-            tier,
             target,
         }
     }
@@ -91,7 +84,7 @@ impl Call {
     /// The report of what was asked and sent; what served it is filled in
     /// from the answer.
     fn base_report(&mut self) -> LatencyReport {
-        base_report(&self.plan, self.routed_from.take(), self.tier, self.target.take())
+        base_report(&self.plan, self.routed_from.take(), self.target.take())
     }
 
     /// Records the requested maximum of output tokens (for the token cap).
@@ -120,6 +113,7 @@ impl Call {
             report.usage.map(|u| u.output_tokens),
         );
         report.judge_downgrade(self.fallback, self.token_cap, self.max_output_tokens);
+        report.judge_tier();
         record(&self.span, &report);
         report
     }
@@ -140,7 +134,7 @@ impl Call {
 }
 
 /// Starts the per-call tracing span; no prompt or completion text in it.
-pub(crate) fn call_span(plan: &Plan, tier: Option<ServiceTier>) -> tracing::Span {
+pub(crate) fn call_span(plan: &Plan) -> tracing::Span {
     tracing::info_span!(
         "bedrock_call",
         operation = %plan.operation,
@@ -148,7 +142,8 @@ pub(crate) fn call_span(plan: &Plan, tier: Option<ServiceTier>) -> tracing::Span
         region = %plan.region,
         requested = %plan.policy,
         sent = %plan.latency,
-        requested_tier = tier.map(ServiceTier::as_str),
+        requested_tier = plan.tier_policy.tier().map(ServiceTier::as_str),
+        sent_tier = plan.service_tier.map(ServiceTier::as_str),
         served = tracing::field::Empty,
         served_tier = tracing::field::Empty,
         downgraded = tracing::field::Empty,
@@ -167,6 +162,8 @@ pub(crate) fn record(span: &tracing::Span, r: &LatencyReport) {
     span.in_scope(|| {
         if let Some(d) = &r.downgrade {
             tracing::warn!(reason = %d, "optimized latency requested, standard served");
+        } else if let Some(d) = &r.tier_downgrade {
+            tracing::warn!(reason = %d, "service tier requested, another served");
         } else {
             tracing::debug!("bedrock call finished");
         }
@@ -195,12 +192,7 @@ fn record_fields(span: &tracing::Span, r: &LatencyReport) {
 
 /// The report of a request about to be sent; the served fields are filled
 /// in when the answer arrives.
-fn base_report(
-    plan: &Plan,
-    routed_from: Option<String>,
-    tier: Option<ServiceTier>,
-    target: Option<Target>,
-) -> LatencyReport {
+fn base_report(plan: &Plan, routed_from: Option<String>, target: Option<Target>) -> LatencyReport {
     LatencyReport {
         operation: plan.operation,
         model_id: plan.model_id.clone(),
@@ -209,10 +201,12 @@ fn base_report(
         routed_from,
         requested: plan.policy,
         sent: plan.latency,
-        requested_tier: tier,
+        requested_tier: plan.tier_policy.tier(),
+        sent_tier: plan.service_tier,
         served: ServedLatency::NotReported,
         served_tier: None,
         downgrade: None,
+        tier_downgrade: plan.tier_fallback.clone().map(TierDowngrade::NotSent),
         timing: Timing::default(),
         usage: None,
         request_id: None,

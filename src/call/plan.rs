@@ -1,6 +1,7 @@
 //! The one planner: every operation, agents and flows included, is checked
-//! here against the client's catalog, region and permitted routes, with a
-//! memo of recent checks.
+//! here against the client's catalog, region, lifecycle policy and
+//! permitted routes (latency, service tier and lifecycle alike: all of it is
+//! [`Catalog::check`]), with a memo of recent checks.
 //!
 //! A check's answer depends only on its inputs, the client's catalog (fixed
 //! once the client is built) and the date. Repeating it on every call is
@@ -15,7 +16,7 @@ use crate::catalog::Catalog;
 use crate::check::{CheckRequest, Plan, Refusal, RefusalReason};
 use crate::date::Date;
 use crate::model_id::ModelId;
-use crate::vocab::{LatencyPolicy, Operation, Service};
+use crate::vocab::{LatencyPolicy, LifecyclePolicy, Operation, Service, TierPolicy};
 use crate::{Error, Result};
 
 /// Where a planned request goes.
@@ -40,8 +41,10 @@ pub(crate) struct Question<'a> {
     pub(crate) model: Option<&'a ModelId>,
     pub(crate) operation: Operation,
     pub(crate) policy: LatencyPolicy,
+    pub(crate) tier: TierPolicy,
     pub(crate) total_tokens: Option<u32>,
     pub(crate) allow_unverified: bool,
+    pub(crate) allow_unverified_tier: bool,
 }
 
 impl<'a> Question<'a> {
@@ -49,10 +52,7 @@ impl<'a> Question<'a> {
     pub(crate) fn model(model: &'a ModelId, operation: Operation, policy: LatencyPolicy) -> Self {
         Question {
             model: Some(model),
-            operation,
-            policy,
-            total_tokens: None,
-            allow_unverified: false,
+            ..Question::without_model(operation, policy)
         }
     }
 
@@ -62,9 +62,17 @@ impl<'a> Question<'a> {
             model: None,
             operation,
             policy,
+            tier: TierPolicy::Unset,
             total_tokens: None,
             allow_unverified: false,
+            allow_unverified_tier: false,
         }
+    }
+
+    /// The same question with a tier policy.
+    pub(crate) fn tier(mut self, tier: TierPolicy) -> Self {
+        self.tier = tier;
+        self
     }
 }
 
@@ -75,6 +83,7 @@ pub(crate) struct Planner {
     catalog: Arc<Catalog>,
     region: Option<String>,
     routes: Vec<String>,
+    lifecycle: LifecyclePolicy,
     cache: PlanCache,
 }
 
@@ -84,8 +93,20 @@ impl Planner {
             catalog,
             region,
             routes,
+            lifecycle: LifecyclePolicy::Warn,
             cache: PlanCache::default(),
         }
+    }
+
+    /// The same planner with another lifecycle policy.
+    pub(crate) fn with_lifecycle(mut self, lifecycle: LifecyclePolicy) -> Self {
+        self.lifecycle = lifecycle;
+        self
+    }
+
+    /// The lifecycle policy every request is checked under.
+    pub(crate) fn lifecycle(&self) -> LifecyclePolicy {
+        self.lifecycle
     }
 
     /// The catalog in use.
@@ -117,7 +138,8 @@ impl Planner {
     /// operations only). A refusal is an error; nothing is sent.
     pub(crate) fn plan(&self, q: Question<'_>) -> Result<Planned> {
         let home = self.home()?;
-        let check = |region: &str, policy: LatencyPolicy| self.cache.check(&self.catalog, q, region, policy);
+        let check =
+            |region: &str, policy: LatencyPolicy| self.cache.check(&self.catalog, q, self.lifecycle, region, policy);
         let routable = q.operation.service() == Service::BedrockRuntime && !self.routes.is_empty();
         match check(home, q.policy) {
             Ok(plan) if plan.fallback.is_none() || !routable => Ok(Planned {
@@ -159,9 +181,12 @@ const CAPACITY: usize = 32;
 struct Entry {
     model: Option<String>,
     allow_unverified: bool,
+    allow_unverified_tier: bool,
     region: String,
     operation: Operation,
     policy: LatencyPolicy,
+    tier: TierPolicy,
+    lifecycle: LifecyclePolicy,
     /// Days since 1970-01-01 (UTC) when the plan was made.
     day: i64,
     plan: Arc<Plan>,
@@ -189,14 +214,17 @@ impl PlanCache {
         &self,
         catalog: &Catalog,
         q: Question<'_>,
+        lifecycle: LifecyclePolicy,
         region: &str,
         policy: LatencyPolicy,
     ) -> std::result::Result<Arc<Plan>, Refusal> {
         let Question {
             model,
             operation,
+            tier,
             total_tokens,
             allow_unverified,
+            allow_unverified_tier,
             ..
         } = q;
         // The day as a number: the calendar date is needed only on a miss.
@@ -204,8 +232,11 @@ impl PlanCache {
         let same = |e: &Entry| {
             e.operation == operation
                 && e.policy == policy
+                && e.tier == tier
                 && e.day == day
                 && e.allow_unverified == allow_unverified
+                && e.allow_unverified_tier == allow_unverified_tier
+                && e.lifecycle == lifecycle
                 && e.model.as_deref() == model.map(ModelId::as_str)
                 && e.region == region
         };
@@ -223,12 +254,17 @@ impl PlanCache {
             Some(m) => CheckRequest::new(m, region, operation, policy),
             None => CheckRequest::without_model(region, operation, policy),
         }
-        .on(Date::from_days_since_epoch(day));
+        .on(Date::from_days_since_epoch(day))
+        .service_tier(tier)
+        .lifecycle(lifecycle);
         if let Some(n) = total_tokens {
             req = req.total_tokens(n);
         }
         if allow_unverified {
             req = req.allow_unverified();
+        }
+        if allow_unverified_tier {
+            req = req.allow_unverified_tier();
         }
         let plan = Arc::new(catalog.check(&req)?);
         if total_tokens.is_some() && !holds_for_any_count(&plan) {
@@ -243,9 +279,12 @@ impl PlanCache {
         entries.push(Entry {
             model: model.map(|m| m.as_str().to_owned()),
             allow_unverified,
+            allow_unverified_tier,
             region: region.to_owned(),
             operation,
             policy,
+            tier,
+            lifecycle,
             day,
             plan: Arc::clone(&plan),
         });
@@ -277,7 +316,7 @@ mod tests {
         let model = ModelId::parse(model).unwrap();
         let mut q = Question::model(&model, op, policy);
         q.total_tokens = tokens;
-        cache.check(Catalog::builtin(), q, region, policy)
+        cache.check(Catalog::builtin(), q, LifecyclePolicy::Warn, region, policy)
     }
 
     /// The same question asked of the catalog itself.

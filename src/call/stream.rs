@@ -108,6 +108,7 @@ impl StreamCore {
         );
         self.report
             .judge_downgrade(self.fallback.take(), self.token_cap, self.max_output_tokens);
+        self.report.judge_tier();
         record(&self.span, &self.report);
     }
 }

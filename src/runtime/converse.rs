@@ -23,7 +23,7 @@ use crate::call::{Call, Question, WithRequestId, invalid, millis};
 use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
 use crate::report::ServedLatency;
-use crate::vocab::{LatencyPolicy, Operation, ServiceTier};
+use crate::vocab::{LatencyPolicy, Operation, TierPolicy};
 use crate::{Error, Result};
 
 /// The fields this crate sets on a Converse or ConverseStream input builder
@@ -65,7 +65,8 @@ pub(crate) struct ConverseParts<B> {
     inference: InferenceConfigurationBuilder,
     tool_config: Option<ToolConfiguration>,
     policy: LatencyPolicy,
-    tier: Option<ServiceTier>,
+    tier: TierPolicy,
+    allow_unverified_tier: bool,
     /// Characters of text in the messages and system prompt (for the token estimate).
     text_chars: usize,
     pub(super) escape: Escape<B, sdk::config::Builder>,
@@ -80,7 +81,8 @@ impl<B> Default for ConverseParts<B> {
             inference: InferenceConfigurationBuilder::default(),
             tool_config: None,
             policy: LatencyPolicy::Standard,
-            tier: None,
+            tier: TierPolicy::Unset,
+            allow_unverified_tier: false,
             text_chars: 0,
             escape: Escape::default(),
             error: None,
@@ -112,7 +114,8 @@ impl<B: ConverseFields> ConverseParts<B> {
         model: &'a crate::ModelId,
         op: Operation,
     ) -> Question<'a> {
-        let mut q = Question::model(model, op, self.policy);
+        let mut q = Question::model(model, op, self.policy).tier(self.tier);
+        q.allow_unverified_tier = self.allow_unverified_tier;
         if side.token_cap(model).is_some() {
             let input = estimate_tokens(self.text_chars);
             q.total_tokens = Some(input.saturating_add(self.max_tokens().unwrap_or(0)));
@@ -141,7 +144,7 @@ impl<B: ConverseFields> ConverseParts<B> {
         b = b
             .model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config(performance_config(plan.latency));
-        if let Some(t) = self.tier {
+        if let Some(t) = plan.service_tier {
             let t = sdk::types::ServiceTier::builder()
                 .r#type(sdk_tier(t))
                 .build()
@@ -274,10 +277,9 @@ impl<R: BedrockRuntimeApi, M> ConverseRequest<R, M> {
     pub async fn send(self) -> Result<ConverseResponse> {
         let q = self.parts.question(&self.client, &self.model, Operation::Converse);
         let (plan, api) = self.client.plan(q)?;
-        let tier = self.parts.tier;
         let max_tokens = self.parts.max_tokens();
         let (b, config) = self.parts.fill(ConverseInputBuilder::default(), &plan)?;
-        let call = Call::start(&plan, self.client.region(), tier, None).max_output_tokens(max_tokens);
+        let call = Call::start(&plan, self.client.region(), None).max_output_tokens(max_tokens);
         let out = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         let WithRequestId { output, request_id } = out;
         let report = call.finish_with(|r| {
@@ -333,10 +335,9 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
             .parts
             .question(&self.client, &self.model, Operation::ConverseStream);
         let (plan, api) = self.client.plan(q)?;
-        let tier = self.parts.tier;
         let max_tokens = self.parts.max_tokens();
         let (b, config) = self.parts.fill(ConverseStreamInputBuilder::default(), &plan)?;
-        let call = Call::start(&plan, self.client.region(), tier, None).max_output_tokens(max_tokens);
+        let call = Call::start(&plan, self.client.region(), None).max_output_tokens(max_tokens);
         let raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         Ok(ConverseStream::new(raw.events, call.into_stream(raw.request_id)))
     }

@@ -21,7 +21,7 @@ use crate::check::Plan;
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
 use crate::report::ServedLatency;
-use crate::vocab::{LatencyPolicy, Operation, ServiceTier};
+use crate::vocab::{LatencyPolicy, Operation, TierPolicy};
 use crate::{Error, Result};
 
 /// The fields this crate sets on an InvokeModel or
@@ -56,7 +56,8 @@ invoke_fields!(InvokeModelInputBuilder, InvokeModelWithResponseStreamInputBuilde
 pub(crate) struct InvokeParts<B> {
     body: Option<Vec<u8>>,
     policy: LatencyPolicy,
-    tier: Option<ServiceTier>,
+    tier: TierPolicy,
+    allow_unverified_tier: bool,
     pub(super) escape: Escape<B, sdk::config::Builder>,
     error: Option<Error>,
 }
@@ -66,7 +67,8 @@ impl<B> Default for InvokeParts<B> {
         Self {
             body: None,
             policy: LatencyPolicy::Standard,
-            tier: None,
+            tier: TierPolicy::Unset,
+            allow_unverified_tier: false,
             escape: Escape::default(),
             error: None,
         }
@@ -78,7 +80,6 @@ struct Prepared<B> {
     plan: Arc<Plan>,
     input: B,
     config: Option<SdkConfigMap>,
-    tier: Option<ServiceTier>,
     max_tokens: Option<u32>,
 }
 
@@ -100,7 +101,8 @@ impl<B: InvokeFields> InvokeParts<B> {
                 op.aws_name()
             ),
         })?;
-        let mut q = Question::model(model, op, self.policy);
+        let mut q = Question::model(model, op, self.policy).tier(self.tier);
+        q.allow_unverified_tier = self.allow_unverified_tier;
         // The token cap counts input plus the requested output: estimated
         // only for models that have a cap (it means parsing the body).
         let mut max_tokens = None;
@@ -120,7 +122,7 @@ impl<B: InvokeFields> InvokeParts<B> {
         b = b
             .model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config_latency(sdk_latency(plan.latency));
-        if let Some(t) = self.tier {
+        if let Some(t) = plan.service_tier {
             b = b.service_tier(sdk_tier(t));
         }
         Ok((
@@ -128,7 +130,6 @@ impl<B: InvokeFields> InvokeParts<B> {
                 plan,
                 input: b,
                 config,
-                tier: self.tier,
                 max_tokens,
             },
             api,
@@ -215,7 +216,7 @@ impl<R: BedrockRuntimeApi, M> InvokeModelRequest<R, M> {
     /// Checks, sends and reports.
     pub async fn send(self) -> Result<InvokeModelResponse> {
         let (p, api) = self.parts.prepare(&self.client, &self.model, Operation::InvokeModel)?;
-        let call = Call::start(&p.plan, self.client.region(), p.tier, None).max_output_tokens(p.max_tokens);
+        let call = Call::start(&p.plan, self.client.region(), None).max_output_tokens(p.max_tokens);
         let (out, headers) = send(api, p.input, p.config, &call.span)
             .await
             .map_err(|e| call.failed(e))?;
@@ -270,7 +271,7 @@ impl<R: BedrockRuntimeApi, M> InvokeModelStreamRequest<R, M> {
         let (p, api) = self
             .parts
             .prepare(&self.client, &self.model, Operation::InvokeModelStream)?;
-        let call = Call::start(&p.plan, self.client.region(), p.tier, None).max_output_tokens(p.max_tokens);
+        let call = Call::start(&p.plan, self.client.region(), None).max_output_tokens(p.max_tokens);
         let raw = send(api, p.input, p.config, &call.span)
             .await
             .map_err(|e| call.failed(e))?;
