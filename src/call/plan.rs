@@ -364,6 +364,46 @@ mod tests {
     }
 
     #[test]
+    fn the_tier_and_the_lifecycle_policy_are_part_of_the_key() {
+        use crate::ServiceTier::Flex;
+        let cache = PlanCache::default();
+        let catalog = Catalog::builtin();
+        let nova = ModelId::parse(NOVA).unwrap();
+        let q = Question::model(&nova, Converse, Standard);
+        let warn = LifecyclePolicy::Warn;
+        let none = cache.check(catalog, q, warn, "us-east-1", Standard).unwrap();
+        let flex = cache
+            .check(catalog, q.tier(TierPolicy::Require(Flex)), warn, "us-east-1", Standard)
+            .unwrap();
+        assert_eq!((none.service_tier, flex.service_tier), (None, Some(Flex)));
+        let prefer = cache
+            .check(catalog, q.tier(TierPolicy::Prefer(Flex)), warn, "us-east-1", Standard)
+            .unwrap();
+        assert!(!Arc::ptr_eq(&flex, &prefer), "another policy, another plan");
+        assert_eq!(prefer.tier_policy, TierPolicy::Prefer(Flex));
+        // Not offered from sa-east-1: refused, however often asked.
+        for _ in 0..2 {
+            assert!(
+                cache
+                    .check(catalog, q.tier(TierPolicy::Require(Flex)), warn, "sa-east-1", Standard)
+                    .is_err()
+            );
+        }
+        // Past end of life: the strict answer is not the memo of the warning one.
+        let haiku = ModelId::parse("us.anthropic.claude-3-5-haiku-20241022-v1:0").unwrap();
+        let q = Question::model(&haiku, Converse, Optimized);
+        let warned = cache.check(catalog, q, warn, "us-east-2", Optimized).unwrap();
+        assert!(warned.past_end_of_life());
+        let strict = cache.check(catalog, q, LifecyclePolicy::Strict, "us-east-2", Optimized);
+        assert!(matches!(
+            strict.map_err(|r| r.reason),
+            Err(RefusalReason::PastEndOfLife { .. })
+        ));
+        let again = cache.check(catalog, q, warn, "us-east-2", Optimized).unwrap();
+        assert!(Arc::ptr_eq(&warned, &again));
+    }
+
+    #[test]
     fn token_counts_matter_only_for_models_with_a_cap() {
         let cache = PlanCache::default();
         // Llama 3.1 405B is served optimized up to 11K total tokens. Over
