@@ -32,5 +32,5 @@ pub use date::Date;
 pub use error::{Error, Result, ServiceError, ServiceErrorKind};
 pub use model_id::{Geography, IdForm, ModelId};
 pub use models::IntoModel;
-pub use report::{DowngradeReason, LatencyReport, ServedLatency, Target, Timing, Usage};
+pub use report::{DowngradeReason, LatencyReport, ServedLatency, Target, TierDowngrade, Timing, Usage};
 pub use vocab::{Latency, LatencyPolicy, LifecyclePolicy, Operation, Service, ServiceTier, TierPolicy, Treatment};

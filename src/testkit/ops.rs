@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 
 use super::TokenTiming;
 use super::behaviour;
+use super::parse::TierPlan;
 use super::wire::{ApiError, PathParams, Reply, millis};
 use super::{agent_ops, runtime_ops};
-use crate::{Catalog, Latency, Operation};
+use crate::{Catalog, Latency, Operation, ServiceTier};
 
 /// The native InvokeModel body family of a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +61,10 @@ pub(crate) struct Prepared {
     pub(crate) optimized_cap: Option<Option<u32>>,
     /// `false` for InvokeAgent, which ignores the setting.
     pub(crate) honours_latency: bool,
+    /// The tier asked for, as sent.
     pub(crate) service_tier: Option<String>,
+    /// How the tier asked for will be served.
+    pub(crate) tier_plan: TierPlan,
     pub(crate) input_tokens: u32,
     pub(crate) max_tokens: Option<u32>,
     pub(crate) prompt: String,
@@ -142,6 +146,8 @@ pub(crate) struct Call<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct RenderContext<'a> {
     pub(crate) served: Latency,
+    /// The tier that serves the request, when one was asked for.
+    pub(crate) served_tier: Option<ServiceTier>,
     pub(crate) answer_len: u32,
     pub(crate) timing: TokenTiming,
     pub(crate) request_id: &'a str,
@@ -167,6 +173,8 @@ pub(crate) struct Answer<'a> {
     /// the operation honours it, as the AWS captures show).
     pub(crate) report_latency: bool,
     pub(crate) served: &'static str,
+    /// The served tier, echoed only when a tier was asked for.
+    pub(crate) served_tier: Option<&'static str>,
     pub(crate) timing: TokenTiming,
     pub(crate) request_id: &'a str,
 }
@@ -199,6 +207,7 @@ impl<'a> Answer<'a> {
             stop: if truncated { "max_tokens" } else { "end_turn" },
             report_latency: p.requested.is_some() && p.honours_latency,
             served: ctx.served.as_str(),
+            served_tier: ctx.served_tier.map(ServiceTier::as_str),
             timing: ctx.timing,
             request_id: ctx.request_id,
         }
@@ -209,10 +218,10 @@ impl<'a> Answer<'a> {
 pub(crate) fn render(p: &Prepared, ctx: &RenderContext<'_>) -> Reply {
     let answer = Answer::new(p, ctx);
     match &p.shape {
-        Shape::Converse => runtime_ops::render_converse(p, &answer),
-        Shape::ConverseStream => runtime_ops::render_converse_stream(p, &answer),
-        Shape::Invoke(family) => runtime_ops::render_invoke(p, *family, &answer),
-        Shape::InvokeStream(family) => runtime_ops::render_invoke_stream(p, *family, &answer),
+        Shape::Converse => runtime_ops::render_converse(&answer),
+        Shape::ConverseStream => runtime_ops::render_converse_stream(&answer),
+        Shape::Invoke(family) => runtime_ops::render_invoke(*family, &answer),
+        Shape::InvokeStream(family) => runtime_ops::render_invoke_stream(*family, &answer),
         Shape::InlineAgent(agent) | Shape::Agent(agent) => agent_ops::render_agent(p, agent, &answer),
         Shape::Rag(rag) => agent_ops::render_rag(p, rag, &answer),
         Shape::RagStream(rag) => agent_ops::render_rag_stream(p, rag, &answer),

@@ -39,6 +39,7 @@ pub struct LocalBedrockBuilder {
     record_limit: usize,
     record_budget: usize,
     token_caps: Vec<(String, u32)>,
+    reservations: Vec<(String, u64)>,
     seed: Option<u64>,
     limits: Limits,
 }
@@ -57,6 +58,7 @@ impl Default for LocalBedrockBuilder {
             record_limit: DEFAULT_RECORD_LIMIT,
             record_budget: DEFAULT_RECORD_BUDGET,
             token_caps: Vec::new(),
+            reservations: Vec::new(),
             seed: None,
             limits: Limits::default(),
         }
@@ -117,6 +119,17 @@ impl LocalBedrockBuilder {
     /// region with this catalog instead of [`Catalog::builtin`].
     pub fn catalog(mut self, catalog: Arc<Catalog>) -> Self {
         self.catalog = CatalogRef::Custom(catalog);
+        self
+    }
+
+    /// Gives a model (any form of its ID) a reservation of the reserved
+    /// service tier for `requests` requests; past them, reserved requests
+    /// overflow to the default tier and report it. Without a reservation a
+    /// reserved request gets `ValidationException` "Reservation not found.".
+    /// Whether the model offers the reserved tier from the caller's region
+    /// is the catalog's word.
+    pub fn reservation(mut self, model_id: impl Into<String>, requests: u64) -> Self {
+        self.reservations.push((model_id.into(), requests));
         self
     }
 
@@ -190,6 +203,7 @@ impl LocalBedrockBuilder {
             faults: self.faults,
             quotas: by_base_model(self.quotas),
             caps: by_base_model(self.token_caps),
+            reservations: by_base_model(self.reservations),
             timing: self.timing,
             answer_tokens: self.answer_tokens,
             region: self.region,

@@ -6,7 +6,8 @@
 //! - `e2e_runtime`, `runtime_fixtures`: the bedrock-runtime builders against
 //!   the local endpoint and real AWS captures;
 //! - `testkit_*`: the local endpoint itself, through the real SDK clients;
-//! - `logs_*`: the tools (the timing-sensitive `compare` tests are in `stress`).
+//! - `logs_*`: the tools (the timing-sensitive `compare` tests are in `stress`);
+//! - `tiers`: service tiers and lifecycle through the client and the endpoint.
 //!
 //! Shared helpers: `sdk_clients` (SDK clients pointed at a `LocalBedrock`,
 //! a raw HTTP client) and `shared_fixtures` (where the recorded captures are).
@@ -29,3 +30,4 @@ mod runtime_fixtures;
 mod testkit_behaviour;
 mod testkit_faults;
 mod testkit_operations;
+mod tiers;

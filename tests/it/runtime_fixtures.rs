@@ -48,6 +48,10 @@ fn event(resp: http::Response<SdkBody>) -> ReplayEvent {
 
 /// The real SDK client over a replay connector.
 fn client(region: &str, replay: &StaticReplayClient) -> Client {
+    client_with(region, replay, bedrock_latency::Catalog::builtin().clone())
+}
+
+fn client_with(region: &str, replay: &StaticReplayClient, catalog: bedrock_latency::Catalog) -> Client {
     let conf = sdk::Config::builder()
         .behavior_version(sdk::config::BehaviorVersion::latest())
         .region(sdk::config::Region::new(region.to_owned()))
@@ -56,6 +60,7 @@ fn client(region: &str, replay: &StaticReplayClient) -> Client {
         .build();
     Client::builder()
         .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(conf)))
+        .catalog(catalog)
         .build()
         .unwrap()
 }
@@ -457,7 +462,18 @@ async fn invoke_model_header_in_and_out() {
         ],
         body,
     ))]);
-    let r = client("us-east-2", &replay)
+    // The built-in catalog lists no priority tier for Claude 3.5 Haiku, nor
+    // how priority combines with optimized latency: this replay tests the
+    // headers, so a catalog document says both are served.
+    let mut catalog = bedrock_latency::Catalog::builtin().clone();
+    catalog
+        .merge_json(
+            r#"{"service_tiers": {"with_optimized": {"priority": "honored"}},
+                "models": [{"id": "anthropic.claude-3-5-haiku-20241022-v1:0",
+                            "service_tiers": {"priority": {"regions": ["us-east-2"]}}}]}"#,
+        )
+        .unwrap();
+    let r = client_with("us-east-2", &replay, catalog)
         .invoke_model(Claude35Haiku)
         .optimized()
         .service_tier(bedrock_latency::ServiceTier::Priority)
