@@ -7,3 +7,4 @@ mod shared_fixtures;
 mod cli;
 mod cli_compare;
 mod cli_logs;
+mod cli_tiers;

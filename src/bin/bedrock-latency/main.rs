@@ -6,9 +6,11 @@
 //! and escaping what is echoed from input. The binary stays outside the
 //! library so that clap and indicatif are never part of the library's API.
 //!
-//! Exit codes of `check`: 0 honored (or standard requested), 1 optimized
-//! would not be honored, 3 unverified (invoke-flow); 2 for usage errors,
-//! invalid model IDs or regions and unreadable catalog files.
+//! Exit codes of `check`: 0 honored (or standard requested, or a prefer
+//! policy's fallback), 1 optimized latency or the service tier would not be
+//! honored, or the model is past its end of life under `--lifecycle strict`,
+//! 3 unverified (invoke-flow, a tier only secondary sources report); 2 for
+//! usage errors, invalid model IDs or regions and unreadable catalog files.
 //!
 //! `logs` exits 0 once every file was read (lines that are not records are
 //! reported, not fatal), 2 when a file cannot be read. `price` exits 0, or 2
@@ -49,10 +51,13 @@ struct Cli {
 enum Command {
     /// Print the support table: models x regions x operations x lifecycle.
     Matrix(matrix::MatrixArgs),
-    /// Check whether a request would be honored, before sending it.
+    /// Check whether a request would be honored (latency, service tier,
+    /// lifecycle), before sending it.
     ///
-    /// Exit 0: honored, or standard requested; 1: optimized would not be
-    /// honored; 3: unverified (invoke-flow); 2: invalid input.
+    /// Exit 0: honored, standard requested, or a prefer policy fell back;
+    /// 1: optimized latency or the service tier would not be honored, or the
+    /// model is past its end of life under --lifecycle strict; 3: unverified
+    /// (invoke-flow, a tier only secondary sources report); 2: invalid input.
     Check(check::CheckArgs),
     /// Analyze model invocation logs: which requests were served optimized,
     /// how fast, at what cost.
