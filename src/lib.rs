@@ -14,6 +14,7 @@ mod error;
 pub mod logs;
 mod model_id;
 pub mod models;
+pub mod probe;
 mod report;
 pub mod runtime;
 mod stats;

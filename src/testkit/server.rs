@@ -288,10 +288,16 @@ impl LocalBedrock {
     /// `region`, with static test credentials; give it to
     /// [`Client::from_conf`](crate::Client::from_conf) or to the SDK clients.
     pub fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
+        Self::sdk_config_at(&self.endpoint_url(), region)
+    }
+
+    /// [`sdk_config`](Self::sdk_config) for an endpoint at `url` started
+    /// elsewhere (a `bedrock-latency-local` process, say).
+    pub fn sdk_config_at(url: &str, region: &str) -> aws_config::SdkConfig {
         aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region.to_owned()))
-            .endpoint_url(self.endpoint_url())
+            .endpoint_url(url)
             .credentials_provider(aws_sdk_bedrockruntime::config::SharedCredentialsProvider::new(
                 aws_sdk_bedrockruntime::config::Credentials::new(
                     "AKIDLOCAL",

@@ -12,6 +12,10 @@
 //! 3 unverified (invoke-flow, a tier only secondary sources report); 2 for
 //! usage errors, invalid model IDs or regions and unreadable catalog files.
 //!
+//! `probe` exits 0 once every planned request was sent, 1 when it stopped
+//! early (throttled or out of time; the result is partial), 2 for invalid
+//! input and for requests to AWS without `--yes`.
+//!
 //! `logs` exits 0 once every file was read (lines that are not records are
 //! reported, not fatal), 2 when a file cannot be read. `price` exits 0, or 2
 //! for an unknown model or one without prices. `compare` exits 0, 1 when
@@ -28,6 +32,7 @@ mod logs;
 mod matrix;
 mod output;
 mod price;
+mod probe;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -78,6 +83,17 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Price tokens at standard and optimized latency, side by side.
     Price(price::PriceArgs),
+    /// Check the catalog against your account: for each model, region,
+    /// operation, latency and service tier, the smallest request that shows
+    /// what serves it (one output token), a table, the differences from the
+    /// catalog in use, and (--out) a catalog file of what was probed.
+    ///
+    /// Against AWS it prints the number of requests and a cost bound first
+    /// and sends them only with --yes (billed). --local runs against the
+    /// embedded endpoint, or --endpoint-url one started elsewhere. Exit 0:
+    /// probed; 1: stopped early (throttled, out of time: partial result);
+    /// 2: invalid input, or requests to AWS without --yes.
+    Probe(probe::ProbeArgs),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +107,7 @@ fn main() -> ExitCode {
         Command::Logs(args) => logs::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Price(args) => price::run(args),
+        Command::Probe(args) => probe::run(args),
     };
     match result {
         Ok(code) => code,
