@@ -7,7 +7,8 @@
 //!   the local endpoint and real AWS captures;
 //! - `testkit_*`: the local endpoint itself, through the real SDK clients;
 //! - `logs_*`: the tools (the timing-sensitive `compare` tests are in `stress`);
-//! - `tiers`: service tiers and lifecycle through the client and the endpoint.
+//! - `tiers`, `probe`: service tiers and lifecycle through the client and the
+//!   endpoint, and probing the catalog against the endpoint.
 //!
 //! Shared helpers: `sdk_clients` (SDK clients pointed at a `LocalBedrock`,
 //! a raw HTTP client) and `shared_fixtures` (where the recorded captures are).
@@ -26,6 +27,7 @@ mod endpoint;
 mod logs_analyzer;
 mod logs_cost;
 mod logs_streaming;
+mod probe;
 mod runtime_fixtures;
 mod testkit_behaviour;
 mod testkit_faults;
