@@ -1,6 +1,6 @@
 //! What a probe means for the catalog: the differences from the catalog in
 //! use, and a catalog file (the format of [`Catalog::merge_toml`]) whose
-//! facts cite "probed on <date>".
+//! facts cite `probed on DATE`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -120,7 +120,7 @@ impl ProbeReport {
     /// catalog in use has them, with the regions probed served added and
     /// those the service rejected (on every operation probed) removed; a
     /// fact left with no region is removed (`false`). Each fact's source is
-    /// "probed on <date> against <target>". Merged into `catalog` (as
+    /// `probed on DATE against TARGET`. Merged into `catalog` (as
     /// `--catalog` does), the check agrees with every conclusive answer.
     pub fn catalog_file(&self, catalog: &Catalog, target: &str) -> ProbedCatalog {
         let mut facts: BTreeMap<(String, Fact), Evidence> = BTreeMap::new();

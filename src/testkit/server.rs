@@ -286,7 +286,7 @@ impl LocalBedrock {
 
     /// An AWS SDK configuration for calls to this endpoint made from
     /// `region`, with static test credentials; give it to
-    /// [`Client::from_conf`](crate::Client::from_conf) or to the SDK clients.
+    /// [`Client::new`](crate::Client::new) or to the SDK clients.
     pub fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
         Self::sdk_config_at(&self.endpoint_url(), region)
     }
@@ -332,7 +332,7 @@ impl LocalBedrock {
         self.shared.lock().records.clear();
     }
 
-    /// Queues a fault for the next matching request (a [`Fault`] applies once
+    /// Queues a fault for the next matching request (a [`Fault`](super::Fault) applies once
     /// to any operation; a [`FaultRule`] can filter and repeat).
     pub fn inject(&self, rule: impl Into<FaultRule>) {
         self.shared.lock().faults.push(rule.into());
