@@ -388,22 +388,7 @@ fn patch_entry(
     operations: &BTreeMap<Operation, Treatment>,
 ) -> ModelEntry {
     let source = p.source.clone().unwrap_or_else(|| default_source.clone());
-    let mut e = existing.unwrap_or_else(|| ModelEntry {
-        id: p.id.trim().to_owned(),
-        name: p.id.trim().to_owned(),
-        provider: p.id.split('.').next().unwrap_or_default().to_owned(),
-        inference_profiles: Vec::new(),
-        optimized: None,
-        lifecycle: Lifecycle {
-            status: LifecycleStatus::Active,
-            legacy_since: None,
-            end_of_life: None,
-            source: source.clone(),
-        },
-        prices: None,
-        service_tiers: BTreeMap::new(),
-        source: source.clone(),
-    });
+    let mut e = existing.unwrap_or_else(|| ModelEntry::bare(p.id.trim(), source.clone()));
     if let Some(n) = p.name {
         e.name = n;
     }

@@ -202,6 +202,27 @@ pub struct ModelEntry {
 }
 
 impl ModelEntry {
+    /// An entry that knows only its base model ID (`id`, used as its name
+    /// too), active, with every fact from `source`.
+    pub(crate) fn bare(id: &str, source: Source) -> ModelEntry {
+        ModelEntry {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            provider: id.split('.').next().unwrap_or_default().to_owned(),
+            inference_profiles: Vec::new(),
+            optimized: None,
+            lifecycle: Lifecycle {
+                status: LifecycleStatus::Active,
+                legacy_since: None,
+                end_of_life: None,
+                source: source.clone(),
+            },
+            prices: None,
+            service_tiers: BTreeMap::new(),
+            source,
+        }
+    }
+
     /// The inference profile a call from `region` should use: the most
     /// specific geography first (`jp.` before `apac.` in Tokyo).
     pub fn profile_for_region(&self, region: &str) -> Option<&str> {

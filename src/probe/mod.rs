@@ -52,7 +52,7 @@ use serde::Serialize;
 
 pub use file::{Difference, Prediction, ProbedCatalog};
 
-use crate::catalog::{Catalog, Lifecycle, LifecycleStatus, ModelEntry, OptimizedSupport, Source, TierOffer};
+use crate::catalog::{Catalog, ModelEntry, OptimizedSupport, Source, TierOffer};
 use crate::client::Client;
 use crate::date::Date;
 use crate::error::ServiceErrorKind;
@@ -464,23 +464,9 @@ fn optimized_profile(entry: &ModelEntry, model: &ModelId, region: &str) -> Optio
 /// An entry for a model the catalog does not know.
 fn new_entry(model: &ModelId) -> ModelEntry {
     let source = Source::new("probe hypothesis (never reported)", Date::today());
-    let base = model.base_model_id().to_owned();
-    ModelEntry {
-        provider: base.split('.').next().unwrap_or_default().to_owned(),
-        name: base.clone(),
-        id: base,
-        inference_profiles: model.profile_id().map(str::to_owned).into_iter().collect(),
-        optimized: None,
-        lifecycle: Lifecycle {
-            status: LifecycleStatus::Active,
-            legacy_since: None,
-            end_of_life: None,
-            source: source.clone(),
-        },
-        prices: None,
-        service_tiers: Default::default(),
-        source,
-    }
+    let mut entry = ModelEntry::bare(model.base_model_id(), source);
+    entry.inference_profiles.extend(model.profile_id().map(str::to_owned));
+    entry
 }
 
 /// Sends one combination; the observation, and whether it was throttled.

@@ -12,7 +12,7 @@ use bedrock_latency::probe::{self, Observation, ProbeConfig, ProbePlan, ProbeRep
 use bedrock_latency::testkit::LocalBedrock;
 use bedrock_latency::{Catalog, Client, Error, Latency, ModelId, Operation, Result, ServiceTier};
 
-use crate::output::{self, field, line};
+use crate::output::{self, OutputFile, field, line};
 
 /// Arguments of `probe`.
 #[derive(Debug, clap::Args)]
@@ -84,30 +84,18 @@ pub(crate) fn run(args: ProbeArgs) -> Result<ExitCode> {
     let target = target(&args)?;
     let config = config(&args)?;
     let plan = probe::plan(&catalog, &config)?;
-    let out = args.out.as_deref().map(OutFile::check).transpose()?;
     if matches!(target, Target::Aws) && !args.yes {
         output::print(&confirmation(&plan, &config))?;
         return Ok(ExitCode::from(2));
     }
-    let rt = tokio::runtime::Runtime::new().map_err(|source| Error::Io {
-        path: "tokio runtime".to_owned(),
-        source,
-    })?;
-    let report = rt.block_on(probe_with(&catalog, &plan, &config, &target))?;
-    let described = target.describe();
-    let file = report.catalog_file(&catalog, &described);
-    let toml = file.to_toml()?;
-    if let Some(out) = &out {
-        out.write(&format!(
-            "# Written by `bedrock-latency probe` on {} against {described}.\n# Load it with `--catalog {}` (or Catalog::load).\n{toml}",
-            report.date,
-            out.path.display()
-        ))?;
-    }
+    let out = args.out.as_deref().map(OutputFile::open).transpose()?;
+    let path = out.as_ref().map(|o| o.path().to_owned());
+    let probed = probe_and_write(&catalog, &plan, &config, &target, out);
+    let (report, toml) = probed?;
     let differences = report.differences(&catalog);
     if args.json {
         output::print_json(&serde_json::json!({
-            "target": described,
+            "target": target.describe(),
             "planned": plan.requests(),
             "sent": report.observations.len(),
             "cost_upper_bound_usd": plan.cost_upper_bound_usd(),
@@ -116,13 +104,51 @@ pub(crate) fn run(args: ProbeArgs) -> Result<ExitCode> {
             "differences": differences.iter().map(|d| serde_json::json!({
                 "difference": d, "message": d.to_string(),
             })).collect::<Vec<_>>(),
-            "catalog_file": out.as_ref().map(|o| o.path.display().to_string()),
+            "catalog_file": path.as_ref().map(|p| p.display().to_string()),
             "catalog_toml": toml,
         }))?;
     } else {
-        output::print(&text(&report, &differences, out.as_ref().map(|o| o.path.as_path())))?;
+        output::print(&text(&report, &differences, path.as_deref()))?;
     }
     Ok(ExitCode::from(if report.stopped.is_some() { 1 } else { 0 }))
+}
+
+/// Probes, and writes the probed catalog to `out` (removed again if this
+/// run created it and the probe fails).
+fn probe_and_write(
+    catalog: &Catalog,
+    plan: &ProbePlan,
+    config: &ProbeConfig,
+    target: &Target,
+    out: Option<OutputFile>,
+) -> Result<(ProbeReport, String)> {
+    let probed = tokio::runtime::Runtime::new()
+        .map_err(|source| Error::Io {
+            path: "tokio runtime".to_owned(),
+            source,
+        })
+        .and_then(|rt| rt.block_on(probe_with(catalog, plan, config, target)))
+        .and_then(|report| {
+            let toml = report.catalog_file(catalog, &target.describe()).to_toml()?;
+            Ok((report, toml))
+        });
+    match (probed, out) {
+        (Ok((report, toml)), Some(out)) => {
+            let header = format!(
+                "# Written by `bedrock-latency probe` on {} against {}.\n# Load it with `--catalog {}` (or Catalog::load).\n",
+                report.date,
+                target.describe(),
+                out.path().display()
+            );
+            out.write(&(header + &toml))?;
+            Ok((report, toml))
+        }
+        (Err(e), Some(out)) => {
+            out.abandon();
+            Err(e)
+        }
+        (probed, None) => probed,
+    }
 }
 
 fn target(args: &ProbeArgs) -> Result<Target> {
@@ -322,37 +348,4 @@ fn row(o: &Observation) -> String {
         tier,
         ms
     )
-}
-
-/// The catalog file: checked writable before anything is sent (an existing
-/// file survives a probe that fails).
-struct OutFile {
-    path: PathBuf,
-}
-
-impl OutFile {
-    fn check(path: &Path) -> Result<Self> {
-        let io = |source| Error::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        let created = !path.exists();
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(io)?;
-        if created {
-            let _ = std::fs::remove_file(path);
-        }
-        Ok(Self { path: path.to_owned() })
-    }
-
-    fn write(&self, text: &str) -> Result<()> {
-        std::fs::write(&self.path, text).map_err(|source| Error::Io {
-            path: self.path.display().to_string(),
-            source,
-        })
-    }
 }
