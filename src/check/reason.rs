@@ -149,6 +149,14 @@ impl RefusalReason {
 /// A reason, with (`true`) or without the advice that follows it.
 struct Why<'a>(&'a RefusalReason, bool);
 
+/// The advice after a tier that would not be honored.
+fn fallback(f: &mut fmt::Formatter<'_>, tier: &ServiceTier) -> fmt::Result {
+    write!(
+        f,
+        "; send no tier (the default), or `prefer-{tier}` to fall back to it when {tier} is not honored"
+    )
+}
+
 impl Why<'_> {
     /// The reasons about latency-optimized inference.
     fn latency(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -222,15 +230,9 @@ impl Why<'_> {
         }
     }
 
-    /// The reasons about service tiers and lifecycle.
+    /// The reasons about which model offers which tier from where.
     fn tier(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let advise = self.1;
-        let fallback = |f: &mut fmt::Formatter<'_>, tier: &ServiceTier| {
-            write!(
-                f,
-                "; send no tier (the default), or `prefer-{tier}` to fall back to it when {tier} is not honored"
-            )
-        };
         match self.0 {
             RefusalReason::TierNotOffered {
                 tier,
@@ -277,6 +279,16 @@ impl Why<'_> {
                 }
                 Ok(())
             }
+            // The others: see `other`.
+            _ => self.other(f),
+        }
+    }
+
+    /// Tiers with optimized latency or on operations without them, and
+    /// lifecycle.
+    fn other(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let advise = self.1;
+        match self.0 {
             RefusalReason::TierUnverified { tier, .. } => {
                 write!(
                     f,
