@@ -193,3 +193,20 @@ fn matrix_shows_tiers() {
             .ends_with("service-tiers-inference.html")
     );
 }
+
+#[test]
+fn compare_refuses_a_priority_arm_the_model_does_not_offer_before_sending() {
+    let (code, text) = run(&[
+        "compare",
+        "--local",
+        "--model",
+        LLAMA,
+        "--priority",
+        "--requests",
+        "1",
+        "--warmup",
+        "0",
+    ]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("service tier priority would not be honored"), "{text}");
+}
