@@ -370,6 +370,25 @@ impl FromStr for ServiceTier {
 /// assert_eq!(cfg.tier, TierPolicy::Prefer(ServiceTier::Flex));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// Tiers exist on bedrock-runtime only: the runtime builders take one,
+///
+/// ```
+/// # fn demo(client: &bedrock_latency::Client) {
+/// use bedrock_latency::{ServiceTier, TierPolicy, models::NovaPro};
+/// let _ = client.converse(NovaPro).service_tier(ServiceTier::Flex);
+/// let _ = client.invoke_model(NovaPro).tier_policy(TierPolicy::Prefer(ServiceTier::Priority));
+/// # }
+/// ```
+///
+/// and the agent-runtime builders, whose APIs have no tier field, do not:
+///
+/// ```compile_fail
+/// # fn demo(client: &bedrock_latency::Client) {
+/// use bedrock_latency::{ServiceTier, models::NovaPro};
+/// let _ = client.inline_agent(NovaPro).service_tier(ServiceTier::Flex); // no method `service_tier`
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum TierPolicy {
     /// Send no tier: the service serves its default (standard) tier.
