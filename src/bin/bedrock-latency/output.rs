@@ -36,6 +36,12 @@ pub(crate) fn println(text: &str) -> Result<()> {
     print(&format!("{text}\n"))
 }
 
+/// Writes one line to standard error, escaped; a failed write is ignored
+/// (standard error is where failures would be reported).
+pub(crate) fn note(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", line(text));
+}
+
 /// Writes a JSON document (pretty) and a newline to standard output.
 pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::InvalidRequest {

@@ -84,9 +84,18 @@ pub(crate) fn run(args: ProbeArgs) -> Result<ExitCode> {
     let target = target(&args)?;
     let config = config(&args)?;
     let plan = probe::plan(&catalog, &config)?;
-    if matches!(target, Target::Aws) && !args.yes {
-        output::print(&confirmation(&plan, &config))?;
-        return Ok(ExitCode::from(2));
+    if matches!(target, Target::Aws) {
+        if !args.yes {
+            output::print(&confirmation(&plan, &config))?;
+            return Ok(ExitCode::from(2));
+        }
+        // Said before the first request even with --yes (on standard error,
+        // so that --json output stays one document).
+        output::note(&format!(
+            "sending {} requests to Amazon Bedrock; {}",
+            plan.requests(),
+            cost_line(&plan).trim_end()
+        ));
     }
     let out = args.out.as_deref().map(OutputFile::open).transpose()?;
     let path = out.as_ref().map(|o| o.path().to_owned());
