@@ -498,6 +498,22 @@ mod tests {
         let p = planner.plan(Question::model(&model, Converse, Optimized)).unwrap();
         assert_eq!(p.route, Route::Routed(1));
         assert_eq!(p.plan.region, "us-east-2");
+        // A route is taken only where the whole check passes, the tier included.
+        let q = Question::model(&model, Converse, Optimized).tier(TierPolicy::Require(crate::ServiceTier::Default));
+        let p = planner.plan(q).unwrap();
+        assert_eq!(
+            (p.route, p.plan.service_tier),
+            (Route::Routed(1), Some(crate::ServiceTier::Default))
+        );
+        let q = Question::model(&model, Converse, Optimized).tier(TierPolicy::Require(crate::ServiceTier::Flex));
+        let e = planner.plan(q).unwrap_err();
+        assert!(
+            matches!(
+                e.refusal().map(|r| &r.reason),
+                Some(RefusalReason::RegionNotServed { .. })
+            ),
+            "flex with optimized is unverified in us-east-2 too: {e}"
+        );
         // Agent-runtime operations are never routed.
         let p = planner.plan(Question::model(&model, Operation::InlineAgent, PreferOptimized));
         assert_eq!(p.unwrap().route, Route::Home);
