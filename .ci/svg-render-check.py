@@ -4,8 +4,10 @@
     python3 .ci/svg-render-check.py target/compare-latency.svg
 
 Fails unless the browser produced a PNG in which both arms' colours
-(#4C72B0 standard, #DD8452 optimized) cover a fair number of pixels: a blank
-or broken render fails. PNG decoding is done here with zlib only.
+(#4C72B0 standard, #DD8452 optimized) cover a fair number of pixels in both
+panels (time to first token on the left half, total time on the right), and
+the hedged arm's (#8172B3) too when the chart has one: a blank, cut or
+broken render fails. PNG decoding is done here with zlib only.
 """
 import os
 import shutil
@@ -72,15 +74,22 @@ def main():
         png = os.path.join(d, "chart.png")
         subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={d}/profile", "--window-size=720,420", f"--screenshot={png}",
+                        f"--user-data-dir={d}/profile", "--window-size=980,420", f"--screenshot={png}",
                         f"file://{svg}"], check=True, capture_output=True, timeout=120)
         with open(png, "rb") as f:
             width, height, bpp, rows = decode_png(f.read())
-    blue = count_near(rows, bpp, (0x4C, 0x72, 0xB0))
-    orange = count_near(rows, bpp, (0xDD, 0x84, 0x52))
+    half = width * bpp // 2
+    left = [r[:half] for r in rows]
+    right = [r[half:] for r in rows]
+    counts = {}
+    for name, rgb in (("standard", (0x4C, 0x72, 0xB0)), ("optimized", (0xDD, 0x84, 0x52)), ("hedged", (0x81, 0x72, 0xB3))):
+        counts[name] = (count_near(left, bpp, rgb, tol=24), count_near(right, bpp, rgb, tol=24))
     dark = count_near(rows, bpp, (0, 0, 0), tol=90)
-    print(f"rendered {width}x{height}: standard-colour px {blue}, optimized-colour px {orange}, text-ish px {dark}")
-    if blue < 200 or orange < 200 or dark < 500:
+    print(f"rendered {width}x{height}: (left, right) px per arm colour {counts}, text-ish px {dark}")
+    with open(svg) as f:
+        has_hedged = "#8172B3" in f.read()
+    wanted = ["standard", "optimized"] + (["hedged"] if has_hedged else [])
+    if any(min(counts[a]) < 40 for a in wanted) or dark < 500:
         sys.exit("the chart did not render as expected")
 
 

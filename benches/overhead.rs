@@ -13,6 +13,13 @@
 //! change), with a 95 % bootstrap interval and an A/A control (raw against
 //! raw) to show the method's own noise. The bench fails when a ratio is
 //! above its target: 1.01 for Converse, 1.02 for the other two.
+//!
+//! With `--features testkit,otel` one more arm: Converse through a client
+//! that records every call on the OpenTelemetry SDK (spans to an in-memory
+//! exporter through the SDK's batch processor, the conventions' metrics to
+//! an in-memory metric exporter on a periodic reader), against the raw SDK:
+//! target 1.05. `OVERHEAD_ONLY_OTEL=1` runs that arm alone after the A/A
+//! control.
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use std::hint::black_box;
@@ -33,6 +40,10 @@ const TARGET: f64 = 1.01;
 /// The most our ConverseStream (time to first text) and inline-agent paths
 /// may cost.
 const TARGET_STREAM: f64 = 1.02;
+/// The most our Converse path may cost while it records spans and metrics on
+/// the OpenTelemetry SDK (feature `otel`).
+#[cfg(feature = "otel")]
+const TARGET_OTEL: f64 = 1.05;
 
 /// A service that answers at once with a canned output: timing our layer
 /// alone (check, request building, report) without any I/O.
@@ -76,6 +87,84 @@ struct Setup {
     raw_agent: agent_sdk::Client,
     ours: Client,
     layer_only: Client<Instant0>,
+    #[cfg(feature = "otel")]
+    otel: OtelArm,
+}
+
+/// A client recording on the OpenTelemetry SDK, and the SDK's providers.
+#[cfg(feature = "otel")]
+struct OtelArm {
+    client: Client,
+    /// Our layer alone (no I/O) with the same telemetry.
+    layer_only: Client<Instant0>,
+    spans: opentelemetry_sdk::trace::InMemorySpanExporter,
+    tracer_provider: opentelemetry_sdk::trace::SdkTracerProvider,
+    meter_provider: opentelemetry_sdk::metrics::SdkMeterProvider,
+}
+
+/// A span exporter that drops what it is given.
+#[cfg(feature = "otel")]
+#[derive(Debug)]
+struct Discard;
+
+#[cfg(feature = "otel")]
+impl opentelemetry_sdk::trace::SpanExporter for Discard {
+    async fn export(&self, batch: Vec<opentelemetry_sdk::trace::SpanData>) -> opentelemetry_sdk::error::OTelSdkResult {
+        black_box(batch);
+        Ok(())
+    }
+}
+
+#[cfg(feature = "otel")]
+fn otel_arm(raw: &sdk::Client, raw_agent: &agent_sdk::Client, canned: Instant0) -> OtelArm {
+    use bedrock_latency::telemetry::{Telemetry, instrumentation_scope};
+    use opentelemetry::metrics::MeterProvider as _;
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+
+    let spans = InMemorySpanExporter::default();
+    let tracer_provider = SdkTracerProvider::builder().with_simple_exporter(spans.clone()).build();
+    let meter_provider = SdkMeterProvider::builder()
+        .with_reader(PeriodicReader::builder(InMemoryMetricExporter::default()).build())
+        .build();
+    // `OVERHEAD_OTEL_SIGNALS=spans` or `=metrics`: one of the two only (to
+    // see which costs what); both by default.
+    let signals = std::env::var("OVERHEAD_OTEL_SIGNALS").unwrap_or_default();
+    let mut builder = Telemetry::builder();
+    if signals != "metrics" {
+        builder = builder.tracer(tracer_provider.tracer_with_scope(instrumentation_scope()));
+    }
+    if signals != "spans" {
+        builder = builder.meter(meter_provider.meter_with_scope(instrumentation_scope()));
+    }
+    let telemetry = builder.build();
+    let client = Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(raw.clone()))
+        .agent_runtime(bedrock_latency::agent::SdkAgentRuntime::new(raw_agent.clone()))
+        .telemetry(telemetry.clone())
+        .build()
+        .unwrap();
+    // Criterion calls the layer alone millions of times: its spans are
+    // dropped once exported (an in-memory exporter would keep them all).
+    let discarding = SdkTracerProvider::builder().with_simple_exporter(Discard).build();
+    let layer_telemetry = Telemetry::builder()
+        .tracer(discarding.tracer_with_scope(instrumentation_scope()))
+        .meter(meter_provider.meter_with_scope(instrumentation_scope()))
+        .build();
+    let layer_only = Client::builder()
+        .runtime(canned)
+        .region("us-east-1")
+        .telemetry(layer_telemetry)
+        .build()
+        .unwrap();
+    OtelArm {
+        client,
+        layer_only,
+        spans,
+        tracer_provider,
+        meter_provider,
+    }
 }
 
 fn setup() -> Setup {
@@ -137,13 +226,15 @@ fn setup() -> Setup {
             .unwrap()
     });
     let layer_only = Client::builder()
-        .runtime(Instant0(canned))
+        .runtime(Instant0(canned.clone()))
         .region("us-east-1")
         .build()
         .unwrap();
     Setup {
         rt,
         _server: server,
+        #[cfg(feature = "otel")]
+        otel: otel_arm(&raw, &raw_agent, Instant0(canned)),
         raw,
         raw_agent,
         ours,
@@ -381,6 +472,10 @@ fn main() {
         g.bench_function("bedrock_latency_layer_only", |b| {
             b.to_async(&s.rt).iter(|| our_call(&s.layer_only))
         });
+        #[cfg(feature = "otel")]
+        g.bench_function("bedrock_latency_layer_only_otel", |b| {
+            b.to_async(&s.rt).iter(|| our_call(&s.otel.layer_only))
+        });
         g.finish();
     }
     c.final_summary();
@@ -395,6 +490,17 @@ fn main() {
             raw / 1e3,
             ours / 1e3,
             ours / raw
+        );
+    }
+    #[cfg(feature = "otel")]
+    if let (Some(raw), Some(layer)) = (
+        criterion_median("raw_sdk_converse"),
+        criterion_median("bedrock_latency_layer_only_otel"),
+    ) {
+        println!(
+            "our layer alone with OpenTelemetry spans and metrics (no I/O): {:.2} us = {:.2}% of a raw SDK call",
+            layer / 1e3,
+            100.0 * layer / raw
         );
     }
     if let (Some(raw), Some(layer)) = (
@@ -417,13 +523,30 @@ fn main() {
     let (a1, a2) = paired(&s, pairs, || timed(raw_call(&s.raw)), || timed(raw_call(&s.raw)));
     report_pairs("A/A control, raw SDK vs raw SDK (Converse)", pairs, &a1, &a2);
     let mut failed = false;
-    let (raw, ours) = paired(&s, pairs, || timed(raw_call(&s.raw)), || timed(our_call(&s.ours)));
+    // `OVERHEAD_ONLY_OTEL=1`: the OpenTelemetry arm alone (after the A/A control).
+    if std::env::var_os("OVERHEAD_ONLY_OTEL").is_none() {
+        failed |= !sdk_pairs(&s, pairs);
+    }
+    #[cfg(feature = "otel")]
+    {
+        failed |= !otel_pairs(&s, pairs);
+    }
+    if failed {
+        std::process::exit(1);
+    }
+}
+
+/// Raw SDK against ours for Converse, ConverseStream (time to first text)
+/// and an inline agent; whether every ratio is within its target.
+fn sdk_pairs(s: &Setup, pairs: usize) -> bool {
+    let mut failed = false;
+    let (raw, ours) = paired(s, pairs, || timed(raw_call(&s.raw)), || timed(our_call(&s.ours)));
     failed |= !within(
         report_pairs("A/B Converse, raw SDK vs bedrock-latency", pairs, &raw, &ours),
         TARGET,
     );
     let few = (pairs / 4).max(500);
-    let (raw, ours) = paired(&s, few, || raw_stream_first(&s.raw), || our_stream_first(&s.ours));
+    let (raw, ours) = paired(s, few, || raw_stream_first(&s.raw), || our_stream_first(&s.ours));
     failed |= !within(
         report_pairs(
             "A/B ConverseStream time to first text, raw SDK vs bedrock-latency",
@@ -433,14 +556,39 @@ fn main() {
         ),
         TARGET_STREAM,
     );
-    let (raw, ours) = paired(&s, few, || raw_agent_call(&s.raw_agent), || our_agent_call(&s.ours));
+    let (raw, ours) = paired(s, few, || raw_agent_call(&s.raw_agent), || our_agent_call(&s.ours));
     failed |= !within(
         report_pairs("A/B InvokeInlineAgent, raw SDK vs bedrock-latency", few, &raw, &ours),
         TARGET_STREAM,
     );
-    if failed {
-        std::process::exit(1);
-    }
+    !failed
+}
+
+/// Raw SDK against our Converse recording on the OpenTelemetry SDK; checks
+/// that every call was exported.
+#[cfg(feature = "otel")]
+fn otel_pairs(s: &Setup, pairs: usize) -> bool {
+    let o = &s.otel;
+    s.rt.block_on(async {
+        for _ in 0..200 {
+            our_call(&o.client).await;
+        }
+    });
+    o.tracer_provider.force_flush().unwrap();
+    o.spans.reset();
+    let (raw, ours) = paired(s, pairs, || timed(raw_call(&s.raw)), || timed(our_call(&o.client)));
+    o.tracer_provider.force_flush().unwrap();
+    o.meter_provider.force_flush().unwrap();
+    let exported = o.spans.get_finished_spans().unwrap().len();
+    let signals = std::env::var("OVERHEAD_OTEL_SIGNALS").unwrap_or_else(|_| "spans and metrics".to_owned());
+    println!("spans exported by the OpenTelemetry arm ({signals}): {exported} (calls: {pairs})");
+    let ratio = report_pairs(
+        "A/B Converse with OpenTelemetry spans and metrics (in-memory exporters), raw SDK vs bedrock-latency",
+        pairs,
+        &raw,
+        &ours,
+    );
+    (exported == pairs || signals == "metrics") && within(ratio, TARGET_OTEL)
 }
 
 fn within(ratio: f64, target: f64) -> bool {

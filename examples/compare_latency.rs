@@ -4,12 +4,12 @@
 //!
 //! `cargo run --example compare_latency` (offline: the local endpoint serves
 //! optimized about twice as fast) or `-- --aws` (Amazon Bedrock; it sends
-//! 2 x 12 requests, billed).
+//! 3 x 12 requests and a few hedge backups, billed).
 
 mod common;
 
 use bedrock_latency::ModelId;
-use bedrock_latency::compare::{CompareConfig, chart_svg, compare};
+use bedrock_latency::compare::{Arm, CompareConfig, chart_svg, compare};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -17,6 +17,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let model: ModelId = "us.amazon.nova-pro-v1:0".parse()?;
     let config = CompareConfig {
         requests_per_arm: 12,
+        // Standard, optimized, and standard with hedged requests (a backup at
+        // the observed p95; with the endpoint's steady timing few are sent).
+        arms: vec![Arm::Standard, Arm::Optimized, Arm::Hedged],
         ..CompareConfig::default()
     };
     let c = compare(

@@ -4,14 +4,14 @@
 
 mod common;
 
-use bedrock_latency::models::Claude35Haiku;
+use bedrock_latency::models::Llama31Instruct70b;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let setup = common::setup("us-east-2").await?;
     let r = setup
         .client
-        .invoke_model_stream(Claude35Haiku)
+        .invoke_model_stream(Llama31Instruct70b)
         .optimized()
         .prompt("桃太郎はどこで生まれましたか?", 256)
         .send()

@@ -1,106 +1,135 @@
-//! Unit-testing your own service without AWS: mock the bedrock-runtime
-//! trait with mockall (feature `mock`) and assert both what your code sends
-//! and how it handles what comes back.
+//! Unit-testing your own service without AWS: both services mocked with
+//! mockall (feature `mock`), canned answers from `bedrock_latency::mock`,
+//! and no SDK dependency of your own (the SDK types, where a test wants
+//! one, come from `bedrock_latency::runtime::sdk` / `agent::sdk`).
 //!
-//! Run: `cargo run --example mock_testing` (prints the scenario), or
-//! `cargo test --example mock_testing` (the tests below).
+//! The service holds a `DynClient`: the same type over the AWS SDK in
+//! production and over mocks in tests.
+//!
+//! Run: `cargo run --example mock_testing` (prints the
+//! scenarios), or `cargo test --example mock_testing` (the
+//! tests below).
 
-use bedrock_latency::Client;
-use bedrock_latency::models::Claude35Haiku;
-use bedrock_latency::runtime::{BedrockRuntimeApi, MockBedrockRuntimeApi, WithRequestId};
+use bedrock_latency::agent::MockBedrockAgentRuntimeApi;
+use bedrock_latency::mock::Answer;
+use bedrock_latency::models::Llama31Instruct70b;
+use bedrock_latency::runtime::MockBedrockRuntimeApi;
+use bedrock_latency::runtime::sdk::types::PerformanceConfigLatency;
+use bedrock_latency::{Client, DynClient, Latency, LatencyPolicy, Result};
 
-use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
-use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ConversationRole, ConverseMetrics, ConverseOutput as Out, Message, PerformanceConfigLatency,
-    PerformanceConfiguration, StopReason, TokenUsage,
-};
-
-/// The downstream code under test: a tiny "answer service" that wants the
-/// fast tier and tells its caller when it did not get it.
-async fn answer<R: BedrockRuntimeApi>(client: &Client<R>, question: &str) -> bedrock_latency::Result<String> {
-    let r = client
-        .converse(Claude35Haiku)
-        .optimized()
-        .max_tokens(200)
-        .user(question)
-        .send()
-        .await?;
-    Ok(if r.report.downgraded() {
-        format!("{} (served at standard latency)", r.text)
-    } else {
-        r.text
-    })
+/// The code under test: a help desk that looks the answer up in a
+/// knowledge base, then has it shortened, fast where it can be.
+#[derive(Debug, Clone)]
+struct HelpDesk {
+    client: DynClient,
+    knowledge_base: String,
 }
 
-/// A Converse output as Bedrock would return it.
-fn output(text: &str, served: PerformanceConfigLatency) -> ConverseOutput {
-    ConverseOutput::builder()
-        .output(Out::Message(
-            Message::builder()
-                .role(ConversationRole::Assistant)
-                .content(ContentBlock::Text(text.to_owned()))
-                .build()
-                .expect("role and content are set"),
-        ))
-        .stop_reason(StopReason::EndTurn)
-        .usage(
-            TokenUsage::builder()
-                .input_tokens(12)
-                .output_tokens(8)
-                .total_tokens(20)
-                .build()
-                .expect("all set"),
-        )
-        .metrics(ConverseMetrics::builder().latency_ms(180).build().expect("latency set"))
-        .performance_config(PerformanceConfiguration::builder().latency(served).build())
-        .build()
-        .expect("required fields are set")
+/// What the help desk answers.
+#[derive(Debug, PartialEq)]
+struct Reply {
+    text: String,
+    sources: Vec<String>,
+    /// Set when the short answer was not served latency-optimized.
+    slow_because: Option<String>,
 }
 
-fn mock_serving(served: PerformanceConfigLatency) -> MockBedrockRuntimeApi {
-    let mut mock = MockBedrockRuntimeApi::new();
-    mock.expect_converse()
-        .times(1)
-        .withf(|input| {
-            // Assert on what the service would receive.
-            input.get_model_id().as_deref() == Some("us.anthropic.claude-3-5-haiku-20241022-v1:0")
-                && input.get_performance_config().as_ref().map(|p| p.latency().clone())
-                    == Some(PerformanceConfigLatency::Optimized)
+impl HelpDesk {
+    async fn reply(&self, question: &str) -> Result<Reply> {
+        let found = self
+            .client
+            .retrieve_and_generate(&self.knowledge_base, Llama31Instruct70b)
+            .latency(LatencyPolicy::PreferOptimized)
+            .query(question)
+            .send()
+            .await?;
+        let short = self
+            .client
+            .converse(Llama31Instruct70b)
+            .latency(LatencyPolicy::PreferOptimized)
+            .system("Shorten this to one sentence.")
+            .user(found.text.as_str())
+            .max_tokens(100)
+            .send()
+            .await?;
+        let r = &short.report;
+        Ok(Reply {
+            text: short.text.clone(),
+            sources: found
+                .citations
+                .iter()
+                .flat_map(|c| c.references.iter().filter_map(|s| s.uri.clone()))
+                .collect(),
+            slow_because: (r.served.latency() != Some(Latency::Optimized)).then(|| {
+                r.downgrade
+                    .as_ref()
+                    .map_or("not reported".to_owned(), ToString::to_string)
+            }),
         })
-        .returning(move |_| {
-            Ok(WithRequestId::new(
-                output("Okayama.", served.clone()),
-                Some("req-1".into()),
-            ))
-        });
-    mock
+    }
+}
+
+/// A knowledge base that finds one passage and cites it.
+fn knowledge_base() -> MockBedrockAgentRuntimeApi {
+    let found = Answer::text("Momotaro was born from a giant peach found in a river in Okayama.")
+        .session_id("kb-session-1")
+        .citation("born from a giant peach", "s3://help-desk/momotaro.md");
+    let mut agent = MockBedrockAgentRuntimeApi::new();
+    agent
+        .expect_retrieve_and_generate()
+        .returning(move |_| found.retrieve_and_generate());
+    agent
+}
+
+/// A runtime whose Converse answer was served `served`; it checks that the
+/// request asked for optimized latency with the model's inference profile.
+fn runtime(served: Latency) -> MockBedrockRuntimeApi {
+    let short = Answer::text("Momotaro was born from a peach.")
+        .usage(40, 8)
+        .server_latency_ms(180)
+        .served(served)
+        .request_id("req-1");
+    let mut rt = MockBedrockRuntimeApi::new();
+    rt.expect_converse()
+        .withf(|input| {
+            input.get_model_id().as_deref() == Some("us.meta.llama3-1-70b-instruct-v1:0")
+                && input.get_performance_config().as_ref().map(|p| p.latency())
+                    == Some(&PerformanceConfigLatency::Optimized)
+        })
+        .returning(move |_| short.converse());
+    rt
+}
+
+fn help_desk(region: &str, rt: MockBedrockRuntimeApi, agent: MockBedrockAgentRuntimeApi) -> HelpDesk {
+    let client = Client::builder()
+        .runtime(rt)
+        .agent_runtime(agent)
+        .region(region) // the region the mocks stand for: what the catalog checks
+        .build_dyn()
+        .expect("a valid region");
+    HelpDesk {
+        client,
+        knowledge_base: "KB12345678".to_owned(),
+    }
 }
 
 #[tokio::main]
-async fn main() -> bedrock_latency::Result<()> {
-    let fast = Client::builder()
-        .runtime(mock_serving(PerformanceConfigLatency::Optimized))
-        .region("us-east-2")
-        .build()?;
-    println!(
-        "optimized served:  {}",
-        answer(&fast, "Where was Momotaro born?").await?
-    );
-    let slow = Client::builder()
-        .runtime(mock_serving(PerformanceConfigLatency::Standard))
-        .region("us-east-2")
-        .build()?;
-    println!(
-        "quota used up:     {}",
-        answer(&slow, "Where was Momotaro born?").await?
-    );
-
-    // From a region that does not serve it, nothing reaches the mock.
-    let mut never = MockBedrockRuntimeApi::new();
-    never.expect_converse().times(0);
-    let refused = Client::builder().runtime(never).region("us-east-1").build()?;
-    let err = answer(&refused, "Where was Momotaro born?").await.unwrap_err();
-    println!("from us-east-1:    {err}");
+async fn main() -> Result<()> {
+    let q = "Where was Momotaro born?";
+    let fast = help_desk("us-east-2", runtime(Latency::Optimized), knowledge_base());
+    println!("served optimized:      {:?}", fast.reply(q).await?);
+    let slow = help_desk("us-east-2", runtime(Latency::Standard), knowledge_base());
+    println!("quota used up:         {:?}", slow.reply(q).await?);
+    // From us-east-1 Llama 3.1 70B is not served optimized: prefer-optimized
+    // sends standard, and the mock (which wants optimized) is not called.
+    let mut rt = MockBedrockRuntimeApi::new();
+    rt.expect_converse().returning(|_| {
+        Answer::text("Momotaro was born from a peach.")
+            .served(Latency::Standard)
+            .converse()
+    });
+    let virginia = help_desk("us-east-1", rt, knowledge_base());
+    println!("from us-east-1:        {:?}", virginia.reply(q).await?);
     Ok(())
 }
 
@@ -109,34 +138,37 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn says_when_served_standard() {
-        let client = Client::builder()
-            .runtime(mock_serving(PerformanceConfigLatency::Standard))
-            .region("us-east-2")
-            .build()
-            .unwrap();
+    async fn a_fast_answer_with_its_sources() {
+        let desk = help_desk("us-west-2", runtime(Latency::Optimized), knowledge_base());
         assert_eq!(
-            answer(&client, "q").await.unwrap(),
-            "Okayama. (served at standard latency)"
+            desk.reply("q").await.unwrap(),
+            Reply {
+                text: "Momotaro was born from a peach.".to_owned(),
+                sources: vec!["s3://help-desk/momotaro.md".to_owned()],
+                slow_because: None,
+            }
         );
     }
 
     #[tokio::test]
-    async fn plain_answer_when_optimized() {
-        let client = Client::builder()
-            .runtime(mock_serving(PerformanceConfigLatency::Optimized))
-            .region("us-west-2")
-            .build()
-            .unwrap();
-        assert_eq!(answer(&client, "q").await.unwrap(), "Okayama.");
+    async fn says_why_when_served_standard() {
+        let desk = help_desk("us-east-2", runtime(Latency::Standard), knowledge_base());
+        let reason = desk.reply("q").await.unwrap().slow_because.expect("a reason");
+        assert!(reason.contains("served standard"), "{reason}");
     }
 
     #[tokio::test]
-    async fn refused_before_sending_from_virginia() {
-        let mut never = MockBedrockRuntimeApi::new();
-        never.expect_converse().times(0);
-        let client = Client::builder().runtime(never).region("us-east-1").build().unwrap();
-        let err = answer(&client, "q").await.unwrap_err();
-        assert!(err.refusal().is_some(), "{err}");
+    async fn from_a_region_without_it_standard_is_sent_and_said() {
+        let mut rt = MockBedrockRuntimeApi::new();
+        rt.expect_converse()
+            .times(1)
+            .withf(|input| {
+                input.get_performance_config().as_ref().map(|p| p.latency())
+                    == Some(&PerformanceConfigLatency::Standard)
+            })
+            .returning(|_| Answer::text("short").served(Latency::Standard).converse());
+        let desk = help_desk("us-east-1", rt, knowledge_base());
+        let reason = desk.reply("q").await.unwrap().slow_because.expect("a reason");
+        assert!(reason.contains("us-east-2"), "{reason}");
     }
 }

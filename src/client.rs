@@ -11,7 +11,7 @@ use crate::agent::{
     InvokeFlowRequest, RetrieveAndGenerateRequest, RetrieveAndGenerateStreamRequest, SdkAgentRuntime,
     StartFlowExecutionRequest,
 };
-use crate::call::{Planner, Question};
+use crate::call::{Planner, Question, TailShared};
 use crate::catalog::Catalog;
 use crate::check::Plan;
 use crate::model_id::{ModelId, is_region_like};
@@ -20,6 +20,8 @@ use crate::runtime::{
     BedrockRuntimeApi, ConverseRequest, ConverseStreamRequest, InvokeModelRequest, InvokeModelStreamRequest,
     RuntimeSide, SdkRuntime,
 };
+use crate::tail::{Failover, Hedge, PrewarmReport};
+use crate::telemetry::Telemetry;
 use crate::vocab::{LatencyPolicy, LifecyclePolicy, Operation, TierPolicy};
 use crate::{Error, Result};
 
@@ -44,10 +46,22 @@ use crate::{Error, Result};
 /// println!("{} ({})", answer.text, answer.report);
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct Client<R = SdkRuntime, A = SdkAgentRuntime> {
     rt: Arc<RuntimeSide<R>>,
     ag: Arc<AgentSide<A>>,
+}
+
+/// What the client is configured with; the services are not printed, so
+/// that a client over trait objects ([`DynClient`]) is `Debug` too.
+impl<R, A> std::fmt::Debug for Client<R, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("region", &self.rt.planner.region())
+            .field("optimized_routes", &self.rt.planner.routes())
+            .field("runtime", &self.rt.api.is_some())
+            .field("agent_runtime", &self.ag.api.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<R, A> Clone for Client<R, A> {
@@ -71,15 +85,19 @@ impl Client<SdkRuntime, SdkAgentRuntime> {
     pub fn new(conf: &aws_config::SdkConfig) -> Self {
         let region = conf.region().map(|r| r.as_ref().to_owned());
         let planner = Arc::new(Planner::new(Arc::new(Catalog::builtin().clone()), region, Vec::new()));
+        let telemetry = Telemetry::default();
         Client {
             rt: Arc::new(RuntimeSide {
                 api: Some(SdkRuntime::new(sdk::Client::new(conf))),
                 routes: Vec::new(),
                 planner: Arc::clone(&planner),
+                telemetry: telemetry.clone(),
+                tail: TailShared::default(),
             }),
             ag: Arc::new(AgentSide {
                 api: Some(SdkAgentRuntime::new(agent_sdk::Client::new(conf))),
                 planner,
+                telemetry,
             }),
         }
     }
@@ -157,6 +175,22 @@ impl<R, A> Client<R, A> {
 }
 
 impl<R: BedrockRuntimeApi, A> Client<R, A> {
+    /// Opens a connection (TCP, and TLS on AWS) to every region this
+    /// client's bedrock-runtime requests may go to (its own and its
+    /// routes), so that the first real request there pays no connection
+    /// setup. Sends one `ListAsyncInvokes` per connection (no model runs,
+    /// nothing is billed); the SDK's pool keeps idle connections about 90 s.
+    /// Services that are not the AWS SDK are skipped (the report says so).
+    pub async fn prewarm(&self) -> PrewarmReport {
+        self.rt.prewarm(1).await
+    }
+
+    /// [`prewarm`](Self::prewarm) with `per_region` connections (1 to 64)
+    /// in each region, for as many concurrent first requests.
+    pub async fn prewarm_connections(&self, per_region: usize) -> PrewarmReport {
+        self.rt.prewarm(per_region).await
+    }
+
     /// Starts a `Converse` request.
     pub fn converse<M: IntoModel>(&self, model: M) -> ConverseRequest<R, M::Marker> {
         ConverseRequest::new(Arc::clone(&self.rt), model.into_model_id())
@@ -284,6 +318,8 @@ pub struct ClientBuilder<R = SdkRuntime, A = SdkAgentRuntime> {
     catalog: Option<Catalog>,
     lifecycle: LifecyclePolicy,
     routes: Vec<(String, Option<R>)>,
+    telemetry: Option<Telemetry>,
+    tail: (Option<Hedge>, Option<Failover>),
 }
 
 impl Default for ClientBuilder {
@@ -296,6 +332,8 @@ impl Default for ClientBuilder {
             catalog: None,
             lifecycle: LifecyclePolicy::Warn,
             routes: Vec::new(),
+            telemetry: None,
+            tail: (None, None),
         }
     }
 }
@@ -336,9 +374,38 @@ impl<R, A> ClientBuilder<R, A> {
         self
     }
 
+    /// How calls are recorded: the GenAI conventions' version, content
+    /// capture (off by default), and with feature `otel` the OpenTelemetry
+    /// tracer and meter to record on. Without it, calls are `tracing` spans
+    /// only, following `OTEL_SEMCONV_STABILITY_OPT_IN`
+    /// ([`Telemetry::default`]).
+    pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
+        self.telemetry = Some(telemetry);
+        self
+    }
+
+    /// Hedges every bedrock-runtime request (a call can turn it off with
+    /// `.no_hedge()` or set its own with `.hedge(..)`): see [`crate::tail`].
+    /// Backups go only where the planner says the request is served as
+    /// asked: the client's region and its routes.
+    pub fn hedge(mut self, hedge: Hedge) -> Self {
+        self.tail.0 = Some(hedge);
+        self
+    }
+
+    /// Fails bedrock-runtime requests over to the client's other permitted
+    /// regions on throttling, 5xx or connection failures (a call can turn
+    /// it off with `.no_failover()`): see [`crate::tail`].
+    pub fn failover(mut self, failover: Failover) -> Self {
+        self.tail.1 = Some(failover);
+        self
+    }
+
     /// Allows optimized bedrock-runtime requests to go to `region` through
     /// `api` when the client's own region does not serve the model
-    /// optimized.
+    /// optimized. With hedging or failover on, backups and retries of any
+    /// request may go there too, where the catalog says it is served as
+    /// asked.
     pub fn route(mut self, region: impl Into<String>, api: R) -> Self {
         self.routes.push((region.into(), Some(api)));
         self
@@ -356,6 +423,8 @@ impl<R, A> ClientBuilder<R, A> {
             catalog: self.catalog,
             lifecycle: self.lifecycle,
             routes: self.routes.into_iter().map(|(r, _)| (r, None)).collect(),
+            telemetry: self.telemetry,
+            tail: self.tail,
         }
     }
 
@@ -369,6 +438,8 @@ impl<R, A> ClientBuilder<R, A> {
             catalog: self.catalog,
             lifecycle: self.lifecycle,
             routes: self.routes,
+            telemetry: self.telemetry,
+            tail: self.tail,
         }
     }
 }
@@ -384,7 +455,9 @@ impl<R, A> ClientBuilder<R, A> {
 
     /// Allows optimized bedrock-runtime requests to go to each of `regions`,
     /// in order, when the client's own region does not serve the model
-    /// optimized. Each region gets an SDK client built from the SDK
+    /// optimized; with hedging or failover on, backups and retries of any
+    /// request may go there too, where the catalog says it is served as
+    /// asked. Each region gets an SDK client built from the SDK
     /// configuration (needs `.sdk_config(..)`, and a bedrock-runtime service
     /// that is the SDK or an `Arc<dyn BedrockRuntimeApi>`).
     pub fn route_optimized_to<S: Into<String>>(mut self, regions: impl IntoIterator<Item = S>) -> Self {
@@ -498,13 +571,25 @@ impl<R: BedrockRuntimeApi, A: BedrockAgentRuntimeApi> ClientBuilder<R, A> {
         }
         let catalog = Arc::new(self.catalog.unwrap_or_else(|| Catalog::builtin().clone()));
         let planner = Arc::new(Planner::new(catalog, region, route_regions).with_lifecycle(self.lifecycle));
+        let telemetry = self.telemetry.unwrap_or_default();
+        let (hedge, failover) = self.tail;
         Ok(Client {
             rt: Arc::new(RuntimeSide {
                 api: runtime,
                 routes: route_apis,
                 planner: Arc::clone(&planner),
+                telemetry: telemetry.clone(),
+                tail: TailShared {
+                    hedge,
+                    failover,
+                    ..TailShared::default()
+                },
             }),
-            ag: Arc::new(AgentSide { api: agent, planner }),
+            ag: Arc::new(AgentSide {
+                api: agent,
+                planner,
+                telemetry,
+            }),
         })
     }
 }
@@ -524,10 +609,13 @@ impl<R: BedrockRuntimeApi, A: BedrockAgentRuntimeApi> ClientBuilder<R, A> {
                 api: rt.api.map(dyn_rt),
                 routes: rt.routes.into_iter().map(dyn_rt).collect(),
                 planner: rt.planner,
+                telemetry: rt.telemetry,
+                tail: rt.tail,
             }),
             ag: Arc::new(AgentSide {
                 api: ag.api.map(|a| Arc::new(a) as Arc<dyn BedrockAgentRuntimeApi>),
                 planner: ag.planner,
+                telemetry: ag.telemetry,
             }),
         })
     }

@@ -8,10 +8,10 @@
 //!
 //! ```
 //! use bedrock_latency::{Catalog, cost};
-//! let c = cost::compare_costs(Catalog::builtin(), "us.anthropic.claude-3-5-haiku-20241022-v1:0", 1_000, 1_000)?;
-//! assert!((c.standard.cost_usd - 0.0048).abs() < 1e-12);
-//! assert!((c.optimized.as_ref().map(|o| o.cost_usd).unwrap_or_default() - 0.006).abs() < 1e-12);
-//! assert!((c.difference_usd.unwrap_or_default() - 0.0012).abs() < 1e-12);
+//! let c = cost::compare_costs(Catalog::builtin(), "us.meta.llama3-1-70b-instruct-v1:0", 1_000, 1_000)?;
+//! assert!((c.standard.cost_usd - 0.00144).abs() < 1e-12);
+//! assert!((c.optimized.as_ref().map(|o| o.cost_usd).unwrap_or_default() - 0.0018).abs() < 1e-12);
+//! assert!((c.difference_usd.unwrap_or_default() - 0.00036).abs() < 1e-12);
 //! # Ok::<(), bedrock_latency::Error>(())
 //! ```
 

@@ -82,6 +82,20 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// Every attempt of a call with regional failover failed; the last
+    /// attempt's error is the source (so `is_throttling()` and friends
+    /// still answer), and the call's report is not made.
+    #[error("{operation} failed in every attempt (regions {}): {source}", .regions.join(", "))]
+    FailedOver {
+        /// The operation called.
+        operation: Operation,
+        /// The region of each attempt, in order.
+        regions: Vec<String>,
+        /// The last attempt's error.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// The client could not be configured (no region, say).
     #[error("configuration: {reason}")]
     Config {
@@ -129,7 +143,7 @@ impl Error {
     pub fn service_error(&self) -> Option<&ServiceError> {
         match self {
             Error::Service(e) => Some(e),
-            Error::StreamInterrupted { source, .. } => source.service_error(),
+            Error::StreamInterrupted { source, .. } | Error::FailedOver { source, .. } => source.service_error(),
             _ => None,
         }
     }
@@ -217,7 +231,7 @@ impl From<ServiceError> for Error {
 }
 
 /// What kind of failure a [`ServiceError`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[non_exhaustive]
 pub enum ServiceErrorKind {
     /// `ValidationException` (HTTP 400), including unsupported latency settings.

@@ -12,12 +12,18 @@ pub mod cost;
 mod date;
 mod error;
 pub mod logs;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod mock;
 mod model_id;
 pub mod models;
+pub mod policy;
 pub mod probe;
 mod report;
 pub mod runtime;
 mod stats;
+pub mod tail;
+pub mod telemetry;
 mod vocab;
 
 #[cfg(feature = "testkit")]

@@ -94,9 +94,9 @@ impl fmt::Display for Geography {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdForm {
-    /// `anthropic.claude-3-5-haiku-20241022-v1:0`
+    /// `meta.llama3-1-70b-instruct-v1:0`
     BaseModel,
-    /// `us.anthropic.claude-3-5-haiku-20241022-v1:0`
+    /// `us.meta.llama3-1-70b-instruct-v1:0`
     InferenceProfile,
     /// `arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0`
     FoundationModelArn,
@@ -136,12 +136,12 @@ const MAX_LEN: usize = 2048;
 ///
 /// ```
 /// use bedrock_latency::{IdForm, ModelId, Geography};
-/// let id: ModelId = "arn:aws:bedrock:us-east-2:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0".parse()?;
+/// let id: ModelId = "arn:aws:bedrock:us-east-2:123456789012:inference-profile/us.meta.llama3-1-70b-instruct-v1:0".parse()?;
 /// assert_eq!(id.form(), IdForm::InferenceProfileArn);
-/// assert_eq!(id.base_model_id(), "anthropic.claude-3-5-haiku-20241022-v1:0");
+/// assert_eq!(id.base_model_id(), "meta.llama3-1-70b-instruct-v1:0");
 /// assert_eq!(id.geography(), Some(Geography::Us));
 /// assert_eq!(id.arn_region(), Some("us-east-2"));
-/// assert_eq!(id.profile_id(), Some("us.anthropic.claude-3-5-haiku-20241022-v1:0"));
+/// assert_eq!(id.profile_id(), Some("us.meta.llama3-1-70b-instruct-v1:0"));
 /// # Ok::<(), bedrock_latency::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -217,7 +217,7 @@ impl ModelId {
         &self.raw
     }
 
-    /// The base model ID, e.g. `anthropic.claude-3-5-haiku-20241022-v1:0`.
+    /// The base model ID, e.g. `meta.llama3-1-70b-instruct-v1:0`.
     pub fn base_model_id(&self) -> &str {
         &self.raw[self.base_start..]
     }

@@ -8,7 +8,7 @@
 //! ```compile_fail
 //! use bedrock_latency::models::{NovaLite, SupportsOptimized, op};
 //! fn needs_optimized<M: SupportsOptimized<op::ConverseOp>>(_: M) {}
-//! needs_optimized(NovaLite); // error: `NovaLite` does not offer latency-optimized inference on `ConverseOp`
+//! needs_optimized(NovaLite); // error: `NovaLite` has no `.optimized()` on `ConverseOp`: ...
 //! ```
 //!
 //! ```compile_fail
@@ -34,15 +34,39 @@
 use crate::model_id::ModelId;
 use crate::vocab::Operation;
 
+/// The seals of the public marker traits: implemented only in this crate,
+/// each with a compiler message that says what to do instead.
 pub(crate) mod sealed {
-    /// Implemented only in this crate: seals every public marker trait.
-    pub trait Sealed {}
+    /// Seals the model traits ([`IntoModel`](super::IntoModel),
+    /// [`TypedModel`](super::TypedModel)).
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a model this crate knows: its model traits are sealed",
+        note = "use a typed model of `bedrock_latency::models`, or parse a `ModelId` (`let model: ModelId = \"amazon.nova-premier-v1:0\".parse()?;`) and give the request `.latency(LatencyPolicy::Optimized)` or `.latency(LatencyPolicy::PreferOptimized)`, checked against the catalog before sending; a model or region that AWS added since this release goes into a catalog file (`Catalog::load(path)`, then `Client::builder().catalog(..)`)"
+    )]
+    pub trait ModelMarker {}
+
+    /// Seals the operation markers ([`op::OperationKind`](super::op::OperationKind)).
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not an operation of this crate: the operation markers are sealed",
+        label = "not one of `bedrock_latency::models::op`",
+        note = "which operations honor latency-optimized inference is the catalog's word (see `bedrock-latency matrix`), and the markers follow it"
+    )]
+    pub trait OperationMarker {}
+
+    /// Seals the builder markers that are never implemented
+    /// (`InvokeAgentHonorsOptimized`, `FlowHonorsOptimized`).
+    #[diagnostic::on_unimplemented(
+        message = "`.optimized()` cannot be unlocked on `{Self}` from outside this crate: the builder markers are sealed",
+        label = "InvokeAgent and flows offer no `.optimized()`",
+        note = "InvokeAgent serves standard whatever it is sent: use an inline agent, `client.inline_agent(model).optimized()`; flows: opt in explicitly with `.unverified_optimized_latency()`"
+    )]
+    pub trait BuilderMarker {}
 }
 
 /// A model for a request builder: a typed model (checked at compile time)
 /// or a [`ModelId`] known only at run time (checked before sending).
 /// Sealed: implemented for the typed models, `ModelId` and `&ModelId`.
-pub trait IntoModel: sealed::Sealed {
+pub trait IntoModel: sealed::ModelMarker {
     /// The compile-time marker: the typed model, or [`ModelId`] for models
     /// known only at run time (they take `.latency(LatencyPolicy::...)`).
     type Marker;
@@ -57,7 +81,7 @@ impl<M: TypedModel> IntoModel for M {
     }
 }
 
-impl sealed::Sealed for ModelId {}
+impl sealed::ModelMarker for ModelId {}
 impl IntoModel for ModelId {
     type Marker = ModelId;
     fn into_model_id(self) -> ModelId {
@@ -65,7 +89,7 @@ impl IntoModel for ModelId {
     }
 }
 
-impl sealed::Sealed for &ModelId {}
+impl sealed::ModelMarker for &ModelId {}
 impl IntoModel for &ModelId {
     type Marker = ModelId;
     fn into_model_id(self) -> ModelId {
@@ -75,11 +99,15 @@ impl IntoModel for &ModelId {
 
 /// Zero-sized operation markers.
 pub mod op {
-    use super::sealed::Sealed;
+    use super::sealed;
     use crate::vocab::Operation;
 
     /// An operation marker.
-    pub trait OperationKind: Sealed + Send + Sync + 'static {
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not an operation marker of this crate (`bedrock_latency::models::op`, sealed)",
+        note = "which operations honor latency-optimized inference follows the catalog (see `bedrock-latency matrix`)"
+    )]
+    pub trait OperationKind: sealed::OperationMarker + Send + Sync + 'static {
         /// The operation it stands for.
         const OPERATION: Operation;
     }
@@ -99,7 +127,7 @@ pub mod op {
             $(#[$doc])*
             #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
             pub struct $name;
-            impl Sealed for $name {}
+            impl sealed::OperationMarker for $name {}
             impl OperationKind for $name {
                 const OPERATION: Operation = Operation::$op;
             }
@@ -134,7 +162,13 @@ pub mod op {
 }
 
 /// A model known at compile time.
-pub trait TypedModel: sealed::Sealed + Copy + Default + Send + Sync + std::fmt::Debug + 'static {
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not one of this crate's typed models (`bedrock_latency::models`), which are sealed",
+    label = "a typed model, or a `ModelId` parsed from a string, goes here",
+    note = "for a model without a typed marker, parse a `ModelId` (`let model: ModelId = \"amazon.nova-premier-v1:0\".parse()?;`) and give the request `.latency(LatencyPolicy::Optimized)` or `.latency(LatencyPolicy::PreferOptimized)`: it is checked against the catalog before sending",
+    note = "a model or region that AWS added since this release goes into a catalog file: `Catalog::load(path)`, then `Client::builder().catalog(..)`"
+)]
+pub trait TypedModel: sealed::ModelMarker + Copy + Default + Send + Sync + std::fmt::Debug + 'static {
     /// Its base model ID.
     const BASE_MODEL_ID: &'static str;
     /// Its name.
@@ -149,9 +183,9 @@ pub trait TypedModel: sealed::Sealed + Copy + Default + Send + Sync + std::fmt::
 /// Marks a model that offers latency-optimized inference on operation `Op`.
 /// Sealed (through [`TypedModel`]).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` does not offer latency-optimized inference on `{Op}` (or is not known at compile time)",
-    label = "`.optimized()` needs a typed model that offers it on this operation",
-    note = "a model known only at run time (`ModelId`) takes `.latency(LatencyPolicy::Optimized)` (refused before sending where not honored) or `.latency(LatencyPolicy::PreferOptimized)` (falls back to standard, with the reason in the report)",
+    message = "`{Self}` has no `.optimized()` on `{Op}`: only typed models that offer latency-optimized inference there have it",
+    label = "only typed models that offer it here have `.optimized()`; a `ModelId` from configuration takes `.latency(LatencyPolicy::Optimized)`",
+    note = "`.latency(LatencyPolicy::Optimized)` is checked against the catalog before sending (refused where it would not be honored); `.latency(LatencyPolicy::PreferOptimized)` falls back to standard, with the reason in the report",
     note = "typed models with latency-optimized inference: NovaPro, Claude35Haiku, Llama31Instruct70b, Llama31Instruct405b (see `bedrock-latency matrix`); otherwise drop `.optimized()` to send standard latency"
 )]
 pub trait SupportsOptimized<Op: op::HonorsOptimized>: TypedModel {}
@@ -173,7 +207,7 @@ macro_rules! typed_models {
             $(#[$doc])*
             #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
             pub struct $ty;
-            impl sealed::Sealed for $ty {}
+            impl sealed::ModelMarker for $ty {}
             impl TypedModel for $ty {
                 const BASE_MODEL_ID: &'static str = $id;
                 const NAME: &'static str = $name;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::check::{RefusalReason, Warning};
+use crate::error::ServiceErrorKind;
 use crate::vocab::{Latency, LatencyPolicy, Operation, ServiceTier};
 
 /// The latency tier as the service reported it.
@@ -236,6 +237,10 @@ pub struct LatencyReport {
     pub request_id: Option<String>,
     /// Warnings from the pre-send check.
     pub warnings: Vec<Warning>,
+    /// What hedging and failover did, when either was on for the call:
+    /// the attempts (regions tried), the hedge's backup, the winner and the
+    /// extra tokens and cost.
+    pub tail: Option<TailReport>,
 }
 
 impl LatencyReport {
@@ -333,6 +338,116 @@ impl fmt::Display for LatencyReport {
     }
 }
 
+// What hedging and failover did (see `crate::tail` for the settings).
+
+/// What the tail machinery did for one call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TailReport {
+    /// Every attempt, in order; the last one served the answer (when the
+    /// call succeeded). More than one means failover happened.
+    pub attempts: Vec<Attempt>,
+    /// The hedge of the attempt that served, when hedging was on.
+    pub hedge: Option<HedgeReport>,
+    /// Backups sent over all attempts.
+    pub backups_sent: u32,
+}
+
+impl TailReport {
+    /// The region that served the answer.
+    pub fn served_region(&self) -> Option<&str> {
+        self.attempts
+            .iter()
+            .rev()
+            .find(|a| a.outcome == AttemptOutcome::Served)
+            .map(|a| a.region.as_str())
+    }
+
+    /// Whether failover happened (more than one attempt).
+    pub fn failed_over(&self) -> bool {
+        self.attempts.len() > 1
+    }
+}
+
+/// One attempt of a call (one region).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attempt {
+    /// The region it was sent to.
+    pub region: String,
+    /// The latency setting it was sent with.
+    pub latency: Latency,
+    /// How it ended.
+    pub outcome: AttemptOutcome,
+    /// From the start of the call to the end of the attempt.
+    pub elapsed: Duration,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum AttemptOutcome {
+    /// It served the answer.
+    Served,
+    /// It failed in a way failover retries elsewhere.
+    Failed {
+        /// What kind of failure.
+        error: ServiceErrorKind,
+        /// The HTTP status, when a response arrived.
+        status: Option<u16>,
+        /// The AWS request id, when the service answered.
+        request_id: Option<String>,
+    },
+}
+
+/// Which request of a hedge answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HedgeWinner {
+    /// The first request.
+    Primary,
+    /// The backup.
+    Backup,
+}
+
+/// Why a hedge sent no backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HedgeSkipped {
+    /// The first request answered before the delay.
+    AnsweredInTime,
+    /// The cap on extra requests was reached.
+    Capped,
+    /// Too few times observed yet for a percentile delay.
+    TooFewSamples,
+}
+
+/// What a hedge did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HedgeReport {
+    /// The delay after which a backup was (or would have been) sent.
+    pub delay: Option<Duration>,
+    /// The backup's region, when one was sent.
+    pub backup_region: Option<String>,
+    /// Why no backup was sent, when none was.
+    pub skipped: Option<HedgeSkipped>,
+    /// Which request answered.
+    pub winner: HedgeWinner,
+    /// The tokens of the request that lost, estimated: its input (the
+    /// winner's input count) and at most the winner's output count. Whether
+    /// Bedrock bills a request cancelled midway is not documented, so this
+    /// is an upper estimate.
+    pub extra_tokens: Option<Usage>,
+    /// `extra_tokens` at the catalog's prices for the loser's latency, when
+    /// the catalog has them.
+    pub extra_cost_usd: Option<f64>,
+}
+
+impl HedgeReport {
+    /// Whether a backup was sent.
+    pub fn backup_sent(&self) -> bool {
+        self.backup_region.is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +471,7 @@ mod tests {
             usage,
             request_id: None,
             warnings: vec![],
+            tail: None,
         }
     }
 

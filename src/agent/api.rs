@@ -85,8 +85,8 @@ pub type RawFlowStream = RawAgentStream<FlowResponseStream>;
 /// dropped on the way. [`SdkAgentRuntime`] sends it with the AWS SDK
 /// (`send_with`). With the `mock` feature, `MockBedrockAgentRuntimeApi`
 /// (mockall) implements it for unit tests of your own code; streamed answers
-/// are scripted with [`RawAgentStream::new`] and the canned events of
-/// [`crate::mock`].
+/// are scripted with [`RawAgentStream::new`] and canned events (feature
+/// `mock`).
 ///
 /// `Arc<T>` implements it for any implementation `T`, trait objects
 /// included (see [`DynClient`](crate::DynClient)).

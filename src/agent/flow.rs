@@ -15,7 +15,7 @@ use super::stream::InvokeFlowStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, performance_config};
 use crate::call::{Call, Escape, Question, escape_hatch, invalid};
 use crate::check::Plan;
-use crate::models::sealed::Sealed;
+use crate::models::sealed;
 use crate::report::{LatencyReport, Target};
 use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
@@ -28,7 +28,7 @@ use crate::{Error, Result};
     label = "use `.unverified_optimized_latency()` to opt in explicitly",
     note = "`.unverified_optimized_latency()` sends `modelPerformanceConfiguration.performanceConfig.latency = optimized`; verify in the model invocation logs of the flow's model calls before relying on it"
 )]
-pub trait FlowHonorsOptimized<A>: Sealed {}
+pub trait FlowHonorsOptimized<A>: sealed::BuilderMarker {}
 
 /// The node and output names of a flow's input node as the Bedrock console
 /// creates it.
@@ -84,10 +84,12 @@ impl FlowParts {
         q
     }
 
-    fn target(&self) -> Target {
+    /// The flow a request goes to, from its input as sent (a `map_input`
+    /// closure may change it).
+    fn target(flow_id: &Option<String>, alias_id: &Option<String>) -> Target {
         Target::Flow {
-            flow_id: self.flow_id.clone(),
-            alias_id: self.alias_id.clone(),
+            flow_id: flow_id.clone().unwrap_or_default(),
+            alias_id: alias_id.clone().unwrap_or_default(),
         }
     }
 }
@@ -227,7 +229,8 @@ impl<A: BedrockAgentRuntimeApi> InvokeFlowRequest<A> {
             .set_execution_id(self.execution_id);
         let (b, config) = self.escape.apply(b);
         let b = b.set_model_performance_configuration(model_performance(&plan));
-        let call = Call::start(&plan, self.client.region(), Some(self.parts.target()));
+        let target = FlowParts::target(b.get_flow_identifier(), b.get_flow_alias_identifier());
+        let mut call = Call::start(&plan, self.client.origin(), Some(target));
         let raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         Ok(InvokeFlowStream::new(raw, call))
     }
@@ -287,7 +290,8 @@ impl<A: BedrockAgentRuntimeApi> StartFlowExecutionRequest<A> {
             .set_flow_execution_name(self.name);
         let (b, config) = self.escape.apply(b);
         let b = b.set_model_performance_configuration(model_performance(&plan));
-        let call = Call::start(&plan, self.client.region(), Some(self.parts.target()));
+        let target = FlowParts::target(b.get_flow_identifier(), b.get_flow_alias_identifier());
+        let mut call = Call::start(&plan, self.client.origin(), Some(target));
         let out = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         let request_id = out.request_id.clone();
         let report = call.finish_with(|r| r.request_id = request_id);

@@ -17,6 +17,7 @@ use super::{AgentSide, BedrockAgentRuntimeApi, new_session_id, performance_confi
 use crate::call::{Call, Escape, Question, escape_hatch, invalid};
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
+use crate::telemetry::{Input, RequestInfo};
 use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
 
@@ -225,7 +226,17 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
                     .build()
             }));
         let sent_session = b.get_session_id().clone();
-        let call = Call::start(&plan, self.client.region(), None);
+        let mut call = Call::start(&plan, self.client.origin(), None)
+            .request(|| RequestInfo {
+                agent_name: b.get_agent_name().clone(),
+                conversation_id: sent_session.clone(),
+                guardrail_id: b
+                    .get_guardrail_configuration()
+                    .as_ref()
+                    .map(|g| g.guardrail_identifier().to_owned()),
+                ..RequestInfo::default()
+            })
+            .capture_input(|max| Input::text(b.get_input_text().as_deref(), b.get_instruction().as_deref(), max));
         let mut raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;

@@ -11,8 +11,9 @@ use super::stream::InvokeAgentStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, new_session_id};
 use crate::Result;
 use crate::call::{Call, Escape, Question, escape_hatch};
-use crate::models::sealed::Sealed;
+use crate::models::sealed;
 use crate::report::Target;
+use crate::telemetry::{Input, RequestInfo};
 use crate::vocab::{LatencyPolicy, Operation};
 
 /// Never implemented, and sealed so that no other crate can: InvokeAgent's
@@ -26,7 +27,7 @@ use crate::vocab::{LatencyPolicy, Operation};
     note = "use an inline agent for optimized latency: `client.inline_agent(model).optimized()` (InvokeInlineAgent)",
     note = "a `LatencyPolicy` from configuration goes through `.latency(policy)`: optimized is refused before sending, prefer-optimized is sent standard with the reason in the report"
 )]
-pub trait InvokeAgentHonorsOptimized<A>: Sealed {}
+pub trait InvokeAgentHonorsOptimized<A>: sealed::BuilderMarker {}
 
 /// An `InvokeAgent` request:
 /// `client.invoke_agent(agent_id, alias_id).input_text("...").send().await`.
@@ -182,11 +183,20 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
         // Whatever the plan or a closure says: the service does not honor it.
         let b = b.set_bedrock_model_configurations(None);
         let sent_session = b.get_session_id().clone();
+        // The agent the request goes to (a `map_input` closure may change it).
         let target = Target::Agent {
-            agent_id: self.agent_id,
-            alias_id: self.alias_id,
+            agent_id: b.get_agent_id().clone().unwrap_or_default(),
+            alias_id: b.get_agent_alias_id().clone().unwrap_or_default(),
         };
-        let call = Call::start(&plan, self.client.region(), Some(target));
+        let agent_id = b.get_agent_id().clone();
+        let mut call = Call::start(&plan, self.client.origin(), None)
+            .request(|| RequestInfo {
+                agent_id,
+                conversation_id: sent_session.clone(),
+                ..RequestInfo::default()
+            })
+            .capture_input(|max| Input::text(b.get_input_text().as_deref(), None, max));
+        call.target(target);
         let mut raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;

@@ -72,9 +72,10 @@ pub(crate) use api::as_sdk;
 
 use std::sync::Arc;
 
-use crate::call::{Planner, Question};
+use crate::call::{Origin, Planner, Question};
 use crate::check::Plan;
 use crate::model_id::{IdForm, ModelId};
+use crate::telemetry::Telemetry;
 use crate::vocab::Latency;
 use crate::{Error, Result};
 
@@ -83,6 +84,7 @@ use crate::{Error, Result};
 pub(crate) struct AgentSide<A> {
     pub(crate) api: Option<A>,
     pub(crate) planner: Arc<Planner>,
+    pub(crate) telemetry: Telemetry,
 }
 
 impl<A: BedrockAgentRuntimeApi> AgentSide<A> {
@@ -91,12 +93,22 @@ impl<A: BedrockAgentRuntimeApi> AgentSide<A> {
         self.planner.region().unwrap_or_default()
     }
 
+    /// The client's region and telemetry, for a call.
+    pub(crate) fn origin(&self) -> Origin<'_> {
+        Origin {
+            region: self.region(),
+            telemetry: &self.telemetry,
+        }
+    }
+
     /// Checks a request against the catalog: a plan to send and the service
-    /// to send it to, or a refusal (nothing is sent).
+    /// to send it to, or a refusal (nothing is sent, and a span says why).
     pub(crate) fn plan(&self, q: Question<'_>) -> Result<(Arc<Plan>, &A)> {
-        let api = self.service()?;
-        let planned = self.planner.plan(q)?;
-        Ok((planned.plan, api))
+        let planned = self
+            .service()
+            .and_then(|api| Ok((self.planner.plan(q)?.plan, api)))
+            .map_err(|e| crate::call::refused(self.origin(), q, e))?;
+        Ok(planned)
     }
 
     /// The service, or the configuration error of a client without one.

@@ -24,6 +24,7 @@ use crate::call::{Call, Escape, Question, escape_hatch, invalid};
 use crate::check::Plan;
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
+use crate::telemetry::{Input, RequestInfo};
 use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
 
@@ -433,6 +434,18 @@ macro_rules! rag_common {
     };
 }
 
+/// What the spans say of a RetrieveAndGenerate request: the knowledge base
+/// and the session.
+fn rag_info(config: Option<&RetrieveAndGenerateConfiguration>, session: Option<&str>) -> RequestInfo {
+    RequestInfo {
+        knowledge_base_id: config
+            .and_then(|c| c.knowledge_base_configuration())
+            .map(|k| k.knowledge_base_id().to_owned()),
+        conversation_id: session.map(str::to_owned),
+        ..RequestInfo::default()
+    }
+}
+
 /// A checked request, ready to send.
 struct Prepared<B, A> {
     plan: Arc<Plan>,
@@ -487,15 +500,20 @@ impl<A: BedrockAgentRuntimeApi, M, S> RetrieveAndGenerateRequest<A, M, S> {
     pub async fn send(self) -> Result<RetrieveAndGenerateResponse> {
         let p = self.prepare(Operation::RetrieveAndGenerate)?;
         let api = p.client.service()?;
-        let call = Call::start(&p.plan, p.client.region(), None);
+        let (input, config) = (p.input.get_input(), p.input.get_retrieve_and_generate_configuration());
+        let mut call = Call::start(&p.plan, p.client.origin(), None)
+            .request(|| rag_info(config.as_ref(), p.input.get_session_id().as_deref()))
+            .capture_input(|max| Input::text(input.as_ref().map(|i| i.text()), None, max));
         let out = send(api, p.input, p.config, &call.span)
             .await
             .map_err(|e| call.failed(e))?;
         let request_id = out.request_id.clone();
-        let report = call.finish_with(|r| r.request_id = request_id);
         let o = out.output;
+        let text = o.output().map(|x| x.text().to_owned()).unwrap_or_default();
+        call.capture_output(|| text.clone());
+        let report = call.finish_with(|r| r.request_id = request_id);
         Ok(AgentResponse {
-            text: o.output().map(|x| x.text().to_owned()).unwrap_or_default(),
+            text,
             citations: citations_of(o.citations()),
             session_id: (!o.session_id().is_empty()).then(|| o.session_id().to_owned()),
             memory_id: None,
@@ -543,7 +561,10 @@ impl<A: BedrockAgentRuntimeApi, M, S> RetrieveAndGenerateStreamRequest<A, M, S> 
         let p = self.prepare(Operation::RetrieveAndGenerateStream)?;
         let api = p.client.service()?;
         let sent_session = p.input.get_session_id().clone();
-        let call = Call::start(&p.plan, p.client.region(), None);
+        let (input, config) = (p.input.get_input(), p.input.get_retrieve_and_generate_configuration());
+        let mut call = Call::start(&p.plan, p.client.origin(), None)
+            .request(|| rag_info(config.as_ref(), sent_session.as_deref()))
+            .capture_input(|max| Input::text(input.as_ref().map(|i| i.text()), None, max));
         let mut raw = send(api, p.input, p.config, &call.span)
             .await
             .map_err(|e| call.failed(e))?;

@@ -19,7 +19,7 @@ use super::api::{
     as_sdk, sdk_send,
 };
 use crate::Result;
-use crate::call::WithRequestId;
+use crate::call::{WithRequestId, same_region};
 
 /// A per-call change to the SDK client's configuration, applied to a copy
 /// of it for one call.
@@ -70,8 +70,15 @@ pub(crate) async fn send<A: BedrockAgentRuntimeApi, I: AgentInput>(
     match (as_sdk(api), config) {
         (Some(sdk), None) => input.send_sdk(sdk.sdk()).instrument(span).await,
         (Some(sdk), Some(f)) => {
-            let client = agent_sdk::Client::from_conf(f(sdk.sdk().config().to_builder()).build());
-            input.send_sdk(&client).instrument(span).await
+            let conf = f(sdk.sdk().config().to_builder()).build();
+            same_region(
+                sdk.sdk().config().region().map(|r| r.as_ref()),
+                conf.region().map(|r| r.as_ref()),
+            )?;
+            input
+                .send_sdk(&agent_sdk::Client::from_conf(conf))
+                .instrument(span)
+                .await
         }
         (None, _) => input.send_api(api).instrument(span).await,
     }

@@ -16,45 +16,54 @@ use futures_util::StreamExt;
 use super::api::RawAgentStream;
 use super::response::{AgentResponse, Citation, citations_of, document_text};
 use crate::call::{Call, EventStream, StreamCore};
-use crate::models::sealed;
 use crate::report::LatencyReport;
 use crate::{Error, Result};
 
-/// What the stream needs to know about one SDK event. Implemented for the
-/// event types of InvokeInlineAgent, InvokeAgent, RetrieveAndGenerateStream
-/// and InvokeFlow; sealed.
-pub trait AgentStreamEvent: sealed::Sealed + Send + 'static {
-    /// The answer text (or bytes of it) this event carries.
-    #[doc(hidden)]
-    fn text_bytes(&self) -> Option<&[u8]>;
-    /// The citations this event carries.
-    #[doc(hidden)]
-    fn citations(&self) -> Vec<Citation>;
-    /// A guardrail action or flow completion reason, if this event is one.
-    #[doc(hidden)]
-    fn outcome(&self) -> Option<Outcome>;
-    /// Whether the event is consumed into text and citations (not passed on).
-    #[doc(hidden)]
-    fn consumed(&self) -> bool;
-    /// Text that is not raw bytes (flow outputs).
-    #[doc(hidden)]
-    fn owned_text(&self) -> Option<String> {
-        None
+/// An agent-runtime event type of the AWS SDK that the crate's streams
+/// read: the events of InvokeInlineAgent, InvokeAgent,
+/// RetrieveAndGenerateStream and InvokeFlow. Sealed.
+pub trait AgentStreamEvent: parts::EventParts + Send + 'static {}
+
+/// What the stream reads from one SDK event (sealed: no other crate can
+/// name it, so none can implement [`AgentStreamEvent`]).
+pub(crate) mod parts {
+    use super::Citation;
+
+    /// What the stream needs to know about one SDK event.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not an agent-runtime event type of the AWS SDK: `AgentStreamEvent` is sealed",
+        label = "agent streams read the SDK's own event types",
+        note = "script a stream for a mock with the SDK's event types (`bedrock_latency::agent::sdk::types`) and `RawAgentStream::new`, or with a canned answer: `bedrock_latency::mock::Answer`"
+    )]
+    pub trait EventParts {
+        /// The answer text (or bytes of it) this event carries.
+        fn text_bytes(&self) -> Option<&[u8]>;
+        /// The citations this event carries.
+        fn citations(&self) -> Vec<Citation>;
+        /// A guardrail action or flow completion reason, if this event is one.
+        fn outcome(&self) -> Option<Outcome>;
+        /// Whether the event is consumed into text and citations (not passed on).
+        fn consumed(&self) -> bool;
+        /// Text that is not raw bytes (flow outputs).
+        fn owned_text(&self) -> Option<String> {
+            None
+        }
+    }
+
+    /// A non-text outcome carried by an event.
+    #[derive(Debug, Clone)]
+    pub enum Outcome {
+        /// A guardrail action (RetrieveAndGenerateStream).
+        Guardrail(String),
+        /// Why a flow completed (InvokeFlow).
+        FlowCompleted(String),
     }
 }
 
-/// A non-text outcome carried by an event.
-#[doc(hidden)]
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    /// A guardrail action (RetrieveAndGenerateStream).
-    Guardrail(String),
-    /// Why a flow completed (InvokeFlow).
-    FlowCompleted(String),
-}
+use parts::{EventParts, Outcome};
 
-impl sealed::Sealed for InlineAgentResponseStream {}
-impl AgentStreamEvent for InlineAgentResponseStream {
+impl AgentStreamEvent for InlineAgentResponseStream {}
+impl EventParts for InlineAgentResponseStream {
     fn text_bytes(&self) -> Option<&[u8]> {
         match self {
             InlineAgentResponseStream::Chunk(c) => c.bytes().map(|b| b.as_ref()),
@@ -77,8 +86,8 @@ impl AgentStreamEvent for InlineAgentResponseStream {
     }
 }
 
-impl sealed::Sealed for ResponseStream {}
-impl AgentStreamEvent for ResponseStream {
+impl AgentStreamEvent for ResponseStream {}
+impl EventParts for ResponseStream {
     fn text_bytes(&self) -> Option<&[u8]> {
         match self {
             ResponseStream::Chunk(c) => c.bytes().map(|b| b.as_ref()),
@@ -99,8 +108,8 @@ impl AgentStreamEvent for ResponseStream {
     }
 }
 
-impl sealed::Sealed for RetrieveAndGenerateStreamResponseOutput {}
-impl AgentStreamEvent for RetrieveAndGenerateStreamResponseOutput {
+impl AgentStreamEvent for RetrieveAndGenerateStreamResponseOutput {}
+impl EventParts for RetrieveAndGenerateStreamResponseOutput {
     fn text_bytes(&self) -> Option<&[u8]> {
         match self {
             RetrieveAndGenerateStreamResponseOutput::Output(o) => Some(o.text().as_bytes()),
@@ -144,8 +153,8 @@ impl AgentStreamEvent for RetrieveAndGenerateStreamResponseOutput {
     }
 }
 
-impl sealed::Sealed for FlowResponseStream {}
-impl AgentStreamEvent for FlowResponseStream {
+impl AgentStreamEvent for FlowResponseStream {}
+impl EventParts for FlowResponseStream {
     fn text_bytes(&self) -> Option<&[u8]> {
         None
     }

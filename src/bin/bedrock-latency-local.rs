@@ -65,6 +65,21 @@ OPTIONS (flags override the --config file):
                              invoke-model-stream, inline-agent, invoke-agent,
                              retrieve-and-generate(-stream), invoke-flow
 
+  Tails (per region and tier, seeded by --seed; repeatable):
+    --ttft [REGION][/TIER]=DIST
+                             Time to first token from a distribution instead of
+                             the tier's fixed one: fixed:MS, lognormal:MEDIAN_MS:SIGMA,
+                             or a mixture W*DIST+W*DIST, e.g. a heavy tail:
+                             '*=95*lognormal:20:0.25+5*lognormal:300:0.3'
+    --throttle REGION[,from=MS][,for=MS][,fraction=F]
+                             429 ThrottlingException for every request (or the
+                             fraction F) to REGION, from MS after the start, for MS
+    --outage REGION[,from=MS][,for=MS][,kind=unavailable|reset]
+                             REGION answers 503, or closes connections (reset)
+    --connect-delay [REGION=]MS
+                             The first request of each new connection waits MS
+                             (a TCP + TLS handshake); without REGION, every region
+
   Limits:
     --record-limit N         Recorded requests kept (default: 10000)
     --record-budget BYTES    Byte budget of the recorded requests (default: 64 MiB)
@@ -158,6 +173,14 @@ fn apply_flag(a: &mut Args, flag: &str, v: String) -> Result<(), String> {
             f.reservations.insert(model, n);
         }
         "--fault" => f.faults.push(v),
+        "--ttft" => f.latency.push(v),
+        "--throttle" => f.throttle.push(v),
+        "--outage" => f.outage.push(v),
+        "--connect-delay" => {
+            let (region, millis) = v.rsplit_once('=').unwrap_or(("*", v.as_str()));
+            let region = if region.is_empty() { "*" } else { region };
+            f.connect_delay_ms.insert(region.to_owned(), number(flag, millis, ms)?);
+        }
         "--record-limit" => f.limits.record_limit = Some(number(flag, &v, "a number")?),
         "--record-budget" => f.limits.record_budget_bytes = Some(number(flag, &v, "a number of bytes")?),
         "--max-body" => f.limits.max_body_bytes = Some(number(flag, &v, "a number of bytes")?),
@@ -222,6 +245,10 @@ fn effective(args: &Args, file: LocalBedrockConfig) -> LocalBedrockConfig {
     c.token_cap.extend(f.token_cap.clone());
     c.reservations.extend(f.reservations.clone());
     c.faults.extend(f.faults.iter().cloned());
+    c.latency.extend(f.latency.iter().cloned());
+    c.throttle.extend(f.throttle.iter().cloned());
+    c.outage.extend(f.outage.iter().cloned());
+    c.connect_delay_ms.extend(f.connect_delay_ms.clone());
     let mut standard = c.timing.standard.unwrap_or(DEFAULT_STANDARD);
     let mut optimized = c.timing.optimized.unwrap_or(DEFAULT_OPTIMIZED);
     let [st, sp, ot, op] = args.timing;
@@ -340,6 +367,19 @@ mod tests {
         assert!(parse(&["stray"]).is_err());
         assert!(parse(&["--quota", "=3"]).is_err());
         assert!(parse(&["-h"]).is_ok_and(|a| a.help));
+        let a = parse(&[
+            "--connect-delay",
+            "200",
+            "--connect-delay",
+            "us-east-1=50",
+            "--throttle",
+            "us-east-1,for=10",
+        ])
+        .unwrap();
+        assert_eq!(a.flags.connect_delay_ms.get("*"), Some(&200));
+        assert_eq!(a.flags.connect_delay_ms.get("us-east-1"), Some(&50));
+        assert_eq!(a.flags.throttle, vec!["us-east-1,for=10".to_owned()]);
+        assert!(parse(&["--connect-delay", "x"]).is_err());
     }
 
     #[test]

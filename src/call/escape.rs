@@ -41,6 +41,23 @@ impl<B, C> Escape<B, C> {
     }
 }
 
+/// A per-call SDK configuration must keep the client's region: a request is
+/// checked against the region it is sent to.
+pub(crate) fn same_region(client: Option<&str>, per_call: Option<&str>) -> crate::Result<()> {
+    if client == per_call {
+        return Ok(());
+    }
+    Err(crate::Error::InvalidRequest {
+        reason: format!(
+            "`map_sdk_config` changed the region from {} to {}: a request is checked against the region it is \
+             sent to, so nothing was sent; build a client for that region, or let the client route optimized \
+             requests there (`ClientBuilder::route_optimized_to`)",
+            client.unwrap_or("(none)"),
+            per_call.unwrap_or("(none)")
+        ),
+    })
+}
+
 /// `map_input` and `map_sdk_config` on a request builder whose `Escape`
 /// sits at `self.$field...`; `$after` says what the builder sets after the
 /// closures (from the checked plan).
@@ -59,7 +76,9 @@ macro_rules! escape_hatch {
             /// (operation timeout, retry settings, interceptors), as the SDK's
             /// `.customize().config_override(..)` does: the closure gets a
             /// copy of the client's configuration. Applies when the service is
-            /// the AWS SDK; other implementations (mocks) never see it.
+            /// the AWS SDK; other implementations (mocks) never see it. The
+            /// region stays the client's: a closure that changes it makes the
+            /// request fail before sending ([`Error::InvalidRequest`](crate::Error::InvalidRequest)).
             pub fn map_sdk_config(mut self, f: impl FnOnce($config) -> $config + Send + 'static) -> Self {
                 self.$($field).+.set_config(f);
                 self

@@ -7,8 +7,11 @@
 //! and no SDK type. See ARCHITECTURE.md for the layers.
 
 mod escape;
+mod failover;
+mod hedge;
 mod plan;
 mod stream;
+mod tail;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -18,12 +21,15 @@ use futures_core::Stream;
 
 use crate::check::{Plan, RefusalReason};
 use crate::report::{LatencyReport, ServedLatency, Target, TierDowngrade, Timing};
-use crate::vocab::ServiceTier;
+use crate::telemetry::{CallTelemetry, Input, RequestInfo, Telemetry};
 use crate::{Error, Result};
 
-pub(crate) use escape::{Escape, escape_hatch};
+pub(crate) use escape::{Escape, escape_hatch, same_region};
+pub(crate) use failover::run as run_with_failover;
+pub(crate) use hedge::{Backup, TimeKey, race};
 pub(crate) use plan::{Planner, Question, Route};
 pub(crate) use stream::{EventStreamDebug, StreamCore};
+pub(crate) use tail::{PendingTail, TailChoice, TailSettings, TailShared};
 
 /// A boxed stream of service events.
 pub type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T>> + Send>>;
@@ -44,6 +50,15 @@ impl<T> WithRequestId<T> {
     }
 }
 
+/// Where a call is made from: the client's region and how it records calls.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Origin<'a> {
+    /// The client's own region.
+    pub(crate) region: &'a str,
+    /// The client's telemetry.
+    pub(crate) telemetry: &'a Telemetry,
+}
+
 /// One call under way: its span, its start, and what the report needs from
 /// the plan. Made after the check, before anything is sent.
 #[derive(Debug)]
@@ -57,28 +72,47 @@ pub(crate) struct Call {
     pub(crate) token_cap: Option<u32>,
     /// The requested maximum of output tokens, when known.
     pub(crate) max_output_tokens: Option<u32>,
+    tel: CallTelemetry,
     // What the report is made of once the answer is in: the report itself is
     // made after the await, so that it is not carried across it (a smaller
     // future around the SDK's, fewer copies).
     plan: Arc<Plan>,
     routed_from: Option<String>,
     target: Option<Target>,
+    tail: Option<PendingTail>,
 }
 
 impl Call {
-    /// Starts a call for `plan`, sent from `client_region`.
-    pub(crate) fn start(plan: &Arc<Plan>, client_region: &str, target: Option<Target>) -> Self {
-        let span = call_span(plan);
+    /// Starts a call for `plan`, sent from `origin`'s region (the tier asked
+    /// for and sent are the plan's).
+    pub(crate) fn start(plan: &Arc<Plan>, origin: Origin<'_>, target: Option<Target>) -> Self {
+        let routed_from = (plan.region != origin.region).then(|| origin.region.to_owned());
+        let tier = plan.tier_policy.tier();
+        let (span, tel) = CallTelemetry::start(origin.telemetry, plan, tier, routed_from.as_deref());
         Call {
             span,
             start: Instant::now(),
             fallback: plan.fallback.clone(),
             token_cap: plan.token_cap(),
             max_output_tokens: None,
-            routed_from: (plan.region != client_region).then(|| client_region.to_owned()),
+            tel,
+            routed_from,
             plan: Arc::clone(plan),
             target,
+            tail: None,
         }
+    }
+
+    /// Hedging or failover served the call with `plan` (perhaps another
+    /// region than the one planned first): the report says so.
+    pub(crate) fn served_by(&mut self, plan: &Arc<Plan>, client_region: &str, tail: PendingTail) {
+        // The span's `cloud.region` is written from the report when the call
+        // finishes, so it names the region that served.
+        self.routed_from = (plan.region != client_region).then(|| client_region.to_owned());
+        self.fallback.clone_from(&plan.fallback);
+        self.token_cap = plan.token_cap();
+        self.plan = Arc::clone(plan);
+        self.tail = Some(tail);
     }
 
     /// The report of what was asked and sent; what served it is filled in
@@ -87,15 +121,50 @@ impl Call {
         base_report(&self.plan, self.routed_from.take(), self.target.take())
     }
 
+    /// Sets the agent or flow called (for the report).
+    pub(crate) fn target(&mut self, target: Target) {
+        self.target = Some(target);
+    }
+
     /// Records the requested maximum of output tokens (for the token cap).
     pub(crate) fn max_output_tokens(mut self, n: Option<u32>) -> Self {
         self.max_output_tokens = n;
         self
     }
 
-    /// Logs a failed send on the span and hands the error back.
-    pub(crate) fn failed(&self, e: Error) -> Error {
+    /// Records the request's parameters and targets on the spans (`f` runs
+    /// only when something records them).
+    pub(crate) fn request(mut self, f: impl FnOnce() -> RequestInfo) -> Self {
+        self.tel.request(&mut self.span, f);
+        self
+    }
+
+    /// Keeps the request's content for the spans, when capture is on (`f`
+    /// runs only then; it gets the most characters of a text part to keep).
+    pub(crate) fn capture_input(mut self, f: impl FnOnce(usize) -> Input) -> Self {
+        self.tel.capture_input(f);
+        self
+    }
+
+    /// The answer's stop reason, before [`finish_with`](Self::finish_with).
+    pub(crate) fn stop_reason(&mut self, reason: Option<&str>) {
+        if let Some(r) = reason {
+            self.tel.finish_reason(&self.span, r);
+        }
+    }
+
+    /// The answer's text for the spans, when capture is on (`f` runs only
+    /// then), before [`finish_with`](Self::finish_with).
+    pub(crate) fn capture_output(&mut self, f: impl FnOnce() -> String) {
+        self.tel.capture_output(f);
+    }
+
+    /// Records a failed send on the spans and hands the error back.
+    pub(crate) fn failed(&mut self, e: Error) -> Error {
         self.span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
+        let mut report = base_report(&self.plan, self.routed_from.clone(), self.target.clone());
+        report.timing.total = self.start.elapsed();
+        self.tel.fail(&mut self.span, &e, &report);
         e
     }
 
@@ -114,7 +183,11 @@ impl Call {
         );
         report.judge_downgrade(self.fallback, self.token_cap, self.max_output_tokens);
         report.judge_tier();
-        record(&self.span, &report);
+        if let Some(t) = self.tail.take() {
+            t.settle(&mut report);
+        }
+        self.tel.finish(&mut self.span, &report);
+        log_outcome(&self.span, &report);
         report
     }
 
@@ -125,40 +198,29 @@ impl Call {
         StreamCore::new(
             self.start,
             report,
-            self.fallback,
-            self.token_cap,
-            self.max_output_tokens,
-            self.span,
+            (self.fallback, self.token_cap, self.max_output_tokens),
+            self.tail,
+            (self.span, self.tel),
         )
     }
 }
 
-/// Starts the per-call tracing span; no prompt or completion text in it.
-pub(crate) fn call_span(plan: &Plan) -> tracing::Span {
-    tracing::info_span!(
-        "bedrock_call",
-        operation = %plan.operation,
-        model = plan.model_id.as_deref().map(tracing::field::display),
-        region = %plan.region,
-        requested = %plan.policy,
-        sent = %plan.latency,
-        requested_tier = plan.tier_policy.tier().map(ServiceTier::as_str),
-        sent_tier = plan.service_tier.map(ServiceTier::as_str),
-        served = tracing::field::Empty,
-        served_tier = tracing::field::Empty,
-        downgraded = tracing::field::Empty,
-        total_ms = tracing::field::Empty,
-        ttft_ms = tracing::field::Empty,
-        server_ms = tracing::field::Empty,
-        request_id = tracing::field::Empty,
-    )
+/// Records a request that cannot be sent (refused by the check, or not
+/// plannable) and hands the error back.
+pub(crate) fn refused(origin: Origin<'_>, q: Question<'_>, e: Error) -> Error {
+    let r = crate::telemetry::Refused {
+        operation: q.operation,
+        model: q.model.map(crate::model_id::ModelId::as_str),
+        region: origin.region,
+        policy: q.policy,
+    };
+    crate::telemetry::refused(origin.telemetry, r, &e);
+    e
 }
 
-/// Records the outcome on the span and logs one event.
-pub(crate) fn record(span: &tracing::Span, r: &LatencyReport) {
-    if !span.is_disabled() {
-        record_fields(span, r);
-    }
+/// Logs one event for the outcome (the span's fields are recorded by the
+/// telemetry).
+pub(crate) fn log_outcome(span: &tracing::Span, r: &LatencyReport) {
     span.in_scope(|| {
         if let Some(d) = &r.downgrade {
             tracing::warn!(reason = %d, "optimized latency requested, standard served");
@@ -168,26 +230,6 @@ pub(crate) fn record(span: &tracing::Span, r: &LatencyReport) {
             tracing::debug!("bedrock call finished");
         }
     });
-}
-
-/// The outcome's span fields (looked up by name: skipped when no
-/// subscriber wants the span).
-fn record_fields(span: &tracing::Span, r: &LatencyReport) {
-    span.record("served", tracing::field::display(r.served));
-    if let Some(t) = r.served_tier {
-        span.record("served_tier", t.as_str());
-    }
-    span.record("downgraded", r.downgraded());
-    span.record("total_ms", r.timing.total.as_secs_f64() * 1e3);
-    if let Some(t) = r.timing.time_to_first_token {
-        span.record("ttft_ms", t.as_secs_f64() * 1e3);
-    }
-    if let Some(t) = r.timing.server_latency {
-        span.record("server_ms", t.as_secs_f64() * 1e3);
-    }
-    if let Some(id) = &r.request_id {
-        span.record("request_id", id.as_str());
-    }
 }
 
 /// The report of a request about to be sent; the served fields are filled
@@ -211,6 +253,7 @@ fn base_report(plan: &Plan, routed_from: Option<String>, target: Option<Target>)
         usage: None,
         request_id: None,
         warnings: plan.warnings.clone(),
+        tail: None,
     }
 }
 

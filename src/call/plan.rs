@@ -174,6 +174,36 @@ impl Planner {
     }
 }
 
+impl Planner {
+    /// The other regions that serve `q` the way `primary` does (the same
+    /// latency and service tier sent), each checked by the catalog like any request: the
+    /// client's own region first (when `primary` is routed), then the
+    /// routes in order. Hedge backups and failover attempts go only there;
+    /// agent-runtime operations have none (they are never routed).
+    pub(crate) fn alternatives(&self, q: Question<'_>, primary: &Planned) -> Vec<Planned> {
+        let (Ok(home), true) = (self.home(), q.operation.service() == Service::BedrockRuntime) else {
+            return Vec::new();
+        };
+        let regions = std::iter::once((home, Route::Home)).chain(
+            self.routes
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.as_str(), Route::Routed(i))),
+        );
+        regions
+            .filter(|(_, route)| *route != primary.route)
+            .filter_map(|(region, route)| {
+                let plan = self
+                    .cache
+                    .check(&self.catalog, q, self.lifecycle, region, q.policy)
+                    .ok()?;
+                let same_way = plan.latency == primary.plan.latency && plan.service_tier == primary.plan.service_tier;
+                (same_way && plan.region == region).then_some(Planned { plan, route })
+            })
+            .collect()
+    }
+}
+
 /// How many plans are kept; a service calls a handful of models.
 const CAPACITY: usize = 32;
 
@@ -517,5 +547,38 @@ mod tests {
         // Agent-runtime operations are never routed.
         let p = planner.plan(Question::model(&model, Operation::InlineAgent, PreferOptimized));
         assert_eq!(p.unwrap().route, Route::Home);
+    }
+
+    #[test]
+    fn alternatives_are_the_other_regions_that_serve_the_request_as_planned() {
+        let planner = Planner::new(
+            Arc::new(Catalog::builtin().clone()),
+            Some("us-east-1".into()),
+            vec!["us-west-2".into(), "us-east-2".into()],
+        );
+        let model = ModelId::parse("us.amazon.nova-pro-v1:0").unwrap();
+        // Optimized from us-east-1: only us-east-2 also serves Nova Pro optimized.
+        let q = Question::model(&model, Converse, Optimized);
+        let primary = planner.plan(q).unwrap();
+        let alt = planner.alternatives(q, &primary);
+        let regions: Vec<&str> = alt.iter().map(|p| p.plan.region.as_str()).collect();
+        assert_eq!(regions, vec!["us-east-2"]);
+        assert_eq!(alt[0].route, Route::Routed(1));
+        // Standard: every other region.
+        let q = Question::model(&model, Converse, Standard);
+        let primary = planner.plan(q).unwrap();
+        assert_eq!(planner.alternatives(q, &primary).len(), 2);
+        // Prefer-optimized served optimized at home: the backups are optimized too.
+        let q = Question::model(&model, Converse, PreferOptimized);
+        let primary = planner.plan(q).unwrap();
+        let alt = planner.alternatives(q, &primary);
+        assert!(
+            alt.iter()
+                .all(|p| p.plan.latency == Latency::Optimized && p.plan.region == "us-east-2")
+        );
+        // Agent-runtime operations: none.
+        let q = Question::model(&model, Operation::InlineAgent, Standard);
+        let primary = planner.plan(q).unwrap();
+        assert!(planner.alternatives(q, &primary).is_empty());
     }
 }

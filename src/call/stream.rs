@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use super::{EventStream, record};
+use super::{EventStream, PendingTail, log_outcome};
 use crate::Error;
 use crate::check::RefusalReason;
 use crate::report::{LatencyReport, Timing};
+use crate::telemetry::CallTelemetry;
 
 /// What every stream keeps while it is read.
 #[derive(Debug)]
@@ -18,19 +19,23 @@ pub(crate) struct StreamCore {
     fallback: Option<RefusalReason>,
     token_cap: Option<u32>,
     max_output_tokens: Option<u32>,
+    tail: Option<PendingTail>,
     span: tracing::Span,
+    tel: CallTelemetry,
     done: bool,
 }
 
 impl StreamCore {
+    /// `judged`: the prefer-optimized fallback, the token cap and the
+    /// requested maximum of output tokens, for the downgrade verdict.
     pub(super) fn new(
         start: Instant,
         report: LatencyReport,
-        fallback: Option<RefusalReason>,
-        token_cap: Option<u32>,
-        max_output_tokens: Option<u32>,
-        span: tracing::Span,
+        judged: (Option<RefusalReason>, Option<u32>, Option<u32>),
+        tail: Option<PendingTail>,
+        (span, tel): (tracing::Span, CallTelemetry),
     ) -> Self {
+        let (fallback, token_cap, max_output_tokens) = judged;
         Self {
             start,
             ttft: None,
@@ -39,20 +44,30 @@ impl StreamCore {
             fallback,
             token_cap,
             max_output_tokens,
+            tail,
             span,
+            tel,
             done: false,
         }
     }
 
     /// Appends text; the first non-empty piece fixes time to first token.
+    /// Every non-empty piece is a chunk (`time_per_output_chunk`).
     pub(crate) fn on_text(&mut self, t: &str) {
         if t.is_empty() {
             return;
         }
+        let at = self.start.elapsed();
         if self.ttft.is_none() {
-            self.ttft = Some(self.start.elapsed());
+            self.ttft = Some(at);
         }
+        self.tel.chunk(at);
         self.text.push_str(t);
+    }
+
+    /// Why the model stopped.
+    pub(crate) fn on_stop(&mut self, reason: &str) {
+        self.tel.finish_reason(&self.span, reason);
     }
 
     /// The text so far.
@@ -87,11 +102,14 @@ impl StreamCore {
         let op = self.report.operation;
         self.span
             .in_scope(|| tracing::warn!(error = %e, received_chars = self.text.len(), "bedrock stream failed"));
-        Error::StreamInterrupted {
+        let e = Error::StreamInterrupted {
             operation: op,
             partial_text: self.text.clone(),
             source: Box::new(e),
-        }
+        };
+        self.report.timing = Timing::finish(self.start.elapsed(), self.ttft, self.report.timing.server_latency, None);
+        self.tel.fail(&mut self.span, &e, &self.report);
+        e
     }
 
     /// Ends the stream: timing, the downgrade verdict, the span.
@@ -109,7 +127,13 @@ impl StreamCore {
         self.report
             .judge_downgrade(self.fallback.take(), self.token_cap, self.max_output_tokens);
         self.report.judge_tier();
-        record(&self.span, &self.report);
+        if let Some(t) = self.tail.take() {
+            t.settle(&mut self.report);
+        }
+        let text = &self.text;
+        self.tel.capture_output(|| text.clone());
+        self.tel.finish(&mut self.span, &self.report);
+        log_outcome(&self.span, &self.report);
     }
 }
 

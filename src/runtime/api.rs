@@ -107,7 +107,7 @@ impl fmt::Debug for RawInvokeModelStream {
 /// dropped on the way. [`SdkRuntime`] sends it with the AWS SDK
 /// (`send_with`). With the `mock` feature, `MockBedrockRuntimeApi` (mockall)
 /// implements it for unit tests of your own code: see
-/// `examples/mock_testing.rs` and [`crate::mock`] for canned answers.
+/// `examples/mock_testing.rs` for canned answers.
 ///
 /// `Arc<T>` implements it for any implementation `T`, trait objects
 /// included, so one client type can hold a real or a mock service:

@@ -15,14 +15,16 @@ use sdk::types::{
 use super::response::{ConverseResponse, usage_of};
 use super::send::{SdkConfigMap, send};
 use super::stream::ConverseStream;
+use super::tail_send::{TailCall, send_for_call};
 use super::{
     BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, performance_config, sdk_tier,
 };
 use crate::call::Escape;
-use crate::call::{Call, Question, WithRequestId, invalid, millis};
+use crate::call::{Call, Question, TailChoice, WithRequestId, invalid, millis};
 use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
 use crate::report::ServedLatency;
+use crate::telemetry::{Input, Message as TelMessage, Part, RequestInfo};
 use crate::vocab::{LatencyPolicy, Operation, TierPolicy};
 use crate::{Error, Result};
 
@@ -36,6 +38,10 @@ pub(crate) trait ConverseFields: Sized {
     fn model_id(self, v: &str) -> Self;
     fn performance_config(self, v: sdk::types::PerformanceConfiguration) -> Self;
     fn service_tier(self, v: sdk::types::ServiceTier) -> Self;
+    fn get_messages(&self) -> &Option<Vec<Message>>;
+    fn get_system(&self) -> &Option<Vec<SystemContentBlock>>;
+    fn get_inference_config(&self) -> &Option<InferenceConfiguration>;
+    fn guardrail_id(&self) -> Option<&str>;
 }
 
 macro_rules! converse_fields {
@@ -52,11 +58,61 @@ macro_rules! converse_fields {
                 <$t>::performance_config(self, v)
             }
             fn service_tier(self, v: sdk::types::ServiceTier) -> Self { <$t>::service_tier(self, v) }
+            fn get_messages(&self) -> &Option<Vec<Message>> { <$t>::get_messages(self) }
+            fn get_system(&self) -> &Option<Vec<SystemContentBlock>> { <$t>::get_system(self) }
+            fn get_inference_config(&self) -> &Option<InferenceConfiguration> { <$t>::get_inference_config(self) }
+            fn guardrail_id(&self) -> Option<&str> {
+                <$t>::get_guardrail_config(self).as_ref().map(|g| g.guardrail_identifier())
+            }
         }
     )*};
 }
 
 converse_fields!(ConverseInputBuilder, ConverseStreamInputBuilder);
+
+/// What the spans say of a Converse request, from the input as it is sent
+/// (after `map_input`).
+fn request_info<B: ConverseFields>(b: &B) -> RequestInfo {
+    let inference = b.get_inference_config().as_ref();
+    RequestInfo {
+        max_tokens: inference.and_then(|c| c.max_tokens()).map(i64::from),
+        temperature: inference.and_then(|c| c.temperature()),
+        top_p: inference.and_then(|c| c.top_p()),
+        guardrail_id: b.guardrail_id().map(str::to_owned),
+        ..RequestInfo::default()
+    }
+}
+
+/// The request's content, for capture: messages and system prompt, text
+/// cut to `max` characters, other blocks by kind.
+fn captured<B: ConverseFields>(b: &B, max: usize) -> Input {
+    let part = |block: &ContentBlock| match block {
+        ContentBlock::Text(t) => Part::text(t, max),
+        ContentBlock::Image(_) => Part::Other { r#type: "image" },
+        ContentBlock::Document(_) => Part::Other { r#type: "document" },
+        ContentBlock::Video(_) => Part::Other { r#type: "video" },
+        ContentBlock::ToolUse(_) => Part::Other { r#type: "tool_call" },
+        ContentBlock::ToolResult(_) => Part::Other {
+            r#type: "tool_call_response",
+        },
+        _ => Part::Other { r#type: "unknown" },
+    };
+    let messages = b.get_messages().iter().flatten().map(|m| {
+        let role = match m.role() {
+            ConversationRole::Assistant => "assistant",
+            _ => "user",
+        };
+        TelMessage::input(role, m.content().iter().map(part).collect())
+    });
+    let system = b.get_system().iter().flatten().filter_map(|s| match s {
+        SystemContentBlock::Text(t) => Some(Part::text(t, max)),
+        _ => None,
+    });
+    Input {
+        messages: messages.collect(),
+        system: system.collect(),
+    }
+}
 
 /// The parts shared by Converse and ConverseStream requests.
 pub(crate) struct ConverseParts<B> {
@@ -67,6 +123,7 @@ pub(crate) struct ConverseParts<B> {
     policy: LatencyPolicy,
     tier: TierPolicy,
     allow_unverified_tier: bool,
+    tail: TailChoice,
     /// Characters of text in the messages and system prompt (for the token estimate).
     text_chars: usize,
     pub(super) escape: Escape<B, sdk::config::Builder>,
@@ -83,6 +140,7 @@ impl<B> Default for ConverseParts<B> {
             policy: LatencyPolicy::Standard,
             tier: TierPolicy::Unset,
             allow_unverified_tier: false,
+            tail: TailChoice::default(),
             text_chars: 0,
             escape: Escape::default(),
             error: None,
@@ -278,10 +336,22 @@ impl<R: BedrockRuntimeApi, M> ConverseRequest<R, M> {
         let q = self.parts.question(&self.client, &self.model, Operation::Converse);
         let (plan, api) = self.client.plan(q)?;
         let max_tokens = self.parts.max_tokens();
+        let settings = self.parts.tail.settings(&self.client.tail);
         let (b, config) = self.parts.fill(ConverseInputBuilder::default(), &plan)?;
-        let call = Call::start(&plan, self.client.region(), None).max_output_tokens(max_tokens);
-        let out = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
+        let mut call = Call::start(&plan, self.client.origin(), None)
+            .max_output_tokens(max_tokens)
+            .request(|| request_info(&b))
+            .capture_input(|max| captured(&b, max));
+        let out = match settings {
+            None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
+            Some(settings) => {
+                let sent = send_for_call(TailCall::new(&self.client, q, settings), b, config, &mut call).await;
+                sent.map_err(|e| call.failed(e))?
+            }
+        };
         let WithRequestId { output, request_id } = out;
+        call.stop_reason(Some(output.stop_reason().as_str()));
+        call.capture_output(|| text_of(&output));
         let report = call.finish_with(|r| {
             let o = &output;
             r.request_id = request_id;
@@ -336,9 +406,19 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
             .question(&self.client, &self.model, Operation::ConverseStream);
         let (plan, api) = self.client.plan(q)?;
         let max_tokens = self.parts.max_tokens();
+        let settings = self.parts.tail.settings(&self.client.tail);
         let (b, config) = self.parts.fill(ConverseStreamInputBuilder::default(), &plan)?;
-        let call = Call::start(&plan, self.client.region(), None).max_output_tokens(max_tokens);
-        let raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
+        let mut call = Call::start(&plan, self.client.origin(), None)
+            .max_output_tokens(max_tokens)
+            .request(|| request_info(&b))
+            .capture_input(|max| captured(&b, max));
+        let raw = match settings {
+            None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
+            Some(settings) => {
+                let sent = send_for_call(TailCall::new(&self.client, q, settings), b, config, &mut call).await;
+                sent.map_err(|e| call.failed(e))?
+            }
+        };
         Ok(ConverseStream::new(raw.events, call.into_stream(raw.request_id)))
     }
 }

@@ -12,15 +12,17 @@ use serde_json::Value;
 
 use super::family::ModelFamily;
 use super::response::InvokeModelResponse;
-use super::send::{SdkConfigMap, send};
+use super::send::{RuntimeInput, SdkConfigMap, send};
 use super::stream::InvokeModelStream;
+use super::tail_send::{TailCall, TailInput, send_for_call};
 use super::{BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
 use crate::call::Escape;
-use crate::call::{Call, Question};
+use crate::call::{Call, Question, TailChoice, TailSettings};
 use crate::check::Plan;
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
 use crate::report::ServedLatency;
+use crate::telemetry::RequestInfo;
 use crate::vocab::{LatencyPolicy, Operation, TierPolicy};
 use crate::{Error, Result};
 
@@ -58,6 +60,7 @@ pub(crate) struct InvokeParts<B> {
     policy: LatencyPolicy,
     tier: TierPolicy,
     allow_unverified_tier: bool,
+    tail: TailChoice,
     pub(super) escape: Escape<B, sdk::config::Builder>,
     error: Option<Error>,
 }
@@ -69,6 +72,7 @@ impl<B> Default for InvokeParts<B> {
             policy: LatencyPolicy::Standard,
             tier: TierPolicy::Unset,
             allow_unverified_tier: false,
+            tail: TailChoice::default(),
             escape: Escape::default(),
             error: None,
         }
@@ -76,22 +80,43 @@ impl<B> Default for InvokeParts<B> {
 }
 
 /// What an InvokeModel request is about to send, checked.
-struct Prepared<B> {
+struct Prepared<'m, B> {
     plan: Arc<Plan>,
     input: B,
     config: Option<SdkConfigMap>,
     max_tokens: Option<u32>,
+    question: Question<'m>,
+    tail: Option<TailSettings>,
+}
+
+impl<B: TailInput> Prepared<'_, B> {
+    /// Sends on the plain path, or with hedging and failover when on.
+    async fn send<R: BedrockRuntimeApi>(self, side: &RuntimeSide<R>, api: &R, call: &mut Call) -> Result<B::Output> {
+        let Some(settings) = self.tail else {
+            return send(api, self.input, self.config, &call.span).await;
+        };
+        let tc = TailCall::new(side, self.question, settings);
+        send_for_call(tc, self.input, self.config, call).await
+    }
+}
+
+impl<B: RuntimeInput> std::fmt::Debug for Prepared<'_, B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("plan", &self.plan)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<B: InvokeFields> InvokeParts<B> {
     /// Checks the request and fills the SDK input builder: the body, the
     /// `map_input` closures, then the plan's model ID, latency and tier.
-    fn prepare<'s, R: BedrockRuntimeApi>(
+    fn prepare<'s, 'm, R: BedrockRuntimeApi>(
         self,
         side: &'s RuntimeSide<R>,
-        model: &ModelId,
+        model: &'m ModelId,
         op: Operation,
-    ) -> Result<(Prepared<B>, &'s R)> {
+    ) -> Result<(Prepared<'m, B>, &'s R)> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -131,6 +156,8 @@ impl<B: InvokeFields> InvokeParts<B> {
                 input: b,
                 config,
                 max_tokens,
+                question: q,
+                tail: self.tail.settings(&side.tail),
             },
             api,
         ))
@@ -216,13 +243,15 @@ impl<R: BedrockRuntimeApi, M> InvokeModelRequest<R, M> {
     /// Checks, sends and reports.
     pub async fn send(self) -> Result<InvokeModelResponse> {
         let (p, api) = self.parts.prepare(&self.client, &self.model, Operation::InvokeModel)?;
-        let call = Call::start(&p.plan, self.client.region(), None).max_output_tokens(p.max_tokens);
-        let (out, headers) = send(api, p.input, p.config, &call.span)
-            .await
-            .map_err(|e| call.failed(e))?;
+        let mut call = Call::start(&p.plan, self.client.origin(), None)
+            .max_output_tokens(p.max_tokens)
+            .request(|| max_tokens_info(p.max_tokens));
+        let (out, headers) = p.send(&self.client, api, &mut call).await.map_err(|e| call.failed(e))?;
         let family = ModelFamily::of(&self.model);
         let o = out.output;
         let json: Option<Value> = serde_json::from_slice(o.body().as_ref()).ok();
+        let stop_reason = json.as_ref().and_then(|v| family.stop_reason(v));
+        call.stop_reason(stop_reason.as_deref());
         let report = call.finish_with(|r| {
             r.request_id = out.request_id;
             // The body's own count where the crate reads the family's body,
@@ -242,7 +271,7 @@ impl<R: BedrockRuntimeApi, M> InvokeModelRequest<R, M> {
             body: o.body().as_ref().to_vec(),
             content_type: Some(o.content_type().to_owned()),
             text: json.as_ref().and_then(|v| family.response_text(v)),
-            stop_reason: json.as_ref().and_then(|v| family.stop_reason(v)),
+            stop_reason,
             report,
             raw: Some(o),
         })
@@ -271,10 +300,19 @@ impl<R: BedrockRuntimeApi, M> InvokeModelStreamRequest<R, M> {
         let (p, api) = self
             .parts
             .prepare(&self.client, &self.model, Operation::InvokeModelStream)?;
-        let call = Call::start(&p.plan, self.client.region(), None).max_output_tokens(p.max_tokens);
-        let raw = send(api, p.input, p.config, &call.span)
-            .await
-            .map_err(|e| call.failed(e))?;
+        let mut call = Call::start(&p.plan, self.client.origin(), None)
+            .max_output_tokens(p.max_tokens)
+            .request(|| max_tokens_info(p.max_tokens));
+        let raw = p.send(&self.client, api, &mut call).await.map_err(|e| call.failed(e))?;
         Ok(InvokeModelStream::new(raw, call, ModelFamily::of(&self.model)))
+    }
+}
+
+/// What the spans say of an InvokeModel request: the body is the model's
+/// own JSON, so only the maximum of output tokens the crate knows.
+fn max_tokens_info(max_tokens: Option<u32>) -> RequestInfo {
+    RequestInfo {
+        max_tokens: max_tokens.map(i64::from),
+        ..RequestInfo::default()
     }
 }

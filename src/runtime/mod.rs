@@ -46,6 +46,43 @@ macro_rules! request_methods {
                 self.parts.allow_unverified_tier = true;
                 self
             }
+
+            /// Hedges this call (in place of the client's setting): see
+            /// [`crate::tail`].
+            pub fn hedge(mut self, hedge: crate::tail::Hedge) -> Self {
+                self.parts.tail.hedge = Some(Some(hedge));
+                self
+            }
+
+            /// Does not hedge this call, whatever the client's setting.
+            pub fn no_hedge(mut self) -> Self {
+                self.parts.tail.hedge = Some(None);
+                self
+            }
+
+            /// Fails this call over to other permitted regions (in place of
+            /// the client's setting): see [`crate::tail`].
+            pub fn failover(mut self, failover: crate::tail::Failover) -> Self {
+                self.parts.tail.failover = Some(Some(failover));
+                self
+            }
+
+            /// Does not fail this call over, whatever the client's setting.
+            pub fn no_failover(mut self) -> Self {
+                self.parts.tail.failover = Some(None);
+                self
+            }
+
+            /// Applies what a [`TailPolicy`](crate::policy::TailPolicy)
+            /// decided: latency policy, service tier, hedging and failover
+            /// (each still checked by the catalog before sending).
+            pub fn with_decision(mut self, d: &crate::tail::Decision) -> Self {
+                self.parts.policy = d.latency;
+                self.parts.tier = d.tier.into();
+                self.parts.tail.hedge = Some(d.hedge.clone());
+                self.parts.tail.failover = Some(d.failover.clone());
+                self
+            }
         }
 
         impl<R: BedrockRuntimeApi, M> $builder<R, M> {
@@ -77,9 +114,11 @@ mod converse;
 mod family;
 mod headers;
 mod invoke;
+mod prewarm;
 mod response;
 mod send;
 mod stream;
+mod tail_send;
 
 /// The AWS SDK for bedrock-runtime, as this crate uses it: build inputs,
 /// outputs and events for mocks and `map_input` closures without a
@@ -101,8 +140,9 @@ pub(crate) use api::as_sdk;
 
 use std::sync::Arc;
 
-use crate::call::{Planner, Question, Route};
+use crate::call::{Origin, Planner, Question, Route, TailShared};
 use crate::check::Plan;
+use crate::telemetry::Telemetry;
 use crate::vocab::{Latency, ServiceTier};
 use crate::{Error, Result};
 
@@ -113,29 +153,63 @@ pub(crate) struct RuntimeSide<R> {
     /// The services of the permitted routes, in the planner's order.
     pub(crate) routes: Vec<R>,
     pub(crate) planner: Arc<Planner>,
+    pub(crate) telemetry: Telemetry,
+    /// Hedging and failover: the client's defaults, observed times, budget.
+    pub(crate) tail: TailShared,
 }
 
 impl<R: BedrockRuntimeApi> RuntimeSide<R> {
     /// Checks a request and picks the service to send it to: the client's
-    /// own region, or a permitted route where optimized is served.
+    /// own region, or a permitted route where optimized is served. A request
+    /// that cannot be sent records a span that says why.
     pub(crate) fn plan(&self, q: Question<'_>) -> Result<(Arc<Plan>, &R)> {
+        self.try_plan(q).map_err(|e| crate::call::refused(self.origin(), q, e))
+    }
+
+    fn try_plan(&self, q: Question<'_>) -> Result<(Arc<Plan>, &R)> {
         let home = self.api.as_ref().ok_or_else(|| Error::Config {
             reason: "this client has no bedrock-runtime service configured (built with an agent runtime only)"
                 .to_owned(),
         })?;
         let planned = self.planner.plan(q)?;
-        let api = match planned.route {
-            Route::Home => home,
+        Ok((Arc::clone(&planned.plan), self.api_for(planned.route, home)?))
+    }
+
+    fn api_for<'a>(&'a self, route: Route, home: &'a R) -> Result<&'a R> {
+        match route {
+            Route::Home => Ok(home),
             Route::Routed(i) => self.routes.get(i).ok_or_else(|| Error::Config {
                 reason: "a route has no service".to_owned(),
-            })?,
-        };
-        Ok((planned.plan, api))
+            }),
+        }
+    }
+
+    /// Where hedging and failover may send a request: its plan first, then
+    /// every other permitted region the planner says serves it the same way.
+    pub(crate) fn targets(&self, q: Question<'_>) -> Result<Vec<(Arc<Plan>, &R)>> {
+        let home = self.api.as_ref().ok_or_else(|| Error::Config {
+            reason: "this client has no bedrock-runtime service configured (built with an agent runtime only)"
+                .to_owned(),
+        })?;
+        let planned = self.planner.plan(q)?;
+        let mut targets = vec![(Arc::clone(&planned.plan), self.api_for(planned.route, home)?)];
+        for alt in self.planner.alternatives(q, &planned) {
+            targets.push((alt.plan, self.api_for(alt.route, home)?));
+        }
+        Ok(targets)
     }
 
     /// The client's region (where un-routed requests go).
     pub(crate) fn region(&self) -> &str {
         self.planner.region().unwrap_or_default()
+    }
+
+    /// The client's region and telemetry, for a call.
+    pub(crate) fn origin(&self) -> Origin<'_> {
+        Origin {
+            region: self.region(),
+            telemetry: &self.telemetry,
+        }
     }
 
     /// The model's token cap for optimized latency, if it has one: only then

@@ -9,7 +9,8 @@ use serde_json::Value;
 use crate::report::{LatencyReport, Usage};
 use crate::{Error, Result};
 
-/// The answer to a [`ConverseRequest`] (or a collected [`ConverseStream`]).
+/// The answer to a [`ConverseRequest`](super::ConverseRequest) (or a
+/// collected [`ConverseStream`](super::ConverseStream)).
 #[derive(Debug, Clone)]
 pub struct ConverseResponse {
     /// The answer's text (all text blocks, concatenated).
@@ -22,7 +23,8 @@ pub struct ConverseResponse {
     pub raw: Option<ConverseOutput>,
 }
 
-/// The answer to an [`InvokeModelRequest`] (or a collected [`InvokeModelStream`]).
+/// The answer to an [`InvokeModelRequest`](super::InvokeModelRequest) (or a
+/// collected [`InvokeModelStream`](super::InvokeModelStream)).
 #[derive(Debug, Clone)]
 pub struct InvokeModelResponse {
     /// The raw response body (empty for a collected stream).

@@ -16,7 +16,7 @@ use tracing::Instrument;
 use super::api::{BedrockRuntimeApi, RawConverseStream, RawInvokeModelStream, SdkRuntime, as_sdk};
 use super::headers::{InvocationHeaders, capture};
 use crate::Result;
-use crate::call::WithRequestId;
+use crate::call::{WithRequestId, same_region};
 
 /// A per-call change to the SDK client's configuration (operation timeout,
 /// retries, interceptors ...), applied to a copy of it for one call.
@@ -42,17 +42,25 @@ pub(crate) trait RuntimeInput: Sized + Send + 'static {
 
 /// The SDK client for one call: `base`, or a copy with the call's own
 /// configuration (same HTTP client, so the same connection pool).
-fn client_for(base: &sdk::Client, config: Option<SdkConfigMap>) -> Cow<'_, sdk::Client> {
+/// The region must stay the client's (see [`same_region`]).
+fn client_for(base: &sdk::Client, config: Option<SdkConfigMap>) -> Result<Cow<'_, sdk::Client>> {
     match config {
-        None => Cow::Borrowed(base),
-        Some(f) => Cow::Owned(sdk::Client::from_conf(f(base.config().to_builder()).build())),
+        None => Ok(Cow::Borrowed(base)),
+        Some(f) => {
+            let conf = f(base.config().to_builder()).build();
+            same_region(
+                base.config().region().map(|r| r.as_ref()),
+                conf.region().map(|r| r.as_ref()),
+            )?;
+            Ok(Cow::Owned(sdk::Client::from_conf(conf)))
+        }
     }
 }
 
 impl RuntimeInput for ConverseInputBuilder {
     type Output = WithRequestId<ConverseOutput>;
     async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(sdk.sdk(), config);
+        let client = client_for(sdk.sdk(), config)?;
         SdkRuntime::converse_output(self.send_with(&client).await)
     }
     async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
@@ -63,7 +71,7 @@ impl RuntimeInput for ConverseInputBuilder {
 impl RuntimeInput for ConverseStreamInputBuilder {
     type Output = RawConverseStream;
     async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(sdk.sdk(), config);
+        let client = client_for(sdk.sdk(), config)?;
         SdkRuntime::converse_stream_output(self.send_with(&client).await)
     }
     async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
@@ -74,7 +82,7 @@ impl RuntimeInput for ConverseStreamInputBuilder {
 impl RuntimeInput for InvokeModelInputBuilder {
     type Output = InvokeModelSent;
     async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(sdk.invoke_model_client(), config);
+        let client = client_for(sdk.invoke_model_client(), config)?;
         let (out, headers) = capture(self.send_with(&client)).await;
         Ok((SdkRuntime::invoke_model_output(out)?, headers))
     }
@@ -86,7 +94,7 @@ impl RuntimeInput for InvokeModelInputBuilder {
 impl RuntimeInput for InvokeModelWithResponseStreamInputBuilder {
     type Output = RawInvokeModelStream;
     async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(sdk.sdk(), config);
+        let client = client_for(sdk.sdk(), config)?;
         SdkRuntime::invoke_model_stream_output(self.send_with(&client).await)
     }
     async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {

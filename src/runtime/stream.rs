@@ -172,6 +172,7 @@ impl Mapper<ConverseStreamOutput> for ConverseState {
                 .map(|(id, name, input)| StreamEvent::ToolUse { id, name, input }),
             ConverseStreamOutput::MessageStop(m) => {
                 let reason = m.stop_reason().as_str().to_owned();
+                self.core.on_stop(&reason);
                 self.stop_reason = Some(reason.clone());
                 Some(StreamEvent::Stop { reason })
             }
@@ -306,6 +307,7 @@ impl Mapper<ResponseStream> for InvokeState {
             return Ok(Some(StreamEvent::TextDelta(t)));
         }
         if let Some(reason) = self.family.stream_stop_reason(&chunk) {
+            self.core.on_stop(&reason);
             self.stop_reason = Some(reason.clone());
             return Ok(Some(StreamEvent::Stop { reason }));
         }

@@ -469,7 +469,11 @@ pub(crate) fn prepare_flow(
         region: call.region.to_owned(),
     };
     Ok(Prepared {
-        operation: Operation::InvokeFlow,
+        operation: if execution {
+            Operation::StartFlowExecution
+        } else {
+            Operation::InvokeFlow
+        },
         model_id: None,
         requested,
         optimized_cap: None,

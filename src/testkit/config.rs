@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Fault, FaultRule, LocalBedrockBuilder, TokenTiming};
+use super::{Fault, FaultRule, LatencyRule, LocalBedrockBuilder, Outage, ThrottleWindow, TokenTiming};
 use crate::{Error, Latency, Operation};
 
 /// Largest configuration file read (bytes).
@@ -45,6 +45,16 @@ const MAX_CONFIG_FILE: u64 = 1024 * 1024;
 /// [limits]
 /// max_connections = 64
 /// read_timeout_ms = 5000
+///
+/// # tails: a heavy-tailed time to first token, a throttled region, an
+/// # outage and a connect delay (text forms of LatencyRule, ThrottleWindow,
+/// # Outage)
+/// latency = ["us-east-1/standard=95*lognormal:20:0.25+5*lognormal:300:0.3"]
+/// throttle = ["us-east-1,for=10000"]
+/// outage = ["us-west-2,from=5000,for=2000,kind=reset"]
+///
+/// [connect_delay_ms]
+/// "*" = 200
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,6 +93,22 @@ pub struct LocalBedrockConfig {
     /// Resource limits.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Time-to-first-token distributions, in the text form of
+    /// [`LatencyRule`] (`[REGION][/TIER]=DIST`).
+    #[serde(default)]
+    pub latency: Vec<String>,
+    /// Throttling windows, in the text form of [`ThrottleWindow`]
+    /// (`REGION[,from=MS][,for=MS][,fraction=F]`).
+    #[serde(default)]
+    pub throttle: Vec<String>,
+    /// Outages, in the text form of [`Outage`]
+    /// (`REGION[,from=MS][,for=MS][,kind=unavailable|reset]`).
+    #[serde(default)]
+    pub outage: Vec<String>,
+    /// Connect delay in milliseconds per region; `"*"` for every other
+    /// region.
+    #[serde(default)]
+    pub connect_delay_ms: BTreeMap<String, u64>,
 }
 
 /// Timing of both tiers in a configuration file.
@@ -208,7 +234,28 @@ impl LocalBedrockConfig {
         for text in &self.faults {
             b = b.fault(text.parse::<FaultRule>()?);
         }
-        Ok(self.limits.apply(b))
+        Ok(self.limits.apply(self.apply_tails(b)?))
+    }
+
+    fn apply_tails(&self, mut b: LocalBedrockBuilder) -> Result<LocalBedrockBuilder, Error> {
+        for text in &self.latency {
+            b = b.latency(text.parse::<LatencyRule>()?);
+        }
+        for text in &self.throttle {
+            b = b.throttle(text.parse::<ThrottleWindow>()?);
+        }
+        for text in &self.outage {
+            b = b.outage(text.parse::<Outage>()?);
+        }
+        for (region, ms) in &self.connect_delay_ms {
+            let d = Duration::from_millis(*ms);
+            b = if region == "*" {
+                b.connect_delay(d)
+            } else {
+                b.connect_delay_in(region.clone(), d)
+            };
+        }
+        Ok(b)
     }
 }
 

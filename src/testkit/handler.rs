@@ -145,12 +145,35 @@ pub(crate) async fn handle(
     }
     let request_id = shared.next_request_id();
     let region = caller_region(&shared, &parts.headers);
+    if guard.first_on_connection() {
+        let delay = shared.lock().tails.rules.connect_delay(&region);
+        if !delay.is_zero() {
+            let mut shutdown = shutdown.clone();
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = transport::stopped(&mut shutdown) => return Err(ConnectionReset),
+            }
+        }
+    }
     let mut record = RecordedRequest::new(parts.method.as_str(), &path, &region, &request_id);
     record.http_version = format!("{:?}", parts.version);
     record.query = parts.uri.query().map(str::to_owned);
     record.headers = lower_headers(&parts.headers);
     record.body_len = announced_len(&parts.headers).unwrap_or(0);
 
+    // ListAsyncInvokes: what `Client::prewarm` asks (a cheap call that opens
+    // the connection); no async invocations are simulated.
+    if parts.method == hyper::Method::GET && path == "/async-invoke" {
+        record.status = 200;
+        shared.record(record);
+        let reply = Reply::Full {
+            status: 200,
+            headers: vec![("content-type", "application/json".to_owned())],
+            body: Bytes::from_static(br#"{"asyncInvokeSummaries":[]}"#),
+            delay: std::time::Duration::ZERO,
+        };
+        return Ok(transport::full_response(reply, &request_id, Some(guard)));
+    }
     // Unknown paths are answered without reading (or keeping) the body.
     let Some((operation, params)) = wire::route(parts.method.as_str(), &path) else {
         let error = ApiError::unknown_operation(parts.method.as_str(), &path);
@@ -216,19 +239,28 @@ async fn answer(
     mut record: RecordedRequest,
     prepared: Result<Prepared, ApiError>,
     mut shutdown: watch::Receiver<bool>,
-    guard: ActiveGuard,
+    mut guard: ActiveGuard,
 ) -> Answer {
     let operation = record.operation.unwrap_or(Operation::Converse);
     let stream_ok = prepared.as_ref().is_ok_and(|p| p.shape.is_stream());
-    // Faults first (a throttled request is not validated), except that stream
-    // faults only go to streams that will succeed.
-    let fault = shared.lock().faults.take(operation, stream_ok);
+    // Outages and throttling windows first, then queued faults (a throttled
+    // request is not validated), except that stream faults only go to
+    // streams that will succeed.
+    let fault = {
+        let mut state = shared.lock();
+        let region = record.region.clone();
+        state
+            .tails
+            .refusal(&region)
+            .or_else(|| state.faults.take(operation, stream_ok))
+    };
     record.fault.clone_from(&fault);
     let (stall, stream_fault) = match fault {
         Some(Fault::Throttling) => return finish_error(shared, record, &ApiError::throttling(), guard),
         Some(Fault::ServiceUnavailable) => return finish_error(shared, record, &ApiError::unavailable(), guard),
         Some(Fault::ConnectionReset) => {
             shared.record(record);
+            guard.complete();
             return Err(ConnectionReset);
         }
         Some(Fault::Stall(d)) => (Some(d), None),
@@ -248,7 +280,11 @@ async fn answer(
                 let mut state = shared.lock();
                 state.decide_tier(&p).map(|tier| {
                     let (served, fallback) = state.decide(&p);
-                    (tier, served, fallback, state.timing.of(served), state.answer_tokens)
+                    let mut timing = state.timing.of(served);
+                    if let Some(ttft) = state.tails.ttft(&record.region, served) {
+                        timing.time_to_first_token = ttft;
+                    }
+                    (tier, served, fallback, timing, state.answer_tokens)
                 })
             };
             let (served_tier, served, fallback, timing, answer_len) = match decided {

@@ -1,5 +1,25 @@
 //! A local Bedrock-compatible endpoint for tests (feature `testkit`).
 //!
+//! The shortest path: start it, and build a client from the SDK
+//! configuration it gives for a region (endpoint, static credentials and
+//! that region; the endpoint reads the region from the request's signature,
+//! as Bedrock does):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use bedrock_latency::Client;
+//! use bedrock_latency::models::NovaPro;
+//! use bedrock_latency::testkit::LocalBedrock;
+//!
+//! let server = LocalBedrock::start().await?;
+//! let client = Client::new(&server.sdk_config("us-east-2"));
+//! let answer = client.converse(NovaPro).optimized().user("Hi").send().await?;
+//! assert_eq!(server.requests().len(), 1);
+//! # let _ = answer;
+//! # Ok(()) }
+//! ```
+//!
 //! [`LocalBedrock`] is an in-process HTTP server on 127.0.0.1 (HTTP/1.1 and
 //! HTTP/2 with prior knowledge on the same port) that speaks
 //! the wire format of Amazon Bedrock's `bedrock-runtime` (Converse,
@@ -9,8 +29,9 @@
 //! StartFlowExecution): the same paths (with
 //! percent-encoded model IDs), JSON shapes, `x-amzn-RequestId`,
 //! `x-amzn-ErrorType` + `{"message": ...}` errors and
-//! `application/vnd.amazon.eventstream` streams. Point the real AWS SDK
-//! clients at [`LocalBedrock::endpoint_url`].
+//! `application/vnd.amazon.eventstream` streams. SDK clients of your own
+//! take [`LocalBedrock::sdk_config`] too; clients in other languages take
+//! [`LocalBedrock::endpoint_url`].
 //!
 //! It behaves like the service where latency-optimized inference is concerned:
 //!
@@ -48,6 +69,13 @@
 //!   `metrics.latencyMs`.
 //! - Injectable [`Fault`]s: throttling, 503, connection reset, stall, stream
 //!   cut, malformed frame, model stream error.
+//! - Tails, per region and tier, seeded: a time-to-first-token
+//!   [`Distribution`] (log-normal, with a heavy tail as a mixture),
+//!   [`ThrottleWindow`]s (429 for a period or for a fraction of requests),
+//!   [`Outage`]s (503 or closed connections) and a connect delay (the first
+//!   request of each new connection waits, as a handshake would);
+//!   [`LocalBedrock::connection_stats`] counts connections, requests in
+//!   flight, abandoned requests and stream tasks.
 //! - RetrieveAndGenerate(Stream) answers carry citations with retrieved
 //!   references, InvokeAgent answers `attribution.citations` and, with
 //!   `enableTrace`, `trace` events; InvokeFlow streams a `flowOutputEvent` and
@@ -64,14 +92,16 @@
 //! - The behaviour can be given as data ([`LocalBedrockConfig`], the file
 //!   format of the standalone `bedrock-latency-local --config`).
 //!
+//! Faults, and what the endpoint saw:
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use bedrock_latency::testkit::{Fault, LocalBedrock};
 //!
 //! let server = LocalBedrock::builder().region("us-east-2").start().await?;
 //! server.inject(Fault::Throttling); // the next request gets a 429
-//! let url = server.endpoint_url(); // give it to the SDK's `endpoint_url`
-//! # let _ = url;
+//! let conf = server.sdk_config("us-east-2"); // `Client::new(&conf)`
+//! # let _ = conf;
 //! // ... run the client ...
 //! for request in server.requests() {
 //!     println!("{:?} {:?} -> {:?}", request.operation, request.model_id, request.served_latency);
@@ -90,6 +120,7 @@ mod agent_ops;
 mod behaviour;
 mod config;
 mod control;
+mod counters;
 mod eventstream;
 mod faults;
 mod handler;
@@ -98,6 +129,8 @@ mod parse;
 mod runtime_ops;
 mod server;
 mod state;
+mod tail_state;
+mod tails;
 mod transport;
 mod types;
 mod wire;
@@ -106,6 +139,8 @@ mod wire;
 pub mod fuzz;
 
 pub use config::{LimitsConfig, LocalBedrockConfig, TimingConfig, TimingMillis};
+pub use counters::ConnectionStats;
 pub use faults::{Fault, FaultRule};
 pub use server::{DEFAULT_RECORD_BUDGET, DEFAULT_RECORD_LIMIT, LocalBedrock, LocalBedrockBuilder};
+pub use tails::{Distribution, LatencyRule, MAX_SAMPLE, Outage, OutageKind, ThrottleWindow};
 pub use types::{RecordedRequest, StandardFallback, TierTiming, TokenTiming};

@@ -122,7 +122,7 @@ pub(crate) fn prepare(
             agent_ops::prepare_rag(operation, &call)
         }
         (
-            Operation::InvokeFlow,
+            Operation::InvokeFlow | Operation::StartFlowExecution,
             PathParams::Flow {
                 flow_id,
                 alias_id,

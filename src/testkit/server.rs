@@ -12,7 +12,10 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use super::behaviour::{self, CatalogRef};
+use super::counters::ConnectionStats;
 use super::state::{Initial, Limits, RecordStore, Shared, State};
+use super::tail_state::Tails;
+use super::tails::{LatencyRule, Outage, ThrottleWindow};
 use super::transport::{self, DRAIN_TIMEOUT};
 use super::{FaultRule, RecordedRequest, TierTiming, TokenTiming};
 use crate::{Catalog, Latency};
@@ -42,6 +45,7 @@ pub struct LocalBedrockBuilder {
     reservations: Vec<(String, u64)>,
     seed: Option<u64>,
     limits: Limits,
+    tails: Tails,
 }
 
 impl Default for LocalBedrockBuilder {
@@ -61,6 +65,7 @@ impl Default for LocalBedrockBuilder {
             reservations: Vec::new(),
             seed: None,
             limits: Limits::default(),
+            tails: Tails::default(),
         }
     }
 }
@@ -152,8 +157,9 @@ impl LocalBedrockBuilder {
         self
     }
 
-    /// Seed of the request IDs, the endpoint's only randomness (default:
-    /// from the clock). Same seed, same IDs in the same order.
+    /// Seed of the request IDs and of the latency samples and throttled
+    /// fractions (default: from the clock). Same seed, same IDs and samples
+    /// in the same order of arrival.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
@@ -195,6 +201,47 @@ impl LocalBedrockBuilder {
         self
     }
 
+    /// Samples the time to first token of requests that `rule` covers from
+    /// its distribution (in place of the tier's fixed
+    /// [`TokenTiming::time_to_first_token`]; the per-token delay stays).
+    /// The first rule that matches a request's region and served tier wins.
+    pub fn latency(mut self, rule: LatencyRule) -> Self {
+        self.tails.latency.push(rule);
+        self
+    }
+
+    /// Throttles a region for a period, or a fraction of its requests.
+    pub fn throttle(mut self, window: ThrottleWindow) -> Self {
+        self.tails.throttle.push(window);
+        self
+    }
+
+    /// Takes a region out for a period.
+    pub fn outage(mut self, outage: Outage) -> Self {
+        self.tails.outage.push(outage);
+        self
+    }
+
+    /// The first request of every new connection waits this long before it
+    /// is read, as a TCP and TLS handshake would make it wait (per region:
+    /// [`connect_delay_in`](Self::connect_delay_in)).
+    pub fn connect_delay(mut self, delay: Duration) -> Self {
+        self.tails.connect_delay.retain(|(r, _)| r.is_some());
+        self.tails.connect_delay.push((None, delay));
+        self
+    }
+
+    /// The connect delay of calls made from `region` (in place of
+    /// [`connect_delay`](Self::connect_delay)).
+    pub fn connect_delay_in(mut self, region: impl Into<String>, delay: Duration) -> Self {
+        let region = region.into();
+        self.tails
+            .connect_delay
+            .retain(|(r, _)| r.as_deref() != Some(region.as_str()));
+        self.tails.connect_delay.push((Some(region), delay));
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current Tokio runtime.
     pub async fn start(self) -> std::io::Result<LocalBedrock> {
         let listener = TcpListener::bind(("127.0.0.1", self.port)).await?;
@@ -207,6 +254,7 @@ impl LocalBedrockBuilder {
             timing: self.timing,
             answer_tokens: self.answer_tokens,
             region: self.region,
+            tails: self.tails,
         };
         let seed = self.seed.unwrap_or_else(|| {
             let nanos = SystemTime::now()
@@ -218,12 +266,13 @@ impl LocalBedrockBuilder {
         let budget = self.limits.body_budget.min(Semaphore::MAX_PERMITS);
         let shared = Arc::new(Shared {
             catalog: self.catalog,
-            state: Mutex::new(State::new(&initial, records, self.default_region)),
+            state: Mutex::new(State::new(&initial, records, self.default_region, seed)),
             initial,
             limits: self.limits,
             body_budget: Semaphore::new(budget),
             counter: AtomicU64::new(1),
             seed,
+            counters: Arc::default(),
         });
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(transport::accept_loop(listener, Arc::clone(&shared), shutdown_rx));
@@ -325,6 +374,12 @@ impl LocalBedrock {
     /// The most recent request, if any.
     pub fn last_request(&self) -> Option<RecordedRequest> {
         self.shared.lock().records.iter().next_back().cloned()
+    }
+
+    /// Connections, requests in flight and stream tasks now, and requests
+    /// abandoned by their client so far.
+    pub fn connection_stats(&self) -> ConnectionStats {
+        self.shared.counters.snapshot()
     }
 
     /// Forgets the recorded requests.

@@ -9,9 +9,11 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use super::behaviour::{self, CatalogRef};
+use super::counters::Counters;
 use super::faults::FaultQueue;
 use super::ops::Prepared;
 use super::parse::TierPlan;
+use super::tail_state::{TailState, Tails};
 use super::wire::ApiError;
 use super::{FaultRule, RecordedRequest, StandardFallback, TierTiming};
 use crate::{Latency, Operation, ServiceTier};
@@ -120,6 +122,7 @@ pub(crate) struct Initial {
     pub(crate) timing: TierTiming,
     pub(crate) answer_tokens: u32,
     pub(crate) region: Option<String>,
+    pub(crate) tails: Tails,
 }
 
 #[derive(Debug)]
@@ -138,10 +141,12 @@ pub(crate) struct State {
     pub(crate) answer_tokens: u32,
     pub(crate) region: Option<String>,
     pub(crate) default_region: String,
+    /// Latency distributions, throttling windows, outages, connect delays.
+    pub(crate) tails: TailState,
 }
 
 impl State {
-    pub(crate) fn new(initial: &Initial, records: RecordStore, default_region: String) -> State {
+    pub(crate) fn new(initial: &Initial, records: RecordStore, default_region: String, seed: u64) -> State {
         let mut state = State {
             records,
             faults: FaultQueue::default(),
@@ -152,6 +157,7 @@ impl State {
             answer_tokens: initial.answer_tokens,
             region: None,
             default_region,
+            tails: TailState::new(initial.tails.clone(), seed),
         };
         state.reset(initial);
         state
@@ -170,6 +176,7 @@ impl State {
         self.timing = initial.timing;
         self.answer_tokens = initial.answer_tokens;
         self.region.clone_from(&initial.region);
+        self.tails.reset(&initial.tails);
     }
 
     /// Served tier of a valid request, consuming reserved capacity: the
@@ -199,12 +206,13 @@ impl State {
     /// Served latency of a valid request, consuming quota.
     pub(crate) fn decide(&mut self, p: &Prepared) -> (Latency, Option<StandardFallback>) {
         if !p.honours_latency {
-            let fallback =
-                (p.requested == Some(Latency::Optimized)).then_some(if p.operation == Operation::InvokeFlow {
+            let fallback = (p.requested == Some(Latency::Optimized)).then_some(
+                if matches!(p.operation, Operation::InvokeFlow | Operation::StartFlowExecution) {
                     StandardFallback::Unverified
                 } else {
                     StandardFallback::NotHonoured
-                });
+                },
+            );
             return (Latency::Standard, fallback);
         }
         let Some(catalog_cap) = p.optimized_cap else {
@@ -237,6 +245,8 @@ pub(crate) struct Shared {
     pub(crate) body_budget: Semaphore,
     pub(crate) counter: AtomicU64,
     pub(crate) seed: u64,
+    /// Connections, requests in flight, stream tasks.
+    pub(crate) counters: std::sync::Arc<Counters>,
 }
 
 impl Shared {

@@ -30,6 +30,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::Fault;
+use super::counters::{Counters, Event};
 use super::eventstream;
 use super::handler;
 use super::state::Shared;
@@ -97,7 +98,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut 
                 Ok((stream, _)) => {
                     let id = live.next_id;
                     live.next_id += 1;
-                    let activity = Activity::new();
+                    let activity = Activity::new(Arc::clone(&shared.counters));
                     live.connections.insert(id, Arc::clone(&activity));
                     let shared = Arc::clone(&shared);
                     let shutdown = shutdown.clone();
@@ -129,6 +130,9 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut 
 #[derive(Debug)]
 pub(crate) struct Activity {
     in_flight: AtomicUsize,
+    /// Requests begun on this connection so far.
+    requests: AtomicUsize,
+    counters: Arc<Counters>,
     last: Mutex<Instant>,
     /// Set once the accept loop asked this connection to make room.
     evicted: AtomicBool,
@@ -136,9 +140,11 @@ pub(crate) struct Activity {
 }
 
 impl Activity {
-    fn new() -> Arc<Activity> {
+    fn new(counters: Arc<Counters>) -> Arc<Activity> {
         Arc::new(Activity {
             in_flight: AtomicUsize::new(0),
+            requests: AtomicUsize::new(0),
+            counters,
             last: Mutex::new(Instant::now()),
             evicted: AtomicBool::new(false),
             evict: Notify::new(),
@@ -159,19 +165,50 @@ impl Activity {
 
     fn begin(self: &Arc<Self>) -> ActiveGuard {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let first = self.requests.fetch_add(1, Ordering::AcqRel) == 0;
         self.touch();
-        ActiveGuard(Arc::clone(self))
+        self.counters.note(Event::RequestStarted);
+        ActiveGuard {
+            activity: Arc::clone(self),
+            first,
+            completed: false,
+        }
     }
 }
 
-/// Counts a request as in flight until its response body is done.
+/// Counts a request as in flight until its response body is done; dropped
+/// before [`complete`](Self::complete), it counts the request as abandoned.
 #[derive(Debug)]
-pub(crate) struct ActiveGuard(Arc<Activity>);
+pub(crate) struct ActiveGuard {
+    activity: Arc<Activity>,
+    first: bool,
+    completed: bool,
+}
+
+impl ActiveGuard {
+    /// Whether this is the first request of its connection (the one that
+    /// pays the simulated connect delay).
+    pub(crate) fn first_on_connection(&self) -> bool {
+        self.first
+    }
+
+    /// The response went out whole (or was cut on purpose).
+    pub(crate) fn complete(&mut self) {
+        self.completed = true;
+    }
+
+    fn counters(&self) -> Arc<Counters> {
+        Arc::clone(&self.activity.counters)
+    }
+}
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
-        self.0.touch();
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.activity.touch();
+        self.activity.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.activity.counters.note(Event::RequestEnded {
+            completed: self.completed,
+        });
     }
 }
 
@@ -193,9 +230,16 @@ fn connection_builder(shared: &Shared) -> auto::Builder<TokioExecutor> {
 async fn serve_connection(
     stream: TcpStream,
     shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
     activity: Arc<Activity>,
 ) {
+    let counters = Arc::clone(&shared.counters);
+    counters.note(Event::Accepted);
+    serve(stream, shared, shutdown, activity).await;
+    counters.note(Event::Closed);
+}
+
+async fn serve(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>, activity: Arc<Activity>) {
     let _ = stream.set_nodelay(true);
     let idle_timeout = shared.limits.idle_timeout;
     let builder = connection_builder(&shared);
@@ -253,7 +297,7 @@ impl std::error::Error for StreamAborted {}
 #[derive(Debug)]
 pub(crate) struct ResponseBody {
     kind: BodyKind,
-    _guard: Option<ActiveGuard>,
+    guard: Option<ActiveGuard>,
 }
 
 #[derive(Debug)]
@@ -266,7 +310,7 @@ impl ResponseBody {
     pub(crate) fn full(bytes: Bytes, guard: Option<ActiveGuard>) -> ResponseBody {
         ResponseBody {
             kind: BodyKind::Full(Some(bytes)),
-            _guard: guard,
+            guard,
         }
     }
 }
@@ -276,10 +320,20 @@ impl hyper::body::Body for ResponseBody {
     type Error = StreamAborted;
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, StreamAborted>>> {
-        match &mut self.get_mut().kind {
+        let this = self.get_mut();
+        let next = match &mut this.kind {
             BodyKind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             BodyKind::Channel(rx) => rx.poll_recv(cx).map(|next| next.map(|r| r.map(Frame::data))),
+        };
+        // The body is done once its last frame is handed over, or it ends.
+        let done = matches!(
+            (&next, &this.kind),
+            (Poll::Ready(None | Some(Err(_))), _) | (Poll::Ready(Some(Ok(_))), BodyKind::Full(None))
+        );
+        if done && let Some(g) = &mut this.guard {
+            g.complete();
         }
+        next
     }
 
     fn is_end_stream(&self) -> bool {
@@ -361,10 +415,15 @@ pub(crate) async fn respond(
             stream_error_type,
         } => {
             let (tx, rx) = mpsc::channel(4);
-            tokio::spawn(produce(frames, stream_fault, stream_error_type, tx, shutdown));
+            let counters = guard.counters();
+            tokio::spawn(async move {
+                counters.note(Event::StreamStarted);
+                produce(frames, stream_fault, stream_error_type, tx, shutdown).await;
+                counters.note(Event::StreamEnded);
+            });
             let body = ResponseBody {
                 kind: BodyKind::Channel(rx),
-                _guard: Some(guard),
+                guard: Some(guard),
             };
             Ok(build_response(200, &headers, request_id, body))
         }
@@ -412,6 +471,9 @@ async fn produce(
                     let _ = tx.send(Err(StreamAborted)).await;
                     return;
                 }
+                // The client went away (a cancelled stream): stop now, not
+                // at the next frame.
+                () = tx.closed() => return,
             }
         }
         let due = |after: usize| after == index || (index == count && after > count);

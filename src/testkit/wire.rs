@@ -202,7 +202,7 @@ pub(crate) fn route(method: &str, path: &str) -> Option<(Operation, PathParams)>
             },
         )),
         ["flows", flow, "aliases", alias, "executions"] => Some((
-            Operation::InvokeFlow,
+            Operation::StartFlowExecution,
             PathParams::Flow {
                 flow_id: label(flow)?,
                 alias_id: label(alias)?,
@@ -360,7 +360,7 @@ mod tests {
         assert_eq!(
             route("POST", "/flows/F1/aliases/A1/executions"),
             Some((
-                Operation::InvokeFlow,
+                Operation::StartFlowExecution,
                 PathParams::Flow {
                     flow_id: "F1".into(),
                     alias_id: "A1".into(),

@@ -34,7 +34,8 @@ fn two_x_local_endpoint_reports_about_two() {
     let svg = std::fs::read_to_string(&chart).unwrap();
     let doc = roxmltree::Document::parse(&svg).unwrap();
     assert_eq!(doc.root_element().tag_name().name(), "svg");
-    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("circle")).count(), 16);
+    // Each sample twice: time to first token and total time.
+    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("circle")).count(), 32);
     std::fs::remove_file(chart).ok();
 }
 
@@ -169,4 +170,54 @@ fn an_arm_whose_every_request_failed_exits_1_without_a_negative_cost() {
     );
     assert!(!text.contains("$-"), "{text}");
     assert!(text.contains("standard       0      2"), "{text}");
+}
+
+#[test]
+fn a_hedged_arm_against_a_heavy_tail_sends_backups_and_is_charted() {
+    let chart = std::env::temp_dir().join(format!("bedrock-latency-compare-hedged-{}.svg", std::process::id()));
+    let v = compare(&[
+        "--requests",
+        "12",
+        "--warmup",
+        "0",
+        "--hedged",
+        "--hedge-after",
+        "30",
+        "--hedge-max-extra",
+        "100",
+        "--local-ttft",
+        "50*fixed:5+50*fixed:300",
+        "--max-tokens",
+        "4",
+        "--chart",
+        chart.to_str().unwrap(),
+    ]);
+    let hedged = v["arms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["arm"] == "hedged")
+        .unwrap();
+    assert_eq!(hedged["errors"], 0, "{v:#}");
+    assert!(hedged["backups"].as_u64().unwrap() >= 1, "{v:#}");
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(
+        svg.contains("#8172B3") && svg.contains("time to first token"),
+        "the hedged arm is drawn"
+    );
+    std::fs::remove_file(chart).ok();
+    // Bad hedge settings are refused before any request.
+    let out = Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
+        .args([
+            "compare",
+            "--model",
+            "us.amazon.nova-pro-v1:0",
+            "--local",
+            "--hedged",
+            "--hedge-at",
+            "20",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -17,9 +17,11 @@ mod sdk_clients;
 #[path = "../shared_fixtures/mod.rs"]
 mod shared_fixtures;
 
+mod agent_every_field;
 mod agent_http;
 mod agent_local;
 mod agent_mock;
+mod api_guarantees;
 mod aws_captures;
 mod client_construction;
 mod e2e_runtime;
@@ -27,8 +29,11 @@ mod endpoint;
 mod logs_analyzer;
 mod logs_cost;
 mod logs_streaming;
+mod mock_answers;
 mod probe;
 mod runtime_fixtures;
+mod tail_local;
+mod tail_props;
 mod testkit_behaviour;
 mod testkit_faults;
 mod testkit_operations;

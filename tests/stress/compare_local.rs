@@ -48,6 +48,7 @@ async fn two_x_faster_endpoint_measures_about_two() {
         warmup_per_arm: 2,
         arms: vec![Arm::Standard, Arm::Optimized],
         max_tokens: 64,
+        ..CompareConfig::default()
     };
     let mut calls = 0;
     let c = compare(
@@ -77,8 +78,15 @@ async fn two_x_faster_endpoint_measures_about_two() {
     let svg = chart_svg(&c);
     let doc = roxmltree::Document::parse(&svg).unwrap();
     assert_eq!(doc.root_element().tag_name().name(), "svg");
+    // Every sample is drawn twice: time to first token and total time.
     let dots = doc.descendants().filter(|n| n.has_tag_name("circle")).count();
-    assert_eq!(dots, 30);
+    assert_eq!(dots, 60);
+    // p50, p90 and p99 are marked in both panels of both arms.
+    let marks = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text") && n.text().is_some_and(|t| t.contains(" ms, p99 ")))
+        .count();
+    assert_eq!(marks, 4);
 }
 
 #[tokio::test]
@@ -90,6 +98,7 @@ async fn quota_exhaustion_shows_as_downgrades() {
         warmup_per_arm: 1,
         arms: vec![Arm::Standard, Arm::Optimized],
         max_tokens: 64,
+        ..CompareConfig::default()
     };
     let c = compare(&client(&server), &model, "q", &config, |_, _| {})
         .await

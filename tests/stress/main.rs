@@ -6,6 +6,9 @@
 //!   against the local endpoint;
 //! - `compare_local`: the comparison's speed-up measured against a 2x
 //!   faster endpoint (timing: wrong under a busy parallel test run);
+//! - `tail`: hedging against a seeded heavy tail, failover from a throttled
+//!   region, pre-warming against a connect delay, what 1,000 hedged calls
+//!   leave behind (timing);
 //! - `*_props`: property tests over a million generated inputs each.
 
 mod compare_local;
@@ -14,4 +17,5 @@ mod logs_fuzz;
 mod logs_props;
 mod parser_fuzz;
 mod parser_props;
+mod tail;
 mod testkit_parse_props;

@@ -3,4 +3,9 @@
 //! process run (and register callsites) can flake.
 
 mod agent_tracing;
+#[cfg(feature = "otel")]
+mod otel_conventions;
+#[cfg(feature = "otel")]
+mod otel_support;
 mod runtime_tracing;
+mod tracing_otel;

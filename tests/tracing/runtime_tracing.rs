@@ -1,5 +1,6 @@
-//! One tracing span per call, with model, region, requested and served
-//! latency and timing; never the prompt or the completion.
+//! One tracing span per call, with the GenAI conventions' field names
+//! (model, region, requested and served latency, usage); never the prompt
+//! or the completion.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -101,14 +102,20 @@ async fn a_span_per_call_without_prompt_or_completion() {
     let logs = buf.text();
     assert!(logs.contains("bedrock_call"), "{logs}");
     for field in [
-        "model=us.amazon.nova-pro-v1:0",
-        "region=us-east-1",
-        "requested=optimized",
-        "sent=optimized",
-        "served=optimized",
-        "server_ms=42",
-        "downgraded=false",
-        "total_ms=",
+        r#"otel.name="chat us.amazon.nova-pro-v1:0""#,
+        r#"otel.kind="client""#,
+        r#"gen_ai.operation.name="chat""#,
+        r#"gen_ai.provider.name="aws.bedrock""#,
+        r#"gen_ai.request.model="us.amazon.nova-pro-v1:0""#,
+        r#"cloud.region="us-east-1""#,
+        r#"bedrock_latency.latency.requested="optimized""#,
+        r#"bedrock_latency.latency.sent="optimized""#,
+        r#"bedrock_latency.latency.served="optimized""#,
+        "bedrock_latency.server_latency=0.042",
+        "bedrock_latency.downgraded=false",
+        "gen_ai.usage.input_tokens=3",
+        "gen_ai.usage.output_tokens=4",
+        r#"gen_ai.response.finish_reasons="[\"end_turn\"]""#,
     ] {
         assert!(logs.contains(field), "missing {field:?} in:\n{logs}");
     }

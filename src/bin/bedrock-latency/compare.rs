@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use bedrock_latency::compare::{Arm, CompareConfig, Comparison, Percentiles, chart_svg, compare};
-use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
+use bedrock_latency::tail::Hedge;
+use bedrock_latency::testkit::{Distribution, LatencyRule, LocalBedrock, TokenTiming};
 use bedrock_latency::{Client, Error, Latency, ModelId, Result};
 
 use crate::output::{self, OutputFile, field};
@@ -41,9 +42,22 @@ pub(crate) struct CompareArgs {
     /// max_tokens of every request (1 to 1000000; the model may allow fewer).
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     max_tokens: u32,
-    /// Add the priority service tier as a third arm.
+    /// Add the priority service tier as an arm.
     #[arg(long)]
     priority: bool,
+    /// Add a hedged arm: standard latency with hedged requests.
+    #[arg(long)]
+    hedged: bool,
+    /// The hedged arm sends a backup at this percentile of the observed time
+    /// to first token (50 to 99.9; default 95).
+    #[arg(long, value_name = "PERCENTILE", requires = "hedged", conflicts_with = "hedge_after", value_parser = percentile)]
+    hedge_at: Option<f64>,
+    /// The hedged arm sends a backup after this many milliseconds instead.
+    #[arg(long, value_name = "MS", requires = "hedged", value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    hedge_after: Option<u64>,
+    /// The hedged arm sends at most this many extra requests, in percent (0 to 100; default 10).
+    #[arg(long, value_name = "PERCENT", requires = "hedged", default_value_t = 10.0, value_parser = percent)]
+    hedge_max_extra: f64,
     /// Run against the embedded local endpoint instead of AWS.
     #[arg(long)]
     local: bool,
@@ -53,12 +67,38 @@ pub(crate) struct CompareArgs {
     /// With --local: optimized requests served before the quota runs out.
     #[arg(long, requires = "local")]
     local_quota: Option<u64>,
+    /// With --local: the standard tier's time to first token from this
+    /// distribution (fixed:MS, lognormal:MEDIAN_MS:SIGMA, or a mixture such as
+    /// 95*lognormal:200:0.2+5*lognormal:2000:0.2), seeded.
+    #[arg(long, value_name = "DIST", requires = "local", value_parser = distribution)]
+    local_ttft: Option<Distribution>,
     /// Write an SVG chart of the latency distributions to FILE.
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// Parses `--hedge-at`: a percentile from 50 to 99.9.
+fn percentile(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (50.0..=99.9).contains(&v) => Ok(v),
+        _ => Err("expected a percentile from 50 to 99.9".to_owned()),
+    }
+}
+
+/// Parses `--hedge-max-extra`: a percentage from 0 to 100.
+fn percent(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err("expected a percentage from 0 to 100".to_owned()),
+    }
+}
+
+/// Parses `--local-ttft` (the testkit's text form).
+fn distribution(s: &str) -> std::result::Result<Distribution, String> {
+    s.parse().map_err(|e: Error| e.to_string())
 }
 
 /// Parses `--local-speedup`: a finite number from 0.1 to 100.
@@ -83,19 +123,32 @@ pub(crate) fn run(args: CompareArgs) -> Result<ExitCode> {
     if args.priority {
         arms.push(Arm::Priority);
     }
+    if args.hedged {
+        arms.push(Arm::Hedged);
+    }
+    let hedge = match args.hedge_after {
+        Some(ms) => Hedge::after(Duration::from_millis(ms)),
+        None => Hedge::at_percentile(args.hedge_at.unwrap_or(95.0)),
+    }
+    .max_extra(args.hedge_max_extra / 100.0);
     let config = CompareConfig {
         // Both fit: they were range-checked above.
         requests_per_arm: usize::try_from(args.requests).unwrap_or(usize::MAX),
         warmup_per_arm: usize::try_from(args.warmup).unwrap_or(usize::MAX),
         arms,
         max_tokens: args.max_tokens,
+        hedge,
     };
     let chart = args.chart.as_deref().map(OutputFile::open).transpose()?;
     let rt = tokio::runtime::Runtime::new().map_err(|source| Error::Io {
         path: "tokio runtime".to_owned(),
         source,
     })?;
-    let local = args.local.then_some((args.local_speedup, args.local_quota));
+    let local = args.local.then_some(Local {
+        speedup: args.local_speedup,
+        quota: args.local_quota,
+        ttft: args.local_ttft,
+    });
     let comparison = rt.block_on(run_compare(
         &model,
         args.region,
@@ -147,17 +200,24 @@ fn exit_code(c: &Comparison) -> ExitCode {
     ExitCode::from(1)
 }
 
+/// How the embedded endpoint behaves (`--local-*`).
+struct Local {
+    speedup: f64,
+    quota: Option<u64>,
+    ttft: Option<Distribution>,
+}
+
 async fn run_compare(
     model: &ModelId,
     region: Option<String>,
     prompt: &str,
     config: &CompareConfig,
-    local: Option<(f64, Option<u64>)>,
+    local: Option<Local>,
     quiet: bool,
 ) -> Result<Comparison> {
     let (client, _server) = match local {
-        Some((speedup, quota)) => {
-            let server = local_endpoint(model, speedup, quota).await?;
+        Some(local) => {
+            let server = local_endpoint(model, local).await?;
             let conf = server.sdk_config(region.as_deref().unwrap_or("us-east-2"));
             (Client::new(&conf), Some(server))
         }
@@ -175,9 +235,11 @@ async fn run_compare(
     result
 }
 
-/// The embedded endpoint. Standard: 200 ms to the first token, then 8 ms a
-/// token; optimized divides both by the speed-up.
-async fn local_endpoint(model: &ModelId, speedup: f64, quota: Option<u64>) -> Result<LocalBedrock> {
+/// The embedded endpoint. Standard: 200 ms to the first token (or the
+/// `--local-ttft` distribution), then 8 ms a token; optimized divides both
+/// by the speed-up.
+async fn local_endpoint(model: &ModelId, local: Local) -> Result<LocalBedrock> {
+    let Local { speedup, quota, ttft } = local;
     let standard = TokenTiming::new(Duration::from_millis(200), Duration::from_millis(8));
     let fast = TokenTiming::new(
         standard.time_to_first_token.div_f64(speedup),
@@ -189,6 +251,9 @@ async fn local_endpoint(model: &ModelId, speedup: f64, quota: Option<u64>) -> Re
         .answer_tokens(40);
     if let Some(q) = quota {
         b = b.optimized_quota(model.base_model_id(), q);
+    }
+    if let Some(d) = ttft {
+        b = b.latency(LatencyRule::new(d).tier(Latency::Standard)).seed(7);
     }
     b.start().await.map_err(|source| Error::Io {
         path: "local endpoint".to_owned(),
@@ -248,6 +313,15 @@ fn compare_text(c: &Comparison) -> String {
         if let Some(cost) = a.cost_usd {
             out += &format!("cost of the {} arm: ${cost:.6}\n", a.arm);
         }
+    }
+    for a in c.arms.iter().filter(|a| a.arm == Arm::Hedged) {
+        let total = a.requests + a.errors;
+        let pct = if total == 0 {
+            0.0
+        } else {
+            100.0 * a.backups as f64 / total as f64
+        };
+        out += &format!("hedged arm: {} backups ({pct:.1} % extra requests)\n", a.backups);
     }
     for s in &c.speedups {
         out += &format!(

@@ -52,6 +52,10 @@ fn help_documents_every_flag() {
         "--read-timeout",
         "--idle-timeout",
         "--max-connections",
+        "--ttft",
+        "--throttle",
+        "--outage",
+        "--connect-delay",
         "/_bedrock_latency/",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
@@ -347,5 +351,43 @@ async fn config_file_sets_behaviour_and_flags_override_it() {
     let p = LocalProcess::start(&["--config", file.to_str().expect("utf-8"), "--answer-tokens", "2"]);
     let _ = converse(p.addr, "c", None).await;
     assert!(text_of(&converse(p.addr, "c", None).await.json()).split(' ').count() == 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn tail_flags_and_keys_throttle_take_out_sample_and_delay() {
+    // Unsigned requests come from the default region, us-east-1.
+    let p = LocalProcess::start(&[
+        "--no-delay",
+        "--throttle",
+        "us-east-1,for=60000",
+        "--throttle",
+        "us-west-2",
+    ]);
+    assert_eq!(converse(p.addr, "t", None).await.status, 429);
+    let p = LocalProcess::start(&["--no-delay", "--outage", "us-east-1,kind=unavailable"]);
+    assert_eq!(converse(p.addr, "t", None).await.status, 503);
+    let p = LocalProcess::start(&["--no-delay", "--outage", "us-west-2"]);
+    assert_eq!(converse(p.addr, "t", None).await.status, 200, "another region's outage");
+    let p = LocalProcess::start(&["--no-delay", "--ttft", "*/standard=fixed:150"]);
+    assert_eq!(latency_ms(&converse(p.addr, "t", None).await.json()), 150);
+    let p = LocalProcess::start(&["--no-delay", "--connect-delay", "300"]);
+    let t = Instant::now();
+    assert_eq!(converse(p.addr, "t", None).await.status, 200);
+    assert!(t.elapsed() >= Duration::from_millis(300), "a new connection waits");
+    let bad = LocalProcess::try_start(&["--ttft", "*=lognormal:20"]).expect_err("bad distribution");
+    assert!(bad.contains("exit Some(2)"), "{bad}");
+
+    let dir = std::env::temp_dir().join(format!("bl-local-tails-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("tails.toml");
+    std::fs::write(
+        &file,
+        "latency = [\"us-east-1=fixed:40\"]\nthrottle = [\"us-east-1,from=0,for=60000,fraction=1\"]\n\
+         [connect_delay_ms]\n\"*\" = 0\n",
+    )
+    .expect("write");
+    let p = LocalProcess::start(&["--no-delay", "--config", file.to_str().expect("utf-8")]);
+    assert_eq!(converse(p.addr, "t", None).await.status, 429);
     let _ = std::fs::remove_dir_all(&dir);
 }

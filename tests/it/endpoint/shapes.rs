@@ -362,6 +362,10 @@ async fn flows_stream_output_events_and_record_the_performance_configuration() {
         arn.starts_with("arn:aws:bedrock:us-west-2:000000000000:flow/FLOW1/alias/ALIAS1/execution/"),
         "{arn}"
     );
+    assert_eq!(
+        server.last_request().expect("recorded").operation,
+        Some(Operation::StartFlowExecution)
+    );
     let (parts, _) = post(&server, "/flows/FLOW1/aliases/ALIAS1", br#"{"inputs": []}"#.to_vec()).await;
     assert_eq!(parts.status, 400);
     server.shutdown().await;

@@ -1,8 +1,0 @@
-// A model known only at run time takes a LatencyPolicy, not `.optimized()`.
-use bedrock_latency::{Client, ModelId};
-
-fn build(client: &Client, model: &ModelId) {
-    let _request = client.inline_agent(model).optimized();
-}
-
-fn main() {}
