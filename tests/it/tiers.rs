@@ -417,3 +417,79 @@ async fn client_plan_exposes_the_tier_check() {
     );
     assert_eq!(server.requests().len(), 0);
 }
+
+/// A client in us-east-1 that may route to us-east-2 and fails over there,
+/// with `catalog`.
+fn failover_client(server: &LocalBedrock, catalog: bedrock_latency::Catalog) -> Client {
+    use std::time::Duration;
+    let conf = server
+        .sdk_config("us-east-1")
+        .to_builder()
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+        .build();
+    Client::builder()
+        .sdk_config(&conf)
+        .catalog(catalog)
+        .route_optimized_to(["us-east-2"])
+        .failover(bedrock_latency::tail::Failover::new().backoff(Duration::from_millis(1), Duration::from_millis(5)))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn failover_sends_the_tier_and_only_where_it_is_served() {
+    use bedrock_latency::testkit::ThrottleWindow;
+    let server = LocalBedrock::builder()
+        .throttle(ThrottleWindow::new("us-east-1").lasting(std::time::Duration::from_secs(10)))
+        .start()
+        .await
+        .unwrap();
+    // Nova Pro offers priority from both regions: the failover attempt asks it too.
+    let c = failover_client(&server, bedrock_latency::Catalog::builtin().clone());
+    let r = c
+        .converse(NovaPro)
+        .service_tier(ServiceTier::Priority)
+        .user("Hi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.report.region, "us-east-2");
+    assert_eq!(
+        (r.report.sent_tier, r.report.served_tier),
+        (Some(ServiceTier::Priority), Some(ServiceTier::Priority))
+    );
+    let sent: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|q| (q.region.clone(), q.service_tier.clone()))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("us-east-1".to_owned(), Some("priority".to_owned())),
+            ("us-east-2".to_owned(), Some("priority".to_owned()))
+        ]
+    );
+    // Where the catalog says us-east-2 has no priority, it is no failover
+    // target: required, or preferred (it would be sent there without it).
+    let mut catalog = bedrock_latency::Catalog::builtin().clone();
+    catalog
+        .merge_json(r#"{"models": [{"id": "amazon.nova-pro-v1:0", "service_tiers": {"priority": {"regions": ["us-east-1"]}}}]}"#)
+        .unwrap();
+    let c = failover_client(&server, catalog);
+    for policy in [
+        TierPolicy::Require(ServiceTier::Priority),
+        TierPolicy::Prefer(ServiceTier::Priority),
+    ] {
+        server.clear_requests();
+        let e = c
+            .converse(NovaPro)
+            .tier_policy(policy)
+            .user("Hi")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(e.is_throttling(), "{policy}: {e}");
+        assert!(server.requests().iter().all(|q| q.region == "us-east-1"), "{policy}");
+    }
+}
