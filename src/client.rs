@@ -152,15 +152,6 @@ impl<R, A> Client<R, A> {
     /// [`ServiceTier`](crate::ServiceTier) is required,
     /// `TierPolicy::Prefer(..)` falls back to none): what
     /// `.service_tier(..)` / `.tier_policy(..)` on a request would send.
-    ///
-    /// ```
-    /// # fn demo(client: &bedrock_latency::Client) -> bedrock_latency::Result<()> {
-    /// use bedrock_latency::{LatencyPolicy, ModelId, Operation, ServiceTier};
-    /// let nova: ModelId = "amazon.nova-pro-v1:0".parse()?;
-    /// let plan = client.plan_with_tier(&nova, Operation::Converse, LatencyPolicy::Standard, ServiceTier::Flex)?;
-    /// assert_eq!(plan.service_tier, Some(ServiceTier::Flex));
-    /// # Ok(()) }
-    /// ```
     pub fn plan_with_tier(
         &self,
         model: &ModelId,
