@@ -11,8 +11,10 @@
 //! raw and ours called alternately, each call timed on its own (20,000
 //! Converse pairs, a quarter as many for the others; `OVERHEAD_PAIRS` to
 //! change), with a 95 % bootstrap interval and an A/A control (raw against
-//! raw) to show the method's own noise. The bench fails when a ratio is
-//! above its target: 1.01 for Converse, 1.02 for the other two.
+//! raw, for each of the three) to show the method's own noise. The bench
+//! fails when a ratio is above its target: 1.01 for Converse, 1.02 for the
+//! other two. `OVERHEAD_PROFILE` runs one path alone, for instruction
+//! counts (see [`profile`]).
 //!
 //! With `--features testkit,otel` one more arm: Converse through a client
 //! that records every call on the OpenTelemetry SDK (spans to an in-memory
@@ -182,32 +184,9 @@ fn setup() -> Setup {
                 .start(),
         )
         .unwrap();
-    let conf = sdk::Config::builder()
-        .behavior_version(sdk::config::BehaviorVersion::latest())
-        .region(sdk::config::Region::new("us-east-1"))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(sdk::config::Credentials::new(
-            "AKIDBENCH",
-            "secret",
-            None,
-            None,
-            "bench",
-        ))
-        .build();
-    let raw = sdk::Client::from_conf(conf);
-    let agent_conf = agent_sdk::Config::builder()
-        .behavior_version(agent_sdk::config::BehaviorVersion::latest())
-        .region(agent_sdk::config::Region::new("us-east-1"))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(agent_sdk::config::Credentials::new(
-            "AKIDBENCH",
-            "secret",
-            None,
-            None,
-            "bench",
-        ))
-        .build();
-    let raw_agent = agent_sdk::Client::from_conf(agent_conf);
+    let conf = server.sdk_config("us-east-1");
+    let raw = sdk::Client::new(&conf);
+    let raw_agent = agent_sdk::Client::new(&conf);
     // The same SDK clients (and connection pools) under both paths.
     let ours = Client::builder()
         .runtime(bedrock_latency::runtime::SdkRuntime::new(raw.clone()))
@@ -452,6 +431,30 @@ fn target_dir() -> String {
     std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target").to_owned())
 }
 
+/// `OVERHEAD_PROFILE=PATH:N`: after the warm-up, makes `N` calls of one
+/// path and exits, for instruction counts of one path at a time (e.g.
+/// `valgrind --tool=callgrind` of the bench binary, `N` = 0 for the
+/// baseline). Paths: `raw`, `ours`, `layer`, `raw-stream`, `our-stream`,
+/// `raw-agent`, `our-agent`.
+fn profile(s: &Setup, spec: &str) {
+    let (path, n) = spec.split_once(':').unwrap_or((spec, "1000"));
+    let n: usize = n.parse().expect("OVERHEAD_PROFILE=PATH:N");
+    s.rt.block_on(async {
+        for _ in 0..n {
+            match path {
+                "raw" => raw_call(&s.raw).await,
+                "ours" => our_call(&s.ours).await,
+                "layer" => our_call(&s.layer_only).await,
+                "raw-stream" => drop(raw_stream_first(&s.raw).await),
+                "our-stream" => drop(our_stream_first(&s.ours).await),
+                "raw-agent" => drop(raw_agent_call(&s.raw_agent).await),
+                "our-agent" => drop(our_agent_call(&s.ours).await),
+                other => panic!("OVERHEAD_PROFILE: unknown path {other}"),
+            }
+        }
+    });
+}
+
 fn main() {
     let s = setup();
     // Warm up connections and caches.
@@ -459,8 +462,16 @@ fn main() {
         for _ in 0..200 {
             raw_call(&s.raw).await;
             our_call(&s.ours).await;
+            raw_stream_first(&s.raw).await;
+            our_stream_first(&s.ours).await;
+            raw_agent_call(&s.raw_agent).await;
+            our_agent_call(&s.ours).await;
         }
     });
+    if let Ok(spec) = std::env::var("OVERHEAD_PROFILE") {
+        profile(&s, &spec);
+        return;
+    }
 
     let mut c = Criterion::default().configure_from_args();
     {
@@ -546,6 +557,13 @@ fn sdk_pairs(s: &Setup, pairs: usize) -> bool {
         TARGET,
     );
     let few = (pairs / 4).max(500);
+    let (a1, a2) = paired(s, few, || raw_stream_first(&s.raw), || raw_stream_first(&s.raw));
+    report_pairs(
+        "A/A control, raw SDK vs raw SDK (ConverseStream time to first text)",
+        few,
+        &a1,
+        &a2,
+    );
     let (raw, ours) = paired(s, few, || raw_stream_first(&s.raw), || our_stream_first(&s.ours));
     failed |= !within(
         report_pairs(
@@ -556,6 +574,8 @@ fn sdk_pairs(s: &Setup, pairs: usize) -> bool {
         ),
         TARGET_STREAM,
     );
+    let (a1, a2) = paired(s, few, || raw_agent_call(&s.raw_agent), || raw_agent_call(&s.raw_agent));
+    report_pairs("A/A control, raw SDK vs raw SDK (InvokeInlineAgent)", few, &a1, &a2);
     let (raw, ours) = paired(s, few, || raw_agent_call(&s.raw_agent), || our_agent_call(&s.ours));
     failed |= !within(
         report_pairs("A/B InvokeInlineAgent, raw SDK vs bedrock-latency", few, &raw, &ours),

@@ -7,10 +7,14 @@ mod call;
 mod catalog;
 mod check;
 mod client;
+#[cfg(feature = "compare")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compare")))]
 pub mod compare;
 pub mod cost;
 mod date;
 mod error;
+#[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub mod logs;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
@@ -18,6 +22,8 @@ pub mod mock;
 mod model_id;
 pub mod models;
 pub mod policy;
+#[cfg(feature = "probe")]
+#[cfg_attr(docsrs, doc(cfg(feature = "probe")))]
 pub mod probe;
 mod report;
 pub mod runtime;

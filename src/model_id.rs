@@ -508,15 +508,9 @@ mod tests {
     fn strict_arns() {
         const PROFILE: &str = "inference-profile/us.amazon.nova-pro-v1:0";
         const MODEL: &str = "foundation-model/amazon.nova-pro-v1:0";
-        for partition in [
-            "aws",
-            "aws-cn",
-            "aws-us-gov",
-            "aws-iso",
-            "aws-iso-b",
-            "aws-iso-e",
-            "aws-iso-f",
-        ] {
+        // Written out again (not read from PARTITIONS), so that a partition
+        // dropped from the list fails here.
+        for partition in "aws aws-cn aws-us-gov aws-iso aws-iso-b aws-iso-e aws-iso-f".split(' ') {
             let arn = format!("arn:{partition}:bedrock:us-east-1:123456789012:{PROFILE}");
             assert!(ModelId::parse(&arn).is_ok(), "{arn}");
             let arn = format!("arn:{partition}:bedrock:us-east-1::{MODEL}");

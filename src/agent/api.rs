@@ -20,10 +20,10 @@ use async_trait::async_trait;
 use aws_sdk_bedrockagentruntime as agent_sdk;
 use futures_core::Stream;
 
-use crate::call::{EventStream, WithRequestId};
+use crate::Result;
+use crate::call::{EventStream, WithRequestId, receiver_stream};
 use crate::error::ServiceError;
 use crate::vocab::Operation;
-use crate::{Error, Result};
 
 /// The start of a streamed agent-runtime answer: the ids from the response
 /// headers and the events, as the SDK parsed them.
@@ -170,21 +170,6 @@ impl SdkAgentRuntime {
     }
 }
 
-fn receiver_stream<T, E>(op: Operation, rx: agent_sdk::primitives::event_stream::EventReceiver<T, E>) -> EventStream<T>
-where
-    T: Send + 'static,
-    E: agent_sdk::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    Box::pin(futures_util::stream::unfold(Some(rx), move |rx| async move {
-        let mut rx = rx?;
-        match rx.recv().await {
-            Ok(Some(ev)) => Some((Ok(ev), Some(rx))),
-            Ok(None) => None,
-            Err(e) => Some((Err(Error::from(ServiceError::from_sdk(op, e))), None)),
-        }
-    }))
-}
-
 fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
@@ -206,7 +191,9 @@ pub(crate) mod sdk_send {
             request_id: out.request_id().map(str::to_owned),
             session_id: non_empty(out.session_id),
             memory_id: None,
-            events: receiver_stream(Operation::InlineAgent, out.completion),
+            events: receiver_stream(Operation::InlineAgent, out.completion, |mut rx| async move {
+                (rx.recv().await, rx)
+            }),
         })
     }
 
@@ -234,7 +221,9 @@ pub(crate) mod sdk_send {
             request_id: out.request_id().map(str::to_owned),
             session_id: non_empty(out.session_id),
             memory_id: None,
-            events: receiver_stream(Operation::RetrieveAndGenerateStream, out.stream),
+            events: receiver_stream(Operation::RetrieveAndGenerateStream, out.stream, |mut rx| async move {
+                (rx.recv().await, rx)
+            }),
         })
     }
 
@@ -250,7 +239,9 @@ pub(crate) mod sdk_send {
             request_id: out.request_id().map(str::to_owned),
             session_id: non_empty(out.session_id),
             memory_id: out.memory_id,
-            events: receiver_stream(Operation::InvokeAgent, out.completion),
+            events: receiver_stream(Operation::InvokeAgent, out.completion, |mut rx| async move {
+                (rx.recv().await, rx)
+            }),
         })
     }
 
@@ -263,7 +254,9 @@ pub(crate) mod sdk_send {
             request_id: out.request_id().map(str::to_owned),
             session_id: out.execution_id,
             memory_id: None,
-            events: receiver_stream(Operation::InvokeFlow, out.response_stream),
+            events: receiver_stream(Operation::InvokeFlow, out.response_stream, |mut rx| async move {
+                (rx.recv().await, rx)
+            }),
         })
     }
 

@@ -7,13 +7,13 @@ use std::time::Duration;
 use agent_sdk::operation::invoke_inline_agent::builders::InvokeInlineAgentInputBuilder;
 use agent_sdk::types::{
     AgentActionGroup, GuardrailConfigurationWithArn, InlineBedrockModelConfigurations, KnowledgeBase,
-    StreamingConfigurations,
 };
 use aws_sdk_bedrockagentruntime as agent_sdk;
 
 use super::send::send;
+use super::session::{SessionParts, session_setters, with_session_id};
 use super::stream::InlineAgentStream;
-use super::{AgentSide, BedrockAgentRuntimeApi, new_session_id, performance_config};
+use super::{AgentSide, BedrockAgentRuntimeApi, performance_config};
 use crate::call::{Call, Escape, Question, escape_hatch, invalid};
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
@@ -33,12 +33,8 @@ pub struct InlineAgentRequest<A, M> {
     client: Arc<AgentSide<A>>,
     model: ModelId,
     instruction: Option<String>,
-    input_text: Option<String>,
-    session_id: Option<String>,
-    end_session: Option<bool>,
-    enable_trace: Option<bool>,
+    session: SessionParts,
     idle_ttl: Option<i32>,
-    stream_final: Option<bool>,
     action_groups: Vec<AgentActionGroup>,
     knowledge_bases: Vec<KnowledgeBase>,
     guardrail: Option<GuardrailConfigurationWithArn>,
@@ -53,7 +49,7 @@ impl<A, M> std::fmt::Debug for InlineAgentRequest<A, M> {
         f.debug_struct("InlineAgentRequest")
             .field("model", &self.model)
             .field("policy", &self.policy)
-            .field("session_id", &self.session_id)
+            .field("session_id", &self.session.session_id)
             .finish_non_exhaustive()
     }
 }
@@ -64,12 +60,8 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
             client,
             model,
             instruction: None,
-            input_text: None,
-            session_id: None,
-            end_session: None,
-            enable_trace: None,
+            session: SessionParts::default(),
             idle_ttl: None,
-            stream_final: None,
             action_groups: Vec::new(),
             knowledge_bases: Vec::new(),
             guardrail: None,
@@ -86,38 +78,7 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
         self
     }
 
-    /// The user's prompt.
-    pub fn input_text(mut self, text: impl Into<String>) -> Self {
-        self.input_text = Some(text.into());
-        self
-    }
-
-    /// Continues a session. Without it, a fresh session id is generated.
-    pub fn session_id(mut self, id: impl Into<String>) -> Self {
-        self.session_id = Some(id.into());
-        self
-    }
-
-    /// Ends the session after this request.
-    pub fn end_session(mut self, end: bool) -> Self {
-        self.end_session = Some(end);
-        self
-    }
-
-    /// Streams the final answer in chunks as it is generated
-    /// (`streamingConfigurations.streamFinalResponse`). Without it the
-    /// service sends the final answer in one chunk at the end, so time to
-    /// first token is the whole generation.
-    pub fn stream_final_response(mut self, stream: bool) -> Self {
-        self.stream_final = Some(stream);
-        self
-    }
-
-    /// Asks for trace events (passed on as [`AgentEvent::Event`](super::AgentEvent::Event)).
-    pub fn enable_trace(mut self, enable: bool) -> Self {
-        self.enable_trace = Some(enable);
-        self
-    }
+    session_setters!();
 
     /// How long an idle session is kept (the service allows 60 s to 1 h).
     pub fn idle_session_ttl(mut self, ttl: Duration) -> Self {
@@ -200,24 +161,16 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
         let (plan, api) = self
             .client
             .plan(Question::model(&self.model, Operation::InlineAgent, self.policy))?;
-        let b = InvokeInlineAgentInputBuilder::default()
+        let b = self
+            .session
+            .fill(InvokeInlineAgentInputBuilder::default())
             .set_instruction(self.instruction)
-            .set_input_text(self.input_text)
-            .set_session_id(self.session_id)
-            .set_end_session(self.end_session)
-            .set_enable_trace(self.enable_trace)
-            .set_streaming_configurations(
-                self.stream_final
-                    .map(|f| StreamingConfigurations::builder().stream_final_response(f).build()),
-            )
             .set_idle_session_ttl_in_seconds(self.idle_ttl)
             .set_action_groups((!self.action_groups.is_empty()).then_some(self.action_groups))
             .set_knowledge_bases((!self.knowledge_bases.is_empty()).then_some(self.knowledge_bases))
             .set_guardrail_configuration(self.guardrail);
-        let (mut b, config) = self.escape.apply(b);
-        if b.get_session_id().is_none() {
-            b = b.session_id(new_session_id());
-        }
+        let (b, config) = self.escape.apply(b);
+        let (b, sent_session) = with_session_id(b);
         let b = b
             .foundation_model(plan.model_id.as_deref().unwrap_or_default())
             .set_bedrock_model_configurations(performance_config(plan.latency).map(|pc| {
@@ -225,7 +178,6 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
                     .performance_config(pc)
                     .build()
             }));
-        let sent_session = b.get_session_id().clone();
         let mut call = Call::start(&plan, self.client.origin(), None)
             .request(|| RequestInfo {
                 agent_name: b.get_agent_name().clone(),

@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use agent_sdk::operation::invoke_agent::builders::InvokeAgentInputBuilder;
-use agent_sdk::types::{SessionState, StreamingConfigurations};
+use agent_sdk::types::SessionState;
 use aws_sdk_bedrockagentruntime as agent_sdk;
 
 use super::send::send;
+use super::session::{SessionParts, session_setters, with_session_id};
 use super::stream::InvokeAgentStream;
-use super::{AgentSide, BedrockAgentRuntimeApi, new_session_id};
+use super::{AgentSide, BedrockAgentRuntimeApi};
 use crate::Result;
 use crate::call::{Call, Escape, Question, escape_hatch};
 use crate::models::sealed;
@@ -52,13 +53,9 @@ pub struct InvokeAgentRequest<A> {
     client: Arc<AgentSide<A>>,
     agent_id: String,
     alias_id: String,
-    input_text: Option<String>,
-    session_id: Option<String>,
-    end_session: Option<bool>,
-    enable_trace: Option<bool>,
+    session: SessionParts,
     memory_id: Option<String>,
     session_state: Option<SessionState>,
-    stream_final: Option<bool>,
     policy: LatencyPolicy,
     escape: Escape<InvokeAgentInputBuilder, agent_sdk::config::Builder>,
 }
@@ -69,7 +66,7 @@ impl<A> std::fmt::Debug for InvokeAgentRequest<A> {
             .field("agent_id", &self.agent_id)
             .field("alias_id", &self.alias_id)
             .field("policy", &self.policy)
-            .field("session_id", &self.session_id)
+            .field("session_id", &self.session.session_id)
             .finish_non_exhaustive()
     }
 }
@@ -80,50 +77,15 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
             client,
             agent_id,
             alias_id,
-            input_text: None,
-            session_id: None,
-            end_session: None,
-            enable_trace: None,
+            session: SessionParts::default(),
             memory_id: None,
             session_state: None,
-            stream_final: None,
             policy: LatencyPolicy::Standard,
             escape: Escape::default(),
         }
     }
 
-    /// The user's prompt.
-    pub fn input_text(mut self, text: impl Into<String>) -> Self {
-        self.input_text = Some(text.into());
-        self
-    }
-
-    /// Continues a session. Without it, a fresh session id is generated.
-    pub fn session_id(mut self, id: impl Into<String>) -> Self {
-        self.session_id = Some(id.into());
-        self
-    }
-
-    /// Ends the session after this request.
-    pub fn end_session(mut self, end: bool) -> Self {
-        self.end_session = Some(end);
-        self
-    }
-
-    /// Streams the final answer in chunks as it is generated
-    /// (`streamingConfigurations.streamFinalResponse`). Without it the
-    /// service sends the final answer in one chunk at the end, so time to
-    /// first token is the whole generation.
-    pub fn stream_final_response(mut self, stream: bool) -> Self {
-        self.stream_final = Some(stream);
-        self
-    }
-
-    /// Asks for trace events (passed on as [`AgentEvent::Event`](super::AgentEvent::Event)).
-    pub fn enable_trace(mut self, enable: bool) -> Self {
-        self.enable_trace = Some(enable);
-        self
-    }
+    session_setters!();
 
     /// The agent memory to use.
     pub fn memory_id(mut self, id: impl Into<String>) -> Self {
@@ -163,26 +125,17 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
         let (plan, api) = self
             .client
             .plan(Question::without_model(Operation::InvokeAgent, self.policy))?;
-        let b = InvokeAgentInputBuilder::default()
+        let b = self
+            .session
+            .fill(InvokeAgentInputBuilder::default())
             .agent_id(&self.agent_id)
             .agent_alias_id(&self.alias_id)
-            .set_input_text(self.input_text)
-            .set_session_id(self.session_id)
-            .set_end_session(self.end_session)
-            .set_enable_trace(self.enable_trace)
-            .set_streaming_configurations(
-                self.stream_final
-                    .map(|f| StreamingConfigurations::builder().stream_final_response(f).build()),
-            )
             .set_memory_id(self.memory_id)
             .set_session_state(self.session_state);
-        let (mut b, config) = self.escape.apply(b);
-        if b.get_session_id().is_none() {
-            b = b.session_id(new_session_id());
-        }
+        let (b, config) = self.escape.apply(b);
+        let (b, sent_session) = with_session_id(b);
         // Whatever the plan or a closure says: the service does not honor it.
         let b = b.set_bedrock_model_configurations(None);
-        let sent_session = b.get_session_id().clone();
         // The agent the request goes to (a `map_input` closure may change it).
         let target = Target::Agent {
             agent_id: b.get_agent_id().clone().unwrap_or_default(),

@@ -38,6 +38,7 @@ mod invoke_agent;
 mod rag;
 mod response;
 mod send;
+mod session;
 mod stream;
 
 /// The AWS SDK for bedrock-agent-runtime, as this crate uses it: build

@@ -7,6 +7,7 @@
 //! and no SDK type. See ARCHITECTURE.md for the layers.
 
 mod escape;
+mod events;
 mod failover;
 mod hedge;
 mod plan;
@@ -25,6 +26,7 @@ use crate::telemetry::{CallTelemetry, Input, RequestInfo, Telemetry};
 use crate::{Error, Result};
 
 pub(crate) use escape::{Escape, escape_hatch, same_region};
+pub(crate) use events::receiver_stream;
 pub(crate) use failover::run as run_with_failover;
 pub(crate) use hedge::{Backup, TimeKey, race};
 pub(crate) use plan::{Planner, Question, Route};

@@ -22,10 +22,10 @@ use sdk::operation::invoke_model_with_response_stream::{
 };
 use sdk::types::{PerformanceConfigLatency, ServiceTierType};
 
-use crate::call::{EventStream, WithRequestId};
+use crate::Result;
+use crate::call::{EventStream, WithRequestId, receiver_stream};
 use crate::error::ServiceError;
 use crate::vocab::Operation;
-use crate::{Error, Result};
 
 /// The start of a ConverseStream answer: the request id and the events.
 ///
@@ -181,24 +181,6 @@ impl SdkRuntime {
     }
 }
 
-pub(crate) fn receiver_stream<T, E>(
-    op: Operation,
-    rx: sdk::primitives::event_stream::EventReceiver<T, E>,
-) -> EventStream<T>
-where
-    T: Send + 'static,
-    E: sdk::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    Box::pin(futures_util::stream::unfold(Some(rx), move |rx| async move {
-        let mut rx = rx?;
-        match rx.recv().await {
-            Ok(Some(ev)) => Some((Ok(ev), Some(rx))),
-            Ok(None) => None,
-            Err(e) => Some((Err(Error::from(ServiceError::from_sdk(op, e))), None)),
-        }
-    }))
-}
-
 impl SdkRuntime {
     // The crate's result from the SDK's, one per operation.
 
@@ -217,7 +199,9 @@ impl SdkRuntime {
         let request_id = out.request_id().map(str::to_owned);
         Ok(RawConverseStream {
             request_id,
-            events: receiver_stream(Operation::ConverseStream, out.stream),
+            events: receiver_stream(Operation::ConverseStream, out.stream, |mut rx| async move {
+                (rx.recv().await, rx)
+            }),
         })
     }
 
@@ -242,7 +226,9 @@ impl SdkRuntime {
             content_type: Some(out.content_type.clone()),
             performance_config_latency: out.performance_config_latency.clone(),
             service_tier: out.service_tier.clone(),
-            events: receiver_stream(Operation::InvokeModelStream, out.body),
+            events: receiver_stream(Operation::InvokeModelStream, out.body, |mut rx| async move {
+                (rx.recv().await, rx)
+            }),
         })
     }
 }

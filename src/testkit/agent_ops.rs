@@ -15,39 +15,22 @@ use serde_json::{Value, json};
 
 use super::behaviour;
 use super::eventstream;
-use super::ops::{Answer, Call, Prepared, Shape};
-use super::parse::{
-    TierPlan, body_object, eligibility, enum_error, perf_latency, positive_u32, required_str, valid_model,
-};
+use super::parse::{body_object, eligibility, enum_error, perf_latency, positive_u32, required_str, valid_model};
+use super::prepared::{AgentShape, Answer, Call, FlowShape, Prepared, RagShape, RagSource, Shape, TierPlan};
 use super::wire::{ApiError, Reply, TimedFrame, schedule};
 use crate::{Latency, Operation};
 
-/// How an agent answer is rendered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AgentShape {
-    pub(crate) session_id: String,
-    /// `streamingConfigurations.streamFinalResponse`: one chunk per token.
-    pub(crate) stream_final: bool,
-    /// `enableTrace`: `trace` events before the answer.
-    pub(crate) trace: bool,
-    /// InvokeAgent's agent and alias IDs; `None` for an inline agent.
-    pub(crate) agent: Option<(String, String)>,
-}
-
-/// A flow call: its identifiers and the latency its
-/// `modelPerformanceConfiguration` asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FlowShape {
-    pub(crate) flow_id: String,
-    pub(crate) alias_id: String,
-    pub(crate) execution_id: Option<String>,
-    pub(crate) region: String,
-}
-
-fn stream_final(body: &Value) -> bool {
-    body.pointer("/streamingConfigurations/streamFinalResponse")
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
+/// How an agent answer is rendered, from the request body.
+fn agent_shape(body: &Value, session_id: &str, agent: Option<(String, String)>) -> AgentShape {
+    AgentShape {
+        session_id: session_id.to_owned(),
+        stream_final: body
+            .pointer("/streamingConfigurations/streamFinalResponse")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        trace: body.get("enableTrace").and_then(Value::as_bool).unwrap_or(false),
+        agent,
+    }
 }
 
 fn model_configuration_latency(body: &Value) -> Result<Option<Latency>, ApiError> {
@@ -84,12 +67,7 @@ pub(crate) fn prepare_inline_agent(session: &str, call: &Call<'_>) -> Result<Pre
         input_tokens: behaviour::estimate_tokens(input.chars().count() + instruction),
         max_tokens: None,
         prompt: input,
-        shape: Shape::InlineAgent(AgentShape {
-            session_id: session.to_owned(),
-            stream_final: stream_final(&body),
-            trace: body.get("enableTrace").and_then(Value::as_bool).unwrap_or(false),
-            agent: None,
-        }),
+        shape: Shape::InlineAgent(agent_shape(&body, session, None)),
     })
 }
 
@@ -113,12 +91,11 @@ pub(crate) fn prepare_invoke_agent(
         input_tokens: behaviour::estimate_tokens(input.chars().count()),
         max_tokens: None,
         prompt: input,
-        shape: Shape::Agent(AgentShape {
-            session_id: session_id.to_owned(),
-            stream_final: stream_final(&body),
-            trace: body.get("enableTrace").and_then(Value::as_bool).unwrap_or(false),
-            agent: Some((agent_id.to_owned(), alias_id.to_owned())),
-        }),
+        shape: Shape::Agent(agent_shape(
+            &body,
+            session_id,
+            Some((agent_id.to_owned(), alias_id.to_owned())),
+        )),
     })
 }
 
@@ -198,22 +175,6 @@ pub(crate) fn prepare_rag(operation: Operation, call: &Call<'_>) -> Result<Prepa
             Shape::RagStream(rag)
         },
     })
-}
-
-/// How a RetrieveAndGenerate answer is rendered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RagShape {
-    pub(crate) session_id: Option<String>,
-    pub(crate) source: RagSource,
-}
-
-/// Where the retrieved reference comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum RagSource {
-    /// A knowledge base: a document in its (simulated) S3 data source.
-    KnowledgeBase { knowledge_base_id: String },
-    /// The first S3 source of `externalSourcesConfiguration.sources`.
-    External { uri: String },
 }
 
 fn rag_source(kind: &str, inner: &Value) -> RagSource {

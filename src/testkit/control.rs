@@ -19,9 +19,10 @@ use hyper::body::Incoming;
 use hyper::http::request::Parts;
 use serde_json::{Value, json};
 
-use super::handler::{self, BodyError};
+use super::activity::ActiveGuard;
+use super::body::read_body;
+use super::response::{self, ResponseBody};
 use super::state::Shared;
-use super::transport::{self, ActiveGuard, ResponseBody};
 use super::wire::{ApiError, Reply, millis};
 use super::{FaultRule, RecordedRequest, TierTiming};
 
@@ -77,15 +78,13 @@ pub(crate) async fn handle(
             state.reset(&shared.initial);
             json_reply(200, &json!({ "reset": true }))
         }
-        ("POST", "faults") => match handler::read_body(shared, body, MAX_CONTROL_BODY).await {
+        ("POST", "faults") => match read_body(shared, body, MAX_CONTROL_BODY).await {
             Ok((raw, _permit)) => faults(shared, &raw),
-            Err(BodyError::TooLarge) => Reply::error(&ApiError::too_large()),
-            Err(BodyError::Timeout) => Reply::error(&ApiError::read_timeout()),
-            Err(BodyError::Busy | BodyError::Gone) => Reply::error(&ApiError::busy()),
+            Err(e) => Reply::error(&e.api_error()),
         },
         (method, _) => not_found(method, path),
     };
-    transport::full_response(reply, "bedrock-latency-local-control", Some(guard))
+    response::full_response(reply, "bedrock-latency-local-control", Some(guard))
 }
 
 fn limit_of(query: Option<&str>) -> usize {

@@ -1,95 +1,25 @@
-//! The request handler: control paths, routing, bounded body reading,
-//! recording, faults and the answer.
+//! The request handler: control paths, routing, recording, faults and the
+//! answer. The body is read by `body`, the response written by `response`.
 
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
-use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use tokio::sync::{SemaphorePermit, watch};
+use tokio::sync::watch;
 
+use super::activity::{ActiveGuard, stopped};
 use super::behaviour;
+use super::body::{BodyError, read_body};
 use super::control;
-use super::ops::{self, Prepared, RenderContext};
+use super::ops;
+use super::prepared::{Prepared, RenderContext};
+use super::response::{self, ConnectionReset, ResponseBody};
 use super::state::{RECORD_BODY_PREFIX, Shared};
-use super::transport::{self, ActiveGuard, ConnectionReset, ResponseBody};
 use super::wire::{self, ApiError, PathParams, Reply};
 use super::{Fault, RecordedRequest};
 use crate::Operation;
 
 type Answer = Result<Response<ResponseBody>, ConnectionReset>;
-
-/// Why a request body could not be read.
-#[derive(Debug)]
-pub(crate) enum BodyError {
-    /// Longer than the cap (HTTP 413).
-    TooLarge,
-    /// Not complete within the read timeout (HTTP 408).
-    Timeout,
-    /// The endpoint holds too many request bytes already (HTTP 503).
-    Busy,
-    /// The client went away.
-    Gone,
-}
-
-/// Reads a body of at most `cap` bytes within the read timeout, holding
-/// permits of the shared body budget for what it keeps.
-///
-/// A body of announced length reserves its whole share up front, so that
-/// concurrent large uploads are refused at once rather than all starved
-/// halfway.
-pub(crate) async fn read_body<'a>(
-    shared: &'a Shared,
-    mut body: Incoming,
-    cap: usize,
-) -> Result<(Bytes, Option<SemaphorePermit<'a>>), BodyError> {
-    let deadline = tokio::time::Instant::now() + shared.limits.read_timeout;
-    let announced = hyper::body::Body::size_hint(&body).exact();
-    let mut held: Option<SemaphorePermit<'a>> = match announced {
-        Some(0) | None => None,
-        Some(len) if len > cap as u64 => return Err(BodyError::TooLarge),
-        Some(len) => Some(acquire(shared, usize::try_from(len).unwrap_or(cap))?),
-    };
-    let mut buf = BytesMut::with_capacity(announced.map_or(0, |n| usize::try_from(n).unwrap_or(0)));
-    loop {
-        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-            Err(_) => return Err(BodyError::Timeout),
-            Ok(None) => return Ok((buf.freeze(), held)),
-            Ok(Some(Err(_))) => return Err(BodyError::Gone),
-            Ok(Some(Ok(frame))) => frame,
-        };
-        let Ok(data) = frame.into_data() else { continue };
-        if buf.len() + data.len() > cap {
-            return Err(BodyError::TooLarge);
-        }
-        if announced.is_none() {
-            let permit = acquire(shared, data.len())?;
-            match &mut held {
-                Some(h) => h.merge(permit),
-                None => held = Some(permit),
-            }
-        }
-        buf.extend_from_slice(&data);
-    }
-}
-
-/// Permits of the body budget for `bytes` of body: three a byte, for the
-/// raw body, its parsed JSON and the prompt text taken from it.
-fn acquire(shared: &Shared, bytes: usize) -> Result<SemaphorePermit<'_>, BodyError> {
-    let n = u32::try_from(bytes.saturating_mul(3)).map_err(|_| BodyError::TooLarge)?;
-    shared.body_budget.try_acquire_many(n).map_err(|_| BodyError::Busy)
-}
-
-impl BodyError {
-    fn api_error(&self) -> ApiError {
-        match self {
-            BodyError::TooLarge => ApiError::too_large(),
-            BodyError::Timeout => ApiError::read_timeout(),
-            BodyError::Busy | BodyError::Gone => ApiError::busy(),
-        }
-    }
-}
 
 fn lower_headers(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
     headers
@@ -129,7 +59,7 @@ fn finish_error(shared: &Shared, mut record: RecordedRequest, error: &ApiError, 
     record.error_type = Some(error.error_type.to_owned());
     let request_id = record.request_id.clone();
     shared.record(record);
-    Ok(transport::full_response(Reply::error(error), &request_id, Some(guard)))
+    Ok(response::full_response(Reply::error(error), &request_id, Some(guard)))
 }
 
 pub(crate) async fn handle(
@@ -151,7 +81,7 @@ pub(crate) async fn handle(
             let mut shutdown = shutdown.clone();
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
-                () = transport::stopped(&mut shutdown) => return Err(ConnectionReset),
+                () = stopped(&mut shutdown) => return Err(ConnectionReset),
             }
         }
     }
@@ -169,10 +99,10 @@ pub(crate) async fn handle(
         let reply = Reply::Full {
             status: 200,
             headers: vec![("content-type", "application/json".to_owned())],
-            body: Bytes::from_static(br#"{"asyncInvokeSummaries":[]}"#),
+            body: bytes::Bytes::from_static(br#"{"asyncInvokeSummaries":[]}"#),
             delay: std::time::Duration::ZERO,
         };
-        return Ok(transport::full_response(reply, &request_id, Some(guard)));
+        return Ok(response::full_response(reply, &request_id, Some(guard)));
     }
     // Unknown paths are answered without reading (or keeping) the body.
     let Some((operation, params)) = wire::route(parts.method.as_str(), &path) else {
@@ -309,8 +239,8 @@ async fn answer(
     if let Some(d) = stall {
         tokio::select! {
             () = tokio::time::sleep(d) => {}
-            () = transport::stopped(&mut shutdown) => return Err(ConnectionReset),
+            () = stopped(&mut shutdown) => return Err(ConnectionReset),
         }
     }
-    transport::respond(reply, &request_id, stream_fault, shutdown, guard).await
+    response::respond(reply, &request_id, stream_fault, shutdown, guard).await
 }

@@ -112,12 +112,17 @@
 //! ```
 
 // Layout: `types`, `faults` and `config` are the public vocabulary; `wire`
-// (routing, errors, frames) and `parse` sit below `ops`, which dispatches to
-// `runtime_ops` and `agent_ops`; `state` holds what a request may change;
-// `handler` serves one request, `transport` the connections, `control` the
-// `/_bedrock_latency/` paths; `server` is the public handle.
+// (routing, errors, frames), `parse` and `prepared` (the parsed request and
+// its answer) sit below `runtime_ops` and `agent_ops`, to which `ops`
+// dispatches; `state` holds what a request may change. From the top:
+// `server` (the public handle) starts `transport` (connections), which hands
+// each request to `handler`; `handler` and `control` (the
+// `/_bedrock_latency/` paths) read bodies with `body` and answer with
+// `response`, whose bodies hold an `activity` guard of their connection.
+mod activity;
 mod agent_ops;
 mod behaviour;
+mod body;
 mod config;
 mod control;
 mod counters;
@@ -126,6 +131,8 @@ mod faults;
 mod handler;
 mod ops;
 mod parse;
+mod prepared;
+mod response;
 mod runtime_ops;
 mod server;
 mod state;

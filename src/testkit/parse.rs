@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use serde_json::{Value, json};
 
 use super::behaviour::{self, OptimizedVerdict, TierVerdict};
+use super::prepared::TierPlan;
 use super::wire::{ApiError, latency_from_wire};
 use crate::{Catalog, Latency, ServiceTier};
 
@@ -172,19 +173,6 @@ pub(crate) fn eligibility(
         OptimizedVerdict::Available { max_total_tokens } => Ok(Some(max_total_tokens)),
         OptimizedVerdict::Unavailable => Err(ApiError::latency_not_supported(model_id, region)),
     }
-}
-
-/// How a request's service tier will be served, once it is known to be
-/// valid: decided from the catalog here, from the reservations left when
-/// the request is answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TierPlan {
-    /// No tier asked: none reported.
-    Unasked,
-    /// Served by this tier.
-    Serve(ServiceTier),
-    /// Reserved while the model's reservation lasts.
-    Reserved,
 }
 
 /// Checks a requested tier against THE decision function.

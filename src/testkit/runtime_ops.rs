@@ -7,13 +7,13 @@ use serde_json::{Value, json};
 
 use super::behaviour::{self, ModelRef};
 use super::eventstream;
-use super::ops::{Answer, Call, Family, Prepared, Shape};
 use super::parse::{
     Texts, anthropic_text, body_object, converse_texts, eligibility, enum_error, malformed, perf_latency, positive_u32,
     tier_eligibility, tier_value, valid_model,
 };
+use super::prepared::{Answer, Call, Family, Prepared, Shape};
 use super::wire::{ApiError, LATENCY_HEADER, Reply, TIER_HEADER, latency_from_wire, schedule};
-use crate::Operation;
+use crate::{Latency, Operation};
 
 fn family_of(model_id: &str) -> Option<Family> {
     let r = behaviour::parse_model_ref(model_id)?;
@@ -39,24 +39,50 @@ pub(crate) fn prepare_converse(operation: Operation, model: &str, call: &Call<'_
         },
     };
     let max_tokens = positive_u32(body.pointer("/inferenceConfig/maxTokens"), "inferenceConfig.maxTokens")?;
-    let optimized_cap = eligibility(call.catalog, requested, model, call.region)?;
-    let tier_plan = tier_eligibility(call.catalog, service_tier.as_deref(), model, call.region)?;
+    let shape = if operation == Operation::Converse {
+        Shape::Converse
+    } else {
+        Shape::ConverseStream
+    };
+    let asked = Asked {
+        requested,
+        service_tier,
+        max_tokens,
+    };
+    model_request(operation, model, call, asked, texts, shape)
+}
+
+/// What a runtime request asked for, from its body or its headers.
+struct Asked {
+    requested: Option<Latency>,
+    service_tier: Option<String>,
+    max_tokens: Option<u32>,
+}
+
+/// The prepared request of a runtime operation, once the model's
+/// eligibility for what was asked is checked.
+fn model_request(
+    operation: Operation,
+    model: &str,
+    call: &Call<'_>,
+    asked: Asked,
+    texts: Texts,
+    shape: Shape,
+) -> Result<Prepared, ApiError> {
+    let optimized_cap = eligibility(call.catalog, asked.requested, model, call.region)?;
+    let tier_plan = tier_eligibility(call.catalog, asked.service_tier.as_deref(), model, call.region)?;
     Ok(Prepared {
         operation,
         model_id: Some(model.to_owned()),
-        requested,
+        requested: asked.requested,
         optimized_cap,
         honours_latency: true,
-        service_tier,
+        service_tier: asked.service_tier,
         tier_plan,
         input_tokens: behaviour::estimate_tokens(texts.chars),
-        max_tokens,
+        max_tokens: asked.max_tokens,
         prompt: texts.last_user,
-        shape: if operation == Operation::Converse {
-            Shape::Converse
-        } else {
-            Shape::ConverseStream
-        },
+        shape,
     })
 }
 
@@ -88,25 +114,17 @@ pub(crate) fn prepare_invoke(
         return Err(malformed("#: expected type: JSONObject"));
     };
     let (texts, max_tokens) = invoke_texts(family, body)?;
-    let optimized_cap = eligibility(call.catalog, requested, model, call.region)?;
-    let tier_plan = tier_eligibility(call.catalog, service_tier.as_deref(), model, call.region)?;
-    Ok(Prepared {
-        operation,
-        model_id: Some(model.to_owned()),
+    let shape = if operation == Operation::InvokeModel {
+        Shape::Invoke(family)
+    } else {
+        Shape::InvokeStream(family)
+    };
+    let asked = Asked {
         requested,
-        optimized_cap,
-        honours_latency: true,
         service_tier,
-        tier_plan,
-        input_tokens: behaviour::estimate_tokens(texts.chars),
         max_tokens,
-        prompt: texts.last_user,
-        shape: if operation == Operation::InvokeModel {
-            Shape::Invoke(family)
-        } else {
-            Shape::InvokeStream(family)
-        },
-    })
+    };
+    model_request(operation, model, call, asked, texts, shape)
 }
 
 /// The prompt texts and maximum output tokens of a native InvokeModel body.

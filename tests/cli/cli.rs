@@ -25,6 +25,13 @@ fn check(model: &str, region: &str, operation: &str, latency: &str) -> (i32, Str
     (out.status.code().expect("exited"), text)
 }
 
+/// Runs `check` and asserts that it exits with `code` and says `needle`.
+fn check_says(model: &str, region: &str, operation: &str, latency: &str, code: i32, needle: &str) {
+    let (got, text) = check(model, region, operation, latency);
+    assert_eq!(got, code, "{text}");
+    assert!(text.contains(needle), "{needle:?} missing: {text}");
+}
+
 const HAIKU: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
 
 /// The answer line of `check`'s text output: after the headline a model
@@ -47,21 +54,19 @@ fn haiku_from_ohio_is_honored() {
 
 #[test]
 fn haiku_from_virginia_is_refused_naming_the_regions_that_work() {
-    let (code, text) = check(HAIKU, "us-east-1", "converse", "optimized");
-    assert_eq!(code, 1, "{text}");
-    assert!(text.contains("us-east-2, us-west-2"), "{text}");
+    check_says(HAIKU, "us-east-1", "converse", "optimized", 1, "us-east-2, us-west-2");
 }
 
 #[test]
 fn llama_405b_from_oregon_is_refused() {
-    let (code, text) = check(
+    check_says(
         "us.meta.llama3-1-405b-instruct-v1:0",
         "us-west-2",
         "converse",
         "optimized",
+        1,
+        "only from us-east-2",
     );
-    assert_eq!(code, 1, "{text}");
-    assert!(text.contains("only from us-east-2"), "{text}");
 }
 
 #[test]
@@ -120,14 +125,14 @@ fn invoke_flow_is_unverified() {
 
 #[test]
 fn a_model_without_optimized_latency_is_refused() {
-    let (code, text) = check(
+    check_says(
         "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
         "us-east-2",
         "converse",
         "optimized",
+        1,
+        "has no latency-optimized inference",
     );
-    assert_eq!(code, 1, "{text}");
-    assert!(text.contains("has no latency-optimized inference"), "{text}");
 }
 
 #[test]
@@ -156,9 +161,14 @@ fn usage_errors_exit_2() {
     );
     let (code, text) = check(HAIKU, "us-east-1", "talk", "optimized");
     assert_eq!(code, 2, "{text}");
-    let (code, text) = check("not a model", "us-east-1", "converse", "optimized");
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("invalid model identifier"), "{text}");
+    check_says(
+        "not a model",
+        "us-east-1",
+        "converse",
+        "optimized",
+        2,
+        "invalid model identifier",
+    );
 }
 
 #[test]
@@ -166,18 +176,7 @@ fn a_user_catalog_file_adds_a_model() {
     let dir = std::env::temp_dir().join(format!("bedrock-latency-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("extra.toml");
-    std::fs::write(
-        &file,
-        r#"
-as_of = "2026-12-01"
-[[models]]
-id = "amazon.nova-premier-v1:0"
-name = "Amazon Nova Premier"
-inference_profiles = ["us.amazon.nova-premier-v1:0"]
-optimized = { regions = ["us-east-2"] }
-"#,
-    )
-    .unwrap();
+    std::fs::write(&file, include_str!("../data/catalog/nova-premier.toml")).unwrap();
     let file = file.to_str().unwrap();
     let args = |region: &'static str| {
         [
@@ -199,9 +198,14 @@ optimized = { regions = ["us-east-2"] }
     assert_eq!(out.status.code(), Some(1));
 
     // Without the file the model is unknown.
-    let (code, text) = check("amazon.nova-premier-v1:0", "us-east-2", "converse", "optimized");
-    assert_eq!(code, 1, "{text}");
-    assert!(text.contains("not in the catalog"), "{text}");
+    check_says(
+        "amazon.nova-premier-v1:0",
+        "us-east-2",
+        "converse",
+        "optimized",
+        1,
+        "not in the catalog",
+    );
 
     let json = dir.join("broken.json");
     std::fs::write(&json, "{\"models\": [}").unwrap();

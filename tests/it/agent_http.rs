@@ -5,7 +5,7 @@
 
 use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_smithy_eventstream::frame::write_message_to;
-use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+use aws_smithy_http_client::test_util::StaticReplayClient;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
 use base64::Engine as _;
@@ -18,53 +18,9 @@ use bedrock_latency::{
 use futures::StreamExt;
 use serde_json::{Value, json};
 
+use crate::replay::{agent_client, replay, response, sent};
+
 const QUESTION: &str = "桃太郎はどこで生まれましたか?";
-
-fn response(status: u16, headers: &[(&str, &str)], body: Vec<u8>) -> http::Response<SdkBody> {
-    let mut b = http::Response::builder().status(status);
-    for (k, v) in headers {
-        b = b.header(*k, *v);
-    }
-    b.body(SdkBody::from(body)).unwrap()
-}
-
-fn replay(resp: http::Response<SdkBody>) -> StaticReplayClient {
-    StaticReplayClient::new(vec![ReplayEvent::new(
-        http::Request::builder()
-            .uri("https://bedrock-agent-runtime.us-east-2.amazonaws.com/")
-            .body(SdkBody::empty())
-            .unwrap(),
-        resp,
-    )])
-}
-
-/// The crate's client over the real agent-runtime SDK client.
-fn client(region: &str, replay: &StaticReplayClient) -> Client {
-    let conf = agent_sdk::Config::builder()
-        .behavior_version(agent_sdk::config::BehaviorVersion::latest())
-        .region(agent_sdk::config::Region::new(region.to_owned()))
-        .credentials_provider(agent_sdk::config::Credentials::new(
-            "AKIDTEST", "secret", None, None, "test",
-        ))
-        .http_client(replay.clone())
-        .build();
-    Client::builder()
-        .agent_runtime(bedrock_latency::agent::SdkAgentRuntime::new(
-            agent_sdk::Client::from_conf(conf),
-        ))
-        .region(region)
-        .build()
-        .unwrap()
-}
-
-/// The one request sent: its URI and JSON body.
-fn sent(replay: &StaticReplayClient) -> (String, Value) {
-    let reqs: Vec<_> = replay.actual_requests().collect();
-    assert_eq!(reqs.len(), 1, "exactly one request was sent");
-    let req = reqs[0];
-    let body = serde_json::from_slice(req.body().bytes().unwrap_or_default()).unwrap_or(Value::Null);
-    (req.uri().to_owned(), body)
-}
 
 /// Every path in `body` that holds a `performanceConfig`.
 fn performance_paths(v: &Value, path: &str, out: &mut Vec<(String, Value)>) {
@@ -149,7 +105,7 @@ fn answer_chunks() -> (String, Vec<Vec<u8>>) {
 async fn inline_agent_optimized_sends_bedrock_model_configurations_and_reassembles_chunks() {
     let (answer, frames) = answer_chunks();
     let rp = replay(stream_response(AGENT_SESSION, "sess-42", frames));
-    let stream = client("us-east-2", &rp)
+    let stream = agent_client("us-east-2", &rp)
         .inline_agent(Claude35Haiku)
         .optimized()
         .instruction("You answer questions about Japanese folk tales.")
@@ -192,7 +148,7 @@ async fn inline_agent_optimized_sends_bedrock_model_configurations_and_reassembl
 async fn inline_agent_standard_carries_no_performance_config_and_gets_a_session_id() {
     let (_, frames) = answer_chunks();
     let rp = replay(stream_response(AGENT_SESSION, "server-session", frames));
-    let r = client("us-east-2", &rp)
+    let r = agent_client("us-east-2", &rp)
         .inline_agent(Claude35Haiku)
         .instruction("Answer briefly.")
         .input_text(QUESTION)
@@ -218,7 +174,7 @@ async fn inline_agent_standard_carries_no_performance_config_and_gets_a_session_
 async fn customize_cannot_sneak_optimized_past_the_check() {
     let (_, frames) = answer_chunks();
     let rp = replay(stream_response(AGENT_SESSION, "s", frames));
-    client("us-east-2", &rp)
+    agent_client("us-east-2", &rp)
         .inline_agent(NovaLite)
         .instruction("x")
         .input_text("y")
@@ -252,7 +208,7 @@ async fn a_mid_stream_exception_keeps_the_partial_text() {
         chunk("で生まれました。".as_bytes()),
     ];
     let rp = replay(stream_response(AGENT_SESSION, "s", frames));
-    let mut stream = client("us-east-2", &rp)
+    let mut stream = agent_client("us-east-2", &rp)
         .inline_agent(Claude35Haiku)
         .optimized()
         .instruction("x")
@@ -302,7 +258,7 @@ async fn a_truncated_stream_keeps_the_partial_text() {
         ],
         bytes,
     ));
-    let err = client("us-east-2", &rp)
+    let err = agent_client("us-east-2", &rp)
         .inline_agent(Claude35Haiku)
         .instruction("x")
         .input_text(QUESTION)
@@ -340,7 +296,7 @@ async fn trace_events_pass_through_and_chunk_attributions_become_citations() {
         ),
     ];
     let rp = replay(stream_response(AGENT_SESSION, "s", frames));
-    let mut stream = client("us-east-2", &rp)
+    let mut stream = agent_client("us-east-2", &rp)
         .inline_agent(Claude35Haiku)
         .instruction("x")
         .input_text(QUESTION)
@@ -409,7 +365,7 @@ fn rag_ok() -> StaticReplayClient {
 #[tokio::test]
 async fn retrieve_and_generate_optimized_sets_the_generation_configuration() {
     let rp = rag_ok();
-    let r = client("us-east-2", &rp)
+    let r = agent_client("us-east-2", &rp)
         .retrieve_and_generate("KB12345678", Claude35Haiku)
         .optimized()
         .query(QUESTION)
@@ -453,7 +409,7 @@ async fn retrieve_and_generate_optimized_sets_the_generation_configuration() {
 #[tokio::test]
 async fn retrieve_and_generate_with_orchestration_sets_both_configurations() {
     let rp = rag_ok();
-    client("us-east-2", &rp)
+    agent_client("us-east-2", &rp)
         .retrieve_and_generate("KB12345678", NovaPro)
         .optimized()
         .query(QUESTION)
@@ -501,7 +457,7 @@ async fn retrieve_and_generate_with_orchestration_sets_both_configurations() {
 #[tokio::test]
 async fn retrieve_and_generate_standard_never_carries_it() {
     let rp = rag_ok();
-    client("us-east-1", &rp)
+    agent_client("us-east-1", &rp)
         .retrieve_and_generate("KB12345678", NovaLite)
         .query(QUESTION)
         .orchestration_prompt_template("Rewrite: $query$")
@@ -544,7 +500,7 @@ async fn retrieve_and_generate_standard_never_carries_it() {
 #[tokio::test]
 async fn external_sources_optimized_sets_their_generation_configuration() {
     let rp = rag_ok();
-    let r = client("us-west-2", &rp)
+    let r = agent_client("us-west-2", &rp)
         .retrieve_and_generate_external(Claude35Haiku)
         .optimized()
         .query(QUESTION)
@@ -573,7 +529,7 @@ async fn external_sources_optimized_sets_their_generation_configuration() {
 
     // And standard never.
     let rp = rag_ok();
-    client("us-west-2", &rp)
+    agent_client("us-west-2", &rp)
         .retrieve_and_generate_external(Claude35Haiku)
         .query(QUESTION)
         .source_s3("s3://tales/momotaro.pdf")
@@ -600,7 +556,7 @@ async fn retrieve_and_generate_stream_reassembles_output_and_citations() {
         event("guardrail", &json!({"action": "NONE"})),
     ];
     let rp = replay(stream_response(KB_SESSION, "kb-session-2", frames));
-    let mut stream = client("us-east-2", &rp)
+    let mut stream = agent_client("us-east-2", &rp)
         .retrieve_and_generate_stream("KB12345678", Claude35Haiku)
         .optimized()
         .query(QUESTION)
@@ -656,7 +612,7 @@ async fn a_service_error_is_typed_with_its_message() {
         br#"{"message":"Latency performance configuration is not supported for us.amazon.nova-pro-v1:0 in us-east-2"}"#
             .to_vec(),
     ));
-    let err = client("us-east-2", &rp)
+    let err = agent_client("us-east-2", &rp)
         .retrieve_and_generate("KB12345678", NovaPro)
         .optimized()
         .query(QUESTION)
@@ -677,7 +633,7 @@ async fn a_service_error_is_typed_with_its_message() {
 async fn refused_calls_send_nothing() {
     let rp = StaticReplayClient::new(vec![]);
     // Claude 3.5 Haiku is not served optimized from us-east-1.
-    let c = client("us-east-1", &rp);
+    let c = agent_client("us-east-1", &rp);
     let err = c
         .inline_agent(Claude35Haiku)
         .optimized()
@@ -748,7 +704,7 @@ async fn invoke_agent_never_carries_the_setting() {
     for policy in [LatencyPolicy::Standard, LatencyPolicy::PreferOptimized] {
         let (answer, frames) = answer_chunks();
         let rp = replay(stream_response(AGENT_SESSION, "agent-session", frames));
-        let r = client("us-east-2", &rp)
+        let r = agent_client("us-east-2", &rp)
             .invoke_agent("AGENT12345", "ALIAS12345")
             .latency(policy)
             .input_text(QUESTION)
@@ -824,7 +780,7 @@ async fn flows_send_the_setting_only_when_opted_in() {
             "exec-1",
             flow_frames(),
         ));
-        let mut req = client("us-east-2", &rp)
+        let mut req = agent_client("us-east-2", &rp)
             .invoke_flow("FLOW123456", "ALIAS12345")
             .text_input(QUESTION);
         if opt_in {
@@ -859,7 +815,7 @@ async fn flows_send_the_setting_only_when_opted_in() {
         br#"{"executionArn":"arn:aws:bedrock:us-east-2:123456789012:flow/FLOW123456/alias/ALIAS12345/execution/e1"}"#
             .to_vec(),
     ));
-    let started = client("us-east-2", &rp)
+    let started = agent_client("us-east-2", &rp)
         .start_flow_execution("FLOW123456", "ALIAS12345")
         .text_input(QUESTION)
         .unverified_optimized_latency()

@@ -7,22 +7,10 @@ use bedrock_latency::{Client, Latency, LatencyPolicy, Operation, ServedLatency};
 
 const QUESTION: &str = "桃太郎はどこで生まれましたか?";
 
-fn local_client(server: &LocalBedrock, region: &str) -> Client {
-    let conf = aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_owned()))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(aws_sdk_bedrockagentruntime::config::SharedCredentialsProvider::new(
-            aws_sdk_bedrockagentruntime::config::Credentials::new("AKIDLOCAL", "local", None, None, "tests"),
-        ))
-        .build();
-    Client::new(&conf)
-}
-
 #[tokio::test]
 async fn the_three_operations_against_the_local_endpoint() {
     let server = LocalBedrock::builder().region("us-east-2").start().await.unwrap();
-    let client = local_client(&server, "us-east-2");
+    let client = Client::new(&server.sdk_config("us-east-2"));
 
     // InvokeAgent: standard, nothing about latency on the wire.
     let agent = client

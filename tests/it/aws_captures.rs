@@ -11,18 +11,18 @@ use crate::shared_fixtures;
 use std::time::Duration;
 
 use aws_sdk_bedrockagentruntime as agent_sdk;
-use aws_sdk_bedrockruntime as sdk;
 use aws_smithy_eventstream::frame::read_message_from;
-use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::event_stream::{HeaderValue, Message};
 use base64::Engine as _;
 use bedrock_latency::agent::{AgentEvent, Citation, Reference};
 use bedrock_latency::models::{NovaMicro, NovaPro};
 use bedrock_latency::runtime::StreamEvent;
-use bedrock_latency::{Client, Error, ModelId, Operation, ServedLatency, ServiceErrorKind, ServiceTier, Usage};
+use bedrock_latency::{Error, ModelId, Operation, ServedLatency, ServiceErrorKind, ServiceTier, Usage};
 use futures::StreamExt;
 use serde_json::Value;
+
+use crate::replay::{agent_client, replay, runtime_client, sent};
 
 // ---------------------------------------------------------------------------
 // Reading the captures
@@ -99,57 +99,6 @@ fn recorded_response(meta_name: &str, body_name: &str) -> (http::Response<SdkBod
         }
     }
     (b.body(SdkBody::from(body)).unwrap(), headers)
-}
-
-fn replay(resp: http::Response<SdkBody>) -> StaticReplayClient {
-    StaticReplayClient::new(vec![ReplayEvent::new(
-        http::Request::builder()
-            .uri("https://bedrock.amazonaws.com/")
-            .body(SdkBody::empty())
-            .unwrap(),
-        resp,
-    )])
-}
-
-/// The crate's client over the real bedrock-runtime SDK client.
-fn runtime_client(region: &str, replay: &StaticReplayClient) -> Client {
-    let conf = sdk::Config::builder()
-        .behavior_version(sdk::config::BehaviorVersion::latest())
-        .region(sdk::config::Region::new(region.to_owned()))
-        .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .http_client(replay.clone())
-        .build();
-    Client::builder()
-        .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(conf)))
-        .build()
-        .unwrap()
-}
-
-/// The crate's client over the real bedrock-agent-runtime SDK client.
-fn agent_client(region: &str, replay: &StaticReplayClient) -> Client {
-    let conf = agent_sdk::Config::builder()
-        .behavior_version(agent_sdk::config::BehaviorVersion::latest())
-        .region(agent_sdk::config::Region::new(region.to_owned()))
-        .credentials_provider(agent_sdk::config::Credentials::new(
-            "AKIDTEST", "secret", None, None, "test",
-        ))
-        .http_client(replay.clone())
-        .build();
-    Client::builder()
-        .agent_runtime(bedrock_latency::agent::SdkAgentRuntime::new(
-            agent_sdk::Client::from_conf(conf),
-        ))
-        .region(region)
-        .build()
-        .unwrap()
-}
-
-/// The one request sent: its URI and JSON body.
-fn sent(replay: &StaticReplayClient) -> (String, Value) {
-    let reqs: Vec<_> = replay.actual_requests().collect();
-    assert_eq!(reqs.len(), 1, "exactly one request was sent");
-    let body = serde_json::from_slice(reqs[0].body().bytes().unwrap_or_default()).unwrap_or(Value::Null);
-    (reqs[0].uri().to_owned(), body)
 }
 
 // ---------------------------------------------------------------------------

@@ -581,16 +581,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
 async fn a_client_built_with_an_extended_catalog_plans_with_it() {
     let mut extended = bedrock_latency::Catalog::builtin().clone();
     extended
-        .merge_toml(
-            r#"
-as_of = "2026-12-01"
-[[models]]
-id = "amazon.nova-premier-v1:0"
-name = "Amazon Nova Premier"
-inference_profiles = ["us.amazon.nova-premier-v1:0"]
-optimized = { regions = ["us-east-2"] }
-"#,
-        )
+        .merge_toml(include_str!("../data/catalog/nova-premier.toml"))
         .unwrap();
     let s = LocalBedrock::builder()
         .catalog(std::sync::Arc::new(extended.clone()))

@@ -11,8 +11,10 @@
 //!   endpoint, and probing the catalog against the endpoint.
 //!
 //! Shared helpers: `sdk_clients` (SDK clients pointed at a `LocalBedrock`,
-//! a raw HTTP client) and `shared_fixtures` (where the recorded captures are).
+//! a raw HTTP client), `replay` (the crate's client over SDK clients with a
+//! replay connector) and `shared_fixtures` (where the recorded captures are).
 
+mod replay;
 mod sdk_clients;
 #[path = "../shared_fixtures/mod.rs"]
 mod shared_fixtures;

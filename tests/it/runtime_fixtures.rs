@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_sdk_bedrockruntime as sdk;
-use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+use aws_smithy_http_client::test_util::StaticReplayClient;
 use aws_smithy_types::body::SdkBody;
 use bedrock_latency::models::{Claude35Haiku, Llama31Instruct405b, NovaMicro, NovaPro};
 use bedrock_latency::runtime::StreamEvent;
@@ -17,6 +17,8 @@ use bedrock_latency::{
 };
 use futures::StreamExt;
 use serde_json::Value;
+
+use crate::replay::{replay_event, response, runtime_client, runtime_sdk_config, sent_json};
 
 fn fixtures() -> PathBuf {
     let dir = shared_fixtures::shared_fixture("aws-captures");
@@ -28,63 +30,16 @@ fn capture(name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(fixtures().join(name)).unwrap()).unwrap()
 }
 
-fn response(status: u16, headers: &[(&str, &str)], body: Vec<u8>) -> http::Response<SdkBody> {
-    let mut b = http::Response::builder().status(status);
-    for (k, v) in headers {
-        b = b.header(*k, *v);
-    }
-    b.body(SdkBody::from(body)).unwrap()
-}
-
-fn event(resp: http::Response<SdkBody>) -> ReplayEvent {
-    ReplayEvent::new(
-        http::Request::builder()
-            .uri("https://bedrock-runtime.amazonaws.com/")
-            .body(SdkBody::empty())
-            .unwrap(),
-        resp,
-    )
-}
-
-/// The real SDK client over a replay connector.
-fn client(region: &str, replay: &StaticReplayClient) -> Client {
-    client_with(region, replay, bedrock_latency::Catalog::builtin().clone())
-}
-
-fn client_with(region: &str, replay: &StaticReplayClient, catalog: bedrock_latency::Catalog) -> Client {
-    let conf = sdk::Config::builder()
-        .behavior_version(sdk::config::BehaviorVersion::latest())
-        .region(sdk::config::Region::new(region.to_owned()))
-        .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .http_client(replay.clone())
-        .build();
-    Client::builder()
-        .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(conf)))
-        .catalog(catalog)
-        .build()
-        .unwrap()
-}
-
-fn sent_json(replay: &StaticReplayClient) -> (String, Value, http::HeaderMap) {
-    let req = replay.actual_requests().next().expect("one request was sent");
-    let body: Value = serde_json::from_slice(req.body().bytes().unwrap_or_default()).unwrap_or(Value::Null);
-    let mut headers = http::HeaderMap::new();
-    for (k, v) in req.headers() {
-        headers.insert(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
-    }
-    (req.uri().to_owned(), body, headers)
-}
-
 #[tokio::test]
 async fn nova_pro_optimized_capture() {
     let cap = capture("converse-optimized-nova-pro.json");
     let body = serde_json::to_vec(&cap["response"]["body"]).unwrap();
-    let replay = StaticReplayClient::new(vec![event(response(
+    let replay = StaticReplayClient::new(vec![replay_event(response(
         200,
         &[("content-type", "application/json")],
         body,
     ))]);
-    let c = client("us-east-1", &replay);
+    let c = runtime_client("us-east-1", &replay);
 
     let r = c
         .converse(NovaPro)
@@ -137,8 +92,8 @@ async fn converse_stream_capture_yields_the_whole_answer() {
     let bytes = std::fs::read(fixtures().join("converse-stream-nova-micro.bin")).unwrap();
     let (expected, frames) = capture_stream_text(&bytes);
     assert_eq!(frames, 33);
-    let replay = StaticReplayClient::new(vec![event(stream_response(bytes))]);
-    let c = client("us-east-1", &replay);
+    let replay = StaticReplayClient::new(vec![replay_event(stream_response(bytes))]);
+    let c = runtime_client("us-east-1", &replay);
 
     let mut stream = c
         .converse_stream(NovaMicro)
@@ -190,8 +145,8 @@ async fn converse_stream_capture_yields_the_whole_answer() {
 async fn collect_response_on_the_capture() {
     let bytes = std::fs::read(fixtures().join("converse-stream-nova-micro.bin")).unwrap();
     let (expected, _) = capture_stream_text(&bytes);
-    let replay = StaticReplayClient::new(vec![event(stream_response(bytes))]);
-    let r = client("us-east-1", &replay)
+    let replay = StaticReplayClient::new(vec![replay_event(stream_response(bytes))]);
+    let r = runtime_client("us-east-1", &replay)
         .converse_stream(NovaMicro)
         .user("What is the capital of France?")
         .send()
@@ -218,8 +173,8 @@ async fn a_stream_cut_midway_keeps_the_partial_text() {
     }
     let (partial_expected, _) = capture_stream_text(&bytes[..cut]);
     let truncated = bytes[..cut + 20].to_vec();
-    let replay = StaticReplayClient::new(vec![event(stream_response(truncated))]);
-    let err = client("us-east-1", &replay)
+    let replay = StaticReplayClient::new(vec![replay_event(stream_response(truncated))]);
+    let err = runtime_client("us-east-1", &replay)
         .converse_stream(NovaMicro)
         .user("What is the capital of France?")
         .send()
@@ -245,12 +200,12 @@ async fn the_400_captures_give_a_typed_error_with_the_service_message() {
     ] {
         let cap = capture(name);
         let body = serde_json::to_vec(&cap["response"]["body"]).unwrap();
-        let replay = StaticReplayClient::new(vec![event(response(
+        let replay = StaticReplayClient::new(vec![replay_event(response(
             400,
             &[("content-type", "application/json"), ("connection", "keep-alive")],
             body,
         ))]);
-        let c = client("us-east-1", &replay);
+        let c = runtime_client("us-east-1", &replay);
         let model = ModelId::parse("us.does-not-exist-model-v1:0").unwrap();
         let err = if stream {
             c.converse_stream(&model).user("hello").send().await.unwrap_err()
@@ -291,8 +246,8 @@ fn converse_body(latency: &str, input: u32, output: u32) -> Vec<u8> {
 
 #[tokio::test]
 async fn standard_served_after_optimized_asked_is_flagged_downgraded() {
-    let replay = StaticReplayClient::new(vec![event(response(200, &[], converse_body("standard", 10, 5)))]);
-    let r = client("us-east-2", &replay)
+    let replay = StaticReplayClient::new(vec![replay_event(response(200, &[], converse_body("standard", 10, 5)))]);
+    let r = runtime_client("us-east-2", &replay)
         .converse(Claude35Haiku)
         .optimized()
         .user("hi")
@@ -304,8 +259,12 @@ async fn standard_served_after_optimized_asked_is_flagged_downgraded() {
     assert_eq!(r.report.downgrade, Some(DowngradeReason::ServedStandard));
 
     // Llama 3.1 405B above its 11K-token cap: the reason says so.
-    let replay = StaticReplayClient::new(vec![event(response(200, &[], converse_body("standard", 10_500, 900)))]);
-    let r = client("us-east-2", &replay)
+    let replay = StaticReplayClient::new(vec![replay_event(response(
+        200,
+        &[],
+        converse_body("standard", 10_500, 900),
+    ))]);
+    let r = runtime_client("us-east-2", &replay)
         .converse(Llama31Instruct405b)
         .optimized()
         .user("long")
@@ -327,9 +286,9 @@ async fn optimized_is_sent_exactly_when_asked() {
         (LatencyPolicy::Standard, "standard"),
         (LatencyPolicy::Optimized, "optimized"),
     ] {
-        let replay = StaticReplayClient::new(vec![event(response(200, &[], converse_body(want, 1, 1)))]);
+        let replay = StaticReplayClient::new(vec![replay_event(response(200, &[], converse_body(want, 1, 1)))]);
         let id = ModelId::parse("anthropic.claude-3-5-haiku-20241022-v1:0").unwrap();
-        client("us-west-2", &replay)
+        runtime_client("us-west-2", &replay)
             .converse(&id)
             .latency(policy)
             .user("hi")
@@ -355,7 +314,7 @@ async fn optimized_is_sent_exactly_when_asked() {
 #[tokio::test]
 async fn a_refused_call_sends_nothing() {
     let replay = StaticReplayClient::new(vec![]);
-    let c = client("us-east-1", &replay);
+    let c = runtime_client("us-east-1", &replay);
     let err = c
         .converse(Claude35Haiku)
         .optimized()
@@ -395,8 +354,8 @@ async fn a_refused_call_sends_nothing() {
 
 #[tokio::test]
 async fn prefer_optimized_sends_standard_and_says_why() {
-    let replay = StaticReplayClient::new(vec![event(response(200, &[], converse_body("standard", 1, 1)))]);
-    let r = client("us-east-1", &replay)
+    let replay = StaticReplayClient::new(vec![replay_event(response(200, &[], converse_body("standard", 1, 1)))]);
+    let r = runtime_client("us-east-1", &replay)
         .converse(Claude35Haiku)
         .latency(LatencyPolicy::PreferOptimized)
         .user("hi")
@@ -416,16 +375,10 @@ async fn prefer_optimized_sends_standard_and_says_why() {
 #[tokio::test]
 async fn routing_sends_optimized_to_a_permitted_region() {
     let home = StaticReplayClient::new(vec![]);
-    let ohio = StaticReplayClient::new(vec![event(response(200, &[], converse_body("optimized", 1, 1)))]);
-    let ohio_api = bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(
-        sdk::Config::builder()
-            .behavior_version(sdk::config::BehaviorVersion::latest())
-            .region(sdk::config::Region::new("us-east-2"))
-            .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
-            .http_client(ohio.clone())
-            .build(),
-    ));
-    let home_api = client("us-east-1", &home).runtime_api().unwrap().clone();
+    let ohio = StaticReplayClient::new(vec![replay_event(response(200, &[], converse_body("optimized", 1, 1)))]);
+    let ohio_api =
+        bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(runtime_sdk_config("us-east-2", &ohio)));
+    let home_api = runtime_client("us-east-1", &home).runtime_api().unwrap().clone();
     let c = Client::builder()
         .runtime(home_api)
         .route("us-east-2", ohio_api)
@@ -452,7 +405,7 @@ async fn invoke_model_header_in_and_out() {
         "usage": {"input_tokens": 20, "output_tokens": 4}
     }))
     .unwrap();
-    let replay = StaticReplayClient::new(vec![event(response(
+    let replay = StaticReplayClient::new(vec![replay_event(response(
         200,
         &[
             ("content-type", "application/json"),
@@ -473,7 +426,13 @@ async fn invoke_model_header_in_and_out() {
                             "service_tiers": {"priority": {"regions": ["us-east-2"]}}}]}"#,
         )
         .unwrap();
-    let r = client_with("us-east-2", &replay, catalog)
+    let r = Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(
+            runtime_sdk_config("us-east-2", &replay),
+        )))
+        .catalog(catalog)
+        .build()
+        .unwrap()
         .invoke_model(Claude35Haiku)
         .optimized()
         .service_tier(bedrock_latency::ServiceTier::Priority)

@@ -124,14 +124,21 @@ async fn unsupported_model_or_region_is_a_400_validation_exception_with_the_exac
     );
 }
 
-#[tokio::test]
-async fn quota_exhaustion_serves_standard_and_says_so() {
+/// An endpoint where `model` has `quota` optimized requests, and a client
+/// calling it from us-east-2.
+async fn with_quota(model: &str, quota: u64) -> (LocalBedrock, brt::Client) {
     let server = LocalBedrock::builder()
-        .optimized_quota(HAIKU, 2)
+        .optimized_quota(model, quota)
         .start()
         .await
         .expect("start");
     let client = runtime_client(&server, "us-east-2");
+    (server, client)
+}
+
+#[tokio::test]
+async fn quota_exhaustion_serves_standard_and_says_so() {
+    let (server, client) = with_quota(HAIKU, 2).await;
     let mut latencies = Vec::new();
     for _ in 0..3 {
         let out = converse_optimized(&client, HAIKU, "hello", None)
@@ -182,12 +189,7 @@ async fn quota_exhaustion_serves_standard_and_says_so() {
 
 #[tokio::test]
 async fn llama_405b_over_11k_tokens_is_served_standard() {
-    let server = LocalBedrock::builder()
-        .optimized_quota(LLAMA_405B, 10)
-        .start()
-        .await
-        .expect("start");
-    let client = runtime_client(&server, "us-east-2");
+    let (server, client) = with_quota(LLAMA_405B, 10).await;
     // 40,000 characters = 10,000 estimated input tokens (chars / 4, rounded up).
     let long = "abcd".repeat(10_000);
 

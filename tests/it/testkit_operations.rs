@@ -7,7 +7,7 @@ use aws_sdk_bedrockagentruntime as bar;
 use aws_sdk_bedrockruntime as brt;
 use aws_sdk_bedrockruntime::operation::RequestId as _;
 use aws_smithy_types::Blob;
-use bedrock_latency::testkit::{LocalBedrock, StandardFallback};
+use bedrock_latency::testkit::{LocalBedrock, RecordedRequest, StandardFallback};
 use bedrock_latency::{Latency, Operation};
 use brt::types::{
     ContentBlockDelta, ConverseOutput as Output, ConverseStreamOutput as Event, PerformanceConfigLatency,
@@ -25,7 +25,7 @@ const SYSTEM: &str = "You are a helpful chatbot.";
 /// An endpoint that serves Claude 3.5 Haiku flex and priority from
 /// us-east-2: the built-in catalog lists no tier for it, and the tests that
 /// use it are about how a served tier is echoed, not about which model
-/// offers which tier (see `endpoint::tiers`).
+/// offers which tier (see the `tiers` module).
 async fn server_with_haiku_tiers() -> LocalBedrock {
     let mut catalog = bedrock_latency::Catalog::builtin().clone();
     catalog
@@ -39,6 +39,24 @@ async fn server_with_haiku_tiers() -> LocalBedrock {
         .start()
         .await
         .expect("start")
+}
+
+/// The last recorded request, checked: its path, operation and served
+/// latency.
+fn recorded(server: &LocalBedrock, path: &str, operation: Operation, served: Latency) -> RecordedRequest {
+    let r = server.last_request().expect("recorded");
+    assert_eq!(r.path, path);
+    assert_eq!(r.operation, Some(operation));
+    assert_eq!(r.served_latency, Some(served));
+    r
+}
+
+/// A RetrieveAndGenerate input of `PROMPT`.
+fn rag_input() -> bar::types::RetrieveAndGenerateInput {
+    bar::types::RetrieveAndGenerateInput::builder()
+        .text(PROMPT)
+        .build()
+        .expect("input")
 }
 
 fn converse_text(out: &brt::operation::converse::ConverseOutput) -> String {
@@ -259,12 +277,14 @@ async fn invoke_model_answers_in_each_family_shape_and_reports_latency_in_header
     assert_eq!(v["usage"], json!({"input_tokens": 14, "output_tokens": 16}));
     let anthropic_text = v["content"][0]["text"].as_str().expect("text").to_owned();
     assert!(anthropic_text.starts_with("Local answer to"));
-    let r = server.last_request().expect("recorded");
-    assert_eq!(r.path, "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke");
-    assert_eq!(r.operation, Some(Operation::InvokeModel));
+    let r = recorded(
+        &server,
+        "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke",
+        Operation::InvokeModel,
+        Latency::Optimized,
+    );
     assert_eq!(r.header("x-amzn-bedrock-performanceconfig-latency"), Some("optimized"));
     assert_eq!(r.header("x-amzn-bedrock-service-tier"), Some("priority"));
-    assert_eq!(r.served_latency, Some(Latency::Optimized));
     assert_eq!(r.body.as_ref(), Some(&body));
 
     // Amazon Nova native body, no latency asked: no header back.
@@ -354,13 +374,12 @@ async fn invoke_model_with_response_stream_streams_native_chunks() {
     let last = chunks.last().expect("last");
     assert_eq!(last["stop_reason"], "stop");
     assert_eq!(last["amazon-bedrock-invocationMetrics"]["outputTokenCount"], 16);
-    let r = server.last_request().expect("recorded");
-    assert_eq!(
-        r.path,
-        "/model/us.meta.llama3-1-70b-instruct-v1%3A0/invoke-with-response-stream"
+    recorded(
+        &server,
+        "/model/us.meta.llama3-1-70b-instruct-v1%3A0/invoke-with-response-stream",
+        Operation::InvokeModelStream,
+        Latency::Optimized,
     );
-    assert_eq!(r.operation, Some(Operation::InvokeModelStream));
-    assert_eq!(r.served_latency, Some(Latency::Optimized));
 
     // Anthropic stream events.
     let out = client
@@ -444,11 +463,8 @@ async fn invoke_inline_agent_is_served_optimized_but_does_not_say_so() {
         }
     }
     assert!(text.starts_with("Local answer to \"What is the capital"), "{text}");
-    let r = server.last_request().expect("recorded");
-    assert_eq!(r.path, "/agents/session-1");
-    assert_eq!(r.operation, Some(Operation::InlineAgent));
+    let r = recorded(&server, "/agents/session-1", Operation::InlineAgent, Latency::Optimized);
     assert_eq!(r.model_id.as_deref(), Some(HAIKU));
-    assert_eq!(r.served_latency, Some(Latency::Optimized));
     let body = r.body.as_ref().expect("body");
     assert_eq!(
         body["bedrockModelConfigurations"]["performanceConfig"]["latency"],
@@ -484,14 +500,13 @@ async fn invoke_agent_ignores_the_latency_setting() {
         }
     }
     assert_eq!(chunks, 1);
-    let r = server.last_request().expect("recorded");
-    assert_eq!(
-        r.path,
-        "/agents/AGENT12345/agentAliases/ALIAS12345/sessions/session-2/text"
+    let r = recorded(
+        &server,
+        "/agents/AGENT12345/agentAliases/ALIAS12345/sessions/session-2/text",
+        Operation::InvokeAgent,
+        Latency::Standard,
     );
-    assert_eq!(r.operation, Some(Operation::InvokeAgent));
     assert_eq!(r.requested_latency, Some(Latency::Optimized));
-    assert_eq!(r.served_latency, Some(Latency::Standard));
     assert_eq!(r.fallback, Some(StandardFallback::NotHonoured));
 }
 
@@ -526,12 +541,7 @@ async fn retrieve_and_generate_honours_the_generation_performance_config() {
     let client = agent_client(&server, "us-east-2");
     let out = client
         .retrieve_and_generate()
-        .input(
-            bar::types::RetrieveAndGenerateInput::builder()
-                .text(PROMPT)
-                .build()
-                .expect("input"),
-        )
+        .input(rag_input())
         .retrieve_and_generate_configuration(rag_config(
             HAIKU_PROFILE_ARN,
             bar::types::PerformanceConfigLatency::Optimized,
@@ -542,11 +552,13 @@ async fn retrieve_and_generate_honours_the_generation_performance_config() {
     let text = out.output().map(|o| o.text().to_owned()).expect("output");
     assert!(text.starts_with("Local answer to \"What is"), "{text}");
     assert!(!out.session_id().is_empty());
-    let r = server.last_request().expect("recorded");
-    assert_eq!(r.path, "/retrieveAndGenerate");
-    assert_eq!(r.operation, Some(Operation::RetrieveAndGenerate));
+    let r = recorded(
+        &server,
+        "/retrieveAndGenerate",
+        Operation::RetrieveAndGenerate,
+        Latency::Optimized,
+    );
     assert_eq!(r.model_id.as_deref(), Some(HAIKU_PROFILE_ARN));
-    assert_eq!(r.served_latency, Some(Latency::Optimized));
     assert_eq!(
         r.body.as_ref().map(|b| {
             b["retrieveAndGenerateConfiguration"]["knowledgeBaseConfiguration"]
@@ -564,12 +576,7 @@ async fn retrieve_and_generate_stream_streams_output_events() {
     let out = client
         .retrieve_and_generate_stream()
         .session_id("rag-session")
-        .input(
-            bar::types::RetrieveAndGenerateInput::builder()
-                .text(PROMPT)
-                .build()
-                .expect("input"),
-        )
+        .input(rag_input())
         .retrieve_and_generate_configuration(rag_config(
             HAIKU_PROFILE_ARN,
             bar::types::PerformanceConfigLatency::Standard,
@@ -589,8 +596,10 @@ async fn retrieve_and_generate_stream_streams_output_events() {
     }
     assert_eq!(events, 16);
     assert!(text.starts_with("Local answer to"));
-    let r = server.last_request().expect("recorded");
-    assert_eq!(r.path, "/retrieveAndGenerateStream");
-    assert_eq!(r.operation, Some(Operation::RetrieveAndGenerateStream));
-    assert_eq!(r.served_latency, Some(Latency::Standard));
+    recorded(
+        &server,
+        "/retrieveAndGenerateStream",
+        Operation::RetrieveAndGenerateStream,
+        Latency::Standard,
+    );
 }

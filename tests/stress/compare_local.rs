@@ -4,22 +4,12 @@
 
 use std::time::Duration;
 
-use aws_sdk_bedrockruntime as sdk;
 use bedrock_latency::compare::{Arm, CompareConfig, chart_svg, compare};
 use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
 use bedrock_latency::{Client, Latency, ModelId};
 
 fn client(server: &LocalBedrock) -> Client {
-    let conf = sdk::Config::builder()
-        .behavior_version(sdk::config::BehaviorVersion::latest())
-        .region(sdk::config::Region::new("us-east-1"))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .build();
-    Client::builder()
-        .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(conf)))
-        .build()
-        .unwrap()
+    Client::new(&server.sdk_config("us-east-1"))
 }
 
 async fn two_x_server(quota: Option<u64>) -> LocalBedrock {

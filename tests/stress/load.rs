@@ -40,13 +40,7 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_thousand_requests_256_in_flight() {
     let server = LocalBedrock::builder().region("us-east-1").start().await.unwrap();
-    let conf = sdk::Config::builder()
-        .behavior_version(sdk::config::BehaviorVersion::latest())
-        .region(sdk::config::Region::new("us-east-1"))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .build();
-    let raw = sdk::Client::from_conf(conf);
+    let raw = sdk::Client::new(&server.sdk_config("us-east-1"));
     let ours = Client::builder()
         .runtime(bedrock_latency::runtime::SdkRuntime::new(raw.clone()))
         .build()

@@ -20,6 +20,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use bedrock_latency::Catalog;
 use bedrock_latency::logs::{LogEntry, LogReader, escape_text};
 
+use crate::support::LOG_PIECES;
+
 /// xorshift64*: the same seed gives the same inputs.
 struct Rng(u64);
 
@@ -46,40 +48,6 @@ const GZIP: &[u8] = include_bytes!("../data/logs/s3-delivery-000");
 const EXPORT: &[u8] = include_bytes!("../data/logs/cloudwatch-s3-export-000000.gz");
 
 const REAL: [&[u8]; 6] = [CLEAN, MIXED, RECORDS, EVENTS, GZIP, EXPORT];
-
-/// Pieces of real records and JSON punctuation.
-const PIECES: [&str; 30] = [
-    "{",
-    "}",
-    "[",
-    "]",
-    ",",
-    ":",
-    "\"",
-    "\\\"",
-    " ",
-    "2024-12-24T07:50:12.000Z ",
-    r#""modelId":"us.anthropic.claude-3-5-haiku-20241022-v1:0""#,
-    r#""modelId":"arn:aws:bedrock:us-east-2:1:inference-profile/us.x""#,
-    r#""performanceConfig":{"latency":"OPTIMIZED"}"#,
-    r#""performanceConfig":"OPTIMIZED""#,
-    r#""performanceConfig":{"latency":7}"#,
-    r#""schemaType":"ModelInvocationLog""#,
-    r#""input":{"inputTokenCount":18446744073709551615}"#,
-    r#""output":{"outputBodyJson":{"metrics":{"latencyMs":-1}}}"#,
-    r#""output":{"outputBodyJson":[{"metadata":{"metrics":{"latencyMs":5}}}]}"#,
-    r#""output":{"outputBodyJson":[{"amazon-bedrock-invocationMetrics":{"invocationLatency":99999999999}}]}"#,
-    r#""events":[{"message":"{\"modelId\":\"m\"}"}]"#,
-    r#""logEvents":[{"message":1}]"#,
-    r#""message":"#,
-    r#""region":"us-east-1","inferenceRegion":"us-west-2""#,
-    "\u{feff}",
-    "\u{1b}[2J",
-    "\r",
-    "\n",
-    "\u{0}",
-    "\\u0000",
-];
 
 /// Values of every JSON type, for the fields a record has.
 const VALUES: [&str; 24] = [
@@ -109,24 +77,9 @@ const VALUES: [&str; 24] = [
     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
 ];
 
-const KEYS: [&str; 16] = [
-    "schemaType",
-    "requestId",
-    "modelId",
-    "timestamp",
-    "operation",
-    "region",
-    "inferenceRegion",
-    "performanceConfig",
-    "input",
-    "output",
-    "outputBodyJson",
-    "metadata",
-    "usage",
-    "events",
-    "logEvents",
-    "message",
-];
+// Keys of real records (the invocation log schema), in one line.
+#[rustfmt::skip]
+const KEYS: [&str; 16] = ["schemaType", "requestId", "modelId", "timestamp", "operation", "region", "inferenceRegion", "performanceConfig", "input", "output", "outputBodyJson", "metadata", "usage", "events", "logEvents", "message"];
 
 fn random_bytes(rng: &mut Rng) -> Vec<u8> {
     let mut out = if rng.below(3) == 0 {
@@ -146,7 +99,7 @@ fn piece_lines(rng: &mut Rng) -> Vec<u8> {
             if rng.below(5) == 0 {
                 out.push(char::from_u32(rng.below(0x11_0000) as u32).unwrap_or('\u{fffd}'));
             } else {
-                let piece: &str = *rng.pick::<&str>(&PIECES);
+                let piece: &str = *rng.pick::<&str>(&LOG_PIECES);
                 out.push_str(piece);
             }
         }

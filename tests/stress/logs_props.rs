@@ -5,6 +5,8 @@ use bedrock_latency::Catalog;
 use bedrock_latency::logs::{self, LogAnalysis};
 use proptest::prelude::*;
 
+use crate::support::LOG_PIECES;
+
 fn config() -> ProptestConfig {
     ProptestConfig {
         cases: 10_000,
@@ -41,37 +43,10 @@ fn check(a: &LogAnalysis, input: &[u8]) {
     }
 }
 
-/// Pieces of real records and JSON punctuation.
-const PIECES: [&str; 23] = [
-    "{",
-    "}",
-    "[",
-    "]",
-    ",",
-    ":",
-    "\"",
-    "\\\"",
-    "2024-12-24T07:50:12.000Z ",
-    r#""modelId":"us.anthropic.claude-3-5-haiku-20241022-v1:0""#,
-    r#""modelId":"arn:aws:bedrock:us-east-2:1:inference-profile/us.x""#,
-    r#""performanceConfig":{"latency":"OPTIMIZED"}"#,
-    r#""performanceConfig":{"latency":7}"#,
-    r#""schemaType":"ModelInvocationLog""#,
-    r#""input":{"inputTokenCount":18446744073709551615}"#,
-    r#""output":{"outputBodyJson":{"metrics":{"latencyMs":-1}}}"#,
-    r#""output":{"outputBodyJson":[{"metadata":{"metrics":{"latencyMs":5}}}]}"#,
-    r#""events":[{"message":"{\"modelId\":\"m\"}"}]"#,
-    r#""logEvents":[{"message":1}]"#,
-    r#""message":"#,
-    "\u{feff}",
-    "\r",
-    "\n",
-];
-
 /// Lines made of pieces of real records, JSON punctuation and noise.
 fn line_like() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
-        4 => prop::sample::select(&PIECES[..]).prop_map(str::to_owned),
+        4 => prop::sample::select(&LOG_PIECES[..]).prop_map(str::to_owned),
         1 => any::<char>().prop_map(String::from),
     ];
     prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())

@@ -11,6 +11,8 @@
 //!   leave behind (timing);
 //! - `*_props`: property tests over a million generated inputs each.
 
+mod support;
+
 mod compare_local;
 mod load;
 mod logs_fuzz;

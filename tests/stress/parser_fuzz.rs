@@ -69,19 +69,9 @@ fn seed() -> u64 {
         .unwrap_or(0x0BED_0C4E)
 }
 
-const PARTITIONS: &[&str] = &[
-    "aws",
-    "aws-cn",
-    "aws-us-gov",
-    "aws-iso",
-    "aws-iso-b",
-    "aws-iso-e",
-    "aws-iso-f",
-    "awsevil",
-    "",
-    "AWS",
-    "aws-iso-z",
-];
+// The seven valid partitions first (`mostly(PARTITIONS, 7)`), then near misses.
+#[rustfmt::skip]
+const PARTITIONS: &[&str] = &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "awsevil", "", "AWS", "aws-iso-z"];
 const SERVICES: &[&str] = &["bedrock", "s3", "", "Bedrock", "bedrock-runtime"];
 const REGIONS: &[&str] = &[
     "us-east-1",

@@ -2,6 +2,8 @@
 //! process-wide, so span assertions made while other tests of the same
 //! process run (and register callsites) can flake.
 
+mod support;
+
 mod agent_tracing;
 #[cfg(feature = "otel")]
 mod otel_conventions;

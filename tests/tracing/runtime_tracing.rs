@@ -2,47 +2,13 @@
 //! (model, region, requested and served latency, usage); never the prompt
 //! or the completion.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use aws_sdk_bedrockruntime as sdk;
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_types::body::SdkBody;
 use bedrock_latency::Client;
 use bedrock_latency::models::NovaPro;
 
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buf {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-/// Logs of this thread, as a service's fmt subscriber at `level` writes
-/// them (span fields on close), until the guard drops.
-fn capture(level: tracing::Level) -> (Buf, tracing::subscriber::DefaultGuard) {
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .finish();
-    (buf, tracing::subscriber::set_default(subscriber))
-}
+use crate::support::capture;
 
 const SECRET_PROMPT: &str = "my-secret-prompt-7f3a";
 const SECRET_ANSWER: &str = "my-secret-answer-91bc";

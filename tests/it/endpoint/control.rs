@@ -5,6 +5,11 @@ use bedrock_latency::testkit::LocalBedrock;
 use super::support::converse;
 use crate::sdk_clients::raw_request;
 
+/// `POST /_bedrock_latency/faults` with `body`.
+async fn post_faults(server: &LocalBedrock, body: &[u8]) -> crate::sdk_clients::RawResponse {
+    raw_request(server, "POST", "/_bedrock_latency/faults", &[], body).await
+}
+
 #[tokio::test]
 async fn control_paths_read_records_queue_faults_and_reset() {
     let server = LocalBedrock::start().await.expect("start");
@@ -38,34 +43,13 @@ async fn control_paths_read_records_queue_faults_and_reset() {
         "{text}"
     );
 
-    let r = raw_request(
-        &server,
-        "POST",
-        "/_bedrock_latency/faults",
-        &[],
-        br#"{"faults": ["throttling@converse"]}"#,
-    )
-    .await;
+    let r = post_faults(&server, br#"{"faults": ["throttling@converse"]}"#).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(converse(addr, "throttled", None).await.status, 429);
-    let r = raw_request(
-        &server,
-        "POST",
-        "/_bedrock_latency/faults",
-        &[],
-        br#"{"faults": ["nope"]}"#,
-    )
-    .await;
+    let r = post_faults(&server, br#"{"faults": ["nope"]}"#).await;
     assert_eq!(r.status, 400);
 
-    let r = raw_request(
-        &server,
-        "POST",
-        "/_bedrock_latency/faults",
-        &[],
-        br#"{"faults": ["reset"]}"#,
-    )
-    .await;
+    let r = post_faults(&server, br#"{"faults": ["reset"]}"#).await;
     assert_eq!(r.status, 200);
     let r = raw_request(&server, "POST", "/_bedrock_latency/reset", &[], b"").await;
     assert_eq!(r.status, 200);

@@ -42,14 +42,8 @@ async fn http2_prior_knowledge_serves_unary_and_event_stream_operations() {
     let server = LocalBedrock::start().await.expect("start");
     let mut h2 = h2_connect(&server).await;
 
-    let path = format!("/model/{NOVA}/converse");
-    let (parts, body) = post(
-        &mut h2,
-        &server,
-        &path,
-        converse_body("Hello over h2", Some("optimized")),
-    )
-    .await;
+    let hello = || converse_body("Hello over h2", Some("optimized"));
+    let (parts, body) = post(&mut h2, &server, &format!("/model/{NOVA}/converse"), hello()).await;
     assert_eq!(parts.version, hyper::Version::HTTP_2);
     assert_eq!(parts.status, 200, "{}", String::from_utf8_lossy(&body));
     let json: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
@@ -58,13 +52,7 @@ async fn http2_prior_knowledge_serves_unary_and_event_stream_operations() {
 
     // A stream on the same HTTP/2 connection.
     let path = format!("/model/{NOVA}/converse-stream");
-    let (parts, mut body) = post(
-        &mut h2,
-        &server,
-        &path,
-        converse_body("Hello over h2", Some("optimized")),
-    )
-    .await;
+    let (parts, mut body) = post(&mut h2, &server, &path, hello()).await;
     assert_eq!(parts.version, hyper::Version::HTTP_2);
     assert_eq!(parts.headers["content-type"], "application/vnd.amazon.eventstream");
     let mut types = Vec::new();
