@@ -22,7 +22,7 @@ use crate::runtime::{
 };
 use crate::tail::{Failover, Hedge, PrewarmReport};
 use crate::telemetry::Telemetry;
-use crate::vocab::{LatencyPolicy, Operation};
+use crate::vocab::{LatencyPolicy, LifecyclePolicy, Operation, TierPolicy};
 use crate::{Error, Result};
 
 /// The crate's client: checks every request against the catalog before
@@ -136,11 +136,31 @@ impl<R, A> Client<R, A> {
         self.ag.api.as_ref()
     }
 
+    /// The lifecycle policy every request is checked under.
+    pub fn lifecycle(&self) -> LifecyclePolicy {
+        self.rt.planner.lifecycle()
+    }
+
     /// What this client would send for `model` on `operation` under
-    /// `policy`, with its catalog, region and routes: the very check every
-    /// request goes through. Sends nothing.
+    /// `policy`, with its catalog, region, lifecycle policy and routes: the
+    /// very check every request goes through. Sends nothing.
     pub fn plan(&self, model: &ModelId, operation: Operation, policy: LatencyPolicy) -> Result<Plan> {
-        let planned = self.rt.planner.plan(Question::model(model, operation, policy))?;
+        self.plan_with_tier(model, operation, policy, TierPolicy::Unset)
+    }
+
+    /// [`plan`](Self::plan) with a service tier asked for too (a
+    /// [`ServiceTier`](crate::ServiceTier) is required,
+    /// `TierPolicy::Prefer(..)` falls back to none): what
+    /// `.service_tier(..)` / `.tier_policy(..)` on a request would send.
+    pub fn plan_with_tier(
+        &self,
+        model: &ModelId,
+        operation: Operation,
+        policy: LatencyPolicy,
+        tier: impl Into<TierPolicy>,
+    ) -> Result<Plan> {
+        let q = Question::model(model, operation, policy).tier(tier.into());
+        let planned = self.rt.planner.plan(q)?;
         Ok(Plan::clone(&planned.plan))
     }
 }
@@ -276,6 +296,8 @@ impl<R, A: BedrockAgentRuntimeApi> Client<R, A> {
 ///   the first of these regions that does (SDK services only; each region
 ///   gets an SDK client from the same configuration). `.route(region, api)`
 ///   does the same with your own implementation.
+/// - `.lifecycle(LifecyclePolicy::Strict)`: refuse requests for models past
+///   their end-of-life date (the default, `Warn`, sends them with a warning).
 ///
 /// Configuration errors surface at [`build`](Self::build), never later.
 #[must_use = "a builder does nothing until `.build()`"]
@@ -285,6 +307,7 @@ pub struct ClientBuilder<R = SdkRuntime, A = SdkAgentRuntime> {
     agent: Option<A>,
     region: Option<String>,
     catalog: Option<Catalog>,
+    lifecycle: LifecyclePolicy,
     routes: Vec<(String, Option<R>)>,
     telemetry: Option<Telemetry>,
     tail: (Option<Hedge>, Option<Failover>),
@@ -298,6 +321,7 @@ impl Default for ClientBuilder {
             agent: None,
             region: None,
             catalog: None,
+            lifecycle: LifecyclePolicy::Warn,
             routes: Vec::new(),
             telemetry: None,
             tail: (None, None),
@@ -312,6 +336,7 @@ impl<R, A> std::fmt::Debug for ClientBuilder<R, A> {
             .field("runtime", &self.runtime.is_some())
             .field("agent_runtime", &self.agent.is_some())
             .field("region", &self.region)
+            .field("lifecycle", &self.lifecycle)
             .field("routes", &self.routes.iter().map(|r| &r.0).collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
@@ -329,6 +354,14 @@ impl<R, A> ClientBuilder<R, A> {
     /// [`Catalog::load`]).
     pub fn catalog(mut self, catalog: Catalog) -> Self {
         self.catalog = Some(catalog);
+        self
+    }
+
+    /// What to do with models past their end-of-life date: warn (the
+    /// default: AWS sometimes extends dates, and the catalog may lag) or,
+    /// with [`LifecyclePolicy::Strict`], refuse before sending.
+    pub fn lifecycle(mut self, policy: LifecyclePolicy) -> Self {
+        self.lifecycle = policy;
         self
     }
 
@@ -379,6 +412,7 @@ impl<R, A> ClientBuilder<R, A> {
             agent: self.agent,
             region: self.region,
             catalog: self.catalog,
+            lifecycle: self.lifecycle,
             routes: self.routes.into_iter().map(|(r, _)| (r, None)).collect(),
             telemetry: self.telemetry,
             tail: self.tail,
@@ -393,6 +427,7 @@ impl<R, A> ClientBuilder<R, A> {
             agent: Some(api),
             region: self.region,
             catalog: self.catalog,
+            lifecycle: self.lifecycle,
             routes: self.routes,
             telemetry: self.telemetry,
             tail: self.tail,
@@ -526,7 +561,7 @@ impl<R: BedrockRuntimeApi, A: BedrockAgentRuntimeApi> ClientBuilder<R, A> {
             route_apis.push(api);
         }
         let catalog = Arc::new(self.catalog.unwrap_or_else(|| Catalog::builtin().clone()));
-        let planner = Arc::new(Planner::new(catalog, region, route_regions));
+        let planner = Arc::new(Planner::new(catalog, region, route_regions).with_lifecycle(self.lifecycle));
         let telemetry = self.telemetry.unwrap_or_default();
         let (hedge, failover) = self.tail;
         Ok(Client {

@@ -22,6 +22,9 @@ pub mod mock;
 mod model_id;
 pub mod models;
 pub mod policy;
+#[cfg(feature = "probe")]
+#[cfg_attr(docsrs, doc(cfg(feature = "probe")))]
+pub mod probe;
 mod report;
 pub mod runtime;
 mod stats;
@@ -33,12 +36,14 @@ mod vocab;
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
 
-pub use catalog::{Catalog, Lifecycle, LifecycleStatus, ModelEntry, OptimizedSupport, Prices, Source, TokenPrice};
+pub use catalog::{
+    Catalog, Lifecycle, LifecycleStatus, ModelEntry, OptimizedSupport, Prices, Source, TierOffer, TierRules, TokenPrice,
+};
 pub use check::{CheckRequest, Plan, Refusal, RefusalReason, Warning};
 pub use client::{Client, ClientBuilder, DynClient};
 pub use date::Date;
 pub use error::{Error, Result, ServiceError, ServiceErrorKind};
 pub use model_id::{Geography, IdForm, ModelId};
 pub use models::IntoModel;
-pub use report::{DowngradeReason, LatencyReport, ServedLatency, Target, Timing, Usage};
-pub use vocab::{Latency, LatencyPolicy, Operation, Service, ServiceTier, Treatment};
+pub use report::{DowngradeReason, LatencyReport, ServedLatency, Target, TierDowngrade, Timing, Usage};
+pub use vocab::{Latency, LatencyPolicy, LifecyclePolicy, Operation, Service, ServiceTier, TierPolicy, Treatment};

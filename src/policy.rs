@@ -53,7 +53,8 @@ pub struct TailPolicy {
     /// publishes per-model prices, set yours.
     pub priority_premium_percent: f64,
     /// Whether the priority tier may be chosen (default true). Support is
-    /// per model: the request is checked before sending like any other.
+    /// per model and region: it is chosen only where the catalog says it is
+    /// served (the check every request goes through).
     pub allow_priority: bool,
     /// Hedge at this percentile of observed time to first token (default 95).
     pub hedge_at_percentile: f64,
@@ -137,7 +138,13 @@ impl TailPolicy {
         let mut tier = None;
         let priority = finite_or(self.priority_premium_percent, f64::INFINITY);
         if latency == LatencyPolicy::Standard && self.allow_priority {
-            if priority <= left {
+            // The catalog's word on the tier, as the request would get it.
+            let offered = client
+                .plan_with_tier(model, operation, LatencyPolicy::Standard, ServiceTier::Priority)
+                .is_ok();
+            if !offered {
+                reasons.push("priority tier off: not offered for this model, operation and region".to_owned());
+            } else if priority <= left {
                 tier = Some(ServiceTier::Priority);
                 left -= priority;
                 reasons.push(format!("priority tier: +{priority:.0} % (faster under load)"));
@@ -248,6 +255,15 @@ mod tests {
             .unwrap();
         assert_eq!((d.latency, d.tier), (LatencyPolicy::Standard, None));
         assert!(d.hedge.is_some(), "10 % fits in 40 %");
+        // A model without the priority tier (catalog) is not given it.
+        let llama = ModelId::parse("us.meta.llama3-1-70b-instruct-v1:0").unwrap();
+        let d = p.decide(&client("us-east-1"), &llama, Operation::Converse).unwrap();
+        assert_eq!((d.latency, d.tier), (LatencyPolicy::Standard, None));
+        assert!(
+            d.reasons.iter().any(|r| r.contains("priority tier off: not offered")),
+            "{:?}",
+            d.reasons
+        );
     }
 
     #[test]

@@ -83,6 +83,36 @@ impl fmt::Display for DowngradeReason {
     }
 }
 
+/// Why the tier that served a request is not the one asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+#[non_exhaustive]
+pub enum TierDowngrade {
+    /// The service reported another tier than the one sent: reserved
+    /// capacity used up overflows to the default tier, for instance
+    /// (docs.aws.amazon.com/bedrock/latest/userguide/service-tiers-inference.html).
+    ServedOther {
+        /// The tier sent.
+        sent: ServiceTier,
+        /// The tier the service reported.
+        served: ServiceTier,
+    },
+    /// A prefer-tier request was sent without the tier, since it would not
+    /// have been honored (decided before sending).
+    NotSent(RefusalReason),
+}
+
+impl fmt::Display for TierDowngrade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TierDowngrade::ServedOther { sent, served } => {
+                write!(f, "sent the {sent} tier, served by the {served} tier")
+            }
+            TierDowngrade::NotSent(r) => write!(f, "sent no tier because {}", r.why()),
+        }
+    }
+}
+
 /// Client- and server-side timing of one call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Timing {
@@ -189,12 +219,16 @@ pub struct LatencyReport {
     pub sent: Latency,
     /// The service tier asked for, if any.
     pub requested_tier: Option<ServiceTier>,
+    /// The service tier sent (`None`: none, the service's default).
+    pub sent_tier: Option<ServiceTier>,
     /// The latency that served the request, as reported.
     pub served: ServedLatency,
     /// The service tier that served the request, as reported.
     pub served_tier: Option<ServiceTier>,
     /// Why optimized was asked and standard served, if it was.
     pub downgrade: Option<DowngradeReason>,
+    /// Why the tier asked for did not serve the request, if it did not.
+    pub tier_downgrade: Option<TierDowngrade>,
     /// Timing.
     pub timing: Timing,
     /// Token usage, when reported.
@@ -213,6 +247,25 @@ impl LatencyReport {
     /// Whether optimized latency was asked for and standard served.
     pub fn downgraded(&self) -> bool {
         self.downgrade.is_some()
+    }
+
+    /// Whether the tier asked for did not serve the request: sent and
+    /// served by another, or not sent under a prefer policy.
+    pub fn tier_downgraded(&self) -> bool {
+        self.tier_downgrade.is_some()
+    }
+
+    /// Flags a served tier that differs from the one sent (a tier not sent
+    /// under a prefer policy is flagged from the plan, before sending).
+    pub(crate) fn judge_tier(&mut self) {
+        if self.tier_downgrade.is_some() {
+            return;
+        }
+        if let (Some(sent), Some(served)) = (self.sent_tier, self.served_tier)
+            && sent != served
+        {
+            self.tier_downgrade = Some(TierDowngrade::ServedOther { sent, served });
+        }
     }
 
     /// Works out the downgrade from what was sent and what was reported.
@@ -270,6 +323,9 @@ impl fmt::Display for LatencyReport {
         }
         if let Some(d) = &self.downgrade {
             write!(f, "; DOWNGRADED: {d}")?;
+        }
+        if let Some(d) = &self.tier_downgrade {
+            write!(f, "; TIER DOWNGRADED: {d}")?;
         }
         write!(f, "; total {:?}", self.timing.total)?;
         if let Some(t) = self.timing.time_to_first_token {
@@ -406,9 +462,11 @@ mod tests {
             requested: LatencyPolicy::Optimized,
             sent,
             requested_tier: None,
+            sent_tier: None,
             served,
             served_tier: None,
             downgrade: None,
+            tier_downgrade: None,
             timing: Timing::default(),
             usage,
             request_id: None,
@@ -489,6 +547,36 @@ mod tests {
         );
         r.judge_downgrade(None, Some(11_000), Some(400));
         assert_eq!(r.downgrade, Some(DowngradeReason::ServedStandard));
+    }
+
+    #[test]
+    fn a_served_tier_other_than_the_one_sent_is_a_tier_downgrade() {
+        let mut r = report(Latency::Standard, ServedLatency::NotReported, None);
+        r.requested_tier = Some(ServiceTier::Reserved);
+        r.sent_tier = Some(ServiceTier::Reserved);
+        r.served_tier = Some(ServiceTier::Default);
+        r.judge_tier();
+        assert_eq!(
+            r.tier_downgrade,
+            Some(TierDowngrade::ServedOther {
+                sent: ServiceTier::Reserved,
+                served: ServiceTier::Default
+            })
+        );
+        assert!(r.tier_downgraded());
+        assert!(
+            r.to_string()
+                .contains("TIER DOWNGRADED: sent the reserved tier, served by the default tier"),
+            "{r}"
+        );
+        // The same tier, or none reported: no flag.
+        for served in [Some(ServiceTier::Reserved), None] {
+            let mut r = report(Latency::Standard, ServedLatency::NotReported, None);
+            r.sent_tier = Some(ServiceTier::Reserved);
+            r.served_tier = served;
+            r.judge_tier();
+            assert!(!r.tier_downgraded(), "{served:?}");
+        }
     }
 
     #[test]

@@ -302,7 +302,7 @@ impl FromStr for LatencyPolicy {
 ///
 /// Beware the names: **`Flex` is the slow, cheap tier** for work that can
 /// wait, not a fast one. `Priority` is the fast one, at a price premium.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ServiceTier {
     /// Fastest response times, for a price premium.
@@ -316,6 +316,14 @@ pub enum ServiceTier {
 }
 
 impl ServiceTier {
+    /// Every tier, in a stable order.
+    pub const ALL: [ServiceTier; 4] = [
+        ServiceTier::Priority,
+        ServiceTier::Default,
+        ServiceTier::Flex,
+        ServiceTier::Reserved,
+    ];
+
     /// The wire value.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -336,15 +344,178 @@ impl fmt::Display for ServiceTier {
 impl FromStr for ServiceTier {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        [
-            ServiceTier::Priority,
-            ServiceTier::Default,
-            ServiceTier::Flex,
-            ServiceTier::Reserved,
-        ]
-        .into_iter()
-        .find(|t| t.as_str().eq_ignore_ascii_case(s))
-        .ok_or_else(|| Error::parse("service tier", s, "priority, default, flex, reserved"))
+        ServiceTier::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| Error::parse("service tier", s, "priority, default, flex, reserved"))
+    }
+}
+
+/// What a caller wants of the service tier: the tier's counterpart of
+/// [`LatencyPolicy`], checked against the catalog before sending.
+///
+/// The text form (CLI flags, configuration files) is the tier's name for
+/// [`Require`](TierPolicy::Require) (`flex`), `prefer-` and the name for
+/// [`Prefer`](TierPolicy::Prefer) (`prefer-priority`), and `none` for
+/// [`Unset`](TierPolicy::Unset):
+///
+/// ```
+/// use bedrock_latency::{ServiceTier, TierPolicy};
+/// assert_eq!("flex".parse::<TierPolicy>()?, TierPolicy::Require(ServiceTier::Flex));
+/// assert_eq!("prefer-priority".parse::<TierPolicy>()?, TierPolicy::Prefer(ServiceTier::Priority));
+/// assert_eq!(TierPolicy::from(ServiceTier::Reserved).to_string(), "reserved");
+/// #[derive(serde::Deserialize)]
+/// struct Config { tier: TierPolicy }
+/// let cfg: Config = serde_json::from_str(r#"{"tier": "prefer-flex"}"#)?;
+/// assert_eq!(cfg.tier, TierPolicy::Prefer(ServiceTier::Flex));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Tiers exist on bedrock-runtime only: the runtime builders take one,
+///
+/// ```
+/// # fn demo(client: &bedrock_latency::Client) {
+/// use bedrock_latency::{ServiceTier, TierPolicy, models::NovaPro};
+/// let _ = client.converse(NovaPro).service_tier(ServiceTier::Flex);
+/// let _ = client.invoke_model(NovaPro).tier_policy(TierPolicy::Prefer(ServiceTier::Priority));
+/// # }
+/// ```
+///
+/// and the agent-runtime builders, whose APIs have no tier field, do not:
+///
+/// ```compile_fail
+/// # fn demo(client: &bedrock_latency::Client) {
+/// use bedrock_latency::{ServiceTier, models::NovaPro};
+/// let _ = client.inline_agent(NovaPro).service_tier(ServiceTier::Flex); // no method `service_tier`
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum TierPolicy {
+    /// Send no tier: the service serves its default (standard) tier.
+    #[default]
+    Unset,
+    /// Send this tier; refuse before sending where the catalog says it
+    /// would not be honored for the model, region and operation.
+    Require(ServiceTier),
+    /// Send this tier where it would be honored; otherwise send none and
+    /// record why.
+    Prefer(ServiceTier),
+}
+
+impl TierPolicy {
+    /// The tier asked for, if any.
+    pub const fn tier(self) -> Option<ServiceTier> {
+        match self {
+            TierPolicy::Unset => None,
+            TierPolicy::Require(t) | TierPolicy::Prefer(t) => Some(t),
+        }
+    }
+
+    /// Whether a tier that would not be honored falls back to none.
+    pub const fn is_prefer(self) -> bool {
+        matches!(self, TierPolicy::Prefer(_))
+    }
+}
+
+impl From<ServiceTier> for TierPolicy {
+    fn from(t: ServiceTier) -> Self {
+        TierPolicy::Require(t)
+    }
+}
+
+impl From<Option<ServiceTier>> for TierPolicy {
+    fn from(t: Option<ServiceTier>) -> Self {
+        t.map_or(TierPolicy::Unset, TierPolicy::Require)
+    }
+}
+
+impl fmt::Display for TierPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TierPolicy::Unset => f.write_str("none"),
+            TierPolicy::Require(t) => t.fmt(f),
+            TierPolicy::Prefer(t) => write!(f, "prefer-{t}"),
+        }
+    }
+}
+
+impl FromStr for TierPolicy {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let t = s.trim();
+        let bad = || {
+            Error::parse(
+                "service tier policy",
+                s,
+                "priority, default, flex, reserved, prefer-priority, prefer-flex, prefer-reserved or none",
+            )
+        };
+        if t.eq_ignore_ascii_case("none") {
+            return Ok(TierPolicy::Unset);
+        }
+        let prefer = t
+            .get(..7)
+            .filter(|p| p.eq_ignore_ascii_case("prefer-") || p.eq_ignore_ascii_case("prefer_"))
+            .map(|_| &t[7..]);
+        match prefer {
+            Some(rest) => rest.parse().map(TierPolicy::Prefer).map_err(|_| bad()),
+            None => t.parse().map(TierPolicy::Require).map_err(|_| bad()),
+        }
+    }
+}
+
+impl Serialize for TierPolicy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TierPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What to do with a model past its end-of-life date.
+///
+/// Warning is the default: AWS sometimes extends dates, and the catalog
+/// may lag behind AWS. A service that must never call a retired model asks
+/// for [`Strict`](LifecyclePolicy::Strict), which refuses before sending.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LifecyclePolicy {
+    /// Send, with a [`Warning::PastEndOfLife`](crate::Warning::PastEndOfLife).
+    #[default]
+    Warn,
+    /// Refuse requests for a model past its end-of-life date.
+    Strict,
+}
+
+impl LifecyclePolicy {
+    /// The name used by the CLI and configuration files.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LifecyclePolicy::Warn => "warn",
+            LifecyclePolicy::Strict => "strict",
+        }
+    }
+}
+
+impl fmt::Display for LifecyclePolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for LifecyclePolicy {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim() {
+            t if t.eq_ignore_ascii_case("warn") => Ok(LifecyclePolicy::Warn),
+            t if t.eq_ignore_ascii_case("strict") => Ok(LifecyclePolicy::Strict),
+            _ => Err(Error::parse("lifecycle policy", s, "warn, strict")),
+        }
     }
 }
 
@@ -377,5 +548,29 @@ mod tests {
         assert!("fast".parse::<LatencyPolicy>().is_err());
         assert_eq!("OPTIMIZED".parse::<Latency>().unwrap(), Latency::Optimized);
         assert_eq!("Flex".parse::<ServiceTier>().unwrap(), ServiceTier::Flex);
+    }
+
+    #[test]
+    fn tier_policies_round_trip() {
+        let all = ServiceTier::ALL
+            .into_iter()
+            .flat_map(|t| [TierPolicy::Require(t), TierPolicy::Prefer(t)])
+            .chain([TierPolicy::Unset]);
+        for p in all {
+            assert_eq!(p.to_string().parse::<TierPolicy>().unwrap(), p, "{p}");
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(serde_json::from_str::<TierPolicy>(&json).unwrap(), p, "{json}");
+        }
+        assert_eq!(
+            "Prefer_Flex".parse::<TierPolicy>().unwrap(),
+            TierPolicy::Prefer(ServiceTier::Flex)
+        );
+        for bad in ["", "fast", "prefer-", "prefer-fast", "prefer", "flexx"] {
+            let e = bad.parse::<TierPolicy>().unwrap_err().to_string();
+            assert!(e.contains("prefer-priority"), "{bad:?}: {e}");
+        }
+        assert_eq!("STRICT".parse::<LifecyclePolicy>().unwrap(), LifecyclePolicy::Strict);
+        assert!("refuse".parse::<LifecyclePolicy>().is_err());
+        assert_eq!(LifecyclePolicy::default(), LifecyclePolicy::Warn);
     }
 }

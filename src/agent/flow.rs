@@ -230,7 +230,7 @@ impl<A: BedrockAgentRuntimeApi> InvokeFlowRequest<A> {
         let (b, config) = self.escape.apply(b);
         let b = b.set_model_performance_configuration(model_performance(&plan));
         let target = FlowParts::target(b.get_flow_identifier(), b.get_flow_alias_identifier());
-        let mut call = Call::start(&plan, self.client.origin(), None, Some(target));
+        let mut call = Call::start(&plan, self.client.origin(), Some(target));
         let raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         Ok(InvokeFlowStream::new(raw, call))
     }
@@ -291,7 +291,7 @@ impl<A: BedrockAgentRuntimeApi> StartFlowExecutionRequest<A> {
         let (b, config) = self.escape.apply(b);
         let b = b.set_model_performance_configuration(model_performance(&plan));
         let target = FlowParts::target(b.get_flow_identifier(), b.get_flow_alias_identifier());
-        let mut call = Call::start(&plan, self.client.origin(), None, Some(target));
+        let mut call = Call::start(&plan, self.client.origin(), Some(target));
         let out = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         let request_id = out.request_id.clone();
         let report = call.finish_with(|r| r.request_id = request_id);

@@ -178,7 +178,7 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
                     .performance_config(pc)
                     .build()
             }));
-        let mut call = Call::start(&plan, self.client.origin(), None, None)
+        let mut call = Call::start(&plan, self.client.origin(), None)
             .request(|| RequestInfo {
                 agent_name: b.get_agent_name().clone(),
                 conversation_id: sent_session.clone(),

@@ -142,7 +142,7 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
             alias_id: b.get_agent_alias_id().clone().unwrap_or_default(),
         };
         let agent_id = b.get_agent_id().clone();
-        let mut call = Call::start(&plan, self.client.origin(), None, None)
+        let mut call = Call::start(&plan, self.client.origin(), None)
             .request(|| RequestInfo {
                 agent_id,
                 conversation_id: sent_session.clone(),

@@ -501,7 +501,7 @@ impl<A: BedrockAgentRuntimeApi, M, S> RetrieveAndGenerateRequest<A, M, S> {
         let p = self.prepare(Operation::RetrieveAndGenerate)?;
         let api = p.client.service()?;
         let (input, config) = (p.input.get_input(), p.input.get_retrieve_and_generate_configuration());
-        let mut call = Call::start(&p.plan, p.client.origin(), None, None)
+        let mut call = Call::start(&p.plan, p.client.origin(), None)
             .request(|| rag_info(config.as_ref(), p.input.get_session_id().as_deref()))
             .capture_input(|max| Input::text(input.as_ref().map(|i| i.text()), None, max));
         let out = send(api, p.input, p.config, &call.span)
@@ -562,7 +562,7 @@ impl<A: BedrockAgentRuntimeApi, M, S> RetrieveAndGenerateStreamRequest<A, M, S> 
         let api = p.client.service()?;
         let sent_session = p.input.get_session_id().clone();
         let (input, config) = (p.input.get_input(), p.input.get_retrieve_and_generate_configuration());
-        let mut call = Call::start(&p.plan, p.client.origin(), None, None)
+        let mut call = Call::start(&p.plan, p.client.origin(), None)
             .request(|| rag_info(config.as_ref(), sent_session.as_deref()))
             .capture_input(|max| Input::text(input.as_ref().map(|i| i.text()), None, max));
         let mut raw = send(api, p.input, p.config, &call.span)

@@ -29,7 +29,8 @@ OPTIONS (flags override the --config file):
                              region of each request's SigV4 credential scope)
     --default-region REGION  Region of unsigned calls (default: us-east-1)
     --catalog FILE           Catalog file (JSON or TOML) merged into the built-in
-                             catalog: which model serves optimized where
+                             catalog: which model serves optimized latency and
+                             which service tier where
     --seed N                 Seed of the request IDs, the only randomness
                              (default: from the clock)
     --answer-tokens N        Output tokens of an answer (default: 16)
@@ -48,6 +49,12 @@ OPTIONS (flags override the --config file):
     --token-cap MODEL=N      Optimized token cap of MODEL (estimated input + max
                              tokens), replacing the catalog's (Llama 3.1 405B:
                              11000); past it, served standard (repeatable)
+
+  Service tiers (which model offers which tier from where: the catalog):
+    --reservation MODEL=N    Serve N reserved-tier requests for MODEL, then
+                             overflow to the default tier; without one,
+                             reserved requests get \"Reservation not found.\"
+                             (repeatable)
 
   Faults (repeatable; queued in order, each used once unless *TIMES):
     --fault FAULT[@OPERATION][*TIMES]
@@ -161,6 +168,10 @@ fn apply_flag(a: &mut Args, flag: &str, v: String) -> Result<(), String> {
             let (model, n) = model_value(flag, &v)?;
             f.token_cap.insert(model, n);
         }
+        "--reservation" => {
+            let (model, n) = model_value(flag, &v)?;
+            f.reservations.insert(model, n);
+        }
         "--fault" => f.faults.push(v),
         "--ttft" => f.latency.push(v),
         "--throttle" => f.throttle.push(v),
@@ -232,6 +243,7 @@ fn effective(args: &Args, file: LocalBedrockConfig) -> LocalBedrockConfig {
     over!(limits.max_connections);
     c.optimized_quota.extend(f.optimized_quota.clone());
     c.token_cap.extend(f.token_cap.clone());
+    c.reservations.extend(f.reservations.clone());
     c.faults.extend(f.faults.iter().cloned());
     c.latency.extend(f.latency.iter().cloned());
     c.throttle.extend(f.throttle.iter().cloned());
@@ -343,6 +355,12 @@ mod tests {
         assert_eq!(a.flags.port, Some(8080));
         assert_eq!(a.flags.region.as_deref(), Some("us-east-2"));
         assert_eq!(a.flags.optimized_quota.get("us.x:0"), Some(&3));
+        let a = parse(&["--reservation", "us.anthropic.claude-sonnet-4-5-20250929-v1:0=2"]).unwrap();
+        assert_eq!(
+            a.flags.reservations.get("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+            Some(&2)
+        );
+        assert!(parse(&["--reservation", "x=many"]).is_err());
         assert!(parse(&["--port"]).is_err());
         assert!(parse(&["--port", "99999"]).is_err());
         assert!(parse(&["--nope"]).is_err());

@@ -21,9 +21,8 @@ use std::time::{Duration, Instant};
 use futures_core::Stream;
 
 use crate::check::{Plan, RefusalReason};
-use crate::report::{LatencyReport, ServedLatency, Target, Timing};
+use crate::report::{LatencyReport, ServedLatency, Target, TierDowngrade, Timing};
 use crate::telemetry::{CallTelemetry, Input, RequestInfo, Telemetry};
-use crate::vocab::ServiceTier;
 use crate::{Error, Result};
 
 pub(crate) use escape::{Escape, escape_hatch, same_region};
@@ -81,20 +80,16 @@ pub(crate) struct Call {
     // future around the SDK's, fewer copies).
     plan: Arc<Plan>,
     routed_from: Option<String>,
-    tier: Option<ServiceTier>,
     target: Option<Target>,
     tail: Option<PendingTail>,
 }
 
 impl Call {
-    /// Starts a call for `plan`, sent from `origin`'s region.
-    pub(crate) fn start(
-        plan: &Arc<Plan>,
-        origin: Origin<'_>,
-        tier: Option<ServiceTier>,
-        target: Option<Target>,
-    ) -> Self {
+    /// Starts a call for `plan`, sent from `origin`'s region (the tier asked
+    /// for and sent are the plan's).
+    pub(crate) fn start(plan: &Arc<Plan>, origin: Origin<'_>, target: Option<Target>) -> Self {
         let routed_from = (plan.region != origin.region).then(|| origin.region.to_owned());
+        let tier = plan.tier_policy.tier();
         let (span, tel) = CallTelemetry::start(origin.telemetry, plan, tier, routed_from.as_deref());
         Call {
             span,
@@ -105,7 +100,6 @@ impl Call {
             tel,
             routed_from,
             plan: Arc::clone(plan),
-            tier,
             target,
             tail: None,
         }
@@ -126,7 +120,7 @@ impl Call {
     /// The report of what was asked and sent; what served it is filled in
     /// from the answer.
     fn base_report(&mut self) -> LatencyReport {
-        base_report(&self.plan, self.routed_from.take(), self.tier, self.target.take())
+        base_report(&self.plan, self.routed_from.take(), self.target.take())
     }
 
     /// Sets the agent or flow called (for the report).
@@ -170,7 +164,7 @@ impl Call {
     /// Records a failed send on the spans and hands the error back.
     pub(crate) fn failed(&mut self, e: Error) -> Error {
         self.span.in_scope(|| tracing::warn!(error = %e, "bedrock call failed"));
-        let mut report = base_report(&self.plan, self.routed_from.clone(), self.tier, self.target.clone());
+        let mut report = base_report(&self.plan, self.routed_from.clone(), self.target.clone());
         report.timing.total = self.start.elapsed();
         self.tel.fail(&mut self.span, &e, &report);
         e
@@ -190,6 +184,7 @@ impl Call {
             report.usage.map(|u| u.output_tokens),
         );
         report.judge_downgrade(self.fallback, self.token_cap, self.max_output_tokens);
+        report.judge_tier();
         if let Some(t) = self.tail.take() {
             t.settle(&mut report);
         }
@@ -231,6 +226,8 @@ pub(crate) fn log_outcome(span: &tracing::Span, r: &LatencyReport) {
     span.in_scope(|| {
         if let Some(d) = &r.downgrade {
             tracing::warn!(reason = %d, "optimized latency requested, standard served");
+        } else if let Some(d) = &r.tier_downgrade {
+            tracing::warn!(reason = %d, "service tier requested, another served");
         } else {
             tracing::debug!("bedrock call finished");
         }
@@ -239,12 +236,7 @@ pub(crate) fn log_outcome(span: &tracing::Span, r: &LatencyReport) {
 
 /// The report of a request about to be sent; the served fields are filled
 /// in when the answer arrives.
-fn base_report(
-    plan: &Plan,
-    routed_from: Option<String>,
-    tier: Option<ServiceTier>,
-    target: Option<Target>,
-) -> LatencyReport {
+fn base_report(plan: &Plan, routed_from: Option<String>, target: Option<Target>) -> LatencyReport {
     LatencyReport {
         operation: plan.operation,
         model_id: plan.model_id.clone(),
@@ -253,10 +245,12 @@ fn base_report(
         routed_from,
         requested: plan.policy,
         sent: plan.latency,
-        requested_tier: tier,
+        requested_tier: plan.tier_policy.tier(),
+        sent_tier: plan.service_tier,
         served: ServedLatency::NotReported,
         served_tier: None,
         downgrade: None,
+        tier_downgrade: plan.tier_fallback.clone().map(TierDowngrade::NotSent),
         timing: Timing::default(),
         usage: None,
         request_id: None,

@@ -1,6 +1,7 @@
 //! The one planner: every operation, agents and flows included, is checked
-//! here against the client's catalog, region and permitted routes, with a
-//! memo of recent checks.
+//! here against the client's catalog, region, lifecycle policy and
+//! permitted routes (latency, service tier and lifecycle alike: all of it is
+//! [`Catalog::check`]), with a memo of recent checks.
 //!
 //! A check's answer depends only on its inputs, the client's catalog (fixed
 //! once the client is built) and the date. Repeating it on every call is
@@ -15,7 +16,7 @@ use crate::catalog::Catalog;
 use crate::check::{CheckRequest, Plan, Refusal, RefusalReason};
 use crate::date::Date;
 use crate::model_id::ModelId;
-use crate::vocab::{LatencyPolicy, Operation, Service};
+use crate::vocab::{LatencyPolicy, LifecyclePolicy, Operation, Service, TierPolicy};
 use crate::{Error, Result};
 
 /// Where a planned request goes.
@@ -40,8 +41,10 @@ pub(crate) struct Question<'a> {
     pub(crate) model: Option<&'a ModelId>,
     pub(crate) operation: Operation,
     pub(crate) policy: LatencyPolicy,
+    pub(crate) tier: TierPolicy,
     pub(crate) total_tokens: Option<u32>,
     pub(crate) allow_unverified: bool,
+    pub(crate) allow_unverified_tier: bool,
 }
 
 impl<'a> Question<'a> {
@@ -49,10 +52,7 @@ impl<'a> Question<'a> {
     pub(crate) fn model(model: &'a ModelId, operation: Operation, policy: LatencyPolicy) -> Self {
         Question {
             model: Some(model),
-            operation,
-            policy,
-            total_tokens: None,
-            allow_unverified: false,
+            ..Question::without_model(operation, policy)
         }
     }
 
@@ -62,9 +62,17 @@ impl<'a> Question<'a> {
             model: None,
             operation,
             policy,
+            tier: TierPolicy::Unset,
             total_tokens: None,
             allow_unverified: false,
+            allow_unverified_tier: false,
         }
+    }
+
+    /// The same question with a tier policy.
+    pub(crate) fn tier(mut self, tier: TierPolicy) -> Self {
+        self.tier = tier;
+        self
     }
 }
 
@@ -75,6 +83,7 @@ pub(crate) struct Planner {
     catalog: Arc<Catalog>,
     region: Option<String>,
     routes: Vec<String>,
+    lifecycle: LifecyclePolicy,
     cache: PlanCache,
 }
 
@@ -84,8 +93,20 @@ impl Planner {
             catalog,
             region,
             routes,
+            lifecycle: LifecyclePolicy::Warn,
             cache: PlanCache::default(),
         }
+    }
+
+    /// The same planner with another lifecycle policy.
+    pub(crate) fn with_lifecycle(mut self, lifecycle: LifecyclePolicy) -> Self {
+        self.lifecycle = lifecycle;
+        self
+    }
+
+    /// The lifecycle policy every request is checked under.
+    pub(crate) fn lifecycle(&self) -> LifecyclePolicy {
+        self.lifecycle
     }
 
     /// The catalog in use.
@@ -117,7 +138,8 @@ impl Planner {
     /// operations only). A refusal is an error; nothing is sent.
     pub(crate) fn plan(&self, q: Question<'_>) -> Result<Planned> {
         let home = self.home()?;
-        let check = |region: &str, policy: LatencyPolicy| self.cache.check(&self.catalog, q, region, policy);
+        let check =
+            |region: &str, policy: LatencyPolicy| self.cache.check(&self.catalog, q, self.lifecycle, region, policy);
         let routable = q.operation.service() == Service::BedrockRuntime && !self.routes.is_empty();
         match check(home, q.policy) {
             Ok(plan) if plan.fallback.is_none() || !routable => Ok(Planned {
@@ -154,7 +176,7 @@ impl Planner {
 
 impl Planner {
     /// The other regions that serve `q` the way `primary` does (the same
-    /// latency sent), each checked by the catalog like any request: the
+    /// latency and service tier sent), each checked by the catalog like any request: the
     /// client's own region first (when `primary` is routed), then the
     /// routes in order. Hedge backups and failover attempts go only there;
     /// agent-runtime operations have none (they are never routed).
@@ -171,8 +193,12 @@ impl Planner {
         regions
             .filter(|(_, route)| *route != primary.route)
             .filter_map(|(region, route)| {
-                let plan = self.cache.check(&self.catalog, q, region, q.policy).ok()?;
-                (plan.latency == primary.plan.latency && plan.region == region).then_some(Planned { plan, route })
+                let plan = self
+                    .cache
+                    .check(&self.catalog, q, self.lifecycle, region, q.policy)
+                    .ok()?;
+                let same_way = plan.latency == primary.plan.latency && plan.service_tier == primary.plan.service_tier;
+                (same_way && plan.region == region).then_some(Planned { plan, route })
             })
             .collect()
     }
@@ -185,9 +211,12 @@ const CAPACITY: usize = 32;
 struct Entry {
     model: Option<String>,
     allow_unverified: bool,
+    allow_unverified_tier: bool,
     region: String,
     operation: Operation,
     policy: LatencyPolicy,
+    tier: TierPolicy,
+    lifecycle: LifecyclePolicy,
     /// Days since 1970-01-01 (UTC) when the plan was made.
     day: i64,
     plan: Arc<Plan>,
@@ -215,14 +244,17 @@ impl PlanCache {
         &self,
         catalog: &Catalog,
         q: Question<'_>,
+        lifecycle: LifecyclePolicy,
         region: &str,
         policy: LatencyPolicy,
     ) -> std::result::Result<Arc<Plan>, Refusal> {
         let Question {
             model,
             operation,
+            tier,
             total_tokens,
             allow_unverified,
+            allow_unverified_tier,
             ..
         } = q;
         // The day as a number: the calendar date is needed only on a miss.
@@ -230,8 +262,11 @@ impl PlanCache {
         let same = |e: &Entry| {
             e.operation == operation
                 && e.policy == policy
+                && e.tier == tier
                 && e.day == day
                 && e.allow_unverified == allow_unverified
+                && e.allow_unverified_tier == allow_unverified_tier
+                && e.lifecycle == lifecycle
                 && e.model.as_deref() == model.map(ModelId::as_str)
                 && e.region == region
         };
@@ -249,12 +284,17 @@ impl PlanCache {
             Some(m) => CheckRequest::new(m, region, operation, policy),
             None => CheckRequest::without_model(region, operation, policy),
         }
-        .on(Date::from_days_since_epoch(day));
+        .on(Date::from_days_since_epoch(day))
+        .service_tier(tier)
+        .lifecycle(lifecycle);
         if let Some(n) = total_tokens {
             req = req.total_tokens(n);
         }
         if allow_unverified {
             req = req.allow_unverified();
+        }
+        if allow_unverified_tier {
+            req = req.allow_unverified_tier();
         }
         let plan = Arc::new(catalog.check(&req)?);
         if total_tokens.is_some() && !holds_for_any_count(&plan) {
@@ -269,9 +309,12 @@ impl PlanCache {
         entries.push(Entry {
             model: model.map(|m| m.as_str().to_owned()),
             allow_unverified,
+            allow_unverified_tier,
             region: region.to_owned(),
             operation,
             policy,
+            tier,
+            lifecycle,
             day,
             plan: Arc::clone(&plan),
         });
@@ -303,7 +346,7 @@ mod tests {
         let model = ModelId::parse(model).unwrap();
         let mut q = Question::model(&model, op, policy);
         q.total_tokens = tokens;
-        cache.check(Catalog::builtin(), q, region, policy)
+        cache.check(Catalog::builtin(), q, LifecyclePolicy::Warn, region, policy)
     }
 
     /// The same question asked of the catalog itself.
@@ -348,6 +391,46 @@ mod tests {
         assert_eq!(cache.len(), 4, "refusals are not kept");
         // A refusal stays a refusal when asked again.
         assert!(ask(&cache, lite, "us-east-1", (Converse, Optimized), None).is_err());
+    }
+
+    #[test]
+    fn the_tier_and_the_lifecycle_policy_are_part_of_the_key() {
+        use crate::ServiceTier::Flex;
+        let cache = PlanCache::default();
+        let catalog = Catalog::builtin();
+        let nova = ModelId::parse(NOVA).unwrap();
+        let q = Question::model(&nova, Converse, Standard);
+        let warn = LifecyclePolicy::Warn;
+        let none = cache.check(catalog, q, warn, "us-east-1", Standard).unwrap();
+        let flex = cache
+            .check(catalog, q.tier(TierPolicy::Require(Flex)), warn, "us-east-1", Standard)
+            .unwrap();
+        assert_eq!((none.service_tier, flex.service_tier), (None, Some(Flex)));
+        let prefer = cache
+            .check(catalog, q.tier(TierPolicy::Prefer(Flex)), warn, "us-east-1", Standard)
+            .unwrap();
+        assert!(!Arc::ptr_eq(&flex, &prefer), "another policy, another plan");
+        assert_eq!(prefer.tier_policy, TierPolicy::Prefer(Flex));
+        // Not offered from sa-east-1: refused, however often asked.
+        for _ in 0..2 {
+            assert!(
+                cache
+                    .check(catalog, q.tier(TierPolicy::Require(Flex)), warn, "sa-east-1", Standard)
+                    .is_err()
+            );
+        }
+        // Past end of life: the strict answer is not the memo of the warning one.
+        let haiku = ModelId::parse("us.anthropic.claude-3-5-haiku-20241022-v1:0").unwrap();
+        let q = Question::model(&haiku, Converse, Optimized);
+        let warned = cache.check(catalog, q, warn, "us-east-2", Optimized).unwrap();
+        assert!(warned.past_end_of_life());
+        let strict = cache.check(catalog, q, LifecyclePolicy::Strict, "us-east-2", Optimized);
+        assert!(matches!(
+            strict.map_err(|r| r.reason),
+            Err(RefusalReason::PastEndOfLife { .. })
+        ));
+        let again = cache.check(catalog, q, warn, "us-east-2", Optimized).unwrap();
+        assert!(Arc::ptr_eq(&warned, &again));
     }
 
     #[test]
@@ -445,6 +528,22 @@ mod tests {
         let p = planner.plan(Question::model(&model, Converse, Optimized)).unwrap();
         assert_eq!(p.route, Route::Routed(1));
         assert_eq!(p.plan.region, "us-east-2");
+        // A route is taken only where the whole check passes, the tier included.
+        let q = Question::model(&model, Converse, Optimized).tier(TierPolicy::Require(crate::ServiceTier::Default));
+        let p = planner.plan(q).unwrap();
+        assert_eq!(
+            (p.route, p.plan.service_tier),
+            (Route::Routed(1), Some(crate::ServiceTier::Default))
+        );
+        let q = Question::model(&model, Converse, Optimized).tier(TierPolicy::Require(crate::ServiceTier::Flex));
+        let e = planner.plan(q).unwrap_err();
+        assert!(
+            matches!(
+                e.refusal().map(|r| &r.reason),
+                Some(RefusalReason::RegionNotServed { .. })
+            ),
+            "flex with optimized is unverified in us-east-2 too: {e}"
+        );
         // Agent-runtime operations are never routed.
         let p = planner.plan(Question::model(&model, Operation::InlineAgent, PreferOptimized));
         assert_eq!(p.unwrap().route, Route::Home);

@@ -126,6 +126,7 @@ impl StreamCore {
         );
         self.report
             .judge_downgrade(self.fallback.take(), self.token_cap, self.max_output_tokens);
+        self.report.judge_tier();
         if let Some(t) = self.tail.take() {
             t.settle(&mut self.report);
         }

@@ -1,15 +1,21 @@
 //! The catalog file format (JSON or TOML) and how a file is merged.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::io::Read as _;
+use std::marker::PhantomData;
 use std::path::Path;
 
 use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
 
-use super::{Catalog, Lifecycle, LifecycleStatus, ModelEntry, OptimizedSupport, Prices, Source, TokenPrice};
+use super::validate::validate_entry;
+use super::{
+    Catalog, Lifecycle, LifecycleStatus, ModelEntry, OptimizedSupport, Prices, Source, TierOffer, TierRules, TokenPrice,
+};
 use crate::date::Date;
-use crate::model_id::{IdForm, ModelId, is_region_like, one_line};
-use crate::vocab::{Operation, Treatment};
+use crate::model_id::{IdForm, ModelId, one_line};
+use crate::vocab::{Operation, ServiceTier, Treatment};
 use crate::{Error, Result};
 
 /// A catalog document: every field optional but each model's `id`.
@@ -24,7 +30,20 @@ pub(crate) struct CatalogFile {
     #[serde(default)]
     pub(crate) operations: Option<OperationsFile>,
     #[serde(default)]
+    pub(crate) service_tiers: Option<TierRulesFile>,
+    #[serde(default)]
     pub(crate) models: Vec<ModelPatch>,
+}
+
+/// The catalog-wide tier rules as a file gives them: each tier given
+/// replaces the catalog's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TierRulesFile {
+    #[serde(default)]
+    with_optimized: BTreeMap<ServiceTier, Treatment>,
+    #[serde(default)]
+    source: Option<Source>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -45,12 +64,26 @@ pub(crate) struct ModelPatch {
     provider: Option<String>,
     #[serde(default)]
     inference_profiles: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "removable")]
     optimized: Option<Option<OptimizedPatch>>,
     #[serde(default)]
     lifecycle: Option<LifecyclePatch>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "removable")]
     prices: Option<Option<PricesPatch>>,
+    #[serde(default)]
+    service_tiers: Option<BTreeMap<ServiceTier, Removable<TierPatch>>>,
+    #[serde(default)]
+    source: Option<Source>,
+}
+
+/// One service tier of a model, field by field.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TierPatch {
+    #[serde(default)]
+    treatment: Option<Treatment>,
+    #[serde(default)]
+    regions: Option<Vec<String>>,
     #[serde(default)]
     source: Option<Source>,
 }
@@ -91,33 +124,80 @@ struct PricesPatch {
     source: Option<Source>,
 }
 
-/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn nullable<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
+/// A fact a file may remove: a table sets it, `false` (TOML has no null)
+/// or `null` removes it.
+#[derive(Debug, Clone)]
+pub(crate) struct Removable<T>(Option<T>);
+
+struct RemovableVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for RemovableVisitor<T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table, or `false` to remove it")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Option<T>, E> {
+        if v {
+            Err(E::invalid_value(de::Unexpected::Bool(true), &self))
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Option<T>, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Option<T>, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Option<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Option<T>, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Removable<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(RemovableVisitor(PhantomData)).map(Removable)
+    }
+}
+
+/// Distinguishes an absent field (`None`) from one removed with `false` or
+/// `null` (`Some(None)`).
+fn removable<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    Option::<T>::deserialize(d).map(Some)
+    Removable::<T>::deserialize(d).map(|r| Some(r.0))
 }
 
-/// The operation table of the built-in catalog, read without building it.
-pub(super) fn builtin_operations() -> (BTreeMap<Operation, Treatment>, Source) {
+/// The operation table and tier rules of the built-in catalog, read without
+/// building it.
+pub(super) fn builtin_tables() -> (BTreeMap<Operation, Treatment>, Source, TierRules) {
     let file: CatalogFile = serde_json::from_str(super::BUILTIN_JSON).expect("builtin.json is valid (tested)");
     let ops = file.operations.expect("builtin.json has an operation table (tested)");
+    let tiers = file.service_tiers.expect("builtin.json has tier rules (tested)");
     (
         ops.treatments,
         ops.source.expect("builtin operation table has a source (tested)"),
+        TierRules {
+            with_optimized: tiers.with_optimized,
+            source: tiers.source.expect("builtin tier rules have a source (tested)"),
+        },
     )
 }
 
 /// The largest catalog file read. The built-in catalog is about 14 KB; a
 /// file a thousand times larger is a mistake (or `/dev/zero`), not a catalog.
 pub(super) const MAX_FILE_BYTES: u64 = 16 << 20;
-
-/// The highest price accepted, in USD per 1,000 tokens: far above any
-/// Bedrock model's (the most expensive list output price is below 0.1 USD),
-/// low enough that costs of any token count stay finite.
-const MAX_PRICE_PER_1K: f64 = 1000.0;
 
 /// Longest piece of a parser message kept (they quote field names and values
 /// from the file).
@@ -246,6 +326,10 @@ impl Catalog {
             }
             next.operations_source = ops.source.unwrap_or_else(|| default_source.clone());
         }
+        if let Some(rules) = file.service_tiers {
+            next.tier_rules.with_optimized.extend(rules.with_optimized);
+            next.tier_rules.source = rules.source.unwrap_or_else(|| default_source.clone());
+        }
         // Base model ID -> (index, ID as written) of the models in this file.
         let mut seen: HashMap<String, (usize, String)> = HashMap::new();
         for (i, patch) in file.models.into_iter().enumerate() {
@@ -291,6 +375,7 @@ impl Catalog {
             "schema_version": 1,
             "as_of": self.as_of,
             "operations": { "treatments": self.operations, "source": self.operations_source },
+            "service_tiers": self.tier_rules,
             "models": self.models,
         })
     }
@@ -303,21 +388,7 @@ fn patch_entry(
     operations: &BTreeMap<Operation, Treatment>,
 ) -> ModelEntry {
     let source = p.source.clone().unwrap_or_else(|| default_source.clone());
-    let mut e = existing.unwrap_or_else(|| ModelEntry {
-        id: p.id.trim().to_owned(),
-        name: p.id.trim().to_owned(),
-        provider: p.id.split('.').next().unwrap_or_default().to_owned(),
-        inference_profiles: Vec::new(),
-        optimized: None,
-        lifecycle: Lifecycle {
-            status: LifecycleStatus::Active,
-            legacy_since: None,
-            end_of_life: None,
-            source: source.clone(),
-        },
-        prices: None,
-        source: source.clone(),
-    });
+    let mut e = existing.unwrap_or_else(|| ModelEntry::bare(p.id.trim(), source.clone()));
     if let Some(n) = p.name {
         e.name = n;
     }
@@ -352,87 +423,60 @@ fn patch_entry(
     match p.optimized {
         None => {}
         Some(None) => e.optimized = None,
-        Some(Some(o)) => {
-            let profile = o.profile.or_else(|| {
-                o.regions
-                    .first()
-                    .and_then(|r| e.profile_for_region(r))
-                    .map(str::to_owned)
-            });
-            let profile = profile.unwrap_or_default();
-            if !profile.is_empty() && !e.inference_profiles.contains(&profile) {
-                e.inference_profiles.push(profile.clone());
-            }
-            e.optimized = Some(OptimizedSupport {
-                profile,
-                regions: o.regions,
-                operations: o.operations.unwrap_or_else(|| operations.clone()),
-                max_total_tokens: o.max_total_tokens,
-                source: o.source.unwrap_or_else(|| source.clone()),
-            });
-        }
+        Some(Some(o)) => patch_optimized(&mut e, o, &source, operations),
+    }
+    if let Some(tiers) = p.service_tiers {
+        patch_tiers(&mut e, tiers, &source);
     }
     e
 }
 
-/// Checks one entry: IDs well formed and consistent, regions, prices, sources.
-pub(super) fn validate_entry(e: &ModelEntry, origin: &str) -> Result<()> {
-    let bad = |reason: String| Error::Catalog {
-        origin: origin.to_owned(),
-        reason: one_line(&format!("model {:?}: {reason}", e.id), 600),
-    };
-    let id = ModelId::parse(&e.id).map_err(|x| bad(x.to_string()))?;
-    if id.form() != IdForm::BaseModel {
-        return Err(bad("`id` must be a base model ID".into()));
+fn patch_optimized(
+    e: &mut ModelEntry,
+    o: OptimizedPatch,
+    source: &Source,
+    operations: &BTreeMap<Operation, Treatment>,
+) {
+    let profile = o.profile.or_else(|| {
+        o.regions
+            .first()
+            .and_then(|r| e.profile_for_region(r))
+            .map(str::to_owned)
+    });
+    let profile = profile.unwrap_or_default();
+    if !profile.is_empty() && !e.inference_profiles.contains(&profile) {
+        e.inference_profiles.push(profile.clone());
     }
-    for p in &e.inference_profiles {
-        let pid = ModelId::parse(p).map_err(|x| bad(x.to_string()))?;
-        if pid.form() != IdForm::InferenceProfile || pid.base_model_id() != e.id {
-            return Err(bad(format!("{p:?} is not an inference profile of this model")));
+    e.optimized = Some(OptimizedSupport {
+        profile,
+        regions: o.regions,
+        operations: o.operations.unwrap_or_else(|| operations.clone()),
+        max_total_tokens: o.max_total_tokens,
+        source: o.source.unwrap_or_else(|| source.clone()),
+    });
+}
+
+/// Each tier given replaces the entry's field by field (a new one is
+/// `honored` unless the file says otherwise); `false` removes it.
+fn patch_tiers(e: &mut ModelEntry, tiers: BTreeMap<ServiceTier, Removable<TierPatch>>, source: &Source) {
+    for (tier, patch) in tiers {
+        let Some(t) = patch.0 else {
+            e.service_tiers.remove(&tier);
+            continue;
+        };
+        let offer = e.service_tiers.entry(tier).or_insert_with(|| TierOffer {
+            treatment: Treatment::Honored,
+            regions: None,
+            source: source.clone(),
+        });
+        if let Some(treatment) = t.treatment {
+            offer.treatment = treatment;
         }
+        if let Some(regions) = t.regions {
+            offer.regions = Some(regions);
+        }
+        offer.source = t.source.unwrap_or_else(|| source.clone());
     }
-    let sources = [Some(&e.source), Some(&e.lifecycle.source)].into_iter().chain([
-        e.optimized.as_ref().map(|o| &o.source),
-        e.prices.as_ref().map(|p| &p.source),
-    ]);
-    for s in sources.flatten() {
-        if s.url.trim().is_empty() {
-            return Err(bad("a source has an empty `url`".into()));
-        }
-    }
-    if let Some(o) = &e.optimized {
-        if o.regions.is_empty() {
-            return Err(bad("`optimized.regions` is empty".into()));
-        }
-        if let Some(r) = o.regions.iter().find(|r| !is_region_like(r)) {
-            return Err(bad(format!("{r:?} is not a region name like us-east-2")));
-        }
-        if o.profile.is_empty() {
-            return Err(bad(
-                "`optimized.profile` is missing and no inference profile matches its first region".into(),
-            ));
-        }
-        if !e.inference_profiles.contains(&o.profile) {
-            return Err(bad(format!(
-                "optimized profile {:?} is not among its inference profiles",
-                o.profile
-            )));
-        }
-    }
-    if let Some(p) = &e.prices {
-        let sane = |v: f64| (0.0..=MAX_PRICE_PER_1K).contains(&v);
-        let all = [Some(p.standard), p.optimized];
-        if all
-            .iter()
-            .flatten()
-            .any(|t| !(sane(t.input_per_1k) && sane(t.output_per_1k)))
-        {
-            return Err(bad(format!(
-                "prices must be finite, not negative and at most {MAX_PRICE_PER_1K} USD per 1,000 tokens"
-            )));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

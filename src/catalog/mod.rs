@@ -29,6 +29,9 @@
 //! `optimized.operations` use the catalog-wide operation table.
 
 mod file;
+mod tiers;
+mod validate;
+mod verdict;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -36,13 +39,13 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{CheckRequest, Plan, Refusal, RefusalReason, Warning, unlisted_profile};
 use crate::date::Date;
-use crate::model_id::{Geography, IdForm, ModelId, is_region_like};
-use crate::vocab::{Latency, LatencyPolicy, Operation, Treatment};
+use crate::model_id::{Geography, ModelId};
+use crate::vocab::{Latency, Operation, ServiceTier, Treatment};
 use crate::{Error, Result};
 
 pub(crate) use file::CatalogFile;
+pub use tiers::{TierOffer, TierRules};
 
 /// Where a fact comes from, and when it was read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -190,11 +193,36 @@ pub struct ModelEntry {
     /// On-demand prices, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prices: Option<Prices>,
+    /// The service tiers the model offers besides `default` (which every
+    /// model has), with their regions.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub service_tiers: BTreeMap<ServiceTier, TierOffer>,
     /// Where the model facts come from.
     pub source: Source,
 }
 
 impl ModelEntry {
+    /// An entry that knows only its base model ID (`id`, used as its name
+    /// too), active, with every fact from `source`.
+    pub(crate) fn bare(id: &str, source: Source) -> ModelEntry {
+        ModelEntry {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            provider: id.split('.').next().unwrap_or_default().to_owned(),
+            inference_profiles: Vec::new(),
+            optimized: None,
+            lifecycle: Lifecycle {
+                status: LifecycleStatus::Active,
+                legacy_since: None,
+                end_of_life: None,
+                source: source.clone(),
+            },
+            prices: None,
+            service_tiers: BTreeMap::new(),
+            source,
+        }
+    }
+
     /// The inference profile a call from `region` should use: the most
     /// specific geography first (`jp.` before `apac.` in Tokyo).
     pub fn profile_for_region(&self, region: &str) -> Option<&str> {
@@ -212,6 +240,7 @@ pub struct Catalog {
     as_of: Date,
     operations: BTreeMap<Operation, Treatment>,
     operations_source: Source,
+    tier_rules: TierRules,
     models: Vec<ModelEntry>,
     index: HashMap<String, usize>,
 }
@@ -237,14 +266,15 @@ impl Catalog {
 
     /// A catalog with no models, whose operation table is the built-in one.
     pub fn empty(as_of: Date) -> Catalog {
-        let (operations, operations_source) = match BUILTIN.get() {
-            Some(b) => (b.operations.clone(), b.operations_source.clone()),
-            None => file::builtin_operations(),
+        let (operations, operations_source, tier_rules) = match BUILTIN.get() {
+            Some(b) => (b.operations.clone(), b.operations_source.clone(), b.tier_rules.clone()),
+            None => file::builtin_tables(),
         };
         Catalog {
             as_of,
             operations,
             operations_source,
+            tier_rules,
             models: Vec::new(),
             index: HashMap::new(),
         }
@@ -276,7 +306,7 @@ impl Catalog {
 
     /// Adds a model, or replaces the one with the same base ID.
     pub fn insert(&mut self, entry: ModelEntry) -> Result<&mut Self> {
-        file::validate_entry(&entry, "inserted model")?;
+        validate::validate_entry(&entry, "inserted model")?;
         match self.index.get(&entry.id) {
             Some(&i) => self.models[i] = entry,
             None => {
@@ -346,228 +376,10 @@ impl Catalog {
     pub fn optimized_models(&self) -> impl Iterator<Item = &ModelEntry> {
         self.models.iter().filter(|m| m.optimized.is_some())
     }
-
-    /// Decides what to send: the plan, or a refusal that says why and what
-    /// would work. Touches no network; allocation-light.
-    ///
-    /// ```
-    /// use bedrock_latency::{Catalog, CheckRequest, LatencyPolicy, ModelId, Operation};
-    /// let model: ModelId = "amazon.nova-pro-v1:0".parse()?;
-    /// let plan = Catalog::builtin()
-    ///     .check(&CheckRequest::new(&model, "us-east-1", Operation::Converse, LatencyPolicy::Optimized))
-    ///     .expect("honored");
-    /// assert_eq!(plan.model_id.as_deref(), Some("us.amazon.nova-pro-v1:0"));
-    ///
-    /// let refusal = Catalog::builtin()
-    ///     .check(&CheckRequest::new(&model, "us-west-1", Operation::Converse, LatencyPolicy::Optimized))
-    ///     .unwrap_err();
-    /// assert!(refusal.to_string().contains("us-east-1, us-east-2"));
-    /// # Ok::<(), bedrock_latency::Error>(())
-    /// ```
-    pub fn check(&self, req: &CheckRequest<'_>) -> std::result::Result<Plan, Refusal> {
-        let Some(model) = req.model else {
-            return self.check_without_model(req);
-        };
-        let refuse = |reason: RefusalReason| Refusal {
-            model: Some(model.as_str().to_owned()),
-            region: req.region.to_owned(),
-            operation: req.operation,
-            policy: req.policy,
-            reason,
-        };
-        if !is_region_like(req.region) {
-            return Err(refuse(RefusalReason::InvalidRegion));
-        }
-        let entry = self.model(model);
-        let mut warnings = Vec::new();
-        let today = req.today.unwrap_or_else(Date::today);
-        if let Some(e) = entry {
-            lifecycle_warnings(e, today, &mut warnings);
-        }
-        if let (Some(arn_region), false) = (model.arn_region(), model.arn_region() == Some(req.region)) {
-            warnings.push(Warning::ArnRegionMismatch {
-                arn_region: arn_region.to_owned(),
-                region: req.region.to_owned(),
-            });
-        }
-
-        let standard_plan = |warnings: Vec<Warning>, fallback: Option<RefusalReason>| {
-            let mut warnings = warnings;
-            match entry {
-                None => warnings.push(Warning::NotInCatalog),
-                Some(e) => warnings.extend(unlisted_profile(model, &e.inference_profiles, req.region)),
-            }
-            Plan {
-                model_id: Some(model.as_str().to_owned()),
-                base_model_id: Some(model.base_model_id().to_owned()),
-                model_name: entry.map(|e| e.name.clone()),
-                region: req.region.to_owned(),
-                operation: req.operation,
-                policy: req.policy,
-                latency: Latency::Standard,
-                treatment: None,
-                fallback,
-                warnings,
-            }
-        };
-
-        if req.policy == LatencyPolicy::Standard {
-            return Ok(standard_plan(warnings, None));
-        }
-
-        let verdict = match entry {
-            None => Err(RefusalReason::UnknownModel {
-                suggestions: self.suggestions(model),
-            }),
-            Some(e) => self.optimized_verdict(e, req),
-        };
-        match verdict {
-            Ok((opt, treatment)) => {
-                // A base ID becoming its profile is the normal case; only a
-                // different profile or an ARN being replaced is worth a word.
-                if model.form() != IdForm::BaseModel && model.profile_id() != Some(opt.profile.as_str()) {
-                    warnings.push(Warning::ProfileSubstituted {
-                        given: model.as_str().to_owned(),
-                        sent: opt.profile.clone(),
-                    });
-                }
-                if let Some(max) = opt.max_total_tokens {
-                    warnings.push(Warning::TokenCap {
-                        max_total_tokens: max,
-                        expected: req.total_tokens,
-                    });
-                }
-                Ok(Plan {
-                    model_id: Some(opt.profile.clone()),
-                    base_model_id: Some(model.base_model_id().to_owned()),
-                    model_name: entry.map(|e| e.name.clone()),
-                    region: req.region.to_owned(),
-                    operation: req.operation,
-                    policy: req.policy,
-                    latency: Latency::Optimized,
-                    treatment: Some(treatment),
-                    fallback: None,
-                    warnings,
-                })
-            }
-            Err(reason) if req.policy == LatencyPolicy::PreferOptimized => Ok(standard_plan(warnings, Some(reason))),
-            Err(reason) => Err(refuse(reason)),
-        }
-    }
-
-    /// Whether optimized latency would be honored for this entry and request.
-    fn optimized_verdict<'a>(
-        &self,
-        e: &'a ModelEntry,
-        req: &CheckRequest<'_>,
-    ) -> std::result::Result<(&'a OptimizedSupport, Treatment), RefusalReason> {
-        let Some(opt) = &e.optimized else {
-            return Err(RefusalReason::NoOptimizedLatency {
-                model_name: e.name.clone(),
-                alternatives: self
-                    .optimized_models()
-                    .filter(|m| {
-                        m.lifecycle.status_on(req.today.unwrap_or_else(Date::today)) != LifecycleStatus::EndOfLife
-                    })
-                    .map(|m| m.name.clone())
-                    .collect(),
-            });
-        };
-        let treatment = opt.treatment(req.operation);
-        match treatment {
-            Treatment::Ignored => {
-                return Err(RefusalReason::OperationIgnores {
-                    honored_by: honored_ops(opt),
-                });
-            }
-            Treatment::Unverified if !req.allow_unverified => return Err(RefusalReason::OperationUnverified),
-            Treatment::Unverified | Treatment::Honored => {}
-        }
-        if !opt.serves_region(req.region) {
-            return Err(RefusalReason::RegionNotServed {
-                model_name: e.name.clone(),
-                served_from: opt.regions.clone(),
-            });
-        }
-        Ok((opt, treatment))
-    }
-
-    /// The check for operations whose request names no model (InvokeAgent,
-    /// flows): the catalog-wide operation table decides.
-    fn check_without_model(&self, req: &CheckRequest<'_>) -> std::result::Result<Plan, Refusal> {
-        let refuse = |reason: RefusalReason| Refusal {
-            model: None,
-            region: req.region.to_owned(),
-            operation: req.operation,
-            policy: req.policy,
-            reason,
-        };
-        if !is_region_like(req.region) {
-            return Err(refuse(RefusalReason::InvalidRegion));
-        }
-        let treatment = self
-            .operations
-            .get(&req.operation)
-            .copied()
-            .unwrap_or(Treatment::Unverified);
-        let plan = |latency: Latency, treatment: Option<Treatment>, fallback: Option<RefusalReason>| Plan {
-            model_id: None,
-            base_model_id: None,
-            model_name: None,
-            region: req.region.to_owned(),
-            operation: req.operation,
-            policy: req.policy,
-            latency,
-            treatment,
-            fallback,
-            warnings: Vec::new(),
-        };
-        if req.policy == LatencyPolicy::Standard {
-            return Ok(plan(Latency::Standard, None, None));
-        }
-        let reason = match treatment {
-            Treatment::Unverified if req.allow_unverified => {
-                return Ok(plan(Latency::Optimized, Some(Treatment::Unverified), None));
-            }
-            Treatment::Unverified => RefusalReason::OperationUnverified,
-            Treatment::Ignored => RefusalReason::OperationIgnores {
-                honored_by: self
-                    .operations
-                    .iter()
-                    .filter(|(_, t)| **t == Treatment::Honored)
-                    .map(|(op, _)| *op)
-                    .collect(),
-            },
-            Treatment::Honored => RefusalReason::ModelRequired,
-        };
-        match req.policy {
-            LatencyPolicy::PreferOptimized => Ok(plan(Latency::Standard, None, Some(reason))),
-            _ => Err(refuse(reason)),
-        }
-    }
-}
-
-fn honored_ops(opt: &OptimizedSupport) -> Vec<Operation> {
-    opt.operations
-        .iter()
-        .filter(|(_, t)| **t == Treatment::Honored)
-        .map(|(op, _)| *op)
-        .collect()
-}
-
-fn lifecycle_warnings(e: &ModelEntry, today: Date, out: &mut Vec<Warning>) {
-    match e.lifecycle.status_on(today) {
-        LifecycleStatus::Active => {}
-        LifecycleStatus::Legacy => out.push(Warning::Legacy {
-            model_name: e.name.clone(),
-            end_of_life: e.lifecycle.end_of_life,
-        }),
-        LifecycleStatus::EndOfLife => out.push(Warning::PastEndOfLife {
-            model_name: e.name.clone(),
-            end_of_life: e.lifecycle.end_of_life,
-        }),
-    }
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tier_tests;

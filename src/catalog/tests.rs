@@ -1,4 +1,6 @@
 use super::*;
+use crate::check::{CheckRequest, Plan, Refusal, RefusalReason, Warning};
+use crate::vocab::LatencyPolicy;
 
 fn id(s: &str) -> ModelId {
     ModelId::parse(s).unwrap()

@@ -199,14 +199,14 @@ where
     };
     // Refuse up front rather than after the standard arm has run.
     for arm in &config.arms {
-        let policy = if *arm == Arm::Optimized {
-            LatencyPolicy::Optimized
-        } else {
-            LatencyPolicy::Standard
+        let (policy, tier) = match arm {
+            Arm::Optimized => (LatencyPolicy::Optimized, None),
+            Arm::Standard | Arm::Hedged => (LatencyPolicy::Standard, None),
+            Arm::Priority => (LatencyPolicy::Standard, Some(ServiceTier::Priority)),
         };
-        // The client's own planner, routes included: what it refuses here
-        // it would refuse on sending.
-        client.plan(model, crate::Operation::ConverseStream, policy)?;
+        // The client's own planner, routes and service tier included: what
+        // it refuses here it would refuse on sending.
+        client.plan_with_tier(model, crate::Operation::ConverseStream, policy, tier)?;
     }
     let mut done = 0;
     let mut samples = Vec::new();

@@ -25,7 +25,7 @@ use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
 use crate::report::ServedLatency;
 use crate::telemetry::{Input, Message as TelMessage, Part, RequestInfo};
-use crate::vocab::{LatencyPolicy, Operation, ServiceTier};
+use crate::vocab::{LatencyPolicy, Operation, TierPolicy};
 use crate::{Error, Result};
 
 /// The fields this crate sets on a Converse or ConverseStream input builder
@@ -121,7 +121,8 @@ pub(crate) struct ConverseParts<B> {
     inference: InferenceConfigurationBuilder,
     tool_config: Option<ToolConfiguration>,
     policy: LatencyPolicy,
-    tier: Option<ServiceTier>,
+    tier: TierPolicy,
+    allow_unverified_tier: bool,
     tail: TailChoice,
     /// Characters of text in the messages and system prompt (for the token estimate).
     text_chars: usize,
@@ -137,7 +138,8 @@ impl<B> Default for ConverseParts<B> {
             inference: InferenceConfigurationBuilder::default(),
             tool_config: None,
             policy: LatencyPolicy::Standard,
-            tier: None,
+            tier: TierPolicy::Unset,
+            allow_unverified_tier: false,
             tail: TailChoice::default(),
             text_chars: 0,
             escape: Escape::default(),
@@ -170,7 +172,8 @@ impl<B: ConverseFields> ConverseParts<B> {
         model: &'a crate::ModelId,
         op: Operation,
     ) -> Question<'a> {
-        let mut q = Question::model(model, op, self.policy);
+        let mut q = Question::model(model, op, self.policy).tier(self.tier);
+        q.allow_unverified_tier = self.allow_unverified_tier;
         if side.token_cap(model).is_some() {
             let input = estimate_tokens(self.text_chars);
             q.total_tokens = Some(input.saturating_add(self.max_tokens().unwrap_or(0)));
@@ -199,7 +202,7 @@ impl<B: ConverseFields> ConverseParts<B> {
         b = b
             .model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config(performance_config(plan.latency));
-        if let Some(t) = self.tier {
+        if let Some(t) = plan.service_tier {
             let t = sdk::types::ServiceTier::builder()
                 .r#type(sdk_tier(t))
                 .build()
@@ -332,18 +335,17 @@ impl<R: BedrockRuntimeApi, M> ConverseRequest<R, M> {
     pub async fn send(self) -> Result<ConverseResponse> {
         let q = self.parts.question(&self.client, &self.model, Operation::Converse);
         let (plan, api) = self.client.plan(q)?;
-        let tier = self.parts.tier;
         let max_tokens = self.parts.max_tokens();
         let settings = self.parts.tail.settings(&self.client.tail);
         let (b, config) = self.parts.fill(ConverseInputBuilder::default(), &plan)?;
-        let mut call = Call::start(&plan, self.client.origin(), tier, None)
+        let mut call = Call::start(&plan, self.client.origin(), None)
             .max_output_tokens(max_tokens)
             .request(|| request_info(&b))
             .capture_input(|max| captured(&b, max));
         let out = match settings {
             None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
             Some(settings) => {
-                let sent = send_for_call(TailCall::new(&self.client, q, tier, settings), b, config, &mut call).await;
+                let sent = send_for_call(TailCall::new(&self.client, q, settings), b, config, &mut call).await;
                 sent.map_err(|e| call.failed(e))?
             }
         };
@@ -403,18 +405,17 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
             .parts
             .question(&self.client, &self.model, Operation::ConverseStream);
         let (plan, api) = self.client.plan(q)?;
-        let tier = self.parts.tier;
         let max_tokens = self.parts.max_tokens();
         let settings = self.parts.tail.settings(&self.client.tail);
         let (b, config) = self.parts.fill(ConverseStreamInputBuilder::default(), &plan)?;
-        let mut call = Call::start(&plan, self.client.origin(), tier, None)
+        let mut call = Call::start(&plan, self.client.origin(), None)
             .max_output_tokens(max_tokens)
             .request(|| request_info(&b))
             .capture_input(|max| captured(&b, max));
         let raw = match settings {
             None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
             Some(settings) => {
-                let sent = send_for_call(TailCall::new(&self.client, q, tier, settings), b, config, &mut call).await;
+                let sent = send_for_call(TailCall::new(&self.client, q, settings), b, config, &mut call).await;
                 sent.map_err(|e| call.failed(e))?
             }
         };

@@ -23,7 +23,7 @@ use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
 use crate::report::ServedLatency;
 use crate::telemetry::RequestInfo;
-use crate::vocab::{LatencyPolicy, Operation, ServiceTier};
+use crate::vocab::{LatencyPolicy, Operation, TierPolicy};
 use crate::{Error, Result};
 
 /// The fields this crate sets on an InvokeModel or
@@ -58,7 +58,8 @@ invoke_fields!(InvokeModelInputBuilder, InvokeModelWithResponseStreamInputBuilde
 pub(crate) struct InvokeParts<B> {
     body: Option<Vec<u8>>,
     policy: LatencyPolicy,
-    tier: Option<ServiceTier>,
+    tier: TierPolicy,
+    allow_unverified_tier: bool,
     tail: TailChoice,
     pub(super) escape: Escape<B, sdk::config::Builder>,
     error: Option<Error>,
@@ -69,7 +70,8 @@ impl<B> Default for InvokeParts<B> {
         Self {
             body: None,
             policy: LatencyPolicy::Standard,
-            tier: None,
+            tier: TierPolicy::Unset,
+            allow_unverified_tier: false,
             tail: TailChoice::default(),
             escape: Escape::default(),
             error: None,
@@ -82,7 +84,6 @@ struct Prepared<'m, B> {
     plan: Arc<Plan>,
     input: B,
     config: Option<SdkConfigMap>,
-    tier: Option<ServiceTier>,
     max_tokens: Option<u32>,
     question: Question<'m>,
     tail: Option<TailSettings>,
@@ -94,7 +95,7 @@ impl<B: TailInput> Prepared<'_, B> {
         let Some(settings) = self.tail else {
             return send(api, self.input, self.config, &call.span).await;
         };
-        let tc = TailCall::new(side, self.question, self.tier, settings);
+        let tc = TailCall::new(side, self.question, settings);
         send_for_call(tc, self.input, self.config, call).await
     }
 }
@@ -125,7 +126,8 @@ impl<B: InvokeFields> InvokeParts<B> {
                 op.aws_name()
             ),
         })?;
-        let mut q = Question::model(model, op, self.policy);
+        let mut q = Question::model(model, op, self.policy).tier(self.tier);
+        q.allow_unverified_tier = self.allow_unverified_tier;
         // The token cap counts input plus the requested output: estimated
         // only for models that have a cap (it means parsing the body).
         let mut max_tokens = None;
@@ -145,7 +147,7 @@ impl<B: InvokeFields> InvokeParts<B> {
         b = b
             .model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config_latency(sdk_latency(plan.latency));
-        if let Some(t) = self.tier {
+        if let Some(t) = plan.service_tier {
             b = b.service_tier(sdk_tier(t));
         }
         Ok((
@@ -153,7 +155,6 @@ impl<B: InvokeFields> InvokeParts<B> {
                 plan,
                 input: b,
                 config,
-                tier: self.tier,
                 max_tokens,
                 question: q,
                 tail: self.tail.settings(&side.tail),
@@ -242,7 +243,7 @@ impl<R: BedrockRuntimeApi, M> InvokeModelRequest<R, M> {
     /// Checks, sends and reports.
     pub async fn send(self) -> Result<InvokeModelResponse> {
         let (p, api) = self.parts.prepare(&self.client, &self.model, Operation::InvokeModel)?;
-        let mut call = Call::start(&p.plan, self.client.origin(), p.tier, None)
+        let mut call = Call::start(&p.plan, self.client.origin(), None)
             .max_output_tokens(p.max_tokens)
             .request(|| max_tokens_info(p.max_tokens));
         let (out, headers) = p.send(&self.client, api, &mut call).await.map_err(|e| call.failed(e))?;
@@ -299,7 +300,7 @@ impl<R: BedrockRuntimeApi, M> InvokeModelStreamRequest<R, M> {
         let (p, api) = self
             .parts
             .prepare(&self.client, &self.model, Operation::InvokeModelStream)?;
-        let mut call = Call::start(&p.plan, self.client.origin(), p.tier, None)
+        let mut call = Call::start(&p.plan, self.client.origin(), None)
             .max_output_tokens(p.max_tokens)
             .request(|| max_tokens_info(p.max_tokens));
         let raw = p.send(&self.client, api, &mut call).await.map_err(|e| call.failed(e))?;

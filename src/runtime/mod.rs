@@ -22,10 +22,28 @@ macro_rules! request_methods {
                 self
             }
 
-            /// Asks for a service tier. **`Flex` is the slow, cheap tier**;
-            /// `Priority` is the fast one, at a premium.
-            pub fn service_tier(mut self, tier: ServiceTier) -> Self {
-                self.parts.tier = Some(tier);
+            /// Asks for a service tier, checked against the catalog before
+            /// sending like latency: refused where the model does not offer
+            /// it from the client's region. **`Flex` is the slow, cheap
+            /// tier**; `Priority` is the fast one, at a premium.
+            pub fn service_tier(self, tier: crate::vocab::ServiceTier) -> Self {
+                self.tier_policy(crate::vocab::TierPolicy::Require(tier))
+            }
+
+            /// Sets the tier policy: `TierPolicy::Prefer(tier)` sends the
+            /// tier where the catalog says it is honored and none elsewhere,
+            /// and the report says why ([`LatencyReport::tier_downgrade`](crate::LatencyReport::tier_downgrade)).
+            pub fn tier_policy(mut self, policy: crate::vocab::TierPolicy) -> Self {
+                self.parts.tier = policy;
+                self
+            }
+
+            /// Sends a tier that only secondary sources report for the
+            /// model (or together with optimized latency, where how the two
+            /// combine is unverified) instead of refusing it; read the
+            /// served tier and latency in the report.
+            pub fn allow_unverified_tier(mut self) -> Self {
+                self.parts.allow_unverified_tier = true;
                 self
             }
 
@@ -60,7 +78,7 @@ macro_rules! request_methods {
             /// (each still checked by the catalog before sending).
             pub fn with_decision(mut self, d: &crate::tail::Decision) -> Self {
                 self.parts.policy = d.latency;
-                self.parts.tier = d.tier;
+                self.parts.tier = d.tier.into();
                 self.parts.tail.hedge = Some(d.hedge.clone());
                 self.parts.tail.failover = Some(d.failover.clone());
                 self

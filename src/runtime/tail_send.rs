@@ -20,7 +20,7 @@ use sdk::types::{ConverseStreamOutput, ResponseStream};
 
 use super::api::{SdkRuntime, as_sdk};
 use super::send::{RuntimeInput, SdkConfigMap, send};
-use super::{BedrockRuntimeApi, RuntimeSide, performance_config, sdk_latency};
+use super::{BedrockRuntimeApi, RuntimeSide, performance_config, sdk_latency, sdk_tier};
 use crate::call::{
     Backup, Call, EventStream, PendingTail, Question, TailSettings, TimeKey, race, run_with_failover, same_region,
 };
@@ -28,8 +28,14 @@ use crate::catalog::TokenPrice;
 use crate::check::Plan;
 use crate::report::{Attempt, AttemptOutcome, HedgeReport, HedgeSkipped, HedgeWinner, TailReport};
 use crate::tail::{Hedge, HedgeDelay, HedgeTarget};
-use crate::vocab::{Latency, ServiceTier};
+use crate::vocab::Latency;
 use crate::{Error, Result};
+
+/// The Converse `serviceTier` of a plan.
+fn converse_tier(plan: &Plan) -> Option<sdk::types::ServiceTier> {
+    let t = plan.service_tier?;
+    sdk::types::ServiceTier::builder().r#type(sdk_tier(t)).build().ok()
+}
 
 /// Events read into memory while waiting for the first token, at most.
 const MAX_BUFFERED: usize = 64;
@@ -38,8 +44,9 @@ const MAX_BUFFERED: usize = 64;
 pub(crate) trait TailInput: RuntimeInput + Clone {
     /// Whether the answer is a stream (first token wins) or whole.
     const STREAM: bool;
-    /// The input for another plan: its model ID and latency (set last, as
-    /// the plain path does).
+    /// The input for another plan: its model ID, latency and service tier
+    /// (set last, as the plain path does; a plan that sends no tier clears
+    /// the first plan's).
     fn for_plan(self, plan: &Plan) -> Self;
     /// Resolves once the answer's first token is in (streams; the events
     /// read are kept) or at once (whole answers).
@@ -53,6 +60,7 @@ impl TailInput for ConverseInputBuilder {
     fn for_plan(self, plan: &Plan) -> Self {
         self.model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config(performance_config(plan.latency))
+            .set_service_tier(converse_tier(plan))
     }
     async fn first_token(out: Self::Output) -> Result<Self::Output> {
         Ok(out)
@@ -67,6 +75,7 @@ impl TailInput for InvokeModelInputBuilder {
     fn for_plan(self, plan: &Plan) -> Self {
         self.model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config_latency(sdk_latency(plan.latency))
+            .set_service_tier(plan.service_tier.map(sdk_tier))
     }
     async fn first_token(out: Self::Output) -> Result<Self::Output> {
         Ok(out)
@@ -81,6 +90,7 @@ impl TailInput for ConverseStreamInputBuilder {
     fn for_plan(self, plan: &Plan) -> Self {
         self.model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config(performance_config(plan.latency))
+            .set_service_tier(converse_tier(plan))
     }
     async fn first_token(mut out: Self::Output) -> Result<Self::Output> {
         out.events = until_first(out.events, |e| matches!(e, ConverseStreamOutput::ContentBlockDelta(_))).await?;
@@ -96,6 +106,7 @@ impl TailInput for InvokeModelWithResponseStreamInputBuilder {
     fn for_plan(self, plan: &Plan) -> Self {
         self.model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config_latency(sdk_latency(plan.latency))
+            .set_service_tier(plan.service_tier.map(sdk_tier))
     }
     async fn first_token(mut out: Self::Output) -> Result<Self::Output> {
         out.events = until_first(out.events, |e| matches!(e, ResponseStream::Chunk(_))).await?;
@@ -129,22 +140,17 @@ async fn until_first<T: Send + 'static>(
 /// A tail-managed call: where its request may go and how.
 pub(crate) struct TailCall<'a, R> {
     pub(crate) side: &'a RuntimeSide<R>,
+    /// The question (its tier policy included: each target's plan says
+    /// which tier it sends).
     pub(crate) question: Question<'a>,
-    pub(crate) tier: Option<ServiceTier>,
     pub(crate) settings: TailSettings,
 }
 
 impl<'a, R> TailCall<'a, R> {
-    pub(crate) fn new(
-        side: &'a RuntimeSide<R>,
-        question: Question<'a>,
-        tier: Option<ServiceTier>,
-        settings: TailSettings,
-    ) -> Self {
+    pub(crate) fn new(side: &'a RuntimeSide<R>, question: Question<'a>, settings: TailSettings) -> Self {
         TailCall {
             side,
             question,
-            tier,
             settings,
         }
     }
@@ -221,7 +227,6 @@ pub(crate) async fn send_tail<R: BedrockRuntimeApi, I: TailInput>(
     let TailCall {
         side,
         question: q,
-        tier,
         settings,
     } = tc;
     let start = tokio::time::Instant::now();
@@ -257,7 +262,7 @@ pub(crate) async fn send_tail<R: BedrockRuntimeApi, I: TailInput>(
                 model: model.clone(),
                 region: plan.region.clone(),
                 latency: plan.latency,
-                tier,
+                tier: plan.service_tier,
                 stream: I::STREAM,
             };
             let Some(h) = hedge else {

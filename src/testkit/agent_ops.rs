@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::behaviour;
 use super::eventstream;
 use super::parse::{body_object, eligibility, enum_error, perf_latency, positive_u32, required_str, valid_model};
-use super::prepared::{AgentShape, Answer, Call, FlowShape, Prepared, RagShape, RagSource, Shape};
+use super::prepared::{AgentShape, Answer, Call, FlowShape, Prepared, RagShape, RagSource, Shape, TierPlan};
 use super::wire::{ApiError, Reply, TimedFrame, schedule};
 use crate::{Latency, Operation};
 
@@ -63,6 +63,7 @@ pub(crate) fn prepare_inline_agent(session: &str, call: &Call<'_>) -> Result<Pre
         optimized_cap,
         honours_latency: true,
         service_tier: None,
+        tier_plan: TierPlan::Unasked,
         input_tokens: behaviour::estimate_tokens(input.chars().count() + instruction),
         max_tokens: None,
         prompt: input,
@@ -86,6 +87,7 @@ pub(crate) fn prepare_invoke_agent(
         optimized_cap: None,
         honours_latency: false,
         service_tier: None,
+        tier_plan: TierPlan::Unasked,
         input_tokens: behaviour::estimate_tokens(input.chars().count()),
         max_tokens: None,
         prompt: input,
@@ -160,6 +162,7 @@ pub(crate) fn prepare_rag(operation: Operation, call: &Call<'_>) -> Result<Prepa
         optimized_cap,
         honours_latency: true,
         service_tier: None,
+        tier_plan: TierPlan::Unasked,
         input_tokens: behaviour::estimate_tokens(text.chars().count()),
         max_tokens: positive_u32(
             inner.pointer("/generationConfiguration/inferenceConfig/textInferenceConfig/maxTokens"),
@@ -437,6 +440,7 @@ pub(crate) fn prepare_flow(
         optimized_cap: None,
         honours_latency: false,
         service_tier: None,
+        tier_plan: TierPlan::Unasked,
         input_tokens: behaviour::estimate_tokens(prompt.chars().count()),
         max_tokens: None,
         prompt,

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::Catalog;
+use crate::{Catalog, ServiceTier, Treatment};
 
 /// The region assumed when a request carries no SigV4 `Authorization` header
 /// and the builder sets none.
@@ -174,6 +174,42 @@ pub(crate) fn optimized_verdict(catalog: &Catalog, model_id: &str, region: &str)
     }
     OptimizedVerdict::Available {
         max_total_tokens: optimized.max_total_tokens,
+    }
+}
+
+/// How the endpoint serves a requested service tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TierVerdict {
+    /// Served by this tier.
+    Serve(ServiceTier),
+    /// Served reserved while the model's reservation lasts, then default
+    /// (overflow); without a reservation, "Reservation not found.".
+    Reserved,
+    /// The catalog says the tier is accepted and another serves it
+    /// (`ignored`): served default, and reported so.
+    ServeDefault,
+    /// HTTP 400 `ValidationException`.
+    Unavailable,
+}
+
+/// THE decision of which model/region serves a service tier, read from the
+/// catalog: the tiers it lists for the model (`honored` and `unverified`
+/// offers alike: the endpoint plays the service as reported) from the
+/// regions it lists; `default` everywhere.
+pub(crate) fn tier_verdict(catalog: &Catalog, model_id: &str, region: &str, tier: ServiceTier) -> TierVerdict {
+    if tier == ServiceTier::Default {
+        return TierVerdict::Serve(tier);
+    }
+    let offer = catalog
+        .lookup(model_id)
+        .ok()
+        .and_then(|(entry, _)| entry.service_tiers.get(&tier));
+    match offer {
+        Some(o) if !o.serves_region(region) => TierVerdict::Unavailable,
+        Some(o) if o.treatment == Treatment::Ignored => TierVerdict::ServeDefault,
+        Some(_) if tier == ServiceTier::Reserved => TierVerdict::Reserved,
+        Some(_) => TierVerdict::Serve(tier),
+        None => TierVerdict::Unavailable,
     }
 }
 
@@ -352,6 +388,37 @@ mod tests {
             }
         );
         assert_eq!(optimized_verdict("eu.amazon.nova-pro-v1:0", "us-east-1"), Unavailable);
+    }
+
+    #[test]
+    fn tier_verdicts() {
+        use ServiceTier::*;
+        let v = |id: &str, region: &str, tier| super::tier_verdict(Catalog::builtin(), id, region, tier);
+        assert_eq!(v("amazon.nova-pro-v1:0", "us-east-1", Flex), TierVerdict::Serve(Flex));
+        assert_eq!(
+            v("us.amazon.nova-pro-v1:0", "eu-west-2", Priority),
+            TierVerdict::Serve(Priority)
+        );
+        assert_eq!(v("amazon.nova-pro-v1:0", "sa-east-1", Flex), TierVerdict::Unavailable);
+        assert_eq!(
+            v("meta.llama3-1-70b-instruct-v1:0", "us-east-2", Flex),
+            TierVerdict::Unavailable
+        );
+        assert_eq!(
+            v("meta.llama3-1-70b-instruct-v1:0", "us-east-2", Default),
+            TierVerdict::Serve(Default)
+        );
+        let sonnet = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+        assert_eq!(v(sonnet, "us-east-1", Reserved), TierVerdict::Reserved);
+        assert_eq!(
+            v(sonnet, "us-east-1", Priority),
+            TierVerdict::Serve(Priority),
+            "unverified: served"
+        );
+        assert_eq!(
+            v("amazon.nova-pro-v1:0", "us-east-1", Reserved),
+            TierVerdict::Unavailable
+        );
     }
 
     #[test]

@@ -39,6 +39,9 @@ const MAX_CONFIG_FILE: u64 = 1024 * 1024;
 /// [token_cap]
 /// "us.meta.llama3-1-405b-instruct-v1:0" = 11000
 ///
+/// [reservations]                # reserved-tier requests, then default
+/// "us.anthropic.claude-sonnet-4-5-20250929-v1:0" = 100
+///
 /// [limits]
 /// max_connections = 64
 /// read_timeout_ms = 5000
@@ -79,6 +82,11 @@ pub struct LocalBedrockConfig {
     /// place of the catalog's (Llama 3.1 405B: 11,000).
     #[serde(default)]
     pub token_cap: BTreeMap<String, u32>,
+    /// Reserved-tier requests per model before they overflow to the default
+    /// tier ([`LocalBedrockBuilder::reservation`]); a model without one
+    /// answers reserved requests "Reservation not found.".
+    #[serde(default)]
+    pub reservations: BTreeMap<String, u64>,
     /// Fault rules, in the text form of [`FaultRule`]'s `FromStr`.
     #[serde(default)]
     pub faults: Vec<String>,
@@ -219,6 +227,9 @@ impl LocalBedrockConfig {
         }
         for (model, cap) in &self.token_cap {
             b = b.token_cap(model.clone(), *cap);
+        }
+        for (model, n) in &self.reservations {
+            b = b.reservation(model.clone(), *n);
         }
         for text in &self.faults {
             b = b.fault(text.parse::<FaultRule>()?);

@@ -144,6 +144,7 @@ fn record_json(r: &RecordedRequest) -> Value {
         "servedLatency": r.served_latency.map(|l| l.as_str()),
         "fallback": r.fallback.map(|f| format!("{f:?}")),
         "serviceTier": r.service_tier,
+        "servedTier": r.served_tier,
         "status": r.status,
         "errorType": r.error_type,
         "fault": r.fault.as_ref().map(|f| format!("{f:?}")),
@@ -169,6 +170,7 @@ fn state(shared: &Shared) -> Value {
         "region": state.region,
         "pendingFaults": state.faults.pending().len(),
         "optimizedQuota": state.quotas,
+        "reservations": state.reservations,
         "recordsKept": state.records.iter().len(),
         "recordBytes": state.records.bytes(),
     })

@@ -206,21 +206,29 @@ async fn answer(
             Reply::error(&error)
         }
         Ok(p) => {
-            let (served, fallback, timing, answer_len) = {
+            let decided = {
                 let mut state = shared.lock();
-                let (served, fallback) = state.decide(&p);
-                let mut timing = state.timing.of(served);
-                if let Some(ttft) = state.tails.ttft(&record.region, served) {
-                    timing.time_to_first_token = ttft;
-                }
-                (served, fallback, timing, state.answer_tokens)
+                state.decide_tier(&p).map(|tier| {
+                    let (served, fallback) = state.decide(&p);
+                    let mut timing = state.timing.of(served);
+                    if let Some(ttft) = state.tails.ttft(&record.region, served) {
+                        timing.time_to_first_token = ttft;
+                    }
+                    (tier, served, fallback, timing, state.answer_tokens)
+                })
+            };
+            let (served_tier, served, fallback, timing, answer_len) = match decided {
+                Ok(d) => d,
+                Err(error) => return finish_error(shared, record, &error, guard),
             };
             record.served_latency = Some(served);
+            record.served_tier = served_tier.map(|t| t.as_str().to_owned());
             record.fallback = fallback;
             record.status = 200;
             shared.record(record);
             let ctx = RenderContext {
                 served,
+                served_tier,
                 answer_len,
                 timing,
                 request_id: &request_id,

@@ -46,10 +46,18 @@
 //!   instead of the `us.` inference profile, gives HTTP 400 `ValidationException`
 //!   `Latency performance configuration is not supported for <modelId> in <region>`.
 //! - InvokeAgent ignores the setting: served standard, never reported.
+//! - Service tiers from the catalog it serves: a tier the model does not
+//!   offer from the caller's region (`default` is every model's) gives HTTP
+//!   400 `ValidationException`; reserved without a reservation
+//!   ([`LocalBedrockBuilder::reservation`]) gives "Reservation not found.",
+//!   and once the reservation is used up reserved requests overflow to the
+//!   default tier; a tier the catalog marks `ignored` is served default.
 //! - The served latency and service tier come back where Bedrock reports them:
 //!   Converse body `performanceConfig`/`serviceTier`, the ConverseStream
-//!   `metadata` event, the InvokeModel response headers. They are echoed only
-//!   when the request set them (as the AWS captures show).
+//!   `metadata` event, the InvokeModel response headers
+//!   (`X-Amzn-Bedrock-PerformanceConfig-Latency`, `X-Amzn-Bedrock-Service-Tier`).
+//!   They are echoed only when the request set them (as the AWS captures
+//!   show), with what served it ([`RecordedRequest::served_tier`]).
 //! - A per-model optimized quota: once used up, optimized requests are served
 //!   standard and say so. Llama 3.1 405B falls back to standard when estimated
 //!   input tokens + requested max tokens (or the answer length) exceed 11,000.

@@ -60,10 +60,10 @@ pub(crate) fn prepare(
 pub(crate) fn render(p: &Prepared, ctx: &RenderContext<'_>) -> Reply {
     let answer = Answer::new(p, ctx);
     match &p.shape {
-        Shape::Converse => runtime_ops::render_converse(p, &answer),
-        Shape::ConverseStream => runtime_ops::render_converse_stream(p, &answer),
-        Shape::Invoke(family) => runtime_ops::render_invoke(p, *family, &answer),
-        Shape::InvokeStream(family) => runtime_ops::render_invoke_stream(p, *family, &answer),
+        Shape::Converse => runtime_ops::render_converse(&answer),
+        Shape::ConverseStream => runtime_ops::render_converse_stream(&answer),
+        Shape::Invoke(family) => runtime_ops::render_invoke(*family, &answer),
+        Shape::InvokeStream(family) => runtime_ops::render_invoke_stream(*family, &answer),
         Shape::InlineAgent(agent) | Shape::Agent(agent) => agent_ops::render_agent(p, agent, &answer),
         Shape::Rag(rag) => agent_ops::render_rag(p, rag, &answer),
         Shape::RagStream(rag) => agent_ops::render_rag_stream(p, rag, &answer),

@@ -6,9 +6,10 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 
-use super::behaviour::{self, OptimizedVerdict};
+use super::behaviour::{self, OptimizedVerdict, TierVerdict};
+use super::prepared::TierPlan;
 use super::wire::{ApiError, latency_from_wire};
-use crate::{Catalog, Latency};
+use crate::{Catalog, Latency, ServiceTier};
 
 const SERVICE_TIERS: &[&str] = &["default", "flex", "priority", "reserved"];
 
@@ -171,6 +172,34 @@ pub(crate) fn eligibility(
     match behaviour::optimized_verdict(catalog, model_id, region) {
         OptimizedVerdict::Available { max_total_tokens } => Ok(Some(max_total_tokens)),
         OptimizedVerdict::Unavailable => Err(ApiError::latency_not_supported(model_id, region)),
+    }
+}
+
+/// Checks a requested tier against THE decision function.
+///
+/// Bedrock's answer to a tier the model does not offer is a
+/// `ValidationException`; for reserved, its message "Reservation not found."
+/// is reported (github.com/envoyproxy/ai-gateway/pull/1749, 2026-01-09;
+/// github.com/NousResearch/hermes-agent/pull/34476, 2026-05-29: secondary
+/// sources). For the other tiers AWS's wording was not found: the message
+/// here follows the latency one and is the endpoint's own.
+pub(crate) fn tier_eligibility(
+    catalog: &Catalog,
+    requested: Option<&str>,
+    model_id: &str,
+    region: &str,
+) -> Result<TierPlan, ApiError> {
+    let Some(tier) = requested.and_then(|t| t.parse::<ServiceTier>().ok()) else {
+        return Ok(TierPlan::Unasked);
+    };
+    match behaviour::tier_verdict(catalog, model_id, region, tier) {
+        TierVerdict::Serve(t) => Ok(TierPlan::Serve(t)),
+        TierVerdict::ServeDefault => Ok(TierPlan::Serve(ServiceTier::Default)),
+        TierVerdict::Reserved => Ok(TierPlan::Reserved),
+        TierVerdict::Unavailable if tier == ServiceTier::Reserved => Err(ApiError::reservation_not_found()),
+        TierVerdict::Unavailable => Err(ApiError::validation(format!(
+            "Service tier {tier} is not supported for {model_id} in {region}"
+        ))),
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::TokenTiming;
 use super::behaviour;
 use super::wire::millis;
-use crate::{Catalog, Latency, Operation};
+use crate::{Catalog, Latency, Operation, ServiceTier};
 
 /// The native InvokeModel body family of a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,19 @@ impl Shape {
     }
 }
 
+/// How a request's service tier will be served, once it is known to be
+/// valid: decided from the catalog when the request is parsed, from the
+/// reservations left when it is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TierPlan {
+    /// No tier asked: none reported.
+    Unasked,
+    /// Served by this tier.
+    Serve(ServiceTier),
+    /// Reserved while the model's reservation lasts.
+    Reserved,
+}
+
 /// A parsed, validated request, before quota and faults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Prepared {
@@ -60,7 +73,10 @@ pub(crate) struct Prepared {
     pub(crate) optimized_cap: Option<Option<u32>>,
     /// `false` for InvokeAgent, which ignores the setting.
     pub(crate) honours_latency: bool,
+    /// The tier asked for, as sent.
     pub(crate) service_tier: Option<String>,
+    /// How the tier asked for will be served.
+    pub(crate) tier_plan: TierPlan,
     pub(crate) input_tokens: u32,
     pub(crate) max_tokens: Option<u32>,
     pub(crate) prompt: String,
@@ -95,6 +111,8 @@ pub(crate) struct Call<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct RenderContext<'a> {
     pub(crate) served: Latency,
+    /// The tier that serves the request, when one was asked for.
+    pub(crate) served_tier: Option<ServiceTier>,
     pub(crate) answer_len: u32,
     pub(crate) timing: TokenTiming,
     pub(crate) request_id: &'a str,
@@ -120,6 +138,8 @@ pub(crate) struct Answer<'a> {
     /// the operation honours it, as the AWS captures show).
     pub(crate) report_latency: bool,
     pub(crate) served: &'static str,
+    /// The served tier, echoed only when a tier was asked for.
+    pub(crate) served_tier: Option<&'static str>,
     pub(crate) timing: TokenTiming,
     pub(crate) request_id: &'a str,
 }
@@ -152,6 +172,7 @@ impl<'a> Answer<'a> {
             stop: if truncated { "max_tokens" } else { "end_turn" },
             report_latency: p.requested.is_some() && p.honours_latency,
             served: ctx.served.as_str(),
+            served_tier: ctx.served_tier.map(ServiceTier::as_str),
             timing: ctx.timing,
             request_id: ctx.request_id,
         }

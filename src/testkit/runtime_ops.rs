@@ -9,7 +9,7 @@ use super::behaviour::{self, ModelRef};
 use super::eventstream;
 use super::parse::{
     Texts, anthropic_text, body_object, converse_texts, eligibility, enum_error, malformed, perf_latency, positive_u32,
-    tier_value, valid_model,
+    tier_eligibility, tier_value, valid_model,
 };
 use super::prepared::{Answer, Call, Family, Prepared, Shape};
 use super::wire::{ApiError, LATENCY_HEADER, Reply, TIER_HEADER, latency_from_wire, schedule};
@@ -70,6 +70,7 @@ fn model_request(
     shape: Shape,
 ) -> Result<Prepared, ApiError> {
     let optimized_cap = eligibility(call.catalog, asked.requested, model, call.region)?;
+    let tier_plan = tier_eligibility(call.catalog, asked.service_tier.as_deref(), model, call.region)?;
     Ok(Prepared {
         operation,
         model_id: Some(model.to_owned()),
@@ -77,6 +78,7 @@ fn model_request(
         optimized_cap,
         honours_latency: true,
         service_tier: asked.service_tier,
+        tier_plan,
         input_tokens: behaviour::estimate_tokens(texts.chars),
         max_tokens: asked.max_tokens,
         prompt: texts.last_user,
@@ -178,41 +180,44 @@ fn invoke_texts(family: Family, body: &Value) -> Result<(Texts, Option<u32>), Ap
 }
 
 /// The response headers of InvokeModel(WithResponseStream) that report the
-/// served latency and tier (only when requested).
-fn runtime_headers(p: &Prepared, a: &Answer<'_>) -> Vec<(&'static str, String)> {
+/// served latency and tier (only when requested): the SDK reads the served
+/// tier of InvokeModel from `X-Amzn-Bedrock-Service-Tier` (aws-sdk-bedrockruntime
+/// `InvokeModelOutput::service_tier`).
+fn runtime_headers(a: &Answer<'_>) -> Vec<(&'static str, String)> {
     let mut headers: Vec<(&'static str, String)> = Vec::new();
     if a.report_latency {
         headers.push((LATENCY_HEADER, a.served.to_owned()));
     }
-    if let Some(tier) = &p.service_tier {
-        headers.push((TIER_HEADER, tier.clone()));
+    if let Some(tier) = a.served_tier {
+        headers.push((TIER_HEADER, tier.to_owned()));
     }
     headers
 }
 
-/// Adds `performanceConfig` and `serviceTier` to a Converse body or metadata
-/// event, when requested.
-fn report_tier(target: &mut Value, p: &Prepared, a: &Answer<'_>) {
+/// Adds `performanceConfig` and `serviceTier` (the served ones) to a
+/// Converse body or metadata event, when requested (as the AWS capture
+/// converse-service-tier-flex shows).
+fn report_tier(target: &mut Value, a: &Answer<'_>) {
     if a.report_latency {
         target["performanceConfig"] = json!({ "latency": a.served });
     }
-    if let Some(tier) = &p.service_tier {
+    if let Some(tier) = a.served_tier {
         target["serviceTier"] = json!({ "type": tier });
     }
 }
 
-pub(crate) fn render_converse(p: &Prepared, a: &Answer<'_>) -> Reply {
+pub(crate) fn render_converse(a: &Answer<'_>) -> Reply {
     let mut body = json!({
         "metrics": { "latencyMs": a.latency_ms },
         "output": { "message": { "content": [ { "text": a.text } ], "role": "assistant" } },
         "stopReason": a.stop,
         "usage": a.usage,
     });
-    report_tier(&mut body, p, a);
+    report_tier(&mut body, a);
     Reply::json(&body, Vec::new(), a.latency)
 }
 
-pub(crate) fn render_converse_stream(p: &Prepared, a: &Answer<'_>) -> Reply {
+pub(crate) fn render_converse_stream(a: &Answer<'_>) -> Reply {
     let preamble = vec![eventstream::padded_event(
         "messageStart",
         &json!({ "role": "assistant" }),
@@ -228,7 +233,7 @@ pub(crate) fn render_converse_stream(p: &Prepared, a: &Answer<'_>) -> Reply {
         })
         .collect();
     let mut metadata = json!({ "metrics": { "latencyMs": a.latency_ms }, "usage": a.usage });
-    report_tier(&mut metadata, p, a);
+    report_tier(&mut metadata, a);
     let trailer = vec![
         eventstream::padded_event("contentBlockStop", &json!({ "contentBlockIndex": 0 })),
         eventstream::padded_event("messageStop", &json!({ "stopReason": a.stop })),
@@ -255,7 +260,7 @@ fn anthropic_id(a: &Answer<'_>) -> String {
     format!("msg_bdrk_{}", a.request_id.replace('-', ""))
 }
 
-pub(crate) fn render_invoke(p: &Prepared, family: Family, a: &Answer<'_>) -> Reply {
+pub(crate) fn render_invoke(family: Family, a: &Answer<'_>) -> Reply {
     let body = match family {
         Family::Anthropic => json!({
             "id": anthropic_id(a),
@@ -285,7 +290,7 @@ pub(crate) fn render_invoke(p: &Prepared, family: Family, a: &Answer<'_>) -> Rep
             "stop_reason": if a.truncated { "length" } else { "stop" },
         }),
     };
-    let mut headers = runtime_headers(p, a);
+    let mut headers = runtime_headers(a);
     // Header names and order as in the AWS capture invoke-model-nova-micro.
     headers.push(("x-amzn-bedrock-cache-read-input-token-count", "0".to_owned()));
     headers.push(("x-amzn-bedrock-cache-write-input-token-count", "0".to_owned()));
@@ -393,7 +398,7 @@ fn llama_stream(a: &Answer<'_>) -> Frames {
     (Vec::new(), deltas, Vec::new())
 }
 
-pub(crate) fn render_invoke_stream(p: &Prepared, family: Family, a: &Answer<'_>) -> Reply {
+pub(crate) fn render_invoke_stream(family: Family, a: &Answer<'_>) -> Reply {
     let (preamble, deltas, trailer) = match family {
         Family::Anthropic => anthropic_stream(a),
         Family::Nova => nova_stream(a),
@@ -403,7 +408,7 @@ pub(crate) fn render_invoke_stream(p: &Prepared, family: Family, a: &Answer<'_>)
         ("content-type", "application/vnd.amazon.eventstream".to_owned()),
         ("x-amzn-bedrock-content-type", "application/json".to_owned()),
     ];
-    headers.extend(runtime_headers(p, a));
+    headers.extend(runtime_headers(a));
     Reply::Stream {
         headers,
         frames: schedule(preamble, deltas, trailer, a.timing),

@@ -42,6 +42,7 @@ pub struct LocalBedrockBuilder {
     record_limit: usize,
     record_budget: usize,
     token_caps: Vec<(String, u32)>,
+    reservations: Vec<(String, u64)>,
     seed: Option<u64>,
     limits: Limits,
     tails: Tails,
@@ -61,6 +62,7 @@ impl Default for LocalBedrockBuilder {
             record_limit: DEFAULT_RECORD_LIMIT,
             record_budget: DEFAULT_RECORD_BUDGET,
             token_caps: Vec::new(),
+            reservations: Vec::new(),
             seed: None,
             limits: Limits::default(),
             tails: Tails::default(),
@@ -122,6 +124,17 @@ impl LocalBedrockBuilder {
     /// region with this catalog instead of [`Catalog::builtin`].
     pub fn catalog(mut self, catalog: Arc<Catalog>) -> Self {
         self.catalog = CatalogRef::Custom(catalog);
+        self
+    }
+
+    /// Gives a model (any form of its ID) a reservation of the reserved
+    /// service tier for `requests` requests; past them, reserved requests
+    /// overflow to the default tier and report it. Without a reservation a
+    /// reserved request gets `ValidationException` "Reservation not found.".
+    /// Whether the model offers the reserved tier from the caller's region
+    /// is the catalog's word.
+    pub fn reservation(mut self, model_id: impl Into<String>, requests: u64) -> Self {
+        self.reservations.push((model_id.into(), requests));
         self
     }
 
@@ -237,6 +250,7 @@ impl LocalBedrockBuilder {
             faults: self.faults,
             quotas: by_base_model(self.quotas),
             caps: by_base_model(self.token_caps),
+            reservations: by_base_model(self.reservations),
             timing: self.timing,
             answer_tokens: self.answer_tokens,
             region: self.region,
@@ -323,10 +337,16 @@ impl LocalBedrock {
     /// `region`, with static test credentials; give it to
     /// [`Client::new`](crate::Client::new) or to the SDK clients.
     pub fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
+        Self::sdk_config_at(&self.endpoint_url(), region)
+    }
+
+    /// [`sdk_config`](Self::sdk_config) for an endpoint at `url` started
+    /// elsewhere (a `bedrock-latency-local` process, say).
+    pub fn sdk_config_at(url: &str, region: &str) -> aws_config::SdkConfig {
         aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region.to_owned()))
-            .endpoint_url(self.endpoint_url())
+            .endpoint_url(url)
             .credentials_provider(aws_sdk_bedrockruntime::config::SharedCredentialsProvider::new(
                 aws_sdk_bedrockruntime::config::Credentials::new(
                     "AKIDLOCAL",

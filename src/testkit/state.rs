@@ -11,10 +11,11 @@ use tokio::sync::Semaphore;
 use super::behaviour::{self, CatalogRef};
 use super::counters::Counters;
 use super::faults::FaultQueue;
-use super::prepared::Prepared;
+use super::prepared::{Prepared, TierPlan};
 use super::tail_state::{TailState, Tails};
+use super::wire::ApiError;
 use super::{FaultRule, RecordedRequest, StandardFallback, TierTiming};
-use crate::{Latency, Operation};
+use crate::{Latency, Operation, ServiceTier};
 
 /// Bytes of a request body kept in its record; the rest is summarised by
 /// length and SHA-256.
@@ -116,6 +117,7 @@ pub(crate) struct Initial {
     pub(crate) faults: Vec<FaultRule>,
     pub(crate) quotas: HashMap<String, u64>,
     pub(crate) caps: HashMap<String, u32>,
+    pub(crate) reservations: HashMap<String, u64>,
     pub(crate) timing: TierTiming,
     pub(crate) answer_tokens: u32,
     pub(crate) region: Option<String>,
@@ -131,6 +133,9 @@ pub(crate) struct State {
     /// Optimized token caps set by the builder, per base model ID; they
     /// replace the catalog's.
     pub(crate) caps: HashMap<String, u32>,
+    /// Reserved-tier requests left per base model ID (absent: no
+    /// reservation); at 0 they overflow to the default tier.
+    pub(crate) reservations: HashMap<String, u64>,
     pub(crate) timing: TierTiming,
     pub(crate) answer_tokens: u32,
     pub(crate) region: Option<String>,
@@ -146,6 +151,7 @@ impl State {
             faults: FaultQueue::default(),
             quotas: HashMap::new(),
             caps: HashMap::new(),
+            reservations: HashMap::new(),
             timing: initial.timing,
             answer_tokens: initial.answer_tokens,
             region: None,
@@ -165,10 +171,35 @@ impl State {
         }
         self.quotas.clone_from(&initial.quotas);
         self.caps.clone_from(&initial.caps);
+        self.reservations.clone_from(&initial.reservations);
         self.timing = initial.timing;
         self.answer_tokens = initial.answer_tokens;
         self.region.clone_from(&initial.region);
         self.tails.reset(&initial.tails);
+    }
+
+    /// Served tier of a valid request, consuming reserved capacity: the
+    /// reserved tier while the model's reservation lasts, then the default
+    /// tier ("When your application needs more tokens-per-minute capacity
+    /// than what you reserved, the service automatically overflows to the
+    /// Standard tier", docs.aws.amazon.com/bedrock/latest/userguide/service-tiers-inference.html);
+    /// without a reservation, "Reservation not found.".
+    pub(crate) fn decide_tier(&mut self, p: &Prepared) -> Result<Option<ServiceTier>, ApiError> {
+        match p.tier_plan {
+            TierPlan::Unasked => Ok(None),
+            TierPlan::Serve(t) => Ok(Some(t)),
+            TierPlan::Reserved => {
+                let key = p.model_id.as_deref().map(behaviour::quota_key).unwrap_or_default();
+                match self.reservations.get_mut(&key) {
+                    None => Err(ApiError::reservation_not_found()),
+                    Some(0) => Ok(Some(ServiceTier::Default)),
+                    Some(left) => {
+                        *left -= 1;
+                        Ok(Some(ServiceTier::Reserved))
+                    }
+                }
+            }
+        }
     }
 
     /// Served latency of a valid request, consuming quota.

@@ -129,6 +129,11 @@ pub struct RecordedRequest {
     /// The service tier asked for (`serviceTier.type` or the
     /// `X-Amzn-Bedrock-Service-Tier` header), if any.
     pub service_tier: Option<String>,
+    /// The service tier that served the request (echoed in the answer's
+    /// `serviceTier` or `X-Amzn-Bedrock-Service-Tier`), when one was asked
+    /// for and a model answer was given: the reserved tier overflows to
+    /// `default` once the model's reservation is used up.
+    pub served_tier: Option<String>,
     /// The HTTP status of the response (`0` for a reset connection).
     pub status: u16,
     /// The `x-amzn-ErrorType` of an error response.
@@ -159,6 +164,7 @@ impl RecordedRequest {
             served_latency: None,
             fallback: None,
             service_tier: None,
+            served_tier: None,
             status: 0,
             error_type: None,
             fault: None,

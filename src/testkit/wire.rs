@@ -55,6 +55,12 @@ impl ApiError {
         ))
     }
 
+    /// The answer to the reserved tier without a reservation (secondary
+    /// sources: see `parse::tier_eligibility`).
+    pub(crate) fn reservation_not_found() -> ApiError {
+        ApiError::validation("Reservation not found.")
+    }
+
     pub(crate) fn throttling() -> ApiError {
         ApiError {
             status: 429,

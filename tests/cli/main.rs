@@ -7,3 +7,5 @@ mod shared_fixtures;
 mod cli;
 mod cli_compare;
 mod cli_logs;
+mod cli_probe;
+mod cli_tiers;

@@ -488,7 +488,11 @@ async fn converse_service_tier_flex() {
         .await
         .unwrap();
     assert_eq!(r.report.requested_tier, Some(ServiceTier::Flex));
+    // The catalog lists flex for Nova Pro from us-east-1: sent as asked,
+    // served as sent.
+    assert_eq!(r.report.sent_tier, Some(ServiceTier::Flex));
     assert_eq!(r.report.served_tier, Some(ServiceTier::Flex));
+    assert!(!r.report.tier_downgraded(), "{}", r.report);
     assert!(r.report.to_string().contains("(tier flex)"), "{}", r.report);
     assert_eq!(
         r.text,

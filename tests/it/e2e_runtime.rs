@@ -49,10 +49,12 @@ async fn server() -> LocalBedrock {
 async fn converse_optimized_end_to_end() {
     let s = server().await;
     let c = client(&s, "us-east-1");
+    // How priority combines with optimized latency is unverified: opted in.
     let r = c
         .converse(NovaPro)
         .optimized()
         .service_tier(ServiceTier::Priority)
+        .allow_unverified_tier()
         .system("Be brief.")
         .user("What is the capital of France?")
         .max_tokens(64)
@@ -484,6 +486,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .converse(NovaPro)
         .optimized()
         .service_tier(ServiceTier::Priority)
+        .allow_unverified_tier()
         .system("Be brief.")
         .user("What is the capital of France?")
         .max_tokens(64)
@@ -519,6 +522,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .invoke_model(NovaPro)
         .optimized()
         .service_tier(ServiceTier::Flex)
+        .allow_unverified_tier()
         .prompt("Hi", 50)
         .send()
         .await

@@ -6,7 +6,9 @@
 //! - `e2e_runtime`, `runtime_fixtures`: the bedrock-runtime builders against
 //!   the local endpoint and real AWS captures;
 //! - `testkit_*`: the local endpoint itself, through the real SDK clients;
-//! - `logs_*`: the tools (the timing-sensitive `compare` tests are in `stress`).
+//! - `logs_*`: the tools (the timing-sensitive `compare` tests are in `stress`);
+//! - `tiers`, `probe`: service tiers and lifecycle through the client and the
+//!   endpoint, and probing the catalog against the endpoint.
 //!
 //! Shared helpers: `sdk_clients` (SDK clients pointed at a `LocalBedrock`,
 //! a raw HTTP client), `replay` (the crate's client over SDK clients with a
@@ -30,9 +32,11 @@ mod logs_analyzer;
 mod logs_cost;
 mod logs_streaming;
 mod mock_answers;
+mod probe;
 mod runtime_fixtures;
 mod tail_local;
 mod tail_props;
 mod testkit_behaviour;
 mod testkit_faults;
 mod testkit_operations;
+mod tiers;

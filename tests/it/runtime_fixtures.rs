@@ -415,7 +415,24 @@ async fn invoke_model_header_in_and_out() {
         ],
         body,
     ))]);
-    let r = runtime_client("us-east-2", &replay)
+    // The built-in catalog lists no priority tier for Claude 3.5 Haiku, nor
+    // how priority combines with optimized latency: this replay tests the
+    // headers, so a catalog document says both are served.
+    let mut catalog = bedrock_latency::Catalog::builtin().clone();
+    catalog
+        .merge_json(
+            r#"{"service_tiers": {"with_optimized": {"priority": "honored"}},
+                "models": [{"id": "anthropic.claude-3-5-haiku-20241022-v1:0",
+                            "service_tiers": {"priority": {"regions": ["us-east-2"]}}}]}"#,
+        )
+        .unwrap();
+    let r = Client::builder()
+        .runtime(bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(
+            runtime_sdk_config("us-east-2", &replay),
+        )))
+        .catalog(catalog)
+        .build()
+        .unwrap()
         .invoke_model(Claude35Haiku)
         .optimized()
         .service_tier(bedrock_latency::ServiceTier::Priority)

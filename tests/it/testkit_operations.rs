@@ -22,6 +22,25 @@ const LLAMA_70B: &str = "us.meta.llama3-1-70b-instruct-v1:0";
 const PROMPT: &str = "What is the capital of France?";
 const SYSTEM: &str = "You are a helpful chatbot.";
 
+/// An endpoint that serves Claude 3.5 Haiku flex and priority from
+/// us-east-2: the built-in catalog lists no tier for it, and the tests that
+/// use it are about how a served tier is echoed, not about which model
+/// offers which tier (see the `tiers` module).
+async fn server_with_haiku_tiers() -> LocalBedrock {
+    let mut catalog = bedrock_latency::Catalog::builtin().clone();
+    catalog
+        .merge_json(
+            r#"{"models": [{"id": "anthropic.claude-3-5-haiku-20241022-v1:0", "service_tiers": {
+                "flex": {"regions": ["us-east-2"]}, "priority": {"regions": ["us-east-2"]}}}]}"#,
+        )
+        .expect("catalog");
+    LocalBedrock::builder()
+        .catalog(std::sync::Arc::new(catalog))
+        .start()
+        .await
+        .expect("start")
+}
+
 /// The last recorded request, checked: its path, operation and served
 /// latency.
 fn recorded(server: &LocalBedrock, path: &str, operation: Operation, served: Latency) -> RecordedRequest {
@@ -140,7 +159,7 @@ async fn converse_standard_default_reports_nothing() {
 
 #[tokio::test]
 async fn converse_stream_ends_with_metadata_reporting_the_served_latency() {
-    let server = LocalBedrock::start().await.expect("start");
+    let server = server_with_haiku_tiers().await;
     let client = runtime_client(&server, "us-east-2");
     let out = client
         .converse_stream()
@@ -224,7 +243,7 @@ fn invoke_json(out: &brt::operation::invoke_model::InvokeModelOutput) -> Value {
 
 #[tokio::test]
 async fn invoke_model_answers_in_each_family_shape_and_reports_latency_in_headers() {
-    let server = LocalBedrock::start().await.expect("start");
+    let server = server_with_haiku_tiers().await;
     let client = runtime_client(&server, "us-east-2");
 
     // Anthropic Messages API, optimized, priority tier.

@@ -5,8 +5,7 @@
 //! requests may be billed): the arguments, the region, whether each arm
 //! would be honored, and whether the chart file can be written.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -15,7 +14,7 @@ use bedrock_latency::tail::Hedge;
 use bedrock_latency::testkit::{Distribution, LatencyRule, LocalBedrock, TokenTiming};
 use bedrock_latency::{Client, Error, Latency, ModelId, Result};
 
-use crate::output::{self, field};
+use crate::output::{self, OutputFile, field};
 
 /// Most measured requests per arm.
 const MAX_REQUESTS: u64 = 10_000;
@@ -140,7 +139,7 @@ pub(crate) fn run(args: CompareArgs) -> Result<ExitCode> {
         max_tokens: args.max_tokens,
         hedge,
     };
-    let chart = args.chart.as_deref().map(ChartFile::open).transpose()?;
+    let chart = args.chart.as_deref().map(OutputFile::open).transpose()?;
     let rt = tokio::runtime::Runtime::new().map_err(|source| Error::Io {
         path: "tokio runtime".to_owned(),
         source,
@@ -199,57 +198,6 @@ fn exit_code(c: &Comparison) -> ExitCode {
     let message = format!("error: every request of the {} {arms} failed\n", failed.join(" and "));
     let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), message.as_bytes());
     ExitCode::from(1)
-}
-
-/// The chart file, opened before the first request so that a path that
-/// cannot be written is found before any request is made (and billed).
-struct ChartFile {
-    file: File,
-    path: PathBuf,
-    created: bool,
-}
-
-impl ChartFile {
-    fn open(path: &Path) -> Result<Self> {
-        let io = |source| Error::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        let created = !path.exists();
-        // Not truncated yet: an existing chart survives a failed comparison.
-        let file = File::options()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(io)?;
-        Ok(Self {
-            file,
-            path: path.to_owned(),
-            created,
-        })
-    }
-
-    fn write(mut self, svg: &str) -> Result<()> {
-        use std::io::Write as _;
-        let io = |source| Error::Io {
-            path: self.path.display().to_string(),
-            source,
-        };
-        self.file.set_len(0).map_err(io)?;
-        self.file
-            .write_all(svg.as_bytes())
-            .and_then(|()| self.file.flush())
-            .map_err(io)
-    }
-
-    /// Removes the file if this run created it.
-    fn abandon(self) {
-        if self.created {
-            drop(self.file);
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
 }
 
 /// How the embedded endpoint behaves (`--local-*`).

@@ -6,9 +6,15 @@
 //! and escaping what is echoed from input. The binary stays outside the
 //! library so that clap and indicatif are never part of the library's API.
 //!
-//! Exit codes of `check`: 0 honored (or standard requested), 1 optimized
-//! would not be honored, 3 unverified (invoke-flow); 2 for usage errors,
-//! invalid model IDs or regions and unreadable catalog files.
+//! Exit codes of `check`: 0 honored (or standard requested, or a prefer
+//! policy's fallback), 1 optimized latency or the service tier would not be
+//! honored, or the model is past its end of life under `--lifecycle strict`,
+//! 3 unverified (invoke-flow, a tier only secondary sources report); 2 for
+//! usage errors, invalid model IDs or regions and unreadable catalog files.
+//!
+//! `probe` exits 0 once every planned request was sent, 1 when it stopped
+//! early (throttled or out of time; the result is partial), 2 for invalid
+//! input and for requests to AWS without `--yes`.
 //!
 //! `logs` exits 0 once every file was read (lines that are not records are
 //! reported, not fatal), 2 when a file cannot be read. `price` exits 0, or 2
@@ -26,6 +32,7 @@ mod logs;
 mod matrix;
 mod output;
 mod price;
+mod probe;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -49,10 +56,13 @@ struct Cli {
 enum Command {
     /// Print the support table: models x regions x operations x lifecycle.
     Matrix(matrix::MatrixArgs),
-    /// Check whether a request would be honored, before sending it.
+    /// Check whether a request would be honored (latency, service tier,
+    /// lifecycle), before sending it.
     ///
-    /// Exit 0: honored, or standard requested; 1: optimized would not be
-    /// honored; 3: unverified (invoke-flow); 2: invalid input.
+    /// Exit 0: honored, standard requested, or a prefer policy fell back;
+    /// 1: optimized latency or the service tier would not be honored, or the
+    /// model is past its end of life under --lifecycle strict; 3: unverified
+    /// (invoke-flow, a tier only secondary sources report); 2: invalid input.
     Check(check::CheckArgs),
     /// Analyze model invocation logs: which requests were served optimized,
     /// how fast, at what cost.
@@ -73,6 +83,17 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Price tokens at standard and optimized latency, side by side.
     Price(price::PriceArgs),
+    /// Check the catalog against your account: for each model, region,
+    /// operation, latency and service tier, the smallest request that shows
+    /// what serves it (one output token), a table, the differences from the
+    /// catalog in use, and (--out) a catalog file of what was probed.
+    ///
+    /// Against AWS it prints the number of requests and a cost bound first
+    /// and sends them only with --yes (billed). --local runs against the
+    /// embedded endpoint, or --endpoint-url one started elsewhere. Exit 0:
+    /// probed; 1: stopped early (throttled, out of time: partial result);
+    /// 2: invalid input, or requests to AWS without --yes.
+    Probe(probe::ProbeArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +107,7 @@ fn main() -> ExitCode {
         Command::Logs(args) => logs::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Price(args) => price::run(args),
+        Command::Probe(args) => probe::run(args),
     };
     match result {
         Ok(code) => code,

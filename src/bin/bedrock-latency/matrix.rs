@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bedrock_latency::{Catalog, Date, LifecycleStatus, ModelEntry, Operation, Result, Treatment};
+use bedrock_latency::{
+    Catalog, Date, LifecycleStatus, ModelEntry, Operation, Result, ServiceTier, TierOffer, Treatment,
+};
 
 use crate::output::{self, field};
 
@@ -61,6 +63,54 @@ fn optimized_cells(m: &ModelEntry) -> (String, String, String) {
     }
 }
 
+/// The tiers a model offers besides default, one word each: `flex`, or
+/// `flex?` for an unverified offer.
+fn tiers_cell(m: &ModelEntry) -> String {
+    let tiers: Vec<String> = m
+        .service_tiers
+        .iter()
+        .map(|(t, o)| match o.treatment {
+            Treatment::Honored => t.to_string(),
+            Treatment::Unverified => format!("{t}?"),
+            Treatment::Ignored => format!("{t} (ignored)"),
+        })
+        .collect();
+    if tiers.is_empty() {
+        "-".to_owned()
+    } else {
+        tiers.join(", ")
+    }
+}
+
+/// Where an offer is served, as a cell: its regions (checked region names),
+/// or what its source left out.
+fn tier_regions(o: &TierOffer) -> String {
+    match &o.regions {
+        Some(rs) => format!("{} ({} regions)", rs.join(", "), rs.len()),
+        None => "regions not stated".to_owned(),
+    }
+}
+
+/// Every model's tier offers: (model name, tier, regions, treatment and date).
+fn tier_rows(catalog: &Catalog) -> Vec<(String, ServiceTier, String, String)> {
+    let mut rows = Vec::new();
+    for m in catalog.models() {
+        for (tier, o) in &m.service_tiers {
+            let evidence = format!("{} (as of {})", o.treatment, o.source.as_of);
+            rows.push((field(&m.name), *tier, tier_regions(o), evidence));
+        }
+    }
+    rows
+}
+
+fn combination_cells(catalog: &Catalog) -> Vec<(ServiceTier, Treatment)> {
+    ServiceTier::ALL
+        .into_iter()
+        .filter(|t| *t != ServiceTier::Default)
+        .map(|t| (t, catalog.tier_rules().with_optimized(t)))
+        .collect()
+}
+
 fn operation_lines(catalog: &Catalog) -> Vec<String> {
     Operation::ALL
         .iter()
@@ -77,19 +127,30 @@ fn text_table(catalog: &Catalog) -> String {
         catalog.as_of()
     );
     out += &format!(
-        "{:<30} {:<45} {:<22} {:<30} {}\n",
-        "MODEL", "OPTIMIZED PROFILE", "OPTIMIZED FROM", "LIFECYCLE", "LIMITS"
+        "{:<30} {:<45} {:<22} {:<30} {:<28} {}\n",
+        "MODEL", "OPTIMIZED PROFILE", "OPTIMIZED FROM", "LIFECYCLE", "SERVICE TIERS", "LIMITS"
     );
     for m in catalog.models() {
         let (profile, regions, limits) = optimized_cells(m);
         out += &format!(
-            "{:<30} {:<45} {:<22} {:<30} {limits}\n",
+            "{:<30} {:<45} {:<22} {:<30} {:<28} {limits}\n",
             field(&m.name),
             profile,
             regions,
-            lifecycle(m)
+            lifecycle(m),
+            tiers_cell(m)
         );
     }
+    out += "\nService tiers (default: every model, every region; flex is the slow, cheap tier; \
+            ? = unverified, only secondary sources):\n";
+    for (name, tier, regions, evidence) in tier_rows(catalog) {
+        out += &format!("  {name:<30} {:<9} {evidence:<26} {regions}\n", tier.as_str());
+    }
+    let combos: Vec<String> = combination_cells(catalog)
+        .iter()
+        .map(|(t, tr)| format!("{t} {tr}"))
+        .collect();
+    out += &format!("  with optimized latency: {}\n", combos.join(", "));
     out += "\nOperations (for models that offer optimized latency):\n";
     for line in operation_lines(catalog) {
         out += &format!("  {line}\n");
@@ -106,8 +167,9 @@ fn text_table(catalog: &Catalog) -> String {
 }
 
 fn markdown_table(catalog: &Catalog) -> String {
-    let mut out =
-        String::from("| Model | Optimized profile | Optimized from | Lifecycle | Limits |\n|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "| Model | Optimized profile | Optimized from | Lifecycle | Limits | Service tiers |\n|---|---|---|---|---|---|\n",
+    );
     for m in catalog.models() {
         let (profile, regions, limits) = optimized_cells(m);
         let profile = if profile == "-" {
@@ -116,10 +178,20 @@ fn markdown_table(catalog: &Catalog) -> String {
             format!("`{profile}`")
         };
         out += &format!(
-            "| {} | {profile} | {regions} | {} | {limits} |\n",
+            "| {} | {profile} | {regions} | {} | {limits} | {} |\n",
             field(&m.name),
-            lifecycle(m)
+            lifecycle(m),
+            tiers_cell(m)
         );
+    }
+    out += "\n| Model | Service tier | From | Evidence |\n|---|---|---|---|\n";
+    for (name, tier, regions, evidence) in tier_rows(catalog) {
+        out += &format!("| {name} | `{tier}` | {regions} | {evidence} |\n");
+    }
+    out += "| every model | `default` | every region it is served from | honored |\n";
+    out += "\n| Service tier | With optimized latency |\n|---|---|\n";
+    for (tier, treatment) in combination_cells(catalog) {
+        out += &format!("| `{tier}` | {treatment} |\n");
     }
     out += "\n| Operation | AWS API | Optimized latency |\n|---|---|---|\n";
     for op in Operation::ALL {

@@ -2,7 +2,9 @@
 //! (`println!` panics when the write fails), ending on errors, and escaping
 //! anything echoed from input (arguments, catalog files) in text output.
 
+use std::fs::File;
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use bedrock_latency::{Error, Result};
@@ -32,6 +34,12 @@ pub(crate) fn print(text: &str) -> Result<()> {
 /// Writes `text` and a newline to standard output.
 pub(crate) fn println(text: &str) -> Result<()> {
     print(&format!("{text}\n"))
+}
+
+/// Writes one line to standard error, escaped; a failed write is ignored
+/// (standard error is where failures would be reported).
+pub(crate) fn note(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", line(text));
 }
 
 /// Writes a JSON document (pretty) and a newline to standard output.
@@ -112,6 +120,63 @@ pub(crate) fn field(s: &str) -> String {
 /// A message line built from input: [`clean`], at most 4000 characters.
 pub(crate) fn line(s: &str) -> String {
     clean(s, 4000)
+}
+
+/// A file a subcommand writes its result to (`compare --chart`, `probe
+/// --out`), opened before the first request so that a path that cannot be
+/// written is found before any request is made (and billed).
+pub(crate) struct OutputFile {
+    file: File,
+    path: PathBuf,
+    created: bool,
+}
+
+impl OutputFile {
+    pub(crate) fn open(path: &Path) -> Result<Self> {
+        let io = |source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let created = !path.exists();
+        // Not truncated yet: an existing file survives a failed run.
+        let file = File::options()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io)?;
+        Ok(Self {
+            file,
+            path: path.to_owned(),
+            created,
+        })
+    }
+
+    /// The path, as given.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Replaces the file's content with `text`.
+    pub(crate) fn write(mut self, text: &str) -> Result<()> {
+        let io = |source| Error::Io {
+            path: self.path.display().to_string(),
+            source,
+        };
+        self.file.set_len(0).map_err(io)?;
+        self.file
+            .write_all(text.as_bytes())
+            .and_then(|()| self.file.flush())
+            .map_err(io)
+    }
+
+    /// Removes the file if this run created it.
+    pub(crate) fn abandon(self) {
+        if self.created {
+            drop(self.file);
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 #[cfg(test)]

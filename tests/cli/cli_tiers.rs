@@ -1,0 +1,212 @@
+//! `check --service-tier`, `check --lifecycle`, and the tiers in `matrix`.
+
+use std::process::Command;
+
+/// Runs the binary; (exit code, standard output and error).
+fn run(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().expect("exited"), text)
+}
+
+/// `check` of a Converse request at standard latency with extra flags.
+fn check(model: &str, region: &str, extra: &[&str]) -> (i32, String) {
+    let mut args = vec![
+        "check",
+        "--model",
+        model,
+        "--region",
+        region,
+        "--operation",
+        "converse",
+        "--latency",
+        "standard",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+const NOVA: &str = "amazon.nova-pro-v1:0";
+const LLAMA: &str = "us.meta.llama3-1-70b-instruct-v1:0";
+const SONNET: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+const HAIKU_35: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
+
+#[test]
+fn service_tier_exit_codes_are_those_of_latency() {
+    // 0: honored.
+    let (code, text) = check(NOVA, "us-east-1", &["--service-tier", "flex"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("and service tier flex on converse from us-east-1"),
+        "{text}"
+    );
+    // 1: refused, with what would work.
+    let (code, text) = check(LLAMA, "us-east-2", &["--service-tier", "flex"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.starts_with("refused: service tier flex would not be honored"),
+        "{text}"
+    );
+    let (code, text) = check(NOVA, "sa-east-1", &["--service-tier", "priority"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("offers the priority tier only from us-east-1"), "{text}");
+    // 3: only secondary sources; 0 with the opt-in.
+    let (code, text) = check(SONNET, "us-east-1", &["--service-tier", "priority"]);
+    assert_eq!(code, 3, "{text}");
+    assert!(text.starts_with("unverified: service tier priority"), "{text}");
+    let (code, text) = check(
+        SONNET,
+        "us-east-1",
+        &["--service-tier", "priority", "--allow-unverified"],
+    );
+    assert_eq!(code, 0, "{text}");
+    // 2: invalid input.
+    let (code, text) = check(NOVA, "us-east-1", &["--service-tier", "turbo"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("prefer-priority"), "{text}");
+    // prefer-TIER falls back, exit 0, and says why.
+    let (code, text) = check(LLAMA, "us-east-2", &["--service-tier", "prefer-flex"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("(no flex tier: the catalog lists no flex service tier"),
+        "{text}"
+    );
+}
+
+#[test]
+fn tiers_with_optimized_latency_are_unverified_and_agents_have_none() {
+    let (code, text) = run(&[
+        "check",
+        "--model",
+        NOVA,
+        "--region",
+        "us-east-1",
+        "--operation",
+        "converse",
+        "--latency",
+        "optimized",
+        "--service-tier",
+        "flex",
+    ]);
+    assert_eq!(code, 3, "{text}");
+    let (code, text) = run(&[
+        "check",
+        "--model",
+        HAIKU_35,
+        "--region",
+        "us-east-2",
+        "--operation",
+        "inline-agent",
+        "--latency",
+        "optimized",
+        "--service-tier",
+        "priority",
+    ]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("no service-tier field"), "{text}");
+}
+
+#[test]
+fn service_tier_json_says_what_is_sent() {
+    let (code, text) = check(NOVA, "us-east-1", &["--service-tier", "prefer-priority", "--json"]);
+    assert_eq!(code, 0, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["service_tier"], "priority");
+    assert_eq!(v["plan"]["tier_policy"], "prefer-priority");
+    assert_eq!(v["plan"]["service_tier"], "priority");
+    let (code, text) = check(LLAMA, "us-east-2", &["--service-tier", "reserved", "--json"]);
+    assert_eq!(code, 1, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["refusal"]["reason"]["kind"], "tier-not-offered");
+    assert_eq!(v["refusal"]["tier"], "reserved");
+}
+
+#[test]
+fn strict_lifecycle_refuses_past_end_of_life_and_the_default_warns_prominently() {
+    let (code, text) = check(HAIKU_35, "us-east-2", &["--lifecycle", "strict"]);
+    assert_eq!(code, 1, "{text}");
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("PAST END OF LIFE: Anthropic Claude 3.5 Haiku"),
+        "{text}"
+    );
+    assert!(first.contains("model-lifecycle-legacy.html"), "{text}");
+    assert!(
+        text.contains("refused: refused by the strict lifecycle policy"),
+        "{text}"
+    );
+    // The default: honored, with the same headline first.
+    let (code, text) = check(HAIKU_35, "us-east-2", &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.starts_with("PAST END OF LIFE: Anthropic Claude 3.5 Haiku reached its end-of-life date on 2026-06-19"),
+        "{text}"
+    );
+    assert!(text.contains("`--lifecycle strict` refuses"), "{text}");
+    let (code, text) = check(HAIKU_35, "us-east-2", &["--lifecycle", "warn", "--json"]);
+    assert_eq!(code, 0, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["past_end_of_life"], true);
+    assert_eq!(v["lifecycle"]["end_of_life"], "2026-06-19");
+    // An active model: no headline, strict or not.
+    let (code, text) = check(NOVA, "us-east-1", &["--lifecycle", "strict"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.starts_with("standard:"), "{text}");
+    // Invalid input.
+    let (code, _) = check(NOVA, "us-east-1", &["--lifecycle", "refuse"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn matrix_shows_tiers() {
+    let (code, text) = run(&["matrix"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("SERVICE TIERS"), "{text}");
+    assert!(text.contains("priority?, flex?, reserved"), "{text}");
+    assert!(
+        text.contains("with optimized latency: priority unverified, flex unverified"),
+        "{text}"
+    );
+    let (_, md) = run(&["matrix", "--markdown"]);
+    assert!(
+        md.contains("| Amazon Nova Pro | `flex` | us-east-1, us-east-2,"),
+        "{md}"
+    );
+    assert!(md.contains("| `flex` | unverified |"), "{md}");
+    let (_, json) = run(&["matrix", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["service_tiers"]["with_optimized"]["flex"], "unverified");
+    let nova = v["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == NOVA)
+        .unwrap();
+    assert_eq!(nova["service_tiers"]["flex"]["treatment"], "honored");
+    assert!(
+        nova["service_tiers"]["flex"]["source"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("service-tiers-inference.html")
+    );
+}
+
+#[test]
+fn compare_refuses_a_priority_arm_the_model_does_not_offer_before_sending() {
+    let (code, text) = run(&[
+        "compare",
+        "--local",
+        "--model",
+        LLAMA,
+        "--priority",
+        "--requests",
+        "1",
+        "--warmup",
+        "0",
+    ]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("service tier priority would not be honored"), "{text}");
+}
