@@ -290,7 +290,8 @@ async fn our_stream_first(c: &Client) -> f64 {
 
 const INSTRUCTION: &str = "You answer questions about geography briefly.";
 
-/// A whole raw SDK InvokeInlineAgent call, its stream read to the end.
+/// A whole raw SDK InvokeInlineAgent call, its stream read to the end and
+/// the answer's text kept.
 async fn raw_agent_call(c: &agent_sdk::Client) -> f64 {
     use agent_sdk::types::{
         InlineBedrockModelConfigurations, PerformanceConfigLatency as L, PerformanceConfiguration as P,
@@ -310,9 +311,19 @@ async fn raw_agent_call(c: &agent_sdk::Client) -> f64 {
         .send()
         .await
         .unwrap();
+    // What any caller does with the stream: keep the answer's bytes as
+    // text (ours also joins UTF-8 split across chunks, keeps citations and
+    // the report).
+    let mut answer = Vec::new();
     while let Some(ev) = out.completion.recv().await.unwrap() {
+        if let agent_sdk::types::InlineAgentResponseStream::Chunk(c) = &ev
+            && let Some(b) = c.bytes()
+        {
+            answer.extend_from_slice(b.as_ref());
+        }
         black_box(ev);
     }
+    black_box(String::from_utf8_lossy(&answer));
     t.elapsed().as_secs_f64()
 }
 

@@ -68,6 +68,9 @@ pub(crate) async fn send<A: BedrockAgentRuntimeApi, I: AgentInput>(
 ) -> Result<I::Output> {
     let span = span.clone();
     match (as_sdk(api), config) {
+        // As on the runtime side: the span is entered only when a subscriber
+        // wants it, or the wrapper only moves the SDK's large future once more.
+        (Some(sdk), None) if span.is_disabled() => input.send_sdk(sdk.sdk()).await,
         (Some(sdk), None) => input.send_sdk(sdk.sdk()).instrument(span).await,
         (Some(sdk), Some(f)) => {
             let conf = f(sdk.sdk().config().to_builder()).build();

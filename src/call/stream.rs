@@ -57,11 +57,13 @@ impl StreamCore {
         if t.is_empty() {
             return;
         }
-        let at = self.start.elapsed();
-        if self.ttft.is_none() {
-            self.ttft = Some(at);
+        // The clock is read for the first chunk, and for every chunk only
+        // when telemetry records chunk times (a profile showed it per chunk).
+        if self.ttft.is_none() || self.tel.wants_chunks() {
+            let at = self.start.elapsed();
+            self.ttft.get_or_insert(at);
+            self.tel.chunk(at);
         }
-        self.tel.chunk(at);
         self.text.push_str(t);
     }
 

@@ -124,8 +124,6 @@ pub(crate) struct ConverseParts<B> {
     tier: TierPolicy,
     allow_unverified_tier: bool,
     tail: TailChoice,
-    /// Characters of text in the messages and system prompt (for the token estimate).
-    text_chars: usize,
     pub(super) escape: Escape<B, sdk::config::Builder>,
     error: Option<Error>,
 }
@@ -141,7 +139,6 @@ impl<B> Default for ConverseParts<B> {
             tier: TierPolicy::Unset,
             allow_unverified_tier: false,
             tail: TailChoice::default(),
-            text_chars: 0,
             escape: Escape::default(),
             error: None,
         }
@@ -150,13 +147,21 @@ impl<B> Default for ConverseParts<B> {
 
 impl<B: ConverseFields> ConverseParts<B> {
     fn push(&mut self, role: ConversationRole, text: String) {
-        self.text_chars += text.chars().count();
         match Message::builder().role(role).content(ContentBlock::Text(text)).build() {
             Ok(m) => self.messages.push(m),
             Err(e) => {
                 self.error.get_or_insert(invalid(e));
             }
         }
+    }
+
+    /// Characters of text in the messages and system prompt, for the token
+    /// estimate (counted only for models with a token cap).
+    fn text_chars(&self) -> usize {
+        let messages = self.messages.iter().flat_map(|m| m.content());
+        let texts = messages.filter_map(|b| b.as_text().ok());
+        let system = self.system.iter().filter_map(|s| s.as_text().ok());
+        texts.chain(system).map(|t| t.chars().count()).sum()
     }
 
     /// The requested maximum of output tokens, if set.
@@ -175,7 +180,7 @@ impl<B: ConverseFields> ConverseParts<B> {
         let mut q = Question::model(model, op, self.policy).tier(self.tier);
         q.allow_unverified_tier = self.allow_unverified_tier;
         if side.token_cap(model).is_some() {
-            let input = estimate_tokens(self.text_chars);
+            let input = estimate_tokens(self.text_chars());
             q.total_tokens = Some(input.saturating_add(self.max_tokens().unwrap_or(0)));
         }
         q
@@ -239,20 +244,13 @@ macro_rules! converse_common {
 
             /// Appends any SDK message (images, documents, tool results ...).
             pub fn message(mut self, message: Message) -> Self {
-                for block in message.content() {
-                    if let ContentBlock::Text(t) = block {
-                        self.parts.text_chars += t.chars().count();
-                    }
-                }
                 self.parts.messages.push(message);
                 self
             }
 
             /// Adds a system prompt.
             pub fn system(mut self, text: impl Into<String>) -> Self {
-                let text = text.into();
-                self.parts.text_chars += text.chars().count();
-                self.parts.system.push(SystemContentBlock::Text(text));
+                self.parts.system.push(SystemContentBlock::Text(text.into()));
                 self
             }
 
@@ -345,7 +343,14 @@ impl<R: BedrockRuntimeApi, M> ConverseRequest<R, M> {
         let out = match settings {
             None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
             Some(settings) => {
-                let sent = send_for_call(TailCall::new(&self.client, q, settings), b, config, &mut call).await;
+                // Boxed: the hedging path's future would make every call's as large.
+                let sent = Box::pin(send_for_call(
+                    TailCall::new(&self.client, q, settings),
+                    b,
+                    config,
+                    &mut call,
+                ))
+                .await;
                 sent.map_err(|e| call.failed(e))?
             }
         };
@@ -415,7 +420,14 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
         let raw = match settings {
             None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
             Some(settings) => {
-                let sent = send_for_call(TailCall::new(&self.client, q, settings), b, config, &mut call).await;
+                // Boxed: the hedging path's future would make every call's as large.
+                let sent = Box::pin(send_for_call(
+                    TailCall::new(&self.client, q, settings),
+                    b,
+                    config,
+                    &mut call,
+                ))
+                .await;
                 sent.map_err(|e| call.failed(e))?
             }
         };

@@ -96,7 +96,8 @@ impl<B: TailInput> Prepared<'_, B> {
             return send(api, self.input, self.config, &call.span).await;
         };
         let tc = TailCall::new(side, self.question, settings);
-        send_for_call(tc, self.input, self.config, call).await
+        // Boxed: the hedging path's future would make every call's as large.
+        Box::pin(send_for_call(tc, self.input, self.config, call)).await
     }
 }
 

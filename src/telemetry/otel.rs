@@ -252,6 +252,11 @@ impl OtelCall {
     }
 
     /// A chunk of a stream arrived `at` after the start.
+    /// Whether chunk times are recorded (metrics are on).
+    pub(crate) fn wants_chunks(&self) -> bool {
+        self.chunks.is_some()
+    }
+
     pub(crate) fn chunk(&mut self, at: Duration) {
         let Some(chunks) = &mut self.chunks else { return };
         if let Some(last) = self.last_chunk

@@ -168,6 +168,19 @@ impl CallTelemetry {
         }
     }
 
+    /// Whether [`chunk`](Self::chunk) records anything (OpenTelemetry
+    /// metrics are on), so a stream reads the clock for every chunk only then.
+    pub(crate) fn wants_chunks(&self) -> bool {
+        #[cfg(feature = "otel")]
+        return self
+            .extra
+            .as_ref()
+            .and_then(|x| x.otel.as_ref())
+            .is_some_and(|(o, _)| o.wants_chunks());
+        #[cfg(not(feature = "otel"))]
+        false
+    }
+
     /// A chunk of a streamed answer arrived `at` after the start.
     pub(crate) fn chunk(&mut self, at: Duration) {
         #[cfg(feature = "otel")]

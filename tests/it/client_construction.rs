@@ -168,6 +168,32 @@ async fn the_405b_cap_counts_the_requested_maximum_on_converse() {
     assert!(!r.report.downgraded(), "{}", r.report);
 }
 
+/// The pre-send estimate counts every text the request carries: a system
+/// prompt and messages given as SDK values, not only `.user(...)`.
+#[tokio::test]
+async fn the_405b_estimate_counts_system_prompts_and_sdk_messages() {
+    use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
+    let s = local().await;
+    let c = Client::new(&s.sdk_config("us-east-2"));
+    let half = "abcd".repeat(5_000);
+    let message = Message::builder()
+        .role(ConversationRole::User)
+        .content(ContentBlock::Text(half.clone()))
+        .build()
+        .unwrap();
+    let r = c
+        .converse(Llama31Instruct405b)
+        .optimized()
+        .system(half)
+        .message(message)
+        .max_tokens(2_000)
+        .send()
+        .await
+        .unwrap();
+    let expected = cap_warning(&r.report.warnings).expect("a token-cap warning").unwrap();
+    assert!((11_001..13_000).contains(&expected), "{expected}");
+}
+
 #[tokio::test]
 async fn the_405b_cap_counts_the_requested_maximum_on_invoke_model() {
     let s = local().await;
