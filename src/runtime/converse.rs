@@ -343,14 +343,7 @@ impl<R: BedrockRuntimeApi, M> ConverseRequest<R, M> {
         let out = match settings {
             None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
             Some(settings) => {
-                // Boxed: the hedging path's future would make every call's as large.
-                let sent = Box::pin(send_for_call(
-                    TailCall::new(&self.client, q, settings),
-                    b,
-                    config,
-                    &mut call,
-                ))
-                .await;
+                let sent = send_for_call(TailCall::new(&self.client, q, settings), b, config, &mut call).await;
                 sent.map_err(|e| call.failed(e))?
             }
         };
@@ -420,14 +413,7 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
         let raw = match settings {
             None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
             Some(settings) => {
-                // Boxed: the hedging path's future would make every call's as large.
-                let sent = Box::pin(send_for_call(
-                    TailCall::new(&self.client, q, settings),
-                    b,
-                    config,
-                    &mut call,
-                ))
-                .await;
+                let sent = send_for_call(TailCall::new(&self.client, q, settings), b, config, &mut call).await;
                 sent.map_err(|e| call.failed(e))?
             }
         };

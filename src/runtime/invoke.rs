@@ -96,8 +96,7 @@ impl<B: TailInput> Prepared<'_, B> {
             return send(api, self.input, self.config, &call.span).await;
         };
         let tc = TailCall::new(side, self.question, settings);
-        // Boxed: the hedging path's future would make every call's as large.
-        Box::pin(send_for_call(tc, self.input, self.config, call)).await
+        send_for_call(tc, self.input, self.config, call).await
     }
 }
 
