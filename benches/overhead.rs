@@ -126,7 +126,7 @@ fn otel_arm(raw: &sdk::Client, raw_agent: &agent_sdk::Client, canned: Instant0) 
     use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 
     let spans = InMemorySpanExporter::default();
-    let tracer_provider = SdkTracerProvider::builder().with_simple_exporter(spans.clone()).build();
+    let tracer_provider = SdkTracerProvider::builder().with_batch_exporter(spans.clone()).build();
     let meter_provider = SdkMeterProvider::builder()
         .with_reader(PeriodicReader::builder(InMemoryMetricExporter::default()).build())
         .build();
@@ -148,7 +148,8 @@ fn otel_arm(raw: &sdk::Client, raw_agent: &agent_sdk::Client, canned: Instant0) 
         .build()
         .unwrap();
     // Criterion calls the layer alone millions of times: its spans are
-    // dropped once exported (an in-memory exporter would keep them all).
+    // dropped once exported (an in-memory exporter would keep them all),
+    // synchronously (a batch processor's queue would overflow and drop).
     let discarding = SdkTracerProvider::builder().with_simple_exporter(Discard).build();
     let layer_telemetry = Telemetry::builder()
         .tracer(discarding.tracer_with_scope(instrumentation_scope()))
