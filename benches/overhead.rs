@@ -447,7 +447,8 @@ fn target_dir() -> String {
 /// path and exits, for instruction counts of one path at a time (e.g.
 /// `valgrind --tool=callgrind` of the bench binary, `N` = 0 for the
 /// baseline). Paths: `raw`, `ours`, `layer`, `raw-stream`, `our-stream`,
-/// `raw-agent`, `our-agent`.
+/// `raw-agent`, `our-agent`, and with feature `otel` `otel` (Converse
+/// recorded on the OpenTelemetry SDK).
 fn profile(s: &Setup, spec: &str) {
     let (path, n) = spec.split_once(':').unwrap_or((spec, "1000"));
     let n: usize = n.parse().expect("OVERHEAD_PROFILE=PATH:N");
@@ -461,6 +462,8 @@ fn profile(s: &Setup, spec: &str) {
                 "our-stream" => drop(our_stream_first(&s.ours).await),
                 "raw-agent" => drop(raw_agent_call(&s.raw_agent).await),
                 "our-agent" => drop(our_agent_call(&s.ours).await),
+                #[cfg(feature = "otel")]
+                "otel" => our_call(&s.otel.client).await,
                 other => panic!("OVERHEAD_PROFILE: unknown path {other}"),
             }
         }
