@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use agent_sdk::types::{
-    FlowOutputContent, FlowResponseStream, InlineAgentResponseStream, ResponseStream,
+    Attribution, FlowOutputContent, FlowResponseStream, InlineAgentResponseStream, ResponseStream,
     RetrieveAndGenerateStreamResponseOutput,
 };
 use aws_sdk_bedrockagentruntime as agent_sdk;
@@ -63,48 +63,44 @@ pub(crate) mod parts {
 use parts::{EventParts, Outcome};
 
 impl AgentStreamEvent for InlineAgentResponseStream {}
-impl EventParts for InlineAgentResponseStream {
-    fn text_bytes(&self) -> Option<&[u8]> {
-        match self {
-            InlineAgentResponseStream::Chunk(c) => c.bytes().map(|b| b.as_ref()),
-            _ => None,
-        }
-    }
-    fn citations(&self) -> Vec<Citation> {
-        match self {
-            InlineAgentResponseStream::Chunk(c) => {
-                c.attribution().map(|a| citations_of(a.citations())).unwrap_or_default()
-            }
-            _ => Vec::new(),
-        }
-    }
-    fn outcome(&self) -> Option<Outcome> {
-        None
-    }
-    fn consumed(&self) -> bool {
-        matches!(self, InlineAgentResponseStream::Chunk(_))
+impl AgentStreamEvent for ResponseStream {}
+
+/// The completion chunk of an InvokeInlineAgent or InvokeAgent event, when
+/// it is one: its bytes and attribution (the two SDK part types differ only
+/// in name).
+trait ChunkEvent {
+    fn chunk(&self) -> Option<(Option<&[u8]>, Option<&Attribution>)>;
+}
+
+impl ChunkEvent for InlineAgentResponseStream {
+    fn chunk(&self) -> Option<(Option<&[u8]>, Option<&Attribution>)> {
+        let InlineAgentResponseStream::Chunk(c) = self else { return None };
+        Some((c.bytes().map(|b| b.as_ref()), c.attribution()))
     }
 }
 
-impl AgentStreamEvent for ResponseStream {}
-impl EventParts for ResponseStream {
+impl ChunkEvent for ResponseStream {
+    fn chunk(&self) -> Option<(Option<&[u8]>, Option<&Attribution>)> {
+        let ResponseStream::Chunk(c) = self else { return None };
+        Some((c.bytes().map(|b| b.as_ref()), c.attribution()))
+    }
+}
+
+impl<T: ChunkEvent> EventParts for T {
     fn text_bytes(&self) -> Option<&[u8]> {
-        match self {
-            ResponseStream::Chunk(c) => c.bytes().map(|b| b.as_ref()),
-            _ => None,
-        }
+        self.chunk().and_then(|(bytes, _)| bytes)
     }
     fn citations(&self) -> Vec<Citation> {
-        match self {
-            ResponseStream::Chunk(c) => c.attribution().map(|a| citations_of(a.citations())).unwrap_or_default(),
-            _ => Vec::new(),
-        }
+        self.chunk()
+            .and_then(|(_, attribution)| attribution)
+            .map(|a| citations_of(a.citations()))
+            .unwrap_or_default()
     }
     fn outcome(&self) -> Option<Outcome> {
         None
     }
     fn consumed(&self) -> bool {
-        matches!(self, ResponseStream::Chunk(_))
+        self.chunk().is_some()
     }
 }
 

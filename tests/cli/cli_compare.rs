@@ -79,9 +79,7 @@ fn compare_raw(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn text(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
+use crate::support::text_of as text;
 
 #[test]
 fn bad_arguments_exit_2_before_any_request() {

@@ -7,12 +7,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::support::run;
 
 fn path(rel: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel).display().to_string()

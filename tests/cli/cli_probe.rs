@@ -4,16 +4,10 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
-}
-
-fn text_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
+use crate::support::{bin, check_args, text_of};
 
 /// A scratch directory, removed on drop.
 struct Scratch(PathBuf);
@@ -95,19 +89,8 @@ service_tiers = { flex = false }
 
 fn check(catalog: Option<&Path>, model: &str, region: &str, latency: &str, tier: &str) -> i32 {
     let mut cmd = bin();
-    cmd.args([
-        "check",
-        "--model",
-        model,
-        "--region",
-        region,
-        "--operation",
-        "converse",
-        "--latency",
-        latency,
-        "--service-tier",
-        tier,
-    ]);
+    cmd.args(check_args(model, region, "converse", latency))
+        .args(["--service-tier", tier]);
     if let Some(c) = catalog {
         cmd.arg("--catalog").arg(c);
     }
@@ -251,63 +234,43 @@ fn probing_aws_needs_yes_and_says_what_it_would_send() {
 
 #[test]
 fn probe_input_is_checked_before_anything_is_sent() {
-    let run = |args: &[&str]| {
-        let out = bin().args(args).output().unwrap();
-        (out.status.code().unwrap_or(-1), text_of(&out))
-    };
-    // Agent operations report nothing to probe.
-    let (code, text) = run(&[
-        "probe",
-        "--local",
-        "--model",
-        NOVA,
-        "--region",
-        "us-east-1",
-        "--operation",
-        "inline-agent",
-    ]);
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("reports no served latency or tier"), "{text}");
-    // An endpoint that is not this machine.
-    let (code, text) = run(&[
-        "probe",
-        "--local",
-        "--endpoint-url",
-        "https://bedrock-runtime.us-east-1.amazonaws.com",
-        "--model",
-        NOVA,
-        "--region",
-        "us-east-1",
-    ]);
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("http://127.0.0.1:PORT"), "{text}");
-    // Too many requests for the limit.
-    let (code, text) = run(&[
-        "probe",
-        "--local",
-        "--model",
-        NOVA,
-        "--region",
-        "us-east-1",
-        "--region",
-        "us-east-2",
-        "--max-requests",
-        "1",
-    ]);
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("more than the limit of 1"), "{text}");
-    // A bad region, an unwritable file.
-    let (code, _) = run(&["probe", "--local", "--model", NOVA, "--region", "Mars"]);
-    assert_eq!(code, 2);
-    let (code, text) = run(&[
-        "probe",
-        "--local",
-        "--model",
-        NOVA,
-        "--region",
-        "us-east-1",
-        "--out",
-        "/nonexistent-dir/probed.toml",
-    ]);
-    assert_eq!(code, 2, "{text}");
+    let local = ["probe", "--local", "--model", NOVA];
+    // (what is wrong, the arguments after `probe --local --model NOVA`, what
+    // the refusal says: `None` when only the exit code is checked).
+    let cases: [(&str, &[&str], Option<&str>); 5] = [
+        (
+            "agent operations report nothing to probe",
+            &["--region", "us-east-1", "--operation", "inline-agent"],
+            Some("reports no served latency or tier"),
+        ),
+        (
+            "an endpoint that is not this machine",
+            &[
+                "--endpoint-url",
+                "https://bedrock-runtime.us-east-1.amazonaws.com",
+                "--region",
+                "us-east-1",
+            ],
+            Some("http://127.0.0.1:PORT"),
+        ),
+        (
+            "too many requests for the limit",
+            &["--region", "us-east-1", "--region", "us-east-2", "--max-requests", "1"],
+            Some("more than the limit of 1"),
+        ),
+        ("a bad region", &["--region", "Mars"], None),
+        (
+            "an unwritable file",
+            &["--region", "us-east-1", "--out", "/nonexistent-dir/probed.toml"],
+            None,
+        ),
+    ];
+    for (what, args, says) in cases {
+        let out = bin().args(local).args(args).output().unwrap();
+        let text = text_of(&out);
+        assert_eq!(out.status.code().unwrap_or(-1), 2, "{what}: {text}");
+        if let Some(says) = says {
+            assert!(text.contains(says), "{what}: {text}");
+        }
+    }
 }

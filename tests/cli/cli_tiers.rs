@@ -1,30 +1,10 @@
 //! `check --service-tier`, `check --lifecycle`, and the tiers in `matrix`.
 
-use std::process::Command;
-
-/// Runs the binary; (exit code, standard output and error).
-fn run(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().expect("exited"), text)
-}
+use crate::support::{check_args, outcome as run};
 
 /// `check` of a Converse request at standard latency with extra flags.
 fn check(model: &str, region: &str, extra: &[&str]) -> (i32, String) {
-    let mut args = vec![
-        "check",
-        "--model",
-        model,
-        "--region",
-        region,
-        "--operation",
-        "converse",
-        "--latency",
-        "standard",
-    ];
+    let mut args = check_args(model, region, "converse", "standard").to_vec();
     args.extend_from_slice(extra);
     run(&args)
 }
