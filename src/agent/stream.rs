@@ -74,7 +74,9 @@ trait ChunkEvent {
 
 impl ChunkEvent for InlineAgentResponseStream {
     fn chunk(&self) -> Option<(Option<&[u8]>, Option<&Attribution>)> {
-        let InlineAgentResponseStream::Chunk(c) = self else { return None };
+        let InlineAgentResponseStream::Chunk(c) = self else {
+            return None;
+        };
         Some((c.bytes().map(|b| b.as_ref()), c.attribution()))
     }
 }

@@ -244,7 +244,6 @@ fn the_readme_table_is_the_matrix() {
 
 // ---- Hardening (issue 12): invalid input, escaping, output errors, catalog files.
 
-
 #[test]
 fn an_invalid_region_is_invalid_input_whatever_the_latency() {
     for latency in ["standard", "optimized", "prefer-optimized"] {
@@ -412,11 +411,25 @@ fn the_local_endpoint_survives_a_full_or_closed_stdout() {
 #[test]
 fn numeric_flags_are_range_checked() {
     let price = ["price", "--model", HAIKU];
-    let check = ["check", "--model", HAIKU, "--region", "us-east-2", "--operation", "converse"];
+    let check = [
+        "check",
+        "--model",
+        HAIKU,
+        "--region",
+        "us-east-2",
+        "--operation",
+        "converse",
+    ];
     for (command, flags) in [
-        (&price[..], ["--input-tokens", "1000000000001", "--output-tokens", "1"].as_slice()),
+        (
+            &price[..],
+            ["--input-tokens", "1000000000001", "--output-tokens", "1"].as_slice(),
+        ),
         (&price, &["--input-tokens", "-1", "--output-tokens", "1"]),
-        (&price, &["--input-tokens", "1", "--output-tokens", "18446744073709551616"]),
+        (
+            &price,
+            &["--input-tokens", "1", "--output-tokens", "18446744073709551616"],
+        ),
         (&check, &["--total-tokens", "0"]),
         (&check, &["--total-tokens", "4294967296"]),
     ] {

@@ -3,6 +3,7 @@
 //! `performanceConfig`), what a refused call sends (nothing), and how
 //! event-stream frames are reassembled into answers.
 
+use crate::support::Collected as _;
 use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_smithy_eventstream::frame::write_message_to;
 use aws_smithy_http_client::test_util::StaticReplayClient;
@@ -153,9 +154,7 @@ async fn inline_agent_standard_carries_no_performance_config_and_gets_a_session_
         .instruction("Answer briefly.")
         .input_text(QUESTION)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     assert_eq!(r.report.sent, Latency::Standard);
@@ -190,9 +189,7 @@ async fn customize_cannot_sneak_optimized_past_the_check() {
             )
         })
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     let (_, body) = sent(&rp);
@@ -263,9 +260,7 @@ async fn a_truncated_stream_keeps_the_partial_text() {
         .instruction("x")
         .input_text(QUESTION)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap_err();
     match &err {
@@ -721,9 +716,7 @@ async fn invoke_agent_never_carries_the_setting() {
                 )
             })
             .send()
-            .await
-            .unwrap()
-            .collect_response()
+            .collected()
             .await
             .unwrap();
         assert_eq!(r.text, answer);

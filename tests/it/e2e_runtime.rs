@@ -2,6 +2,7 @@
 //! the local Bedrock-compatible endpoint, for every bedrock-runtime
 //! operation, with faults, quotas and the 405B token cap.
 
+use crate::support::Collected as _;
 use std::time::{Duration, Instant};
 
 use aws_sdk_bedrockruntime as sdk;
@@ -198,9 +199,7 @@ async fn quota_exhaustion_is_flagged_downgraded() {
         .optimized()
         .user("q")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     assert_eq!(r.report.downgrade, Some(DowngradeReason::ServedStandard));
@@ -382,9 +381,7 @@ async fn broken_streams_keep_the_partial_text() {
         .optimized()
         .prompt("tell me a story", 100)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap_err();
     assert!(
@@ -509,9 +506,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .optimized()
         .user("Hello")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap());
     assert_eq!(a.text, b.text);
@@ -541,9 +536,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .optimized()
         .prompt("Hi", 50)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap());
     assert_eq!(a.text, b.text);
