@@ -15,19 +15,15 @@ use bedrock_latency::{
 use futures::StreamExt;
 
 fn conf(server: &LocalBedrock, region: &str) -> sdk::config::Builder {
-    sdk::Config::builder()
-        .behavior_version(sdk::config::BehaviorVersion::latest())
-        .region(sdk::config::Region::new(region.to_owned()))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
+    sdk::config::Builder::from(&server.sdk_config(region))
         .retry_config(
-            aws_sdk_bedrockruntime::config::retry::RetryConfig::standard()
+            sdk::config::retry::RetryConfig::standard()
                 .with_max_attempts(3)
                 .with_initial_backoff(Duration::from_millis(5))
                 .with_max_backoff(Duration::from_millis(20)),
         )
         .timeout_config(
-            aws_sdk_bedrockruntime::config::timeout::TimeoutConfig::builder()
+            sdk::config::timeout::TimeoutConfig::builder()
                 .operation_attempt_timeout(Duration::from_millis(1500))
                 .build(),
         )
