@@ -4,12 +4,10 @@
 use bedrock_latency::{Catalog, CheckRequest, LatencyPolicy, ModelId, Operation};
 use proptest::prelude::*;
 
+use crate::support;
+
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 100_000,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    support::proptest_config(100_000)
 }
 
 /// Strings near the real thing: pieces of real IDs and ARNs glued together.

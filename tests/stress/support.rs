@@ -33,3 +33,24 @@ pub(crate) const LOG_PIECES: [&str; 30] = [
     "\u{0}",
     "\\u0000",
 ];
+
+/// The environment variable `name` parsed, else `default` (unset or not a
+/// number).
+pub(crate) fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// `debug` in a debug build, `release` in an optimised one.
+pub(crate) fn by_build<T>(debug: T, release: T) -> T {
+    if cfg!(debug_assertions) { debug } else { release }
+}
+
+/// A proptest configuration of `cases` cases that writes no failure files
+/// (regressions are kept by hand in `tests/proptest-regressions`).
+pub(crate) fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}

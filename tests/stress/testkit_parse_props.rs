@@ -11,20 +11,11 @@ use bedrock_latency::testkit::fuzz::parse_request;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-fn cases() -> u32 {
-    let default = if cfg!(debug_assertions) { 5_000 } else { 1_000_000 };
-    std::env::var("BEDROCK_LATENCY_PROP_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use crate::support;
 
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: cases(),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    let cases = support::env_or("BEDROCK_LATENCY_PROP_CASES", support::by_build(5_000, 1_000_000));
+    support::proptest_config(cases)
 }
 
 /// Model-ID-like labels, sometimes percent-encoded.
