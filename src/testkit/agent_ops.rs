@@ -147,18 +147,15 @@ pub(crate) fn prepare_rag(operation: Operation, call: &Call<'_>) -> Result<Prepa
     };
     let model = required_str(inner, "modelArn")?.to_owned();
     valid_model(&model)?;
-    let generation = perf_latency(
-        inner
-            .get("generationConfiguration")
-            .and_then(|g| g.get("performanceConfig")),
-        &format!("retrieveAndGenerateConfiguration.{inner_name}.generationConfiguration.performanceConfig"),
-    )?;
-    let orchestration = perf_latency(
-        inner
-            .get("orchestrationConfiguration")
-            .and_then(|g| g.get("performanceConfig")),
-        &format!("retrieveAndGenerateConfiguration.{inner_name}.orchestrationConfiguration.performanceConfig"),
-    )?;
+    // The latency of the `performanceConfig` of configuration `name`.
+    let latency_of = |name: &str| {
+        perf_latency(
+            inner.get(name).and_then(|g| g.get("performanceConfig")),
+            &format!("retrieveAndGenerateConfiguration.{inner_name}.{name}.performanceConfig"),
+        )
+    };
+    let generation = latency_of("generationConfiguration")?;
+    let orchestration = latency_of("orchestrationConfiguration")?;
     // Both configurations run on `modelArn`; either asking optimized must be servable.
     eligibility(call.catalog, orchestration, &model, call.region)?;
     let requested = generation.or(orchestration);

@@ -20,6 +20,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use crate::replay::{agent_client, replay, response, sent};
+use crate::sdk_clients::agent_perf;
 
 const QUESTION: &str = "桃太郎はどこで生まれましたか?";
 
@@ -180,11 +181,7 @@ async fn customize_cannot_sneak_optimized_past_the_check() {
         .map_input(|b| {
             b.bedrock_model_configurations(
                 agent_sdk::types::InlineBedrockModelConfigurations::builder()
-                    .performance_config(
-                        agent_sdk::types::PerformanceConfiguration::builder()
-                            .latency(agent_sdk::types::PerformanceConfigLatency::Optimized)
-                            .build(),
-                    )
+                    .performance_config(agent_perf(agent_sdk::types::PerformanceConfigLatency::Optimized))
                     .build(),
             )
         })
@@ -465,11 +462,7 @@ async fn retrieve_and_generate_standard_never_carries_it() {
                 .as_mut()
                 .and_then(|kb| kb.generation_configuration.as_mut())
                 .unwrap();
-            g.performance_config = Some(
-                agent_sdk::types::PerformanceConfiguration::builder()
-                    .latency(agent_sdk::types::PerformanceConfigLatency::Optimized)
-                    .build(),
-            );
+            g.performance_config = Some(agent_perf(agent_sdk::types::PerformanceConfigLatency::Optimized));
             b.retrieve_and_generate_configuration(c)
         })
         .send()
@@ -707,11 +700,7 @@ async fn invoke_agent_never_carries_the_setting() {
             .map_input(|b| {
                 b.bedrock_model_configurations(
                     agent_sdk::types::BedrockModelConfigurations::builder()
-                        .performance_config(
-                            agent_sdk::types::PerformanceConfiguration::builder()
-                                .latency(agent_sdk::types::PerformanceConfigLatency::Optimized)
-                                .build(),
-                        )
+                        .performance_config(agent_perf(agent_sdk::types::PerformanceConfigLatency::Optimized))
                         .build(),
                 )
             })

@@ -3,12 +3,13 @@
 //! operation, with faults, quotas and the 405B token cap.
 
 use crate::support::Collected as _;
+use crate::support::ms_timing;
 use std::time::{Duration, Instant};
 
 use aws_sdk_bedrockruntime as sdk;
 use bedrock_latency::models::{Claude35Haiku, Llama31Instruct405b, NovaMicro, NovaPro};
 use bedrock_latency::runtime::StreamEvent;
-use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock, TokenTiming};
+use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock};
 use bedrock_latency::{
     Client, DowngradeReason, Error, Latency, Operation, ServedLatency, ServiceErrorKind, ServiceTier,
 };
@@ -78,10 +79,7 @@ async fn converse_optimized_end_to_end() {
 #[tokio::test]
 async fn converse_stream_end_to_end_with_ttft() {
     let s = LocalBedrock::builder()
-        .timing(
-            Latency::Optimized,
-            TokenTiming::new(Duration::from_millis(40), Duration::from_millis(1)),
-        )
+        .timing(Latency::Optimized, ms_timing(40, 1))
         .start()
         .await
         .unwrap();

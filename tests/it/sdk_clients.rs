@@ -80,6 +80,11 @@ pub(crate) fn perf(latency: brt::types::PerformanceConfigLatency) -> brt::types:
     brt::types::PerformanceConfiguration::builder().latency(latency).build()
 }
 
+/// An agent-runtime `performanceConfig` with the given latency.
+pub(crate) fn agent_perf(latency: bar::types::PerformanceConfigLatency) -> bar::types::PerformanceConfiguration {
+    bar::types::PerformanceConfiguration::builder().latency(latency).build()
+}
+
 /// A raw HTTP response.
 #[derive(Debug)]
 pub(crate) struct RawResponse {

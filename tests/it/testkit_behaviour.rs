@@ -3,6 +3,7 @@
 //! bad input, and the AWS captures in the shared `fixtures/aws-captures`.
 
 use crate::shared_fixtures;
+use crate::support::ms_timing;
 
 use crate::sdk_clients as testkit_common;
 
@@ -16,7 +17,7 @@ use bedrock_latency::testkit::{LocalBedrock, StandardFallback, TokenTiming};
 use bedrock_latency::{Latency, Operation};
 use brt::types::{ContentBlockDelta, ConverseStreamOutput as Event, InferenceConfiguration, PerformanceConfigLatency};
 use serde_json::{Value, json};
-use testkit_common::{agent_client, perf, raw_request, runtime_client, user_message};
+use testkit_common::{agent_client, agent_perf, perf, raw_request, runtime_client, user_message};
 
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
 const HAIKU: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
@@ -104,11 +105,7 @@ async fn unsupported_model_or_region_is_a_400_validation_exception_with_the_exac
         .input_text("hi")
         .bedrock_model_configurations(
             bar::types::InlineBedrockModelConfigurations::builder()
-                .performance_config(
-                    bar::types::PerformanceConfiguration::builder()
-                        .latency(bar::types::PerformanceConfigLatency::Optimized)
-                        .build(),
-                )
+                .performance_config(agent_perf(bar::types::PerformanceConfigLatency::Optimized))
                 .build(),
         )
         .send()
@@ -302,14 +299,8 @@ async fn the_record_keeps_the_most_recent_requests_up_to_its_limit() {
 #[tokio::test]
 async fn timing_per_tier_is_applied_and_reported() {
     let server = LocalBedrock::builder()
-        .timing(
-            Latency::Standard,
-            TokenTiming::new(Duration::from_millis(200), Duration::from_millis(20)),
-        )
-        .timing(
-            Latency::Optimized,
-            TokenTiming::new(Duration::from_millis(100), Duration::from_millis(10)),
-        )
+        .timing(Latency::Standard, ms_timing(200, 20))
+        .timing(Latency::Optimized, ms_timing(100, 10))
         .answer_tokens(6)
         .start()
         .await

@@ -2,10 +2,11 @@
 //! 2x faster: the measured speed-up must land near 2, and quota exhaustion
 //! must show up as downgrades.
 
+use crate::support::ms_timing;
 use std::time::Duration;
 
 use bedrock_latency::compare::{Arm, CompareConfig, chart_svg, compare};
-use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
+use bedrock_latency::testkit::LocalBedrock;
 use bedrock_latency::{Client, Latency, ModelId};
 
 fn client(server: &LocalBedrock) -> Client {
@@ -14,14 +15,8 @@ fn client(server: &LocalBedrock) -> Client {
 
 async fn two_x_server(quota: Option<u64>) -> LocalBedrock {
     let mut b = LocalBedrock::builder()
-        .timing(
-            Latency::Standard,
-            TokenTiming::new(Duration::from_millis(40), Duration::from_millis(2)),
-        )
-        .timing(
-            Latency::Optimized,
-            TokenTiming::new(Duration::from_millis(20), Duration::from_millis(1)),
-        )
+        .timing(Latency::Standard, ms_timing(40, 2))
+        .timing(Latency::Optimized, ms_timing(20, 1))
         .answer_tokens(21);
     if let Some(q) = quota {
         b = b.optimized_quota("amazon.nova-pro-v1:0", q);

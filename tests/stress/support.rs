@@ -1,5 +1,9 @@
 //! What several stress tests share.
 
+use std::time::Duration;
+
+use bedrock_latency::testkit::TokenTiming;
+
 /// Pieces of real records and JSON punctuation.
 pub(crate) const LOG_PIECES: [&str; 30] = [
     "{",
@@ -53,4 +57,10 @@ pub(crate) fn proptest_config(cases: u32) -> proptest::test_runner::Config {
         failure_persistence: None,
         ..proptest::test_runner::Config::default()
     }
+}
+
+/// A token timing in whole milliseconds: `first` to the first token, then
+/// `per_token` a token.
+pub(crate) fn ms_timing(first: u64, per_token: u64) -> TokenTiming {
+    TokenTiming::new(Duration::from_millis(first), Duration::from_millis(per_token))
 }
