@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::support::{bin, check_args, text_of};
+use crate::support::{assert_says, bin, check_args, text_of};
 
 /// A scratch directory, removed on drop.
 struct Scratch(PathBuf);
@@ -195,14 +195,18 @@ fn probe_text_is_a_table_with_the_differences_and_escapes_input() {
     let text = text_of(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.starts_with("MODEL "), "{text}");
-    assert!(text.contains("flex tier          served"), "{text}");
-    assert!(text.contains("rejected"), "{text}");
+    assert_says(&text, &["flex tier          served", "rejected"]);
     assert!(
         text.contains("ValidationException: Service tier flex is not supported"),
         "{text}"
     );
-    assert!(text.contains("Differences from the catalog in use:\n  none"), "{text}");
-    assert!(text.contains("probed catalog not written"), "{text}");
+    assert_says(
+        &text,
+        &[
+            "Differences from the catalog in use:\n  none",
+            "probed catalog not written",
+        ],
+    );
 }
 
 #[test]
@@ -227,9 +231,14 @@ fn probing_aws_needs_yes_and_says_what_it_would_send() {
         .unwrap();
     let text = text_of(&out);
     assert_eq!(out.status.code(), Some(2), "{text}");
-    assert!(text.contains("would send 4 requests to Amazon Bedrock"), "{text}");
-    assert!(text.contains("Cost: at most 0.000"), "{text}");
-    assert!(text.contains("Nothing was sent. Add --yes"), "{text}");
+    assert_says(
+        &text,
+        &[
+            "would send 4 requests to Amazon Bedrock",
+            "Cost: at most 0.000",
+            "Nothing was sent. Add --yes",
+        ],
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `check --service-tier`, `check --lifecycle`, and the tiers in `matrix`.
 
-use crate::support::{check_args, outcome as run};
+use crate::support::{assert_says, check_args, outcome as run};
 
 /// `check` of a Converse request at standard latency with extra flags.
 fn check(model: &str, region: &str, extra: &[&str]) -> (i32, String) {
@@ -144,8 +144,7 @@ fn strict_lifecycle_refuses_past_end_of_life_and_the_default_warns_prominently()
 fn matrix_shows_tiers() {
     let (code, text) = run(&["matrix"]);
     assert_eq!(code, 0);
-    assert!(text.contains("SERVICE TIERS"), "{text}");
-    assert!(text.contains("priority?, flex?, reserved"), "{text}");
+    assert_says(&text, &["SERVICE TIERS", "priority?, flex?, reserved"]);
     assert!(
         text.contains("with optimized latency: priority unverified, flex unverified"),
         "{text}"

@@ -39,3 +39,27 @@ pub(crate) fn check_args<'a>(model: &'a str, region: &'a str, operation: &'a str
         latency,
     ]
 }
+
+/// Asserts that `text` says each of `needles`, naming the first one missing.
+pub(crate) fn assert_says(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{needle:?} missing: {text}");
+    }
+}
+
+/// Asserts that the number at `v[field]["cost_usd"]` is `expected` USD
+/// (within 1e-12).
+pub(crate) fn assert_cost(v: &serde_json::Value, field: &str, expected: f64) {
+    let got = v[field]["cost_usd"].as_f64().unwrap_or_default();
+    assert!((got - expected).abs() < 1e-12, "{field}: {got} for {expected}: {v}");
+}
+
+/// Asserts that a refusal came within 10 s of `start` (before any request
+/// was sent).
+pub(crate) fn assert_quick(start: std::time::Instant) {
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+}

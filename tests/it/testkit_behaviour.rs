@@ -40,6 +40,13 @@ async fn converse_optimized(
     request.send().await
 }
 
+/// Asserts that an SDK error is a ValidationException (`is_validation`, its
+/// own `is_validation_exception()`) whose message is `expected`.
+fn assert_validation(is_validation: bool, message: Option<&str>, expected: &str) {
+    assert!(is_validation, "not a ValidationException: {message:?}");
+    assert_eq!(message, Some(expected));
+}
+
 fn served(out: &brt::operation::converse::ConverseOutput) -> Option<&PerformanceConfigLatency> {
     out.performance_config().map(|p| p.latency())
 }
@@ -89,10 +96,10 @@ async fn unsupported_model_or_region_is_a_400_validation_exception_with_the_exac
         .await
         .expect_err("400");
     let service = err.into_service_error();
-    assert!(service.is_validation_exception());
-    assert_eq!(
+    assert_validation(
+        service.is_validation_exception(),
         service.message(),
-        Some("Latency performance configuration is not supported for us.amazon.nova-micro-v1:0 in us-east-2")
+        "Latency performance configuration is not supported for us.amazon.nova-micro-v1:0 in us-east-2",
     );
 
     // Inline agent from an unserved region.
@@ -112,12 +119,10 @@ async fn unsupported_model_or_region_is_a_400_validation_exception_with_the_exac
         .await
         .expect_err("400");
     let service = err.into_service_error();
-    assert!(service.is_validation_exception());
-    assert_eq!(
+    assert_validation(
+        service.is_validation_exception(),
         service.message(),
-        Some(
-            "Latency performance configuration is not supported for us.anthropic.claude-3-5-haiku-20241022-v1:0 in eu-west-1"
-        )
+        "Latency performance configuration is not supported for us.anthropic.claude-3-5-haiku-20241022-v1:0 in eu-west-1",
     );
 }
 
