@@ -4,15 +4,26 @@ use std::fmt;
 
 use std::any::Any;
 
+use agent_sdk::config::http::HttpResponse;
+use agent_sdk::error::{ProvideErrorMetadata, SdkError};
 use agent_sdk::operation::RequestId;
+use agent_sdk::operation::invoke_agent::InvokeAgentOutput;
 use agent_sdk::operation::invoke_agent::builders::InvokeAgentInputBuilder;
+use agent_sdk::operation::invoke_flow::InvokeFlowOutput;
 use agent_sdk::operation::invoke_flow::builders::InvokeFlowInputBuilder;
+use agent_sdk::operation::invoke_inline_agent::InvokeInlineAgentOutput;
 use agent_sdk::operation::invoke_inline_agent::builders::InvokeInlineAgentInputBuilder;
 use agent_sdk::operation::retrieve_and_generate::RetrieveAndGenerateOutput;
 use agent_sdk::operation::retrieve_and_generate::builders::RetrieveAndGenerateInputBuilder;
+use agent_sdk::operation::retrieve_and_generate_stream::RetrieveAndGenerateStreamOutput;
 use agent_sdk::operation::retrieve_and_generate_stream::builders::RetrieveAndGenerateStreamInputBuilder;
 use agent_sdk::operation::start_flow_execution::StartFlowExecutionOutput;
 use agent_sdk::operation::start_flow_execution::builders::StartFlowExecutionInputBuilder;
+use agent_sdk::primitives::event_stream::EventReceiver;
+use agent_sdk::types::error::{
+    FlowResponseStreamError, InlineAgentResponseStreamError, ResponseStreamError,
+    RetrieveAndGenerateStreamResponseOutputError,
+};
 use agent_sdk::types::{
     FlowResponseStream, InlineAgentResponseStream, ResponseStream, RetrieveAndGenerateStreamResponseOutput,
 };
@@ -174,102 +185,130 @@ fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// The session id, memory id and events of a [`StreamedOutput`].
+type StreamParts<O> = (
+    Option<String>,
+    Option<String>,
+    EventReceiver<<O as StreamedOutput>::Event, <O as StreamedOutput>::Error>,
+);
+
+/// What the crate takes from a streamed agent-runtime SDK output besides
+/// its request id: the session (for flows, execution) id, the memory id and
+/// the events. The four outputs differ only in their field names.
+trait StreamedOutput: RequestId + Sized {
+    type Event: Send + 'static;
+    type Error: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static;
+    fn into_parts(self) -> StreamParts<Self>;
+}
+
+impl StreamedOutput for InvokeInlineAgentOutput {
+    type Event = InlineAgentResponseStream;
+    type Error = InlineAgentResponseStreamError;
+    fn into_parts(self) -> StreamParts<Self> {
+        (non_empty(self.session_id), None, self.completion)
+    }
+}
+
+impl StreamedOutput for InvokeAgentOutput {
+    type Event = ResponseStream;
+    type Error = ResponseStreamError;
+    fn into_parts(self) -> StreamParts<Self> {
+        (non_empty(self.session_id), self.memory_id, self.completion)
+    }
+}
+
+impl StreamedOutput for RetrieveAndGenerateStreamOutput {
+    type Event = RetrieveAndGenerateStreamResponseOutput;
+    type Error = RetrieveAndGenerateStreamResponseOutputError;
+    fn into_parts(self) -> StreamParts<Self> {
+        (non_empty(self.session_id), None, self.stream)
+    }
+}
+
+impl StreamedOutput for InvokeFlowOutput {
+    type Event = FlowResponseStream;
+    type Error = FlowResponseStreamError;
+    fn into_parts(self) -> StreamParts<Self> {
+        (self.execution_id, None, self.response_stream)
+    }
+}
+
 /// Sends SDK input builders with an SDK client: the crate's results from
 /// the SDK's, one function per operation.
 pub(crate) mod sdk_send {
     use super::*;
 
+    /// The crate's stream from what `op` sent: the SDK's error typed, the
+    /// ids from the response, the events read one at a time.
+    fn streamed<O: StreamedOutput, E>(
+        op: Operation,
+        sent: std::result::Result<O, SdkError<E, HttpResponse>>,
+    ) -> Result<RawAgentStream<O::Event>>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let out = sent.map_err(|e| ServiceError::from_sdk(op, e))?;
+        let request_id = out.request_id().map(str::to_owned);
+        let (session_id, memory_id, rx) = out.into_parts();
+        Ok(RawAgentStream {
+            request_id,
+            session_id,
+            memory_id,
+            events: receiver_stream(op, rx, |mut rx| async move { (rx.recv().await, rx) }),
+        })
+    }
+
+    /// The output of what `op` sent with its request id, or the SDK's error
+    /// typed.
+    fn answered<O: RequestId, E>(
+        op: Operation,
+        sent: std::result::Result<O, SdkError<E, HttpResponse>>,
+    ) -> Result<WithRequestId<O>>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let out = sent.map_err(|e| ServiceError::from_sdk(op, e))?;
+        let request_id = out.request_id().map(str::to_owned);
+        Ok(WithRequestId::new(out, request_id))
+    }
+
     pub(crate) async fn inline_agent(
         i: InvokeInlineAgentInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawInlineAgentStream> {
-        let out = i
-            .send_with(c)
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::InlineAgent, e))?;
-        Ok(RawAgentStream {
-            request_id: out.request_id().map(str::to_owned),
-            session_id: non_empty(out.session_id),
-            memory_id: None,
-            events: receiver_stream(Operation::InlineAgent, out.completion, |mut rx| async move {
-                (rx.recv().await, rx)
-            }),
-        })
+        streamed(Operation::InlineAgent, i.send_with(c).await)
     }
 
     pub(crate) async fn retrieve_and_generate(
         i: RetrieveAndGenerateInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<WithRequestId<RetrieveAndGenerateOutput>> {
-        let out = i
-            .send_with(c)
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::RetrieveAndGenerate, e))?;
-        let request_id = out.request_id().map(str::to_owned);
-        Ok(WithRequestId::new(out, request_id))
+        answered(Operation::RetrieveAndGenerate, i.send_with(c).await)
     }
 
     pub(crate) async fn retrieve_and_generate_stream(
         i: RetrieveAndGenerateStreamInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawRetrieveAndGenerateStream> {
-        let out = i
-            .send_with(c)
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::RetrieveAndGenerateStream, e))?;
-        Ok(RawAgentStream {
-            request_id: out.request_id().map(str::to_owned),
-            session_id: non_empty(out.session_id),
-            memory_id: None,
-            events: receiver_stream(Operation::RetrieveAndGenerateStream, out.stream, |mut rx| async move {
-                (rx.recv().await, rx)
-            }),
-        })
+        streamed(Operation::RetrieveAndGenerateStream, i.send_with(c).await)
     }
 
     pub(crate) async fn invoke_agent(
         i: InvokeAgentInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawInvokeAgentStream> {
-        let out = i
-            .send_with(c)
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::InvokeAgent, e))?;
-        Ok(RawAgentStream {
-            request_id: out.request_id().map(str::to_owned),
-            session_id: non_empty(out.session_id),
-            memory_id: out.memory_id,
-            events: receiver_stream(Operation::InvokeAgent, out.completion, |mut rx| async move {
-                (rx.recv().await, rx)
-            }),
-        })
+        streamed(Operation::InvokeAgent, i.send_with(c).await)
     }
 
     pub(crate) async fn invoke_flow(i: InvokeFlowInputBuilder, c: &agent_sdk::Client) -> Result<RawFlowStream> {
-        let out = i
-            .send_with(c)
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::InvokeFlow, e))?;
-        Ok(RawAgentStream {
-            request_id: out.request_id().map(str::to_owned),
-            session_id: out.execution_id,
-            memory_id: None,
-            events: receiver_stream(Operation::InvokeFlow, out.response_stream, |mut rx| async move {
-                (rx.recv().await, rx)
-            }),
-        })
+        streamed(Operation::InvokeFlow, i.send_with(c).await)
     }
 
     pub(crate) async fn start_flow_execution(
         i: StartFlowExecutionInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<WithRequestId<StartFlowExecutionOutput>> {
-        let out = i
-            .send_with(c)
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::StartFlowExecution, e))?;
-        let request_id = out.request_id().map(str::to_owned);
-        Ok(WithRequestId::new(out, request_id))
+        answered(Operation::StartFlowExecution, i.send_with(c).await)
     }
 }
 
