@@ -64,3 +64,19 @@ pub(crate) fn proptest_config(cases: u32) -> proptest::test_runner::Config {
 pub(crate) fn ms_timing(first: u64, per_token: u64) -> TokenTiming {
     TokenTiming::new(Duration::from_millis(first), Duration::from_millis(per_token))
 }
+
+/// Strings glued from 0 to `most - 1` pieces, each one of `pieces` or
+/// (as often as any one of them) a string matching the regex `wild`.
+pub(crate) fn glued(
+    pieces: &'static [&'static str],
+    wild: &'static str,
+    most: usize,
+) -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let weight = u32::try_from(pieces.len()).unwrap_or(u32::MAX);
+    let piece = prop_oneof![
+        weight => prop::sample::select(pieces).prop_map(str::to_owned),
+        1 => wild,
+    ];
+    prop::collection::vec(piece, 0..most).prop_map(|v| v.concat())
+}
