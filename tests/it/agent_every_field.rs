@@ -10,6 +10,7 @@
 //! sent: the service ignores it).
 
 use crate::support::Collected as _;
+
 use std::collections::BTreeSet;
 
 use bedrock_latency::agent::sdk;

@@ -4,6 +4,7 @@
 //! event-stream frames are reassembled into answers.
 
 use crate::support::Collected as _;
+
 use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_smithy_eventstream::frame::write_message_to;
 use aws_smithy_http_client::test_util::StaticReplayClient;

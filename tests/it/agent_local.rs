@@ -2,6 +2,7 @@
 //! crate's local Bedrock-compatible endpoint (loopback only).
 
 use crate::support::Collected as _;
+
 use bedrock_latency::models::NovaPro;
 use bedrock_latency::testkit::LocalBedrock;
 use bedrock_latency::{Client, Latency, LatencyPolicy, Operation, ServedLatency};

@@ -5,6 +5,7 @@
 //! no public type name is used twice.
 
 use crate::support::Collected as _;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

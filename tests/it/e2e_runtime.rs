@@ -4,6 +4,7 @@
 
 use crate::support::Collected as _;
 use crate::support::ms_timing;
+
 use std::time::{Duration, Instant};
 
 use aws_sdk_bedrockruntime as sdk;

@@ -2,6 +2,7 @@
 //! the crate reads, field by field.
 
 use crate::support::Collected as _;
+
 use std::time::Duration;
 
 use bedrock_latency::agent::{AgentEvent, MockBedrockAgentRuntimeApi, RawAgentStream};

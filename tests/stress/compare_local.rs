@@ -3,6 +3,7 @@
 //! must show up as downgrades.
 
 use crate::support::ms_timing;
+
 use std::time::Duration;
 
 use bedrock_latency::compare::{Arm, CompareConfig, chart_svg, compare};

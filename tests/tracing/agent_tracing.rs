@@ -4,6 +4,7 @@
 //! callsites' cached interest.)
 
 use crate::collect::Collected as _;
+
 use bedrock_latency::Client;
 use bedrock_latency::models::NovaPro;
 use bedrock_latency::testkit::LocalBedrock;

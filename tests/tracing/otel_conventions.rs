@@ -3,6 +3,7 @@
 //! names, units, bucket boundaries, span kind, attribute keys and values.
 
 use crate::collect::Collected as _;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use bedrock_latency::models::NovaPro;
