@@ -7,23 +7,15 @@ use std::any::Any;
 use agent_sdk::config::http::HttpResponse;
 use agent_sdk::error::{ProvideErrorMetadata, SdkError};
 use agent_sdk::operation::RequestId;
-use agent_sdk::operation::invoke_agent::InvokeAgentOutput;
 use agent_sdk::operation::invoke_agent::builders::InvokeAgentInputBuilder;
-use agent_sdk::operation::invoke_flow::InvokeFlowOutput;
 use agent_sdk::operation::invoke_flow::builders::InvokeFlowInputBuilder;
-use agent_sdk::operation::invoke_inline_agent::InvokeInlineAgentOutput;
 use agent_sdk::operation::invoke_inline_agent::builders::InvokeInlineAgentInputBuilder;
 use agent_sdk::operation::retrieve_and_generate::RetrieveAndGenerateOutput;
 use agent_sdk::operation::retrieve_and_generate::builders::RetrieveAndGenerateInputBuilder;
-use agent_sdk::operation::retrieve_and_generate_stream::RetrieveAndGenerateStreamOutput;
 use agent_sdk::operation::retrieve_and_generate_stream::builders::RetrieveAndGenerateStreamInputBuilder;
 use agent_sdk::operation::start_flow_execution::StartFlowExecutionOutput;
 use agent_sdk::operation::start_flow_execution::builders::StartFlowExecutionInputBuilder;
 use agent_sdk::primitives::event_stream::EventReceiver;
-use agent_sdk::types::error::{
-    FlowResponseStreamError, InlineAgentResponseStreamError, ResponseStreamError,
-    RetrieveAndGenerateStreamResponseOutputError,
-};
 use agent_sdk::types::{
     FlowResponseStream, InlineAgentResponseStream, ResponseStream, RetrieveAndGenerateStreamResponseOutput,
 };
@@ -185,53 +177,10 @@ fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-/// The session id, memory id and events of a [`StreamedOutput`].
-type StreamParts<O> = (
-    Option<String>,
-    Option<String>,
-    EventReceiver<<O as StreamedOutput>::Event, <O as StreamedOutput>::Error>,
-);
-
-/// What the crate takes from a streamed agent-runtime SDK output besides
-/// its request id: the session (for flows, execution) id, the memory id and
-/// the events. The four outputs differ only in their field names.
-trait StreamedOutput: RequestId + Sized {
-    type Event: Send + 'static;
-    type Error: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static;
-    fn into_parts(self) -> StreamParts<Self>;
-}
-
-impl StreamedOutput for InvokeInlineAgentOutput {
-    type Event = InlineAgentResponseStream;
-    type Error = InlineAgentResponseStreamError;
-    fn into_parts(self) -> StreamParts<Self> {
-        (non_empty(self.session_id), None, self.completion)
-    }
-}
-
-impl StreamedOutput for InvokeAgentOutput {
-    type Event = ResponseStream;
-    type Error = ResponseStreamError;
-    fn into_parts(self) -> StreamParts<Self> {
-        (non_empty(self.session_id), self.memory_id, self.completion)
-    }
-}
-
-impl StreamedOutput for RetrieveAndGenerateStreamOutput {
-    type Event = RetrieveAndGenerateStreamResponseOutput;
-    type Error = RetrieveAndGenerateStreamResponseOutputError;
-    fn into_parts(self) -> StreamParts<Self> {
-        (non_empty(self.session_id), None, self.stream)
-    }
-}
-
-impl StreamedOutput for InvokeFlowOutput {
-    type Event = FlowResponseStream;
-    type Error = FlowResponseStreamError;
-    fn into_parts(self) -> StreamParts<Self> {
-        (self.execution_id, None, self.response_stream)
-    }
-}
+/// The session (for flows, execution) id, the memory id and the events of a
+/// streamed agent-runtime SDK output: the four outputs differ only in the
+/// names of these fields.
+type StreamParts<T, E> = (Option<String>, Option<String>, EventReceiver<T, E>);
 
 /// Sends SDK input builders with an SDK client: the crate's results from
 /// the SDK's, one function per operation.
@@ -239,17 +188,20 @@ pub(crate) mod sdk_send {
     use super::*;
 
     /// The crate's stream from what `op` sent: the SDK's error typed, the
-    /// ids from the response, the events read one at a time.
-    fn streamed<O: StreamedOutput, E>(
+    /// request id, the output's `parts`, the events read one at a time.
+    fn streamed<O: RequestId, T, E, F>(
         op: Operation,
-        sent: std::result::Result<O, SdkError<E, HttpResponse>>,
-    ) -> Result<RawAgentStream<O::Event>>
+        sent: std::result::Result<O, SdkError<F, HttpResponse>>,
+        parts: impl FnOnce(O) -> StreamParts<T, E>,
+    ) -> Result<RawAgentStream<T>>
     where
+        T: Send + 'static,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        F: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let out = sent.map_err(|e| ServiceError::from_sdk(op, e))?;
         let request_id = out.request_id().map(str::to_owned);
-        let (session_id, memory_id, rx) = out.into_parts();
+        let (session_id, memory_id, rx) = parts(out);
         Ok(RawAgentStream {
             request_id,
             session_id,
@@ -276,7 +228,10 @@ pub(crate) mod sdk_send {
         i: InvokeInlineAgentInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawInlineAgentStream> {
-        streamed(Operation::InlineAgent, i.send_with(c).await)
+        let sent = i.send_with(c).await;
+        streamed(Operation::InlineAgent, sent, |o| {
+            (non_empty(o.session_id), None, o.completion)
+        })
     }
 
     pub(crate) async fn retrieve_and_generate(
@@ -290,18 +245,27 @@ pub(crate) mod sdk_send {
         i: RetrieveAndGenerateStreamInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawRetrieveAndGenerateStream> {
-        streamed(Operation::RetrieveAndGenerateStream, i.send_with(c).await)
+        let sent = i.send_with(c).await;
+        streamed(Operation::RetrieveAndGenerateStream, sent, |o| {
+            (non_empty(o.session_id), None, o.stream)
+        })
     }
 
     pub(crate) async fn invoke_agent(
         i: InvokeAgentInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawInvokeAgentStream> {
-        streamed(Operation::InvokeAgent, i.send_with(c).await)
+        let sent = i.send_with(c).await;
+        streamed(Operation::InvokeAgent, sent, |o| {
+            (non_empty(o.session_id), o.memory_id, o.completion)
+        })
     }
 
     pub(crate) async fn invoke_flow(i: InvokeFlowInputBuilder, c: &agent_sdk::Client) -> Result<RawFlowStream> {
-        streamed(Operation::InvokeFlow, i.send_with(c).await)
+        let sent = i.send_with(c).await;
+        streamed(Operation::InvokeFlow, sent, |o| {
+            (o.execution_id, None, o.response_stream)
+        })
     }
 
     pub(crate) async fn start_flow_execution(

@@ -15,24 +15,11 @@ fn id_like() -> impl Strategy<Value = String> {
     support::glued(ID_LIKE_PIECES, "\\PC{0,6}", 8)
 }
 
+#[rustfmt::skip]
 const ID_LIKE_PIECES: &[&str] = &[
-    "arn:",
-    "aws:",
-    "bedrock:",
-    "us-east-2:",
-    "123456789012:",
-    "::",
-    "foundation-model/",
-    "inference-profile/",
-    "us.",
-    "us-gov.",
-    "global.",
-    "anthropic.",
-    "claude-3-5-haiku-20241022-v1:0",
-    "amazon.nova-pro-v1:0",
-    "%3A",
-    ".",
-    "/",
+    "arn:", "aws:", "bedrock:", "us-east-2:", "123456789012:", "::", "foundation-model/",
+    "inference-profile/", "us.", "us-gov.", "global.", "anthropic.", "claude-3-5-haiku-20241022-v1:0",
+    "amazon.nova-pro-v1:0", "%3A", ".", "/"
 ];
 
 proptest! {

@@ -23,16 +23,11 @@ fn model_label() -> impl Strategy<Value = String> {
     support::glued(MODEL_LABEL_PIECES, "\\PC{0,8}", 5)
 }
 
+#[rustfmt::skip]
 const MODEL_LABEL_PIECES: &[&str] = &[
-    "us.",
-    "amazon.nova-pro-v1:0",
-    "anthropic.claude-3-5-haiku-20241022-v1:0",
-    "meta.llama3-1-405b-instruct-v1:0",
-    "arn:aws:bedrock:us-east-2:123456789012:inference-profile/",
-    "%3A",
-    "%2F",
-    "%",
-    "%ff",
+    "us.", "amazon.nova-pro-v1:0", "anthropic.claude-3-5-haiku-20241022-v1:0",
+    "meta.llama3-1-405b-instruct-v1:0", "arn:aws:bedrock:us-east-2:123456789012:inference-profile/",
+    "%3A", "%2F", "%", "%ff"
 ];
 
 fn path() -> impl Strategy<Value = String> {
