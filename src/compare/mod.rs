@@ -11,7 +11,6 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use crate::catalog::ModelEntry;
 use crate::client::Client;
 use crate::model_id::ModelId;
 use crate::report::LatencyReport;
@@ -264,7 +263,7 @@ where
 
 /// One arm's figures from its samples; its cost at the catalog's prices
 /// (`priced`), when every sample has token counts.
-fn arm_stats(arm: Arm, errors: usize, samples: &[Sample], priced: Option<&ModelEntry>) -> ArmStats {
+fn arm_stats(arm: Arm, errors: usize, samples: &[Sample], priced: Option<&crate::ModelEntry>) -> ArmStats {
     let mine: Vec<&Sample> = samples.iter().filter(|s| s.arm == arm).collect();
     let totals: Vec<Duration> = mine.iter().map(|s| s.total).collect();
     let ttfts: Vec<Duration> = mine.iter().filter_map(|s| s.ttft).collect();

@@ -2,8 +2,8 @@
 //! the local Bedrock-compatible endpoint, for every bedrock-runtime
 //! operation, with faults, quotas and the 405B token cap.
 
+use crate::sdk_clients::ms_timing;
 use crate::support::Collected as _;
-use crate::support::ms_timing;
 
 use std::time::{Duration, Instant};
 

@@ -8,7 +8,7 @@ use aws_sdk_bedrockagentruntime as bar;
 use aws_sdk_bedrockruntime as brt;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
-use bedrock_latency::testkit::LocalBedrock;
+use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// Operation timeout of the test clients: every test call ends within it.
@@ -64,6 +64,12 @@ pub(crate) fn agent_client_with(
 /// A bedrock-agent-runtime client for `region` (3 attempts, 5 s timeout).
 pub(crate) fn agent_client(server: &LocalBedrock, region: &str) -> bar::Client {
     agent_client_with(server, region, 3, OPERATION_TIMEOUT)
+}
+
+/// A token timing in whole milliseconds: `first` to the first token, then
+/// `per_token` a token.
+pub(crate) fn ms_timing(first: u64, per_token: u64) -> TokenTiming {
+    TokenTiming::new(Duration::from_millis(first), Duration::from_millis(per_token))
 }
 
 /// A user text message for Converse.

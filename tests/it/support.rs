@@ -1,13 +1,11 @@
-//! Helpers shared by the tests of the crate's client: reading its streams to
-//! their end.
+//! Reading the crate's streams to their end (shared with the tracing
+//! binary, which includes this file).
 
 use std::future::Future;
-use std::time::Duration;
 
 use bedrock_latency::Result;
 use bedrock_latency::agent::{AgentResponse, AgentStream, AgentStreamEvent};
 use bedrock_latency::runtime::{ConverseResponse, ConverseStream, InvokeModelResponse, InvokeModelStream};
-use bedrock_latency::testkit::TokenTiming;
 
 /// One of the crate's streams, read to its end by its `collect_response`.
 pub(crate) trait Collect {
@@ -45,9 +43,3 @@ pub(crate) trait Collected<S: Collect>: Future<Output = Result<S>> + Sized {
 }
 
 impl<S: Collect, F: Future<Output = Result<S>>> Collected<S> for F {}
-
-/// A token timing in whole milliseconds: `first` to the first token, then
-/// `per_token` a token.
-pub(crate) fn ms_timing(first: u64, per_token: u64) -> TokenTiming {
-    TokenTiming::new(Duration::from_millis(first), Duration::from_millis(per_token))
-}

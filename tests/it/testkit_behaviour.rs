@@ -2,8 +2,8 @@
 //! quota fallback, the Llama 3.1 405B token cap, the caller region, timing,
 //! bad input, and the AWS captures in the shared `fixtures/aws-captures`.
 
+use crate::sdk_clients::ms_timing;
 use crate::shared_fixtures;
-use crate::support::ms_timing;
 
 use crate::sdk_clients as testkit_common;
 
