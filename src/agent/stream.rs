@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use agent_sdk::types::{
-    Attribution, FlowOutputContent, FlowResponseStream, InlineAgentResponseStream, ResponseStream,
+    FlowOutputContent, FlowResponseStream, InlineAgentResponseStream, ResponseStream,
     RetrieveAndGenerateStreamResponseOutput,
 };
 use aws_sdk_bedrockagentruntime as agent_sdk;
@@ -63,46 +63,48 @@ pub(crate) mod parts {
 use parts::{EventParts, Outcome};
 
 impl AgentStreamEvent for InlineAgentResponseStream {}
-impl AgentStreamEvent for ResponseStream {}
-
-/// The completion chunk of an InvokeInlineAgent or InvokeAgent event, when
-/// it is one: its bytes and attribution (the two SDK part types differ only
-/// in name).
-trait ChunkEvent {
-    fn chunk(&self) -> Option<(Option<&[u8]>, Option<&Attribution>)>;
-}
-
-impl ChunkEvent for InlineAgentResponseStream {
-    fn chunk(&self) -> Option<(Option<&[u8]>, Option<&Attribution>)> {
-        let InlineAgentResponseStream::Chunk(c) = self else {
-            return None;
-        };
-        Some((c.bytes().map(|b| b.as_ref()), c.attribution()))
-    }
-}
-
-impl ChunkEvent for ResponseStream {
-    fn chunk(&self) -> Option<(Option<&[u8]>, Option<&Attribution>)> {
-        let ResponseStream::Chunk(c) = self else { return None };
-        Some((c.bytes().map(|b| b.as_ref()), c.attribution()))
-    }
-}
-
-impl<T: ChunkEvent> EventParts for T {
+impl EventParts for InlineAgentResponseStream {
     fn text_bytes(&self) -> Option<&[u8]> {
-        self.chunk().and_then(|(bytes, _)| bytes)
+        match self {
+            InlineAgentResponseStream::Chunk(c) => c.bytes().map(|b| b.as_ref()),
+            _ => None,
+        }
     }
     fn citations(&self) -> Vec<Citation> {
-        self.chunk()
-            .and_then(|(_, attribution)| attribution)
-            .map(|a| citations_of(a.citations()))
-            .unwrap_or_default()
+        match self {
+            InlineAgentResponseStream::Chunk(c) => {
+                c.attribution().map(|a| citations_of(a.citations())).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        }
     }
     fn outcome(&self) -> Option<Outcome> {
         None
     }
     fn consumed(&self) -> bool {
-        self.chunk().is_some()
+        matches!(self, InlineAgentResponseStream::Chunk(_))
+    }
+}
+
+impl AgentStreamEvent for ResponseStream {}
+impl EventParts for ResponseStream {
+    fn text_bytes(&self) -> Option<&[u8]> {
+        match self {
+            ResponseStream::Chunk(c) => c.bytes().map(|b| b.as_ref()),
+            _ => None,
+        }
+    }
+    fn citations(&self) -> Vec<Citation> {
+        match self {
+            ResponseStream::Chunk(c) => c.attribution().map(|a| citations_of(a.citations())).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+    fn outcome(&self) -> Option<Outcome> {
+        None
+    }
+    fn consumed(&self) -> bool {
+        matches!(self, ResponseStream::Chunk(_))
     }
 }
 
