@@ -74,7 +74,7 @@ fn compare_raw(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-use crate::support::{assert_quick, text_of as text};
+use crate::support::{assert_quick, outcome_of, text_of as text};
 
 /// The arm named `name` of `compare --json` output.
 fn arm<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -135,29 +135,28 @@ fn an_arm_whose_every_request_failed_exits_1_without_a_negative_cost() {
         .local_addr()
         .unwrap()
         .port();
-    let out = Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
-        .args([
-            "compare",
-            "--model",
-            "us.amazon.nova-pro-v1:0",
-            "--requests",
-            "2",
-            "--warmup",
-            "0",
-        ])
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-2")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .output()
-        .unwrap();
-    let text = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{text}");
+    let (code, text) = outcome_of(
+        Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
+            .args([
+                "compare",
+                "--model",
+                "us.amazon.nova-pro-v1:0",
+                "--requests",
+                "2",
+                "--warmup",
+                "0",
+            ])
+            .env_clear()
+            .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-2")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+    );
+    assert_eq!(code, 1, "{text}");
     assert!(
         text.contains("every request of the standard and optimized arms failed"),
         "{text}"

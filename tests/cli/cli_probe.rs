@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::support::{assert_says, bin, check_args, text_of};
+use crate::support::{assert_says, bin, check_args, outcome_of, text_of};
 
 /// A scratch directory, removed on drop.
 struct Scratch(PathBuf);
@@ -177,23 +177,19 @@ fn probe_reports_exactly_the_changes_and_its_catalog_makes_check_agree() {
 
 #[test]
 fn probe_text_is_a_table_with_the_differences_and_escapes_input() {
-    let out = bin()
-        .args([
-            "probe",
-            "--local",
-            "--model",
-            NOVA,
-            "--model",
-            "meta.llama3-1-70b-instruct-v1:0",
-            "--region",
-            "us-east-1",
-            "--service-tier",
-            "flex",
-        ])
-        .output()
-        .unwrap();
-    let text = text_of(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let (code, text) = outcome_of(bin().args([
+        "probe",
+        "--local",
+        "--model",
+        NOVA,
+        "--model",
+        "meta.llama3-1-70b-instruct-v1:0",
+        "--region",
+        "us-east-1",
+        "--service-tier",
+        "flex",
+    ]));
+    assert_eq!(code, 0, "{text}");
     assert!(text.starts_with("MODEL "), "{text}");
     assert_says(&text, &["flex tier          served", "rejected"]);
     assert!(
@@ -211,26 +207,25 @@ fn probe_text_is_a_table_with_the_differences_and_escapes_input() {
 
 #[test]
 fn probing_aws_needs_yes_and_says_what_it_would_send() {
-    let out = bin()
-        .args([
-            "probe",
-            "--model",
-            NOVA,
-            "--region",
-            "us-east-1",
-            "--region",
-            "us-west-2",
-            "--latency",
-            "optimized",
-            "--service-tier",
-            "priority",
-        ])
-        .env("AWS_ACCESS_KEY_ID", "AKIDNOTUSED")
-        .env("AWS_SECRET_ACCESS_KEY", "not-used")
-        .output()
-        .unwrap();
-    let text = text_of(&out);
-    assert_eq!(out.status.code(), Some(2), "{text}");
+    let (code, text) = outcome_of(
+        bin()
+            .args([
+                "probe",
+                "--model",
+                NOVA,
+                "--region",
+                "us-east-1",
+                "--region",
+                "us-west-2",
+                "--latency",
+                "optimized",
+                "--service-tier",
+                "priority",
+            ])
+            .env("AWS_ACCESS_KEY_ID", "AKIDNOTUSED")
+            .env("AWS_SECRET_ACCESS_KEY", "not-used"),
+    );
+    assert_eq!(code, 2, "{text}");
     assert_says(
         &text,
         &[

@@ -20,7 +20,12 @@ pub(crate) fn text_of(out: &Output) -> String {
 
 /// Runs the binary with `args`: its exit code and [`text_of`] its output.
 pub(crate) fn outcome(args: &[&str]) -> (i32, String) {
-    let out = run(args);
+    outcome_of(bin().args(args))
+}
+
+/// Runs `cmd`: its exit code and [`text_of`] its output.
+pub(crate) fn outcome_of(cmd: &mut Command) -> (i32, String) {
+    let out = cmd.output().expect("the binary runs");
     (out.status.code().expect("exited"), text_of(&out))
 }
 

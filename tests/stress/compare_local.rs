@@ -25,17 +25,23 @@ async fn two_x_server(quota: Option<u64>) -> LocalBedrock {
     b.start().await.unwrap()
 }
 
+/// Standard against optimized: `requests` measured after `warmup` a arm,
+/// answers of at most 64 tokens.
+fn standard_vs_optimized(requests: usize, warmup: usize) -> CompareConfig {
+    CompareConfig {
+        requests_per_arm: requests,
+        warmup_per_arm: warmup,
+        arms: vec![Arm::Standard, Arm::Optimized],
+        max_tokens: 64,
+        ..CompareConfig::default()
+    }
+}
+
 #[tokio::test]
 async fn two_x_faster_endpoint_measures_about_two() {
     let server = two_x_server(None).await;
     let model = ModelId::parse("us.amazon.nova-pro-v1:0").unwrap();
-    let config = CompareConfig {
-        requests_per_arm: 15,
-        warmup_per_arm: 2,
-        arms: vec![Arm::Standard, Arm::Optimized],
-        max_tokens: 64,
-        ..CompareConfig::default()
-    };
+    let config = standard_vs_optimized(15, 2);
     let mut calls = 0;
     let c = compare(
         &client(&server),
@@ -79,13 +85,7 @@ async fn two_x_faster_endpoint_measures_about_two() {
 async fn quota_exhaustion_shows_as_downgrades() {
     let server = two_x_server(Some(6)).await;
     let model = ModelId::parse("amazon.nova-pro-v1:0").unwrap();
-    let config = CompareConfig {
-        requests_per_arm: 8,
-        warmup_per_arm: 1,
-        arms: vec![Arm::Standard, Arm::Optimized],
-        max_tokens: 64,
-        ..CompareConfig::default()
-    };
+    let config = standard_vs_optimized(8, 1);
     let c = compare(&client(&server), &model, "q", &config, |_, _| {})
         .await
         .unwrap();
