@@ -4,9 +4,12 @@ use crate::support::{assert_says, check_args, outcome as run};
 
 /// `check` of a Converse request at standard latency with extra flags.
 fn check(model: &str, region: &str, extra: &[&str]) -> (i32, String) {
-    let mut args = check_args(model, region, "converse", "standard").to_vec();
-    args.extend_from_slice(extra);
-    run(&args)
+    check_with(model, region, ("converse", "standard"), extra)
+}
+
+/// `check` of `operation` at `latency` with extra flags.
+fn check_with(model: &str, region: &str, (operation, latency): (&str, &str), extra: &[&str]) -> (i32, String) {
+    run(&[&check_args(model, region, operation, latency)[..], extra].concat())
 }
 
 const NOVA: &str = "amazon.nova-pro-v1:0";
@@ -58,33 +61,19 @@ fn service_tier_exit_codes_are_those_of_latency() {
 
 #[test]
 fn tiers_with_optimized_latency_are_unverified_and_agents_have_none() {
-    let (code, text) = run(&[
-        "check",
-        "--model",
+    let (code, text) = check_with(
         NOVA,
-        "--region",
         "us-east-1",
-        "--operation",
-        "converse",
-        "--latency",
-        "optimized",
-        "--service-tier",
-        "flex",
-    ]);
+        ("converse", "optimized"),
+        &["--service-tier", "flex"],
+    );
     assert_eq!(code, 3, "{text}");
-    let (code, text) = run(&[
-        "check",
-        "--model",
+    let (code, text) = check_with(
         HAIKU_35,
-        "--region",
         "us-east-2",
-        "--operation",
-        "inline-agent",
-        "--latency",
-        "optimized",
-        "--service-tier",
-        "priority",
-    ]);
+        ("inline-agent", "optimized"),
+        &["--service-tier", "priority"],
+    );
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("no service-tier field"), "{text}");
 }
