@@ -6,6 +6,8 @@
 
 use std::hint::black_box;
 
+use LatencyPolicy::{Optimized, Standard};
+use Operation::{Converse, InvokeModel};
 use bedrock_latency::{Catalog, CheckRequest, LatencyPolicy, ModelId, Operation};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -14,56 +16,24 @@ fn bench(c: &mut Criterion) {
     let haiku = ModelId::parse("us.anthropic.claude-3-5-haiku-20241022-v1:0").unwrap();
     let nova_base = ModelId::parse("amazon.nova-pro-v1:0").unwrap();
     let mut g = c.benchmark_group("check");
-    g.bench_function("optimized_honored", |b| {
-        b.iter(|| {
-            catalog.check(black_box(&CheckRequest::new(
-                &haiku,
-                "us-east-2",
-                Operation::Converse,
-                LatencyPolicy::Optimized,
-            )))
-        })
-    });
-    g.bench_function("optimized_refused_region", |b| {
-        b.iter(|| {
-            catalog.check(black_box(&CheckRequest::new(
-                &haiku,
-                "us-east-1",
-                Operation::Converse,
-                LatencyPolicy::Optimized,
-            )))
-        })
-    });
-    g.bench_function("optimized_base_id_substituted", |b| {
-        b.iter(|| {
-            catalog.check(black_box(&CheckRequest::new(
-                &nova_base,
-                "us-east-1",
-                Operation::Converse,
-                LatencyPolicy::Optimized,
-            )))
-        })
-    });
-    g.bench_function("standard", |b| {
-        b.iter(|| {
-            catalog.check(black_box(&CheckRequest::new(
-                &haiku,
-                "us-east-1",
-                Operation::InvokeModel,
-                LatencyPolicy::Standard,
-            )))
-        })
-    });
+    // (name, model, region, operation, latency): one check each.
+    #[rustfmt::skip]
+    let cases = [
+        ("optimized_honored", &haiku, "us-east-2", Converse, Optimized),
+        ("optimized_refused_region", &haiku, "us-east-1", Converse, Optimized),
+        ("optimized_base_id_substituted", &nova_base, "us-east-1", Converse, Optimized),
+        ("standard", &haiku, "us-east-1", InvokeModel, Standard),
+    ];
+    for (name, model, region, operation, policy) in cases {
+        g.bench_function(name, |b| {
+            b.iter(|| catalog.check(black_box(&CheckRequest::new(model, region, operation, policy))))
+        });
+    }
     g.bench_function("parse_and_check", |b| {
         b.iter(|| {
             let id = ModelId::parse(black_box("us.anthropic.claude-3-5-haiku-20241022-v1:0")).unwrap();
             catalog
-                .check(&CheckRequest::new(
-                    &id,
-                    "us-east-2",
-                    Operation::Converse,
-                    LatencyPolicy::Optimized,
-                ))
+                .check(&CheckRequest::new(&id, "us-east-2", Converse, Optimized))
                 .is_ok()
         })
     });

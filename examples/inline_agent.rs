@@ -75,18 +75,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!();
     }
 
-    if let Some(server) = &setup.server {
-        // Only a local endpoint can say what served: AWS does not.
-        println!("What the local endpoint served:");
-        for req in server.requests() {
-            println!(
-                "  {} model {}  asked {}  served {}",
-                req.path,
-                req.model_id.as_deref().unwrap_or("-"),
-                req.requested_latency.map_or("(none)".to_owned(), |l| l.to_string()),
-                req.served_latency.map_or("-".to_owned(), |l| l.to_string())
-            );
-        }
-    }
+    setup.print_served("What the local endpoint served:", "model");
     Ok(())
 }

@@ -82,17 +82,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("total:        {}", ms(Some(r.timing.total)));
     println!("citations:    {}", stream.citations().len());
 
-    if let Some(server) = &setup.server {
-        println!("\nWhat the local endpoint received and served:");
-        for req in server.requests() {
-            println!(
-                "  {} modelArn {}  asked {}  served {}",
-                req.path,
-                req.model_id.as_deref().unwrap_or("-"),
-                req.requested_latency.map_or("(none)".to_owned(), |l| l.to_string()),
-                req.served_latency.map_or("-".to_owned(), |l| l.to_string())
-            );
-        }
-    }
+    setup.print_served("\nWhat the local endpoint received and served:", "modelArn");
     Ok(())
 }

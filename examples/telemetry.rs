@@ -25,7 +25,7 @@ use futures::StreamExt;
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::metrics::data::{AggregatedMetrics, HistogramDataPoint, MetricData};
+use opentelemetry_sdk::metrics::data::{AggregatedMetrics, Histogram, HistogramDataPoint, MetricData};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 
@@ -132,26 +132,8 @@ fn series_attrs<'a>(kvs: impl Iterator<Item = &'a KeyValue>) -> String {
 
 fn print_series(name: &str, unit: &str, data: &AggregatedMetrics) {
     match data {
-        AggregatedMetrics::F64(MetricData::Histogram(h)) => {
-            for d in h.data_points() {
-                let p50 = p50(d, |v| v);
-                println!(
-                    "{name} [{unit}] {{{}}} count={} p50={p50:.3}",
-                    series_attrs(d.attributes()),
-                    d.count()
-                );
-            }
-        }
-        AggregatedMetrics::U64(MetricData::Histogram(h)) => {
-            for d in h.data_points() {
-                let p50 = p50(d, |v| v as f64);
-                println!(
-                    "{name} [{unit}] {{{}}} count={} p50={p50:.1}",
-                    series_attrs(d.attributes()),
-                    d.count()
-                );
-            }
-        }
+        AggregatedMetrics::F64(MetricData::Histogram(h)) => print_histogram(name, unit, h, |v| v, 3),
+        AggregatedMetrics::U64(MetricData::Histogram(h)) => print_histogram(name, unit, h, |v| v as f64, 1),
         AggregatedMetrics::U64(MetricData::Sum(s)) => {
             for d in s.data_points() {
                 println!(
@@ -162,6 +144,16 @@ fn print_series(name: &str, unit: &str, data: &AggregatedMetrics) {
             }
         }
         _ => println!("{name}: (not summarized here)"),
+    }
+}
+
+/// Each series of histogram `h`: its count and median (`to_f64` reads its
+/// values; `decimals` of the median shown).
+fn print_histogram<T: Copy>(name: &str, unit: &str, h: &Histogram<T>, to_f64: fn(T) -> f64, decimals: usize) {
+    for d in h.data_points() {
+        let p50 = p50(d, to_f64);
+        let series = series_attrs(d.attributes());
+        println!("{name} [{unit}] {{{series}}} count={} p50={p50:.decimals$}", d.count());
     }
 }
 

@@ -371,11 +371,16 @@ pub(crate) fn is_region_like(s: &str) -> bool {
 
 /// Shortens user input quoted in an error message.
 pub(crate) fn truncate(s: &str) -> String {
-    const MAX: usize = 120;
-    if s.len() <= MAX {
+    truncate_to(s, 120)
+}
+
+/// `s` cut to at most `max` bytes (at a character boundary), `...` marking
+/// a cut.
+pub(crate) fn truncate_to(s: &str, max: usize) -> String {
+    if s.len() <= max {
         return s.to_owned();
     }
-    let mut end = MAX;
+    let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
     }

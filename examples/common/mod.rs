@@ -15,6 +15,22 @@ pub(crate) struct Setup {
     pub(crate) server: Option<LocalBedrock>,
 }
 
+impl Setup {
+    /// Offline: under `heading`, what the local endpoint was asked and what
+    /// served each request (the model as `model_label`). Only a local
+    /// endpoint can say what served: AWS does not.
+    pub(crate) fn print_served(&self, heading: &str, model_label: &str) {
+        let Some(server) = &self.server else { return };
+        println!("{heading}");
+        for req in server.requests() {
+            let model = req.model_id.as_deref().unwrap_or("-");
+            let asked = req.requested_latency.map_or("(none)".to_owned(), |l| l.to_string());
+            let served = req.served_latency.map_or("-".to_owned(), |l| l.to_string());
+            println!("  {} {model_label} {model}  asked {asked}  served {served}", req.path);
+        }
+    }
+}
+
 /// Whether `--aws` was given.
 pub(crate) fn aws() -> bool {
     std::env::args().any(|a| a == "--aws")

@@ -4,6 +4,8 @@ use std::fmt;
 
 use std::any::Any;
 
+use agent_sdk::config::http::HttpResponse;
+use agent_sdk::error::{ProvideErrorMetadata, SdkError};
 use agent_sdk::operation::RequestId;
 use agent_sdk::operation::invoke_agent::builders::InvokeAgentInputBuilder;
 use agent_sdk::operation::invoke_flow::builders::InvokeFlowInputBuilder;
@@ -13,6 +15,7 @@ use agent_sdk::operation::retrieve_and_generate::builders::RetrieveAndGenerateIn
 use agent_sdk::operation::retrieve_and_generate_stream::builders::RetrieveAndGenerateStreamInputBuilder;
 use agent_sdk::operation::start_flow_execution::StartFlowExecutionOutput;
 use agent_sdk::operation::start_flow_execution::builders::StartFlowExecutionInputBuilder;
+use agent_sdk::primitives::event_stream::EventReceiver;
 use agent_sdk::types::{
     FlowResponseStream, InlineAgentResponseStream, ResponseStream, RetrieveAndGenerateStreamResponseOutput,
 };
@@ -174,26 +177,60 @@ fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// The session (for flows, execution) id, the memory id and the events of a
+/// streamed agent-runtime SDK output: the four outputs differ only in the
+/// names of these fields.
+type StreamParts<T, E> = (Option<String>, Option<String>, EventReceiver<T, E>);
+
 /// Sends SDK input builders with an SDK client: the crate's results from
 /// the SDK's, one function per operation.
 pub(crate) mod sdk_send {
     use super::*;
 
+    /// The crate's stream from what `op` sent: the SDK's error typed, the
+    /// request id, the output's `parts`, the events read one at a time.
+    fn streamed<O: RequestId, T, E, F>(
+        op: Operation,
+        sent: std::result::Result<O, SdkError<F, HttpResponse>>,
+        parts: impl FnOnce(O) -> StreamParts<T, E>,
+    ) -> Result<RawAgentStream<T>>
+    where
+        T: Send + 'static,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        F: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let out = sent.map_err(|e| ServiceError::from_sdk(op, e))?;
+        let request_id = out.request_id().map(str::to_owned);
+        let (session_id, memory_id, rx) = parts(out);
+        Ok(RawAgentStream {
+            request_id,
+            session_id,
+            memory_id,
+            events: receiver_stream(op, rx, |mut rx| async move { (rx.recv().await, rx) }),
+        })
+    }
+
+    /// The output of what `op` sent with its request id, or the SDK's error
+    /// typed.
+    fn answered<O: RequestId, E>(
+        op: Operation,
+        sent: std::result::Result<O, SdkError<E, HttpResponse>>,
+    ) -> Result<WithRequestId<O>>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let out = sent.map_err(|e| ServiceError::from_sdk(op, e))?;
+        let request_id = out.request_id().map(str::to_owned);
+        Ok(WithRequestId::new(out, request_id))
+    }
+
     pub(crate) async fn inline_agent(
         i: InvokeInlineAgentInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawInlineAgentStream> {
-        let out = i
-            .send_with(c)
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::InlineAgent, e))?;
-        Ok(RawAgentStream {
-            request_id: out.request_id().map(str::to_owned),
-            session_id: non_empty(out.session_id),
-            memory_id: None,
-            events: receiver_stream(Operation::InlineAgent, out.completion, |mut rx| async move {
-                (rx.recv().await, rx)
-            }),
+        let sent = i.send_with(c).await;
+        streamed(Operation::InlineAgent, sent, |o| {
+            (non_empty(o.session_id), None, o.completion)
         })
     }
 
@@ -201,29 +238,16 @@ pub(crate) mod sdk_send {
         i: RetrieveAndGenerateInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<WithRequestId<RetrieveAndGenerateOutput>> {
-        let out = i
-            .send_with(c)
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::RetrieveAndGenerate, e))?;
-        let request_id = out.request_id().map(str::to_owned);
-        Ok(WithRequestId::new(out, request_id))
+        answered(Operation::RetrieveAndGenerate, i.send_with(c).await)
     }
 
     pub(crate) async fn retrieve_and_generate_stream(
         i: RetrieveAndGenerateStreamInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawRetrieveAndGenerateStream> {
-        let out = i
-            .send_with(c)
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::RetrieveAndGenerateStream, e))?;
-        Ok(RawAgentStream {
-            request_id: out.request_id().map(str::to_owned),
-            session_id: non_empty(out.session_id),
-            memory_id: None,
-            events: receiver_stream(Operation::RetrieveAndGenerateStream, out.stream, |mut rx| async move {
-                (rx.recv().await, rx)
-            }),
+        let sent = i.send_with(c).await;
+        streamed(Operation::RetrieveAndGenerateStream, sent, |o| {
+            (non_empty(o.session_id), None, o.stream)
         })
     }
 
@@ -231,32 +255,16 @@ pub(crate) mod sdk_send {
         i: InvokeAgentInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawInvokeAgentStream> {
-        let out = i
-            .send_with(c)
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::InvokeAgent, e))?;
-        Ok(RawAgentStream {
-            request_id: out.request_id().map(str::to_owned),
-            session_id: non_empty(out.session_id),
-            memory_id: out.memory_id,
-            events: receiver_stream(Operation::InvokeAgent, out.completion, |mut rx| async move {
-                (rx.recv().await, rx)
-            }),
+        let sent = i.send_with(c).await;
+        streamed(Operation::InvokeAgent, sent, |o| {
+            (non_empty(o.session_id), o.memory_id, o.completion)
         })
     }
 
     pub(crate) async fn invoke_flow(i: InvokeFlowInputBuilder, c: &agent_sdk::Client) -> Result<RawFlowStream> {
-        let out = i
-            .send_with(c)
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::InvokeFlow, e))?;
-        Ok(RawAgentStream {
-            request_id: out.request_id().map(str::to_owned),
-            session_id: out.execution_id,
-            memory_id: None,
-            events: receiver_stream(Operation::InvokeFlow, out.response_stream, |mut rx| async move {
-                (rx.recv().await, rx)
-            }),
+        let sent = i.send_with(c).await;
+        streamed(Operation::InvokeFlow, sent, |o| {
+            (o.execution_id, None, o.response_stream)
         })
     }
 
@@ -264,12 +272,7 @@ pub(crate) mod sdk_send {
         i: StartFlowExecutionInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<WithRequestId<StartFlowExecutionOutput>> {
-        let out = i
-            .send_with(c)
-            .await
-            .map_err(|e| ServiceError::from_sdk(Operation::StartFlowExecution, e))?;
-        let request_id = out.request_id().map(str::to_owned);
-        Ok(WithRequestId::new(out, request_id))
+        answered(Operation::StartFlowExecution, i.send_with(c).await)
     }
 }
 

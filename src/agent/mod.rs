@@ -96,10 +96,7 @@ impl<A: BedrockAgentRuntimeApi> AgentSide<A> {
 
     /// The client's region and telemetry, for a call.
     pub(crate) fn origin(&self) -> Origin<'_> {
-        Origin {
-            region: self.region(),
-            telemetry: &self.telemetry,
-        }
+        Origin::new(&self.planner, &self.telemetry)
     }
 
     /// Checks a request against the catalog: a plan to send and the service

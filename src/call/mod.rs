@@ -61,6 +61,17 @@ pub(crate) struct Origin<'a> {
     pub(crate) telemetry: &'a Telemetry,
 }
 
+impl<'a> Origin<'a> {
+    /// The origin of a client side with `planner` and `telemetry`: the
+    /// planner's region (empty when it has none).
+    pub(crate) fn new(planner: &'a plan::Planner, telemetry: &'a Telemetry) -> Self {
+        Origin {
+            region: planner.region().unwrap_or_default(),
+            telemetry,
+        }
+    }
+}
+
 /// One call under way: its span, its start, and what the report needs from
 /// the plan. Made after the check, before anything is sent.
 #[derive(Debug)]

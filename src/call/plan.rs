@@ -517,13 +517,15 @@ mod tests {
         assert!(matches!(e, Error::Config { .. }), "{e}");
     }
 
+    /// A planner over the built-in catalog at `home`, with `routes`.
+    fn routed(home: &str, routes: [&str; 2]) -> Planner {
+        let routes = routes.iter().map(|r| (*r).to_owned()).collect();
+        Planner::new(Arc::new(Catalog::builtin().clone()), Some(home.to_owned()), routes)
+    }
+
     #[test]
     fn optimized_requests_take_a_permitted_route_where_home_does_not_serve_them() {
-        let planner = Planner::new(
-            Arc::new(Catalog::builtin().clone()),
-            Some("us-west-1".into()),
-            vec!["eu-west-1".into(), "us-east-2".into()],
-        );
+        let planner = routed("us-west-1", ["eu-west-1", "us-east-2"]);
         let model = ModelId::parse(NOVA).unwrap();
         let p = planner.plan(Question::model(&model, Converse, Optimized)).unwrap();
         assert_eq!(p.route, Route::Routed(1));
@@ -551,11 +553,7 @@ mod tests {
 
     #[test]
     fn alternatives_are_the_other_regions_that_serve_the_request_as_planned() {
-        let planner = Planner::new(
-            Arc::new(Catalog::builtin().clone()),
-            Some("us-east-1".into()),
-            vec!["us-west-2".into(), "us-east-2".into()],
-        );
+        let planner = routed("us-east-1", ["us-west-2", "us-east-2"]);
         let model = ModelId::parse("us.amazon.nova-pro-v1:0").unwrap();
         // Optimized from us-east-1: only us-east-2 also serves Nova Pro optimized.
         let q = Question::model(&model, Converse, Optimized);

@@ -570,10 +570,16 @@ mod tests {
 
     #[test]
     fn position_counts_lines_and_characters() {
-        assert_eq!(position("ab\ncé\nd", 0), "line 1, column 1");
-        assert_eq!(position("ab\ncé\nd", 3), "line 2, column 1");
-        assert_eq!(position("ab\ncé\nd", 6), "line 2, column 3");
-        assert_eq!(position("ab\ncé\nd", 5), "line 2, column 2");
+        let text = "ab\ncé\nd";
+        for (offset, at) in [
+            (0, "line 1, column 1"),
+            (3, "line 2, column 1"),
+            (6, "line 2, column 3"),
+        ] {
+            assert_eq!(position(text, offset), at, "{offset}");
+        }
+        // Inside `é` (bytes 4 and 5): the character it is in; past the end: the end.
+        assert_eq!(position(text, 5), "line 2, column 2");
         assert_eq!(position("ab", 99), "line 1, column 3");
     }
 }

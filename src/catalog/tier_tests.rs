@@ -1,6 +1,7 @@
 //! The check of service tiers and lifecycle against the built-in catalog
 //! and catalog files.
 
+use super::tests::warning;
 use super::*;
 use crate::check::{CheckRequest, Plan, Refusal, RefusalReason, Warning};
 use crate::vocab::{LatencyPolicy, LifecyclePolicy, TierPolicy};
@@ -12,6 +13,17 @@ const NOVA: &str = "amazon.nova-pro-v1:0";
 const SONNET: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
 const LLAMA70: &str = "meta.llama3-1-70b-instruct-v1:0";
 const HAIKU35: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
+
+/// The tier and whether optimized latency was asked with it, when `r` refuses
+/// a tier as unverified.
+fn tier_unverified(r: &Refusal) -> Option<(ServiceTier, bool)> {
+    match r.reason {
+        RefusalReason::TierUnverified {
+            tier, with_optimized, ..
+        } => Some((tier, with_optimized)),
+        _ => None,
+    }
+}
 
 /// What a test adds to a request.
 #[derive(Clone, Copy, PartialEq)]
@@ -127,17 +139,7 @@ fn the_default_tier_is_every_models() {
 #[test]
 fn a_tier_only_secondary_sources_report_needs_an_opt_in() {
     let r = builtin(SONNET, "us-east-1", Standard, Priority).unwrap_err();
-    assert!(
-        matches!(
-            r.reason,
-            RefusalReason::TierUnverified {
-                tier: Priority,
-                with_optimized: false,
-                ..
-            }
-        ),
-        "{r}"
-    );
+    assert_eq!(tier_unverified(&r), Some((Priority, false)), "{r}");
     assert!(r.is_unverified());
     assert!(
         r.to_string()
@@ -161,11 +163,7 @@ fn a_tier_only_secondary_sources_report_needs_an_opt_in() {
 fn reserved_warns_that_it_needs_a_reservation() {
     let p = builtin(SONNET, "us-east-1", Standard, Reserved).unwrap();
     assert_eq!(p.service_tier, Some(Reserved));
-    let w = p
-        .warnings
-        .iter()
-        .find(|w| matches!(w, Warning::ReservationNeeded { .. }))
-        .expect("a reservation warning");
+    let w = warning(&p, |w| matches!(w, Warning::ReservationNeeded { .. }));
     assert!(w.to_string().contains("\"Reservation not found.\""), "{w}");
     assert!(
         builtin(SONNET, "me-central-1", Standard, Reserved).is_err(),
@@ -177,16 +175,7 @@ fn reserved_warns_that_it_needs_a_reservation() {
 fn tiers_with_optimized_latency_follow_the_combination_rule() {
     // flex + optimized: accepted by report, honored unverified.
     let r = builtin(NOVA, "us-east-1", Optimized, Flex).unwrap_err();
-    assert!(
-        matches!(
-            r.reason,
-            RefusalReason::TierUnverified {
-                with_optimized: true,
-                ..
-            }
-        ),
-        "{r}"
-    );
+    assert_eq!(tier_unverified(&r), Some((Flex, true)), "{r}");
     assert!(r.is_unverified());
     assert!(r.to_string().contains("honored together is unverified"), "{r}");
     // A required tier wins over a preferred latency.
@@ -291,11 +280,7 @@ fn strict_lifecycle_refuses_past_end_of_life_and_warn_warns() {
     }
     let p = builtin(HAIKU35, "us-east-2", Optimized, TierPolicy::Unset).unwrap();
     assert!(p.past_end_of_life());
-    let w = p
-        .warnings
-        .iter()
-        .find(|w| matches!(w, Warning::PastEndOfLife { .. }))
-        .unwrap();
+    let w = warning(&p, |w| matches!(w, Warning::PastEndOfLife { .. }));
     assert!(w.to_string().contains("model-lifecycle-legacy.html"), "{w}");
     // Before the date, strict sends it; an active model is never refused.
     let m = ModelId::parse(HAIKU35).unwrap();

@@ -244,40 +244,7 @@ where
         .arms
         .iter()
         .zip(errors)
-        .map(|(&arm, errors)| {
-            let mine: Vec<&Sample> = samples.iter().filter(|s| s.arm == arm).collect();
-            let totals: Vec<Duration> = mine.iter().map(|s| s.total).collect();
-            let ttfts: Vec<Duration> = mine.iter().filter_map(|s| s.ttft).collect();
-            let mut tps: Vec<f64> = mine.iter().filter_map(|s| s.output_tokens_per_second).collect();
-            tps.sort_by(f64::total_cmp);
-            // No cost for an arm with no successful request (a sum of no
-            // floats is -0.0, which printed as "$-0.000000").
-            let cost = priced.filter(|_| !mine.is_empty()).and_then(|entry| {
-                mine.iter()
-                    .map(|s| {
-                        let served = if arm == Arm::Optimized && !s.downgraded {
-                            Latency::Optimized
-                        } else {
-                            Latency::Standard
-                        };
-                        let (i, o) = s.tokens?;
-                        let extra = s.extra_cost_usd.unwrap_or(0.0);
-                        crate::cost::cost(entry, served, u64::from(i), u64::from(o)).map(|c| c + extra)
-                    })
-                    .try_fold(0.0, |sum, c| Some(sum + c?))
-            });
-            ArmStats {
-                arm,
-                requests: mine.len(),
-                errors,
-                downgraded: mine.iter().filter(|s| s.downgraded).count(),
-                backups: mine.iter().filter(|s| s.backup_sent).count(),
-                ttft: Percentiles::of(&ttfts),
-                total: Percentiles::of(&totals),
-                output_tokens_per_second_p50: tps.get(tps.len() / 2).copied(),
-                cost_usd: cost,
-            }
-        })
+        .map(|(&arm, errors)| arm_stats(arm, errors, &samples, priced))
         .collect();
     let speedups = config
         .arms
@@ -292,6 +259,43 @@ where
         speedups,
         samples,
     })
+}
+
+/// One arm's figures from its samples; its cost at the catalog's prices
+/// (`priced`), when every sample has token counts.
+fn arm_stats(arm: Arm, errors: usize, samples: &[Sample], priced: Option<&crate::ModelEntry>) -> ArmStats {
+    let mine: Vec<&Sample> = samples.iter().filter(|s| s.arm == arm).collect();
+    let totals: Vec<Duration> = mine.iter().map(|s| s.total).collect();
+    let ttfts: Vec<Duration> = mine.iter().filter_map(|s| s.ttft).collect();
+    let mut tps: Vec<f64> = mine.iter().filter_map(|s| s.output_tokens_per_second).collect();
+    tps.sort_by(f64::total_cmp);
+    // No cost for an arm with no successful request (a sum of no
+    // floats is -0.0, which printed as "$-0.000000").
+    let cost = priced.filter(|_| !mine.is_empty()).and_then(|entry| {
+        mine.iter()
+            .map(|s| {
+                let served = if arm == Arm::Optimized && !s.downgraded {
+                    Latency::Optimized
+                } else {
+                    Latency::Standard
+                };
+                let (i, o) = s.tokens?;
+                let extra = s.extra_cost_usd.unwrap_or(0.0);
+                crate::cost::cost(entry, served, u64::from(i), u64::from(o)).map(|c| c + extra)
+            })
+            .try_fold(0.0, |sum, c| Some(sum + c?))
+    });
+    ArmStats {
+        arm,
+        requests: mine.len(),
+        errors,
+        downgraded: mine.iter().filter(|s| s.downgraded).count(),
+        backups: mine.iter().filter(|s| s.backup_sent).count(),
+        ttft: Percentiles::of(&ttfts),
+        total: Percentiles::of(&totals),
+        output_tokens_per_second_p50: tps.get(tps.len() / 2).copied(),
+        cost_usd: cost,
+    }
 }
 
 fn hedge_of(r: &LatencyReport) -> Option<&crate::tail::HedgeReport> {

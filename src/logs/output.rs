@@ -223,6 +223,14 @@ fn summary_text(page: &mut String, reader: &LogReader<'_>, s: &LogSummary) {
             f.bad_lines
         );
     }
+    models_text(page, s);
+    latency_text(page, s);
+    cross_region_text(page, s);
+    bad_lines_text(page, reader);
+}
+
+/// The per-model table and the estimated cost.
+fn models_text(page: &mut String, s: &LogSummary) {
     if !s.models.is_empty() {
         let _ = writeln!(
             page,
@@ -249,6 +257,10 @@ fn summary_text(page: &mut String, reader: &LogReader<'_>, s: &LogSummary) {
             s.cost_usd, s.records_without_cost
         );
     }
+}
+
+/// The server latency percentiles per model and tier.
+fn latency_text(page: &mut String, s: &LogSummary) {
     if !s.latency.is_empty() {
         let _ = writeln!(
             page,
@@ -268,12 +280,12 @@ fn summary_text(page: &mut String, reader: &LogReader<'_>, s: &LogSummary) {
             );
         }
     }
+}
+
+/// The records that ran in another region than the call was made from.
+fn cross_region_text(page: &mut String, s: &LogSummary) {
     if !s.cross_region.is_empty() {
-        let more = if s.cross_region_count > s.cross_region.len() {
-            format!(" (the first {} of {})", s.cross_region.len(), s.cross_region_count)
-        } else {
-            String::new()
-        };
+        let more = first_of(s.cross_region.len(), s.cross_region_count);
         let _ = writeln!(page, "\nRan in another region than the call was made from{more}");
         for c in &s.cross_region {
             let _ = writeln!(
@@ -289,16 +301,12 @@ fn summary_text(page: &mut String, reader: &LogReader<'_>, s: &LogSummary) {
             );
         }
     }
+}
+
+/// The lines that were not records.
+fn bad_lines_text(page: &mut String, reader: &LogReader<'_>) {
     if reader.bad_line_count() > 0 {
-        let more = if reader.bad_line_count() > reader.bad_lines().len() {
-            format!(
-                " (the first {} of {})",
-                reader.bad_lines().len(),
-                reader.bad_line_count()
-            )
-        } else {
-            String::new()
-        };
+        let more = first_of(reader.bad_lines().len(), reader.bad_line_count());
         let _ = writeln!(page, "\nBad lines{more}");
         for b in reader.bad_lines() {
             let _ = writeln!(
@@ -309,5 +317,14 @@ fn summary_text(page: &mut String, reader: &LogReader<'_>, s: &LogSummary) {
                 escape_text(&b.reason, 400)
             );
         }
+    }
+}
+
+/// ` (the first SHOWN of TOTAL)` when a list was cut, else nothing.
+fn first_of(shown: usize, total: usize) -> String {
+    if total > shown {
+        format!(" (the first {shown} of {total})")
+    } else {
+        String::new()
     }
 }

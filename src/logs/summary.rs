@@ -126,14 +126,7 @@ impl LogSummary {
 
 /// `s`, cut to [`MAX_KEPT`] bytes.
 fn kept(s: &str) -> String {
-    if s.len() <= MAX_KEPT {
-        return s.to_owned();
-    }
-    let mut cut = MAX_KEPT;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}...", &s[..cut])
+    crate::model_id::truncate_to(s, MAX_KEPT)
 }
 
 /// One model's row and latency histograms (optimized, standard, unspecified).

@@ -206,10 +206,7 @@ impl<R: BedrockRuntimeApi> RuntimeSide<R> {
 
     /// The client's region and telemetry, for a call.
     pub(crate) fn origin(&self) -> Origin<'_> {
-        Origin {
-            region: self.region(),
-            telemetry: &self.telemetry,
-        }
+        Origin::new(&self.planner, &self.telemetry)
     }
 
     /// The model's token cap for optimized latency, if it has one: only then

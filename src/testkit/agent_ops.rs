@@ -56,19 +56,44 @@ pub(crate) fn prepare_inline_agent(session: &str, call: &Call<'_>) -> Result<Pre
     let input = input_text(&body);
     let requested = model_configuration_latency(&body)?;
     let optimized_cap = eligibility(call.catalog, requested, &model, call.region)?;
-    Ok(Prepared {
-        operation: Operation::InlineAgent,
-        model_id: Some(model),
+    let chars = input.chars().count() + instruction;
+    let shape = Shape::InlineAgent(agent_shape(&body, session, None));
+    let p = agent_request(Operation::InlineAgent, requested, input, chars, shape);
+    Ok(on_model(p, model, optimized_cap))
+}
+
+/// An agent-runtime request (these carry no service tier) that names no model
+/// and ignores the latency setting; [`on_model`] for one that does.
+fn agent_request(
+    operation: Operation,
+    requested: Option<Latency>,
+    prompt: String,
+    input_chars: usize,
+    shape: Shape,
+) -> Prepared {
+    Prepared {
+        operation,
+        model_id: None,
         requested,
-        optimized_cap,
-        honours_latency: true,
+        optimized_cap: None,
+        honours_latency: false,
         service_tier: None,
         tier_plan: TierPlan::Unasked,
-        input_tokens: behaviour::estimate_tokens(input.chars().count() + instruction),
+        input_tokens: behaviour::estimate_tokens(input_chars),
         max_tokens: None,
-        prompt: input,
-        shape: Shape::InlineAgent(agent_shape(&body, session, None)),
-    })
+        prompt,
+        shape,
+    }
+}
+
+/// `p` run on `model`, honouring the latency setting.
+fn on_model(p: Prepared, model: String, optimized_cap: Option<Option<u32>>) -> Prepared {
+    Prepared {
+        model_id: Some(model),
+        optimized_cap,
+        honours_latency: true,
+        ..p
+    }
 }
 
 pub(crate) fn prepare_invoke_agent(
@@ -80,23 +105,10 @@ pub(crate) fn prepare_invoke_agent(
     let body = body_object(call.json, call.raw)?;
     let requested = model_configuration_latency(&body)?;
     let input = input_text(&body);
-    Ok(Prepared {
-        operation: Operation::InvokeAgent,
-        model_id: None,
-        requested,
-        optimized_cap: None,
-        honours_latency: false,
-        service_tier: None,
-        tier_plan: TierPlan::Unasked,
-        input_tokens: behaviour::estimate_tokens(input.chars().count()),
-        max_tokens: None,
-        prompt: input,
-        shape: Shape::Agent(agent_shape(
-            &body,
-            session_id,
-            Some((agent_id.to_owned(), alias_id.to_owned())),
-        )),
-    })
+    let agent = Some((agent_id.to_owned(), alias_id.to_owned()));
+    let shape = Shape::Agent(agent_shape(&body, session_id, agent));
+    let chars = input.chars().count();
+    Ok(agent_request(Operation::InvokeAgent, requested, input, chars, shape))
 }
 
 pub(crate) fn prepare_rag(operation: Operation, call: &Call<'_>) -> Result<Prepared, ApiError> {
@@ -135,18 +147,15 @@ pub(crate) fn prepare_rag(operation: Operation, call: &Call<'_>) -> Result<Prepa
     };
     let model = required_str(inner, "modelArn")?.to_owned();
     valid_model(&model)?;
-    let generation = perf_latency(
-        inner
-            .get("generationConfiguration")
-            .and_then(|g| g.get("performanceConfig")),
-        &format!("retrieveAndGenerateConfiguration.{inner_name}.generationConfiguration.performanceConfig"),
-    )?;
-    let orchestration = perf_latency(
-        inner
-            .get("orchestrationConfiguration")
-            .and_then(|g| g.get("performanceConfig")),
-        &format!("retrieveAndGenerateConfiguration.{inner_name}.orchestrationConfiguration.performanceConfig"),
-    )?;
+    // The latency of the `performanceConfig` of configuration `name`.
+    let latency_of = |name: &str| {
+        perf_latency(
+            inner.get(name).and_then(|g| g.get("performanceConfig")),
+            &format!("retrieveAndGenerateConfiguration.{inner_name}.{name}.performanceConfig"),
+        )
+    };
+    let generation = latency_of("generationConfiguration")?;
+    let orchestration = latency_of("orchestrationConfiguration")?;
     // Both configurations run on `modelArn`; either asking optimized must be servable.
     eligibility(call.catalog, orchestration, &model, call.region)?;
     let requested = generation.or(orchestration);
@@ -155,25 +164,19 @@ pub(crate) fn prepare_rag(operation: Operation, call: &Call<'_>) -> Result<Prepa
         session_id: body.get("sessionId").and_then(Value::as_str).map(str::to_owned),
         source: rag_source(kind, inner),
     };
+    let max_tokens = positive_u32(
+        inner.pointer("/generationConfiguration/inferenceConfig/textInferenceConfig/maxTokens"),
+        "maxTokens",
+    )?;
+    let shape = if operation == Operation::RetrieveAndGenerate {
+        Shape::Rag(rag)
+    } else {
+        Shape::RagStream(rag)
+    };
+    let p = agent_request(operation, requested, text.to_owned(), text.chars().count(), shape);
     Ok(Prepared {
-        operation,
-        model_id: Some(model),
-        requested,
-        optimized_cap,
-        honours_latency: true,
-        service_tier: None,
-        tier_plan: TierPlan::Unasked,
-        input_tokens: behaviour::estimate_tokens(text.chars().count()),
-        max_tokens: positive_u32(
-            inner.pointer("/generationConfiguration/inferenceConfig/textInferenceConfig/maxTokens"),
-            "maxTokens",
-        )?,
-        prompt: text.to_owned(),
-        shape: if operation == Operation::RetrieveAndGenerate {
-            Shape::Rag(rag)
-        } else {
-            Shape::RagStream(rag)
-        },
+        max_tokens,
+        ..on_model(p, model, optimized_cap)
     })
 }
 
@@ -429,27 +432,13 @@ pub(crate) fn prepare_flow(
         execution_id,
         region: call.region.to_owned(),
     };
-    Ok(Prepared {
-        operation: if execution {
-            Operation::StartFlowExecution
-        } else {
-            Operation::InvokeFlow
-        },
-        model_id: None,
-        requested,
-        optimized_cap: None,
-        honours_latency: false,
-        service_tier: None,
-        tier_plan: TierPlan::Unasked,
-        input_tokens: behaviour::estimate_tokens(prompt.chars().count()),
-        max_tokens: None,
-        prompt,
-        shape: if execution {
-            Shape::FlowExecution(flow)
-        } else {
-            Shape::Flow(flow)
-        },
-    })
+    let (operation, shape) = if execution {
+        (Operation::StartFlowExecution, Shape::FlowExecution(flow))
+    } else {
+        (Operation::InvokeFlow, Shape::Flow(flow))
+    };
+    let chars = prompt.chars().count();
+    Ok(agent_request(operation, requested, prompt, chars, shape))
 }
 
 fn execution_id(flow: &FlowShape, a: &Answer<'_>) -> String {

@@ -24,10 +24,16 @@ fn string_header(name: &'static str, value: &str) -> Header {
 
 /// An event frame (`:message-type` `event`) with a JSON payload.
 pub(crate) fn event(event_type: &str, payload: &serde_json::Value) -> Bytes {
+    json_frame("event", (":event-type", event_type), payload)
+}
+
+/// A frame of `message_type` with a JSON payload and its type header
+/// (`:event-type` or `:exception-type`).
+fn json_frame(message_type: &str, type_header: (&'static str, &str), payload: &serde_json::Value) -> Bytes {
     let message = Message::new(Bytes::from(payload.to_string()))
-        .add_header(string_header(":event-type", event_type))
+        .add_header(string_header(type_header.0, type_header.1))
         .add_header(string_header(":content-type", "application/json"))
-        .add_header(string_header(":message-type", "event"));
+        .add_header(string_header(":message-type", message_type));
     encode(&message)
 }
 
@@ -54,11 +60,7 @@ fn payload_len_hint(obj: &serde_json::Map<String, serde_json::Value>) -> usize {
 /// An exception frame (`:message-type` `exception`) with a
 /// `{"message": ...}` JSON payload.
 pub(crate) fn exception(exception_type: &str, payload: &serde_json::Value) -> Bytes {
-    let message = Message::new(Bytes::from(payload.to_string()))
-        .add_header(string_header(":exception-type", exception_type))
-        .add_header(string_header(":content-type", "application/json"))
-        .add_header(string_header(":message-type", "exception"));
-    encode(&message)
+    json_frame("exception", (":exception-type", exception_type), payload)
 }
 
 /// The same frame with its trailing message CRC corrupted.

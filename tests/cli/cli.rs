@@ -2,27 +2,10 @@
 
 use std::process::{Command, Output};
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::support::{assert_quick, assert_says, check_args, outcome, run, text_of};
 
 fn check(model: &str, region: &str, operation: &str, latency: &str) -> (i32, String) {
-    let out = run(&[
-        "check",
-        "--model",
-        model,
-        "--region",
-        region,
-        "--operation",
-        operation,
-        "--latency",
-        latency,
-    ]);
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().expect("exited"), text)
+    outcome(&check_args(model, region, operation, latency))
 }
 
 /// Runs `check` and asserts that it exits with `code` and says `needle`.
@@ -220,8 +203,7 @@ fn matrix_prints_the_table_and_json() {
     let out = run(&["matrix"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Anthropic Claude 3.5 Haiku"), "{text}");
-    assert!(text.contains("us-east-2, us-west-2"), "{text}");
+    assert_says(&text, &["Anthropic Claude 3.5 Haiku", "us-east-2, us-west-2"]);
     assert!(text.contains("invoke-agent") && text.contains("ignored"), "{text}");
 
     let out = run(&["matrix", "--json"]);
@@ -261,28 +243,10 @@ fn the_readme_table_is_the_matrix() {
 
 // ---- Hardening (issue 12): invalid input, escaping, output errors, catalog files.
 
-fn text_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
-
-fn check_args<'a>(model: &'a str, region: &'a str, latency: &'a str) -> [&'a str; 9] {
-    [
-        "check",
-        "--model",
-        model,
-        "--region",
-        region,
-        "--operation",
-        "converse",
-        "--latency",
-        latency,
-    ]
-}
-
 #[test]
 fn an_invalid_region_is_invalid_input_whatever_the_latency() {
     for latency in ["standard", "optimized", "prefer-optimized"] {
-        let out = run(&check_args("amazon.nova-pro-v1:0", "nowhere", latency));
+        let out = run(&check_args("amazon.nova-pro-v1:0", "nowhere", "converse", latency));
         assert_eq!(out.status.code(), Some(2), "{latency}: {}", text_of(&out));
         assert!(out.stdout.is_empty(), "{latency}");
         assert!(
@@ -296,19 +260,19 @@ fn an_invalid_region_is_invalid_input_whatever_the_latency() {
 #[test]
 fn echoed_regions_are_escaped_and_shortened() {
     let forged = "us-east-1\nstandard: send forged";
-    let out = run(&check_args("amazon.nova-pro-v1:0", forged, "standard"));
+    let out = run(&check_args("amazon.nova-pro-v1:0", forged, "converse", "standard"));
     assert_eq!(out.status.code(), Some(2));
     let text = text_of(&out);
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(!text.contains("\nstandard: send forged"), "{text}");
 
     let escape = "us-east-1\u{1b}[2J";
-    let out = run(&check_args("amazon.nova-pro-v1:0", escape, "standard"));
+    let out = run(&check_args("amazon.nova-pro-v1:0", escape, "converse", "standard"));
     assert_eq!(out.status.code(), Some(2));
     assert!(!text_of(&out).contains('\u{1b}'), "{}", text_of(&out));
 
     let huge = format!("us-{}-1", "a".repeat(100_000));
-    let out = run(&check_args("amazon.nova-pro-v1:0", &huge, "standard"));
+    let out = run(&check_args("amazon.nova-pro-v1:0", &huge, "converse", "standard"));
     assert_eq!(out.status.code(), Some(2));
     assert!(text_of(&out).len() < 500, "{} bytes of output", text_of(&out).len());
 }
@@ -323,12 +287,12 @@ fn arns_are_parsed_strictly() {
         "arn:aws:bedrock:us-east-1::foundation-model/".to_owned(),
         ":".to_owned(),
     ] {
-        let out = run(&check_args(&model, "us-east-1", "standard"));
+        let out = run(&check_args(&model, "us-east-1", "converse", "standard"));
         assert_eq!(out.status.code(), Some(2), "{model}: {}", text_of(&out));
         assert!(text_of(&out).contains("invalid model identifier"), "{}", text_of(&out));
     }
     let ok = format!("arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:{PROFILE}");
-    let out = run(&check_args(&ok, "us-gov-west-1", "standard"));
+    let out = run(&check_args(&ok, "us-gov-west-1", "converse", "standard"));
     assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
 }
 
@@ -347,7 +311,7 @@ fn profiles_the_catalog_does_not_list_are_warned_about_with_standard_latency() {
             )),
             "{text}"
         );
-        let mut args = check_args(model, region, "standard").to_vec();
+        let mut args = check_args(model, region, "converse", "standard").to_vec();
         args.push("--json");
         let v: serde_json::Value = serde_json::from_slice(&run(&args).stdout).unwrap();
         let kinds: Vec<&str> = v["plan"]["warnings"]
@@ -388,21 +352,25 @@ fn run_into_full_device(bin: &str, args: &[&str]) -> Output {
 
 const BIN: &str = env!("CARGO_BIN_EXE_bedrock-latency");
 
+/// `check` of Converse on Claude 3.5 Haiku from us-east-2 (its latency flag
+/// left to the default).
+const HAIKU_FROM_OHIO: [&str; 7] = [
+    "check",
+    "--model",
+    HAIKU,
+    "--region",
+    "us-east-2",
+    "--operation",
+    "converse",
+];
+
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let log = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/logs/mixed.jsonl");
     for args in [
         &["matrix", "--json"][..],
         &["matrix"],
-        &[
-            "check",
-            "--model",
-            HAIKU,
-            "--region",
-            "us-east-2",
-            "--operation",
-            "converse",
-        ],
+        &HAIKU_FROM_OHIO,
         &["logs", log, "--json"],
         &["logs", log],
         &["price", "--model", HAIKU, "--input-tokens", "1", "--output-tokens", "1"],
@@ -445,58 +413,23 @@ fn the_local_endpoint_survives_a_full_or_closed_stdout() {
 
 #[test]
 fn numeric_flags_are_range_checked() {
-    for args in [
-        &[
-            "price",
-            "--model",
-            HAIKU,
-            "--input-tokens",
-            "1000000000001",
-            "--output-tokens",
-            "1",
-        ][..],
-        &[
-            "price",
-            "--model",
-            HAIKU,
-            "--input-tokens",
-            "-1",
-            "--output-tokens",
-            "1",
-        ],
-        &[
-            "price",
-            "--model",
-            HAIKU,
-            "--input-tokens",
-            "1",
-            "--output-tokens",
-            "18446744073709551616",
-        ],
-        &[
-            "check",
-            "--model",
-            HAIKU,
-            "--region",
-            "us-east-2",
-            "--operation",
-            "converse",
-            "--total-tokens",
-            "0",
-        ],
-        &[
-            "check",
-            "--model",
-            HAIKU,
-            "--region",
-            "us-east-2",
-            "--operation",
-            "converse",
-            "--total-tokens",
-            "4294967296",
-        ],
+    let price = ["price", "--model", HAIKU];
+    let check = HAIKU_FROM_OHIO;
+    for (command, flags) in [
+        (
+            &price[..],
+            ["--input-tokens", "1000000000001", "--output-tokens", "1"].as_slice(),
+        ),
+        (&price, &["--input-tokens", "-1", "--output-tokens", "1"]),
+        (
+            &price,
+            &["--input-tokens", "1", "--output-tokens", "18446744073709551616"],
+        ),
+        (&check, &["--total-tokens", "0"]),
+        (&check, &["--total-tokens", "4294967296"]),
     ] {
-        let out = run(args);
+        let args = [command, flags].concat();
+        let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text_of(&out));
     }
 }
@@ -530,11 +463,7 @@ fn an_endless_catalog_file_is_refused_quickly() {
     let out = run(&["matrix", "--catalog", "/dev/zero"]);
     assert_eq!(out.status.code(), Some(2), "{}", text_of(&out));
     assert!(text_of(&out).contains("larger than 16 MiB"), "{}", text_of(&out));
-    assert!(
-        start.elapsed() < std::time::Duration::from_secs(10),
-        "{:?}",
-        start.elapsed()
-    );
+    assert_quick(start);
 
     let dir = Scratch::new("big");
     let big = dir.file("big.json", vec![b' '; (16 << 20) + 1]);

@@ -7,12 +7,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::support::{assert_cost, assert_says, run};
 
 fn path(rel: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel).display().to_string()
@@ -151,8 +146,7 @@ fn price_side_by_side() {
         text.contains("optimized           0.001          0.005     0.006000"),
         "{text}"
     );
-    assert!(text.contains("+0.001200 USD (+25.0%)"), "{text}");
-    assert!(text.contains("prices as of 2026-11-26"), "{text}");
+    assert_says(&text, &["+0.001200 USD (+25.0%)", "prices as of 2026-11-26"]);
 
     let v = json(&run(&[
         "price",
@@ -164,14 +158,8 @@ fn price_side_by_side() {
         "0",
         "--json",
     ]));
-    assert!(
-        (v["standard"]["cost_usd"].as_f64().unwrap_or_default() - 0.024).abs() < 1e-12,
-        "{v}"
-    );
-    assert!(
-        (v["optimized"]["cost_usd"].as_f64().unwrap_or_default() - 0.03).abs() < 1e-12,
-        "{v}"
-    );
+    assert_cost(&v, "standard", 0.024);
+    assert_cost(&v, "optimized", 0.03);
     assert_eq!(v["as_of"], "2026-11-26");
 }
 
@@ -246,14 +234,8 @@ fn a_catalog_file_overrides_prices_in_price_and_logs() {
         "--catalog",
         &catalog,
     ]));
-    assert!(
-        (v["standard"]["cost_usd"].as_f64().unwrap_or_default() - 0.012).abs() < 1e-12,
-        "{v}"
-    );
-    assert!(
-        (v["optimized"]["cost_usd"].as_f64().unwrap_or_default() - 0.023).abs() < 1e-12,
-        "{v}"
-    );
+    assert_cost(&v, "standard", 0.012);
+    assert_cost(&v, "optimized", 0.023);
     assert_eq!(v["as_of"], "2027-01-15");
 
     let v = json(&run(&["logs", &fixture(), "--json", "--catalog", &catalog]));

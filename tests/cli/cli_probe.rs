@@ -4,16 +4,10 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
-}
-
-fn text_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
+use crate::support::{assert_says, bin, check_args, outcome_of, text_of};
 
 /// A scratch directory, removed on drop.
 struct Scratch(PathBuf);
@@ -95,19 +89,8 @@ service_tiers = { flex = false }
 
 fn check(catalog: Option<&Path>, model: &str, region: &str, latency: &str, tier: &str) -> i32 {
     let mut cmd = bin();
-    cmd.args([
-        "check",
-        "--model",
-        model,
-        "--region",
-        region,
-        "--operation",
-        "converse",
-        "--latency",
-        latency,
-        "--service-tier",
-        tier,
-    ]);
+    cmd.args(check_args(model, region, "converse", latency))
+        .args(["--service-tier", tier]);
     if let Some(c) = catalog {
         cmd.arg("--catalog").arg(c);
     }
@@ -194,120 +177,104 @@ fn probe_reports_exactly_the_changes_and_its_catalog_makes_check_agree() {
 
 #[test]
 fn probe_text_is_a_table_with_the_differences_and_escapes_input() {
-    let out = bin()
-        .args([
-            "probe",
-            "--local",
-            "--model",
-            NOVA,
-            "--model",
-            "meta.llama3-1-70b-instruct-v1:0",
-            "--region",
-            "us-east-1",
-            "--service-tier",
-            "flex",
-        ])
-        .output()
-        .unwrap();
-    let text = text_of(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let (code, text) = outcome_of(bin().args([
+        "probe",
+        "--local",
+        "--model",
+        NOVA,
+        "--model",
+        "meta.llama3-1-70b-instruct-v1:0",
+        "--region",
+        "us-east-1",
+        "--service-tier",
+        "flex",
+    ]));
+    assert_eq!(code, 0, "{text}");
     assert!(text.starts_with("MODEL "), "{text}");
-    assert!(text.contains("flex tier          served"), "{text}");
-    assert!(text.contains("rejected"), "{text}");
+    assert_says(&text, &["flex tier          served", "rejected"]);
     assert!(
         text.contains("ValidationException: Service tier flex is not supported"),
         "{text}"
     );
-    assert!(text.contains("Differences from the catalog in use:\n  none"), "{text}");
-    assert!(text.contains("probed catalog not written"), "{text}");
+    assert_says(
+        &text,
+        &[
+            "Differences from the catalog in use:\n  none",
+            "probed catalog not written",
+        ],
+    );
 }
 
 #[test]
 fn probing_aws_needs_yes_and_says_what_it_would_send() {
-    let out = bin()
-        .args([
-            "probe",
-            "--model",
-            NOVA,
-            "--region",
-            "us-east-1",
-            "--region",
-            "us-west-2",
-            "--latency",
-            "optimized",
-            "--service-tier",
-            "priority",
-        ])
-        .env("AWS_ACCESS_KEY_ID", "AKIDNOTUSED")
-        .env("AWS_SECRET_ACCESS_KEY", "not-used")
-        .output()
-        .unwrap();
-    let text = text_of(&out);
-    assert_eq!(out.status.code(), Some(2), "{text}");
-    assert!(text.contains("would send 4 requests to Amazon Bedrock"), "{text}");
-    assert!(text.contains("Cost: at most 0.000"), "{text}");
-    assert!(text.contains("Nothing was sent. Add --yes"), "{text}");
+    let (code, text) = outcome_of(
+        bin()
+            .args([
+                "probe",
+                "--model",
+                NOVA,
+                "--region",
+                "us-east-1",
+                "--region",
+                "us-west-2",
+                "--latency",
+                "optimized",
+                "--service-tier",
+                "priority",
+            ])
+            .env("AWS_ACCESS_KEY_ID", "AKIDNOTUSED")
+            .env("AWS_SECRET_ACCESS_KEY", "not-used"),
+    );
+    assert_eq!(code, 2, "{text}");
+    assert_says(
+        &text,
+        &[
+            "would send 4 requests to Amazon Bedrock",
+            "Cost: at most 0.000",
+            "Nothing was sent. Add --yes",
+        ],
+    );
 }
 
 #[test]
 fn probe_input_is_checked_before_anything_is_sent() {
-    let run = |args: &[&str]| {
-        let out = bin().args(args).output().unwrap();
-        (out.status.code().unwrap_or(-1), text_of(&out))
-    };
-    // Agent operations report nothing to probe.
-    let (code, text) = run(&[
-        "probe",
-        "--local",
-        "--model",
-        NOVA,
-        "--region",
-        "us-east-1",
-        "--operation",
-        "inline-agent",
-    ]);
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("reports no served latency or tier"), "{text}");
-    // An endpoint that is not this machine.
-    let (code, text) = run(&[
-        "probe",
-        "--local",
-        "--endpoint-url",
-        "https://bedrock-runtime.us-east-1.amazonaws.com",
-        "--model",
-        NOVA,
-        "--region",
-        "us-east-1",
-    ]);
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("http://127.0.0.1:PORT"), "{text}");
-    // Too many requests for the limit.
-    let (code, text) = run(&[
-        "probe",
-        "--local",
-        "--model",
-        NOVA,
-        "--region",
-        "us-east-1",
-        "--region",
-        "us-east-2",
-        "--max-requests",
-        "1",
-    ]);
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("more than the limit of 1"), "{text}");
-    // A bad region, an unwritable file.
-    let (code, _) = run(&["probe", "--local", "--model", NOVA, "--region", "Mars"]);
-    assert_eq!(code, 2);
-    let (code, text) = run(&[
-        "probe",
-        "--local",
-        "--model",
-        NOVA,
-        "--region",
-        "us-east-1",
-        "--out",
-        "/nonexistent-dir/probed.toml",
-    ]);
-    assert_eq!(code, 2, "{text}");
+    let local = ["probe", "--local", "--model", NOVA];
+    // (what is wrong, the arguments after `probe --local --model NOVA`, what
+    // the refusal says: `None` when only the exit code is checked).
+    let cases: [(&str, &[&str], Option<&str>); 5] = [
+        (
+            "agent operations report nothing to probe",
+            &["--region", "us-east-1", "--operation", "inline-agent"],
+            Some("reports no served latency or tier"),
+        ),
+        (
+            "an endpoint that is not this machine",
+            &[
+                "--endpoint-url",
+                "https://bedrock-runtime.us-east-1.amazonaws.com",
+                "--region",
+                "us-east-1",
+            ],
+            Some("http://127.0.0.1:PORT"),
+        ),
+        (
+            "too many requests for the limit",
+            &["--region", "us-east-1", "--region", "us-east-2", "--max-requests", "1"],
+            Some("more than the limit of 1"),
+        ),
+        ("a bad region", &["--region", "Mars"], None),
+        (
+            "an unwritable file",
+            &["--region", "us-east-1", "--out", "/nonexistent-dir/probed.toml"],
+            None,
+        ),
+    ];
+    for (what, args, says) in cases {
+        let out = bin().args(local).args(args).output().unwrap();
+        let text = text_of(&out);
+        assert_eq!(out.status.code().unwrap_or(-1), 2, "{what}: {text}");
+        if let Some(says) = says {
+            assert!(text.contains(says), "{what}: {text}");
+        }
+    }
 }

@@ -1,32 +1,15 @@
 //! `check --service-tier`, `check --lifecycle`, and the tiers in `matrix`.
 
-use std::process::Command;
-
-/// Runs the binary; (exit code, standard output and error).
-fn run(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bedrock-latency"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().expect("exited"), text)
-}
+use crate::support::{assert_says, check_args, outcome as run};
 
 /// `check` of a Converse request at standard latency with extra flags.
 fn check(model: &str, region: &str, extra: &[&str]) -> (i32, String) {
-    let mut args = vec![
-        "check",
-        "--model",
-        model,
-        "--region",
-        region,
-        "--operation",
-        "converse",
-        "--latency",
-        "standard",
-    ];
-    args.extend_from_slice(extra);
-    run(&args)
+    check_with(model, region, ("converse", "standard"), extra)
+}
+
+/// `check` of `operation` at `latency` with extra flags.
+fn check_with(model: &str, region: &str, (operation, latency): (&str, &str), extra: &[&str]) -> (i32, String) {
+    run(&[&check_args(model, region, operation, latency)[..], extra].concat())
 }
 
 const NOVA: &str = "amazon.nova-pro-v1:0";
@@ -78,33 +61,19 @@ fn service_tier_exit_codes_are_those_of_latency() {
 
 #[test]
 fn tiers_with_optimized_latency_are_unverified_and_agents_have_none() {
-    let (code, text) = run(&[
-        "check",
-        "--model",
+    let (code, text) = check_with(
         NOVA,
-        "--region",
         "us-east-1",
-        "--operation",
-        "converse",
-        "--latency",
-        "optimized",
-        "--service-tier",
-        "flex",
-    ]);
+        ("converse", "optimized"),
+        &["--service-tier", "flex"],
+    );
     assert_eq!(code, 3, "{text}");
-    let (code, text) = run(&[
-        "check",
-        "--model",
+    let (code, text) = check_with(
         HAIKU_35,
-        "--region",
         "us-east-2",
-        "--operation",
-        "inline-agent",
-        "--latency",
-        "optimized",
-        "--service-tier",
-        "priority",
-    ]);
+        ("inline-agent", "optimized"),
+        &["--service-tier", "priority"],
+    );
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("no service-tier field"), "{text}");
 }
@@ -164,8 +133,7 @@ fn strict_lifecycle_refuses_past_end_of_life_and_the_default_warns_prominently()
 fn matrix_shows_tiers() {
     let (code, text) = run(&["matrix"]);
     assert_eq!(code, 0);
-    assert!(text.contains("SERVICE TIERS"), "{text}");
-    assert!(text.contains("priority?, flex?, reserved"), "{text}");
+    assert_says(&text, &["SERVICE TIERS", "priority?, flex?, reserved"]);
     assert!(
         text.contains("with optimized latency: priority unverified, flex unverified"),
         "{text}"

@@ -3,6 +3,7 @@
 
 #[path = "../shared_fixtures/mod.rs"]
 mod shared_fixtures;
+mod support;
 
 mod cli;
 mod cli_compare;

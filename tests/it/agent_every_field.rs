@@ -9,6 +9,8 @@
 //! checked plan), and InvokeAgent's `bedrockModelConfigurations` (never
 //! sent: the service ignores it).
 
+use crate::support::Collected as _;
+
 use std::collections::BTreeSet;
 
 use bedrock_latency::agent::sdk;
@@ -142,9 +144,7 @@ async fn inline_agent_every_input_field_reaches_the_wire() {
         .instruction("replaced by the closure")
         .map_input(inline_agent_input)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     let r = server.last_request().unwrap();
@@ -350,9 +350,7 @@ async fn retrieve_and_generate_stream_every_input_field_reaches_the_wire() {
                 .user_context(user_context())
         })
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     let checks = rag_checks(&server.last_request().unwrap());
@@ -402,9 +400,7 @@ async fn invoke_agent_every_input_field_reaches_the_wire_but_the_latency_setting
             .source_arn("arn:aws:bedrock:us-east-1:123456789012:agent/every")
         })
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     let r = server.last_request().unwrap();
@@ -497,9 +493,7 @@ async fn invoke_flow_every_input_field_reaches_the_wire() {
                 .execution_id("exec-every")
         })
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     let r = server.last_request().unwrap();

@@ -3,6 +3,8 @@
 //! `performanceConfig`), what a refused call sends (nothing), and how
 //! event-stream frames are reassembled into answers.
 
+use crate::support::Collected as _;
+
 use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_smithy_eventstream::frame::write_message_to;
 use aws_smithy_http_client::test_util::StaticReplayClient;
@@ -19,6 +21,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use crate::replay::{agent_client, replay, response, sent};
+use crate::sdk_clients::agent_perf;
 
 const QUESTION: &str = "桃太郎はどこで生まれましたか?";
 
@@ -153,9 +156,7 @@ async fn inline_agent_standard_carries_no_performance_config_and_gets_a_session_
         .instruction("Answer briefly.")
         .input_text(QUESTION)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     assert_eq!(r.report.sent, Latency::Standard);
@@ -181,18 +182,12 @@ async fn customize_cannot_sneak_optimized_past_the_check() {
         .map_input(|b| {
             b.bedrock_model_configurations(
                 agent_sdk::types::InlineBedrockModelConfigurations::builder()
-                    .performance_config(
-                        agent_sdk::types::PerformanceConfiguration::builder()
-                            .latency(agent_sdk::types::PerformanceConfigLatency::Optimized)
-                            .build(),
-                    )
+                    .performance_config(agent_perf(agent_sdk::types::PerformanceConfigLatency::Optimized))
                     .build(),
             )
         })
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     let (_, body) = sent(&rp);
@@ -263,9 +258,7 @@ async fn a_truncated_stream_keeps_the_partial_text() {
         .instruction("x")
         .input_text(QUESTION)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap_err();
     match &err {
@@ -470,11 +463,7 @@ async fn retrieve_and_generate_standard_never_carries_it() {
                 .as_mut()
                 .and_then(|kb| kb.generation_configuration.as_mut())
                 .unwrap();
-            g.performance_config = Some(
-                agent_sdk::types::PerformanceConfiguration::builder()
-                    .latency(agent_sdk::types::PerformanceConfigLatency::Optimized)
-                    .build(),
-            );
+            g.performance_config = Some(agent_perf(agent_sdk::types::PerformanceConfigLatency::Optimized));
             b.retrieve_and_generate_configuration(c)
         })
         .send()
@@ -712,18 +701,12 @@ async fn invoke_agent_never_carries_the_setting() {
             .map_input(|b| {
                 b.bedrock_model_configurations(
                     agent_sdk::types::BedrockModelConfigurations::builder()
-                        .performance_config(
-                            agent_sdk::types::PerformanceConfiguration::builder()
-                                .latency(agent_sdk::types::PerformanceConfigLatency::Optimized)
-                                .build(),
-                        )
+                        .performance_config(agent_perf(agent_sdk::types::PerformanceConfigLatency::Optimized))
                         .build(),
                 )
             })
             .send()
-            .await
-            .unwrap()
-            .collect_response()
+            .collected()
             .await
             .unwrap();
         assert_eq!(r.text, answer);

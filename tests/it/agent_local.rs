@@ -1,6 +1,8 @@
 //! The agent builders end to end: the real AWS SDK client against the
 //! crate's local Bedrock-compatible endpoint (loopback only).
 
+use crate::support::Collected as _;
+
 use bedrock_latency::models::NovaPro;
 use bedrock_latency::testkit::LocalBedrock;
 use bedrock_latency::{Client, Latency, LatencyPolicy, Operation, ServedLatency};
@@ -18,9 +20,7 @@ async fn the_three_operations_against_the_local_endpoint() {
         .latency(LatencyPolicy::PreferOptimized)
         .input_text(QUESTION)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     assert!(!agent.text.is_empty());
@@ -35,9 +35,7 @@ async fn the_three_operations_against_the_local_endpoint() {
         .instruction("Answer briefly.")
         .input_text(QUESTION)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     assert!(!inline.text.is_empty());
@@ -59,9 +57,7 @@ async fn the_three_operations_against_the_local_endpoint() {
         .optimized()
         .query(QUESTION)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     assert!(!stream.text.is_empty());

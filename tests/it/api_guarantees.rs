@@ -4,6 +4,8 @@
 //! the operation actually called; the advice after a fallback reads right;
 //! no public type name is used twice.
 
+use crate::support::Collected as _;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -72,9 +74,7 @@ async fn a_per_call_sdk_configuration_cannot_move_the_region() {
         .input_text("q")
         .map_sdk_config(move |conf| conf.timeout_config(t2))
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     let regions: Vec<_> = s.requests().iter().map(|r| r.region.clone()).collect();
@@ -250,9 +250,7 @@ async fn the_advice_after_a_fallback_reads_right() {
         .latency(LatencyPolicy::PreferOptimized)
         .input_text("q")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     for (report, why) in [

@@ -7,6 +7,7 @@
 //! and, where it identifies the capture, also written out literally.
 
 use crate::shared_fixtures;
+use crate::support::Collected as _;
 
 use std::time::Duration;
 
@@ -348,9 +349,7 @@ async fn invoke_model_stream_nova_micro() {
         .invoke_model_stream(NovaMicro)
         .body(meta["request"]["body"].as_str().unwrap())
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     assert_eq!(r.text.as_deref(), Some(expected_text.as_str()));
@@ -457,9 +456,7 @@ async fn error_converse_stream_validation_exception() {
         .converse_stream(&lite)
         .user("Describe the image.")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap_err();
     check(&err, &headers);

@@ -117,23 +117,19 @@ fn cap_warning(warnings: &[Warning]) -> Option<Option<u32>> {
 async fn the_405b_cap_counts_the_requested_maximum_on_converse() {
     let s = local().await;
     let c = Client::new(&s.sdk_config("us-east-2"));
-    let r = c
-        .converse(Llama31Instruct405b)
-        .optimized()
-        .user(ten_thousand_tokens())
-        .max_tokens(2_000)
-        .send()
-        .await
-        .unwrap();
+    let send = |max| {
+        c.converse(Llama31Instruct405b)
+            .optimized()
+            .user(ten_thousand_tokens())
+            .max_tokens(max)
+            .send()
+    };
+    let r = send(2_000).await.unwrap();
     // Warned before sending: the plan's estimate is input + requested maximum.
     let expected = cap_warning(&r.report.warnings).expect("a token-cap warning").unwrap();
     assert!((11_001..13_000).contains(&expected), "{expected}");
-    let warning = r
-        .report
-        .warnings
-        .iter()
-        .find(|w| matches!(w, Warning::TokenCap { .. }))
-        .unwrap();
+    let warning = r.report.warnings.iter().find(|w| matches!(w, Warning::TokenCap { .. }));
+    let warning = warning.expect("a token-cap warning");
     assert!(warning.to_string().contains("will be served standard"), "{warning}");
     // Served standard by the endpoint, and reported as the cap, not the quota.
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
@@ -156,14 +152,7 @@ async fn the_405b_cap_counts_the_requested_maximum_on_converse() {
     assert!(!r.report.to_string().contains("quota"), "{}", r.report);
 
     // The same input with a small maximum: under the cap, served optimized.
-    let r = c
-        .converse(Llama31Instruct405b)
-        .optimized()
-        .user(ten_thousand_tokens())
-        .max_tokens(200)
-        .send()
-        .await
-        .unwrap();
+    let r = send(200).await.unwrap();
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
     assert!(!r.report.downgraded(), "{}", r.report);
 }
@@ -198,13 +187,13 @@ async fn the_405b_estimate_counts_system_prompts_and_sdk_messages() {
 async fn the_405b_cap_counts_the_requested_maximum_on_invoke_model() {
     let s = local().await;
     let c = Client::new(&s.sdk_config("us-east-2"));
-    let r = c
-        .invoke_model(Llama31Instruct405b)
-        .optimized()
-        .prompt(&ten_thousand_tokens(), 2_000)
-        .send()
-        .await
-        .unwrap();
+    let send = |max| {
+        c.invoke_model(Llama31Instruct405b)
+            .optimized()
+            .prompt(&ten_thousand_tokens(), max)
+            .send()
+    };
+    let r = send(2_000).await.unwrap();
     let expected = cap_warning(&r.report.warnings).expect("a token-cap warning").unwrap();
     assert!(expected > 11_000, "{expected}");
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
@@ -213,13 +202,7 @@ async fn the_405b_cap_counts_the_requested_maximum_on_invoke_model() {
         "{:?}",
         r.report.downgrade
     );
-    let r = c
-        .invoke_model(Llama31Instruct405b)
-        .optimized()
-        .prompt(&ten_thousand_tokens(), 200)
-        .send()
-        .await
-        .unwrap();
+    let r = send(200).await.unwrap();
     assert_eq!(
         r.report.served,
         ServedLatency::Reported(Latency::Optimized),

@@ -2,31 +2,30 @@
 //! the local Bedrock-compatible endpoint, for every bedrock-runtime
 //! operation, with faults, quotas and the 405B token cap.
 
+use crate::sdk_clients::ms_timing;
+use crate::support::Collected as _;
+
 use std::time::{Duration, Instant};
 
 use aws_sdk_bedrockruntime as sdk;
 use bedrock_latency::models::{Claude35Haiku, Llama31Instruct405b, NovaMicro, NovaPro};
 use bedrock_latency::runtime::StreamEvent;
-use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock, TokenTiming};
+use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock};
 use bedrock_latency::{
     Client, DowngradeReason, Error, Latency, Operation, ServedLatency, ServiceErrorKind, ServiceTier,
 };
 use futures::StreamExt;
 
 fn conf(server: &LocalBedrock, region: &str) -> sdk::config::Builder {
-    sdk::Config::builder()
-        .behavior_version(sdk::config::BehaviorVersion::latest())
-        .region(sdk::config::Region::new(region.to_owned()))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
+    sdk::config::Builder::from(&server.sdk_config(region))
         .retry_config(
-            aws_sdk_bedrockruntime::config::retry::RetryConfig::standard()
+            sdk::config::retry::RetryConfig::standard()
                 .with_max_attempts(3)
                 .with_initial_backoff(Duration::from_millis(5))
                 .with_max_backoff(Duration::from_millis(20)),
         )
         .timeout_config(
-            aws_sdk_bedrockruntime::config::timeout::TimeoutConfig::builder()
+            sdk::config::timeout::TimeoutConfig::builder()
                 .operation_attempt_timeout(Duration::from_millis(1500))
                 .build(),
         )
@@ -81,10 +80,7 @@ async fn converse_optimized_end_to_end() {
 #[tokio::test]
 async fn converse_stream_end_to_end_with_ttft() {
     let s = LocalBedrock::builder()
-        .timing(
-            Latency::Optimized,
-            TokenTiming::new(Duration::from_millis(40), Duration::from_millis(1)),
-        )
+        .timing(Latency::Optimized, ms_timing(40, 1))
         .start()
         .await
         .unwrap();
@@ -198,9 +194,7 @@ async fn quota_exhaustion_is_flagged_downgraded() {
         .optimized()
         .user("q")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     assert_eq!(r.report.downgrade, Some(DowngradeReason::ServedStandard));
@@ -382,9 +376,7 @@ async fn broken_streams_keep_the_partial_text() {
         .optimized()
         .prompt("tell me a story", 100)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap_err();
     assert!(
@@ -509,9 +501,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .optimized()
         .user("Hello")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap());
     assert_eq!(a.text, b.text);
@@ -541,9 +531,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .optimized()
         .prompt("Hi", 50)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap());
     assert_eq!(a.text, b.text);

@@ -84,7 +84,8 @@ const LOOKAHEAD: u64 = 2 << 20;
 
 /// Reads `input` (of `items` records, `per_record` bytes each) and checks
 /// that every record came while reading was at most `LOOKAHEAD` ahead.
-fn streams(name: &str, input: impl Read, served: &Rc<Cell<u64>>, items: usize, per_record: u64) -> LogFormat {
+fn streams(name: &str, input: Generated, items: usize, per_record: u64) -> LogFormat {
+    let served = Rc::clone(&input.served);
     let mut reader = LogReader::new(Catalog::builtin());
     let (mut seen, mut worst) = (0u64, 0u64);
     let format = reader
@@ -118,17 +119,13 @@ fn per_record(sep: usize) -> u64 {
 #[test]
 fn json_lines_stream() {
     let input = Generated::new("", record, b"\n", "\n", ITEMS);
-    let served = Rc::clone(&input.served);
-    let format = streams("lines", input, &served, ITEMS, per_record(1));
-    assert_eq!(format, LogFormat::JsonLines);
+    assert_eq!(streams("lines", input, ITEMS, per_record(1)), LogFormat::JsonLines);
 }
 
 #[test]
 fn a_top_level_array_streams_element_by_element() {
     let input = Generated::new("[\n  ", record, b",\n  ", "\n]\n", ITEMS);
-    let served = Rc::clone(&input.served);
-    let format = streams("array", input, &served, ITEMS, per_record(4));
-    assert_eq!(format, LogFormat::Json);
+    assert_eq!(streams("array", input, ITEMS, per_record(4)), LogFormat::Json);
 }
 
 fn event(i: usize) -> String {
@@ -145,10 +142,8 @@ fn a_cloudwatch_event_list_streams_event_by_event() {
         "\n  ],\n  \"searchedLogStreams\": []\n}\n",
         ITEMS,
     );
-    let served = Rc::clone(&input.served);
     let per = (event(0).len() + 6) as u64;
-    let format = streams("events", input, &served, ITEMS, per);
-    assert_eq!(format, LogFormat::CloudWatchEvents);
+    assert_eq!(streams("events", input, ITEMS, per), LogFormat::CloudWatchEvents);
 }
 
 #[test]

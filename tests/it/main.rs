@@ -18,6 +18,7 @@ mod replay;
 mod sdk_clients;
 #[path = "../shared_fixtures/mod.rs"]
 mod shared_fixtures;
+mod support;
 
 mod agent_every_field;
 mod agent_http;

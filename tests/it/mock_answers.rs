@@ -1,6 +1,8 @@
 //! `bedrock_latency::mock`: every canned answer through the client: what the mock returns is what
 //! the crate reads, field by field.
 
+use crate::support::Collected as _;
+
 use std::time::Duration;
 
 use bedrock_latency::agent::{AgentEvent, MockBedrockAgentRuntimeApi, RawAgentStream};
@@ -123,9 +125,7 @@ async fn invoke_model_bodies_in_each_family_dialect() {
             .invoke_model_stream(&model)
             .prompt("q", 10)
             .send()
-            .await
-            .unwrap()
-            .collect_response()
+            .collected()
             .await
             .unwrap();
         assert_eq!(r.text.as_deref(), Some("Okayama."), "{family:?}");
@@ -152,9 +152,7 @@ async fn an_interrupted_stream_keeps_the_text_and_names_the_operation() {
         .converse_stream(NovaPro)
         .user("q")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap_err();
     match &e {
@@ -187,18 +185,14 @@ async fn agent_streams_carry_text_citations_and_session() {
         .instruction("i")
         .input_text("q")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     let agent = client
         .invoke_agent("AGENT12345", "ALIAS12345")
         .input_text("q")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     let rag = client
@@ -206,9 +200,7 @@ async fn agent_streams_carry_text_citations_and_session() {
         .optimized()
         .query("q")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     for r in [&inline, &agent, &rag] {
@@ -285,9 +277,7 @@ async fn events_can_be_scripted_with_delays() {
         .instruction("i")
         .input_text("q")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     assert_eq!(r.text, "Okayama.");

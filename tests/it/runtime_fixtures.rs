@@ -3,6 +3,7 @@
 //! request boundary: what is sent, and that a refused call sends nothing.
 
 use crate::shared_fixtures;
+use crate::support::Collected as _;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -150,9 +151,7 @@ async fn collect_response_on_the_capture() {
         .converse_stream(NovaMicro)
         .user("What is the capital of France?")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     assert_eq!(r.text, expected);
@@ -178,9 +177,7 @@ async fn a_stream_cut_midway_keeps_the_partial_text() {
         .converse_stream(NovaMicro)
         .user("What is the capital of France?")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap_err();
     match &err {

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use aws_sdk_bedrockagentruntime as bar;
 use aws_sdk_bedrockruntime as brt;
-use bedrock_latency::testkit::LocalBedrock;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// Operation timeout of the test clients: every test call ends within it.
@@ -26,23 +28,22 @@ pub(crate) fn runtime_client_with(
 /// A bedrock-runtime client for the endpoint at `url` (e.g. a
 /// `bedrock-latency-local` process).
 pub(crate) fn runtime_client_at(url: &str, region: &str, max_attempts: u32, timeout: Duration) -> brt::Client {
-    let conf = brt::Config::builder()
-        .behavior_version(brt::config::BehaviorVersion::latest())
-        .region(brt::config::Region::new(region.to_owned()))
-        .endpoint_url(url)
-        .credentials_provider(brt::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
+    brt::Client::new(&sdk_config(url, region, max_attempts, timeout))
+}
+
+/// The test clients' configuration: the testkit's for `url` and `region`,
+/// with `max_attempts` attempts, a 5 ms initial backoff and `timeout` as
+/// operation timeout.
+fn sdk_config(url: &str, region: &str, max_attempts: u32, timeout: Duration) -> aws_config::SdkConfig {
+    LocalBedrock::sdk_config_at(url, region)
+        .into_builder()
         .retry_config(
-            brt::config::retry::RetryConfig::standard()
+            RetryConfig::standard()
                 .with_max_attempts(max_attempts)
                 .with_initial_backoff(Duration::from_millis(5)),
         )
-        .timeout_config(
-            brt::config::timeout::TimeoutConfig::builder()
-                .operation_timeout(timeout)
-                .build(),
-        )
-        .build();
-    brt::Client::from_conf(conf)
+        .timeout_config(TimeoutConfig::builder().operation_timeout(timeout).build())
+        .build()
 }
 
 /// A bedrock-runtime client for `region` (3 attempts, 5 s timeout).
@@ -57,28 +58,18 @@ pub(crate) fn agent_client_with(
     max_attempts: u32,
     timeout: Duration,
 ) -> bar::Client {
-    let conf = bar::Config::builder()
-        .behavior_version(bar::config::BehaviorVersion::latest())
-        .region(bar::config::Region::new(region.to_owned()))
-        .endpoint_url(server.endpoint_url())
-        .credentials_provider(bar::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .retry_config(
-            bar::config::retry::RetryConfig::standard()
-                .with_max_attempts(max_attempts)
-                .with_initial_backoff(Duration::from_millis(5)),
-        )
-        .timeout_config(
-            bar::config::timeout::TimeoutConfig::builder()
-                .operation_timeout(timeout)
-                .build(),
-        )
-        .build();
-    bar::Client::from_conf(conf)
+    bar::Client::new(&sdk_config(&server.endpoint_url(), region, max_attempts, timeout))
 }
 
 /// A bedrock-agent-runtime client for `region` (3 attempts, 5 s timeout).
 pub(crate) fn agent_client(server: &LocalBedrock, region: &str) -> bar::Client {
     agent_client_with(server, region, 3, OPERATION_TIMEOUT)
+}
+
+/// A token timing in whole milliseconds: `first` to the first token, then
+/// `per_token` a token.
+pub(crate) fn ms_timing(first: u64, per_token: u64) -> TokenTiming {
+    TokenTiming::new(Duration::from_millis(first), Duration::from_millis(per_token))
 }
 
 /// A user text message for Converse.
@@ -93,6 +84,11 @@ pub(crate) fn user_message(text: &str) -> brt::types::Message {
 /// `performanceConfig` with the given latency.
 pub(crate) fn perf(latency: brt::types::PerformanceConfigLatency) -> brt::types::PerformanceConfiguration {
     brt::types::PerformanceConfiguration::builder().latency(latency).build()
+}
+
+/// An agent-runtime `performanceConfig` with the given latency.
+pub(crate) fn agent_perf(latency: bar::types::PerformanceConfigLatency) -> bar::types::PerformanceConfiguration {
+    bar::types::PerformanceConfiguration::builder().latency(latency).build()
 }
 
 /// A raw HTTP response.

@@ -72,9 +72,23 @@ fn latency_of(l: Option<&sdk::types::PerformanceConfigLatency>) -> Option<Latenc
 }
 
 impl Recorder {
-    async fn receive(&self, sent: Sent) -> bedrock_latency::Result<()> {
-        let op = sent.operation;
-        self.log.lock().unwrap().push(sent);
+    /// Records what `operation` sent (model, latency and tier as the SDK
+    /// input holds them), then answers as the behaviour says.
+    async fn receive(
+        &self,
+        operation: Operation,
+        model: &Option<String>,
+        latency: Option<&sdk::types::PerformanceConfigLatency>,
+        tier: Option<&str>,
+    ) -> bedrock_latency::Result<()> {
+        let op = operation;
+        self.log.lock().unwrap().push(Sent {
+            region: self.region.into(),
+            operation,
+            model: model.clone(),
+            latency: latency_of(latency),
+            tier: tier.map(str::to_owned),
+        });
         tokio::time::sleep(Duration::from_millis(self.behaviour.delay_ms)).await;
         match self.behaviour.fail {
             None => Ok(()),
@@ -121,26 +135,22 @@ fn text_delta() -> ConverseStreamOutput {
 #[async_trait]
 impl BedrockRuntimeApi for Recorder {
     async fn converse(&self, i: ConverseInputBuilder) -> bedrock_latency::Result<WithRequestId<ConverseOutput>> {
-        self.receive(Sent {
-            region: self.region.into(),
-            operation: Operation::Converse,
-            model: i.get_model_id().clone(),
-            latency: latency_of(i.get_performance_config().as_ref().map(|p| p.latency())),
-            tier: i.get_service_tier().as_ref().map(|t| t.r#type().as_str().to_owned()),
-        })
-        .await?;
+        let (latency, tier) = (
+            i.get_performance_config().as_ref().map(|p| p.latency()),
+            i.get_service_tier().as_ref().map(|t| t.r#type().as_str()),
+        );
+        self.receive(Operation::Converse, i.get_model_id(), latency, tier)
+            .await?;
         Ok(WithRequestId::new(converse_output(), None))
     }
 
     async fn converse_stream(&self, i: ConverseStreamInputBuilder) -> bedrock_latency::Result<RawConverseStream> {
-        self.receive(Sent {
-            region: self.region.into(),
-            operation: Operation::ConverseStream,
-            model: i.get_model_id().clone(),
-            latency: latency_of(i.get_performance_config().as_ref().map(|p| p.latency())),
-            tier: i.get_service_tier().as_ref().map(|t| t.r#type().as_str().to_owned()),
-        })
-        .await?;
+        let (latency, tier) = (
+            i.get_performance_config().as_ref().map(|p| p.latency()),
+            i.get_service_tier().as_ref().map(|t| t.r#type().as_str()),
+        );
+        self.receive(Operation::ConverseStream, i.get_model_id(), latency, tier)
+            .await?;
         Ok(RawConverseStream::new(futures::stream::iter([Ok(text_delta())]), None))
     }
 
@@ -148,14 +158,12 @@ impl BedrockRuntimeApi for Recorder {
         &self,
         i: InvokeModelInputBuilder,
     ) -> bedrock_latency::Result<WithRequestId<InvokeModelOutput>> {
-        self.receive(Sent {
-            region: self.region.into(),
-            operation: Operation::InvokeModel,
-            model: i.get_model_id().clone(),
-            latency: latency_of(i.get_performance_config_latency().as_ref()),
-            tier: i.get_service_tier().as_ref().map(|t| t.as_str().to_owned()),
-        })
-        .await?;
+        let (latency, tier) = (
+            i.get_performance_config_latency().as_ref(),
+            i.get_service_tier().as_ref().map(|t| t.as_str()),
+        );
+        self.receive(Operation::InvokeModel, i.get_model_id(), latency, tier)
+            .await?;
         let out = InvokeModelOutput::builder()
             .body(sdk::primitives::Blob::new(&b"{}"[..]))
             .content_type("application/json")
@@ -168,14 +176,12 @@ impl BedrockRuntimeApi for Recorder {
         &self,
         i: InvokeModelWithResponseStreamInputBuilder,
     ) -> bedrock_latency::Result<RawInvokeModelStream> {
-        self.receive(Sent {
-            region: self.region.into(),
-            operation: Operation::InvokeModelStream,
-            model: i.get_model_id().clone(),
-            latency: latency_of(i.get_performance_config_latency().as_ref()),
-            tier: i.get_service_tier().as_ref().map(|t| t.as_str().to_owned()),
-        })
-        .await?;
+        let (latency, tier) = (
+            i.get_performance_config_latency().as_ref(),
+            i.get_service_tier().as_ref().map(|t| t.as_str()),
+        );
+        self.receive(Operation::InvokeModelStream, i.get_model_id(), latency, tier)
+            .await?;
         let chunk = ResponseStream::Chunk(
             PayloadPart::builder()
                 .bytes(sdk::primitives::Blob::new(&b"{}"[..]))

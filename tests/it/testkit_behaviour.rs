@@ -2,6 +2,7 @@
 //! quota fallback, the Llama 3.1 405B token cap, the caller region, timing,
 //! bad input, and the AWS captures in the shared `fixtures/aws-captures`.
 
+use crate::sdk_clients::ms_timing;
 use crate::shared_fixtures;
 
 use crate::sdk_clients as testkit_common;
@@ -16,7 +17,7 @@ use bedrock_latency::testkit::{LocalBedrock, StandardFallback, TokenTiming};
 use bedrock_latency::{Latency, Operation};
 use brt::types::{ContentBlockDelta, ConverseStreamOutput as Event, InferenceConfiguration, PerformanceConfigLatency};
 use serde_json::{Value, json};
-use testkit_common::{agent_client, perf, raw_request, runtime_client, user_message};
+use testkit_common::{agent_client, agent_perf, perf, raw_request, runtime_client, user_message};
 
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
 const HAIKU: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
@@ -37,6 +38,13 @@ async fn converse_optimized(
         request = request.inference_config(InferenceConfiguration::builder().max_tokens(max).build());
     }
     request.send().await
+}
+
+/// Asserts that an SDK error is a ValidationException (`is_validation`, its
+/// own `is_validation_exception()`) whose message is `expected`.
+fn assert_validation(is_validation: bool, message: Option<&str>, expected: &str) {
+    assert!(is_validation, "not a ValidationException: {message:?}");
+    assert_eq!(message, Some(expected));
 }
 
 fn served(out: &brt::operation::converse::ConverseOutput) -> Option<&PerformanceConfigLatency> {
@@ -88,10 +96,10 @@ async fn unsupported_model_or_region_is_a_400_validation_exception_with_the_exac
         .await
         .expect_err("400");
     let service = err.into_service_error();
-    assert!(service.is_validation_exception());
-    assert_eq!(
+    assert_validation(
+        service.is_validation_exception(),
         service.message(),
-        Some("Latency performance configuration is not supported for us.amazon.nova-micro-v1:0 in us-east-2")
+        "Latency performance configuration is not supported for us.amazon.nova-micro-v1:0 in us-east-2",
     );
 
     // Inline agent from an unserved region.
@@ -104,23 +112,17 @@ async fn unsupported_model_or_region_is_a_400_validation_exception_with_the_exac
         .input_text("hi")
         .bedrock_model_configurations(
             bar::types::InlineBedrockModelConfigurations::builder()
-                .performance_config(
-                    bar::types::PerformanceConfiguration::builder()
-                        .latency(bar::types::PerformanceConfigLatency::Optimized)
-                        .build(),
-                )
+                .performance_config(agent_perf(bar::types::PerformanceConfigLatency::Optimized))
                 .build(),
         )
         .send()
         .await
         .expect_err("400");
     let service = err.into_service_error();
-    assert!(service.is_validation_exception());
-    assert_eq!(
+    assert_validation(
+        service.is_validation_exception(),
         service.message(),
-        Some(
-            "Latency performance configuration is not supported for us.anthropic.claude-3-5-haiku-20241022-v1:0 in eu-west-1"
-        )
+        "Latency performance configuration is not supported for us.anthropic.claude-3-5-haiku-20241022-v1:0 in eu-west-1",
     );
 }
 
@@ -302,14 +304,8 @@ async fn the_record_keeps_the_most_recent_requests_up_to_its_limit() {
 #[tokio::test]
 async fn timing_per_tier_is_applied_and_reported() {
     let server = LocalBedrock::builder()
-        .timing(
-            Latency::Standard,
-            TokenTiming::new(Duration::from_millis(200), Duration::from_millis(20)),
-        )
-        .timing(
-            Latency::Optimized,
-            TokenTiming::new(Duration::from_millis(100), Duration::from_millis(10)),
-        )
+        .timing(Latency::Standard, ms_timing(200, 20))
+        .timing(Latency::Optimized, ms_timing(100, 10))
         .answer_tokens(6)
         .start()
         .await

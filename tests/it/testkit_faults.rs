@@ -54,11 +54,17 @@ async fn drain(
     }
 }
 
-#[tokio::test]
-async fn throttling_and_503_are_retried_then_succeed() {
+/// A local endpoint with `fault` injected, and a us-east-1 client of it.
+async fn started_with(fault: impl Into<FaultRule>) -> (LocalBedrock, brt::Client) {
     let server = LocalBedrock::start().await.expect("start");
     let client = runtime_client(&server, "us-east-1");
-    server.inject(FaultRule::new(Fault::Throttling).times(2));
+    server.inject(fault);
+    (server, client)
+}
+
+#[tokio::test]
+async fn throttling_and_503_are_retried_then_succeed() {
+    let (server, client) = started_with(FaultRule::new(Fault::Throttling).times(2)).await;
     converse(&client).await.expect("third attempt succeeds");
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
@@ -195,9 +201,7 @@ async fn a_stall_ends_in_a_timeout_error_within_the_operation_timeout() {
 
 #[tokio::test]
 async fn a_cut_stream_gives_an_error_after_the_partial_events() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = runtime_client(&server, "us-east-1");
-    server.inject(Fault::CutStream { after_frames: 3 });
+    let (server, client) = started_with(Fault::CutStream { after_frames: 3 }).await;
     let (events, end) = drain(&client).await;
     assert_eq!(events, 3);
     assert!(end.is_err(), "{end:?}");
@@ -220,9 +224,7 @@ async fn a_cut_stream_gives_an_error_after_the_partial_events() {
 
 #[tokio::test]
 async fn a_malformed_frame_is_an_error() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = runtime_client(&server, "us-east-1");
-    server.inject(Fault::MalformedFrame { after_frames: 2 });
+    let (_server, client) = started_with(Fault::MalformedFrame { after_frames: 2 }).await;
     let (events, end) = drain(&client).await;
     assert_eq!(events, 2);
     let err = end.expect_err("bad CRC");
@@ -231,9 +233,7 @@ async fn a_malformed_frame_is_an_error() {
 
 #[tokio::test]
 async fn a_model_stream_error_event_is_a_modelled_error() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = runtime_client(&server, "us-east-1");
-    server.inject(Fault::ModelStreamError { after_frames: 4 });
+    let (server, client) = started_with(Fault::ModelStreamError { after_frames: 4 }).await;
     let (events, end) = drain(&client).await;
     assert_eq!(events, 4);
     let err = end.expect_err("model stream error").into_service_error();

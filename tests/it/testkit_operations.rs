@@ -14,7 +14,7 @@ use brt::types::{
     ResponseStream, ServiceTier, ServiceTierType, StopReason, SystemContentBlock,
 };
 use serde_json::{Value, json};
-use testkit_common::{agent_client, perf, runtime_client, user_message};
+use testkit_common::{agent_client, agent_perf, perf, runtime_client, user_message};
 
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
 const HAIKU: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
@@ -429,10 +429,6 @@ async fn invoke_model_with_response_stream_streams_native_chunks() {
             .last()
             .is_some_and(|c| c["metadata"]["usage"]["outputTokens"] == 16)
     );
-}
-
-fn agent_perf(latency: bar::types::PerformanceConfigLatency) -> bar::types::PerformanceConfiguration {
-    bar::types::PerformanceConfiguration::builder().latency(latency).build()
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! answers on the wire.
 
 use crate::sdk_clients::{RawResponse, raw_request, runtime_client, user_message};
+use crate::support::Collected as _;
 
 use aws_sdk_bedrockruntime as sdk;
 use bedrock_latency::models::{Claude35Haiku, NovaPro};
@@ -227,9 +228,7 @@ async fn the_endpoint_echoes_the_served_tier_both_ways() {
         .service_tier(ServiceTier::Priority)
         .user("Hi")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     assert_eq!(s.report.served_tier, Some(ServiceTier::Priority));
@@ -238,9 +237,7 @@ async fn the_endpoint_echoes_the_served_tier_both_ways() {
         .service_tier(ServiceTier::Flex)
         .prompt("Hi", 5)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     assert_eq!(s.report.served_tier, Some(ServiceTier::Flex));

@@ -2,10 +2,12 @@
 //! 2x faster: the measured speed-up must land near 2, and quota exhaustion
 //! must show up as downgrades.
 
+use crate::support::ms_timing;
+
 use std::time::Duration;
 
 use bedrock_latency::compare::{Arm, CompareConfig, chart_svg, compare};
-use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
+use bedrock_latency::testkit::LocalBedrock;
 use bedrock_latency::{Client, Latency, ModelId};
 
 fn client(server: &LocalBedrock) -> Client {
@@ -14,14 +16,8 @@ fn client(server: &LocalBedrock) -> Client {
 
 async fn two_x_server(quota: Option<u64>) -> LocalBedrock {
     let mut b = LocalBedrock::builder()
-        .timing(
-            Latency::Standard,
-            TokenTiming::new(Duration::from_millis(40), Duration::from_millis(2)),
-        )
-        .timing(
-            Latency::Optimized,
-            TokenTiming::new(Duration::from_millis(20), Duration::from_millis(1)),
-        )
+        .timing(Latency::Standard, ms_timing(40, 2))
+        .timing(Latency::Optimized, ms_timing(20, 1))
         .answer_tokens(21);
     if let Some(q) = quota {
         b = b.optimized_quota("amazon.nova-pro-v1:0", q);
@@ -29,17 +25,23 @@ async fn two_x_server(quota: Option<u64>) -> LocalBedrock {
     b.start().await.unwrap()
 }
 
+/// Standard against optimized: `requests` measured after `warmup` a arm,
+/// answers of at most 64 tokens.
+fn standard_vs_optimized(requests: usize, warmup: usize) -> CompareConfig {
+    CompareConfig {
+        requests_per_arm: requests,
+        warmup_per_arm: warmup,
+        arms: vec![Arm::Standard, Arm::Optimized],
+        max_tokens: 64,
+        ..CompareConfig::default()
+    }
+}
+
 #[tokio::test]
 async fn two_x_faster_endpoint_measures_about_two() {
     let server = two_x_server(None).await;
     let model = ModelId::parse("us.amazon.nova-pro-v1:0").unwrap();
-    let config = CompareConfig {
-        requests_per_arm: 15,
-        warmup_per_arm: 2,
-        arms: vec![Arm::Standard, Arm::Optimized],
-        max_tokens: 64,
-        ..CompareConfig::default()
-    };
+    let config = standard_vs_optimized(15, 2);
     let mut calls = 0;
     let c = compare(
         &client(&server),
@@ -83,13 +85,7 @@ async fn two_x_faster_endpoint_measures_about_two() {
 async fn quota_exhaustion_shows_as_downgrades() {
     let server = two_x_server(Some(6)).await;
     let model = ModelId::parse("amazon.nova-pro-v1:0").unwrap();
-    let config = CompareConfig {
-        requests_per_arm: 8,
-        warmup_per_arm: 1,
-        arms: vec![Arm::Standard, Arm::Optimized],
-        max_tokens: 64,
-        ..CompareConfig::default()
-    };
+    let config = standard_vs_optimized(8, 1);
     let c = compare(&client(&server), &model, "q", &config, |_, _| {})
         .await
         .unwrap();

@@ -20,7 +20,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use bedrock_latency::Catalog;
 use bedrock_latency::logs::{LogEntry, LogReader, escape_text};
 
-use crate::support::LOG_PIECES;
+use crate::support::{self, LOG_PIECES};
 
 /// xorshift64*: the same seed gives the same inputs.
 struct Rng(u64);
@@ -227,15 +227,8 @@ fn check(input: &[u8], max_line: usize) {
 
 #[test]
 fn a_million_generated_inputs_never_panic() {
-    let default_cases = if cfg!(debug_assertions) { 20_000 } else { 1_000_000 };
-    let cases: u64 = std::env::var("LOGS_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default_cases);
-    let seed: u64 = std::env::var("LOGS_FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5EED_1065_F022_0001);
+    let cases: u64 = support::env_or("LOGS_FUZZ_CASES", support::by_build(20_000, 1_000_000));
+    let seed: u64 = support::env_or("LOGS_FUZZ_SEED", 0x5EED_1065_F022_0001);
     let mut rng = Rng(seed | 1);
     let started = std::time::Instant::now();
     let mut bytes = 0u64;

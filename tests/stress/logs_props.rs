@@ -5,14 +5,10 @@ use bedrock_latency::Catalog;
 use bedrock_latency::logs::{self, LogAnalysis};
 use proptest::prelude::*;
 
-use crate::support::LOG_PIECES;
+use crate::support::{self, LOG_PIECES};
 
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 10_000,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    support::proptest_config(10_000)
 }
 
 const CLEAN: &[u8] = include_bytes!("../data/logs/clean.jsonl");

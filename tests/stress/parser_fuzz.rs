@@ -20,6 +20,8 @@ use std::sync::Mutex;
 use bedrock_latency::{Catalog, CheckRequest, Date, IdForm, LatencyPolicy, ModelId, Operation};
 use serde_json::{Value, json};
 
+use crate::support;
+
 /// splitmix64: small, fast and good enough to pick pieces.
 struct Rng(u64);
 
@@ -55,18 +57,11 @@ impl Rng {
 }
 
 fn cases() -> usize {
-    let default = if cfg!(debug_assertions) { 20_000 } else { 1_000_000 };
-    std::env::var("PARSER_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    support::env_or("PARSER_FUZZ_CASES", support::by_build(20_000, 1_000_000))
 }
 
 fn seed() -> u64 {
-    std::env::var("PARSER_FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x0BED_0C4E)
+    support::env_or("PARSER_FUZZ_SEED", 0x0BED_0C4E)
 }
 
 // The seven valid partitions first (`mostly(PARTITIONS, 7)`), then near misses.

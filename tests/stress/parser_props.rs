@@ -4,38 +4,23 @@
 use bedrock_latency::{Catalog, CheckRequest, LatencyPolicy, ModelId, Operation};
 use proptest::prelude::*;
 
+use crate::support;
+
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 100_000,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    support::proptest_config(100_000)
 }
 
 /// Strings near the real thing: pieces of real IDs and ARNs glued together.
 fn id_like() -> impl Strategy<Value = String> {
-    let piece = prop_oneof![
-        Just("arn:".to_owned()),
-        Just("aws:".to_owned()),
-        Just("bedrock:".to_owned()),
-        Just("us-east-2:".to_owned()),
-        Just("123456789012:".to_owned()),
-        Just("::".to_owned()),
-        Just("foundation-model/".to_owned()),
-        Just("inference-profile/".to_owned()),
-        Just("us.".to_owned()),
-        Just("us-gov.".to_owned()),
-        Just("global.".to_owned()),
-        Just("anthropic.".to_owned()),
-        Just("claude-3-5-haiku-20241022-v1:0".to_owned()),
-        Just("amazon.nova-pro-v1:0".to_owned()),
-        Just("%3A".to_owned()),
-        Just(".".to_owned()),
-        Just("/".to_owned()),
-        "\\PC{0,6}",
-    ];
-    prop::collection::vec(piece, 0..8).prop_map(|v| v.concat())
+    support::glued(ID_LIKE_PIECES, "\\PC{0,6}", 8)
 }
+
+#[rustfmt::skip]
+const ID_LIKE_PIECES: &[&str] = &[
+    "arn:", "aws:", "bedrock:", "us-east-2:", "123456789012:", "::", "foundation-model/",
+    "inference-profile/", "us.", "us-gov.", "global.", "anthropic.", "claude-3-5-haiku-20241022-v1:0",
+    "amazon.nova-pro-v1:0", "%3A", ".", "/"
+];
 
 proptest! {
     #![proptest_config(config())]

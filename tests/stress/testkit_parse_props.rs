@@ -11,38 +11,24 @@ use bedrock_latency::testkit::fuzz::parse_request;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-fn cases() -> u32 {
-    let default = if cfg!(debug_assertions) { 5_000 } else { 1_000_000 };
-    std::env::var("BEDROCK_LATENCY_PROP_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use crate::support;
 
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: cases(),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    let cases = support::env_or("BEDROCK_LATENCY_PROP_CASES", support::by_build(5_000, 1_000_000));
+    support::proptest_config(cases)
 }
 
 /// Model-ID-like labels, sometimes percent-encoded.
 fn model_label() -> impl Strategy<Value = String> {
-    let piece = prop_oneof![
-        Just("us.".to_owned()),
-        Just("amazon.nova-pro-v1:0".to_owned()),
-        Just("anthropic.claude-3-5-haiku-20241022-v1:0".to_owned()),
-        Just("meta.llama3-1-405b-instruct-v1:0".to_owned()),
-        Just("arn:aws:bedrock:us-east-2:123456789012:inference-profile/".to_owned()),
-        Just("%3A".to_owned()),
-        Just("%2F".to_owned()),
-        Just("%".to_owned()),
-        Just("%ff".to_owned()),
-        "\\PC{0,8}",
-    ];
-    prop::collection::vec(piece, 0..5).prop_map(|v| v.concat())
+    support::glued(MODEL_LABEL_PIECES, "\\PC{0,8}", 5)
 }
+
+#[rustfmt::skip]
+const MODEL_LABEL_PIECES: &[&str] = &[
+    "us.", "amazon.nova-pro-v1:0", "anthropic.claude-3-5-haiku-20241022-v1:0",
+    "meta.llama3-1-405b-instruct-v1:0", "arn:aws:bedrock:us-east-2:123456789012:inference-profile/",
+    "%3A", "%2F", "%", "%ff"
+];
 
 fn path() -> impl Strategy<Value = String> {
     let label = "[A-Za-z0-9%_.-]{0,12}";

@@ -3,6 +3,8 @@
 //! binary: a scoped subscriber and another test's thread would race for the
 //! callsites' cached interest.)
 
+use crate::collect::Collected as _;
+
 use bedrock_latency::Client;
 use bedrock_latency::models::NovaPro;
 use bedrock_latency::testkit::LocalBedrock;
@@ -22,9 +24,7 @@ async fn an_agent_call_has_a_span_without_its_text() {
         .instruction("Answer briefly.")
         .input_text(secret)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     drop(client);

@@ -3,6 +3,9 @@
 //! process run (and register callsites) can flake.
 
 mod support;
+// The stream-collecting helper of the `it` binary.
+#[path = "../it/support.rs"]
+mod collect;
 
 mod agent_tracing;
 #[cfg(feature = "otel")]

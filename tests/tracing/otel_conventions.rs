@@ -2,6 +2,8 @@
 //! exporters), checked against the GenAI semantic conventions v1.41.0:
 //! names, units, bucket boundaries, span kind, attribute keys and values.
 
+use crate::collect::Collected as _;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use bedrock_latency::models::NovaPro;
@@ -251,9 +253,7 @@ async fn an_inline_agent_is_an_invoke_agent_span() {
             .input_text("Where is Paris?")
             .session_id("session-42")
             .send()
-            .await
-            .unwrap()
-            .collect_response()
+            .collected()
             .await
             .unwrap();
     }
@@ -406,9 +406,7 @@ async fn secret_calls(otel: &Otel) -> String {
         .instruction(SECRET_SYSTEM)
         .input_text(SECRET_PROMPT)
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
     r.text
@@ -493,9 +491,7 @@ async fn latest_experimental_names() {
         .instruction("Be brief.")
         .input_text("Hi")
         .send()
-        .await
-        .unwrap()
-        .collect_response()
+        .collected()
         .await
         .unwrap();
 

@@ -11,7 +11,7 @@ use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
 use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::{KeyValue, Value};
-use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+use opentelemetry_sdk::metrics::data::{AggregatedMetrics, Histogram, MetricData};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 
@@ -96,36 +96,33 @@ fn points_of(name: &str, unit: &str, data: &AggregatedMetrics) -> Vec<Point> {
         bounds,
     };
     match data {
-        AggregatedMetrics::F64(MetricData::Histogram(h)) => h
-            .data_points()
-            .map(|d| {
-                p(
-                    "histogram",
-                    attrs(d.attributes()),
-                    d.count(),
-                    d.sum(),
-                    d.bounds().collect(),
-                )
-            })
-            .collect(),
-        AggregatedMetrics::U64(MetricData::Histogram(h)) => h
-            .data_points()
-            .map(|d| {
-                p(
-                    "histogram",
-                    attrs(d.attributes()),
-                    d.count(),
-                    d.sum() as f64,
-                    d.bounds().collect(),
-                )
-            })
-            .collect(),
+        AggregatedMetrics::F64(MetricData::Histogram(h)) => histogram(h, |s| s, p),
+        AggregatedMetrics::U64(MetricData::Histogram(h)) => histogram(h, |s| s as f64, p),
         AggregatedMetrics::U64(MetricData::Sum(s)) => s
             .data_points()
             .map(|d| p("counter", attrs(d.attributes()), 1, d.value() as f64, Vec::new()))
             .collect(),
         other => panic!("unexpected metric data for {name}: {other:?}"),
     }
+}
+
+/// The points of histogram `h` (its sums as `f64` by `sum`), made by `p`.
+fn histogram<T: Copy>(
+    h: &Histogram<T>,
+    sum: fn(T) -> f64,
+    p: impl Fn(&'static str, BTreeMap<String, String>, u64, f64, Vec<f64>) -> Point,
+) -> Vec<Point> {
+    h.data_points()
+        .map(|d| {
+            p(
+                "histogram",
+                attrs(d.attributes()),
+                d.count(),
+                sum(d.sum()),
+                d.bounds().collect(),
+            )
+        })
+        .collect()
 }
 
 /// A span's attributes as `key -> value` text (lists as `[a,b]`).

@@ -3,11 +3,11 @@
 //! HTTP/1.1.
 
 use bedrock_latency::testkit::LocalBedrock;
-use bytes::{Buf as _, Bytes};
+use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
-use super::support::{NOVA, converse_body};
+use super::support::{Event, NOVA, converse_body, events};
 
 type H2 = hyper::client::conn::http2::SendRequest<Full<Bytes>>;
 
@@ -52,21 +52,13 @@ async fn http2_prior_knowledge_serves_unary_and_event_stream_operations() {
 
     // A stream on the same HTTP/2 connection.
     let path = format!("/model/{NOVA}/converse-stream");
-    let (parts, mut body) = post(&mut h2, &server, &path, hello()).await;
+    let (parts, body) = post(&mut h2, &server, &path, hello()).await;
     assert_eq!(parts.version, hyper::Version::HTTP_2);
     assert_eq!(parts.headers["content-type"], "application/vnd.amazon.eventstream");
     let mut types = Vec::new();
     let mut text = String::new();
-    while body.has_remaining() {
-        let message = aws_smithy_eventstream::frame::read_message_from(&mut body).expect("valid frame");
-        let kind = message
-            .headers()
-            .iter()
-            .find(|h| h.name().as_str() == ":event-type")
-            .and_then(|h| h.value().as_string().ok())
-            .map(|s| s.as_str().to_owned())
-            .expect(":event-type");
-        let payload: serde_json::Value = serde_json::from_slice(message.payload()).expect("JSON payload");
+    for Event { mut headers, payload } in events(body) {
+        let kind = headers.remove(":event-type").expect(":event-type");
         if kind == "contentBlockDelta" {
             text.push_str(payload["delta"]["text"].as_str().unwrap_or_default());
         }

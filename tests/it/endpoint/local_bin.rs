@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use super::support::{LocalProcess, NOVA, converse, converse_body};
+use super::support::{LocalProcess, NOVA, ScratchFile, converse, converse_body};
 
 fn text_of(body: &serde_json::Value) -> String {
     body["output"]["message"]["content"][0]["text"]
@@ -153,25 +153,21 @@ async fn region_and_default_region_decide_where_optimized_is_served() {
 
 #[tokio::test]
 async fn catalog_file_decides_which_model_serves_optimized() {
-    let dir = std::env::temp_dir().join(format!("bl-local-catalog-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join("models.json");
-    std::fs::write(
-        &file,
+    let file = ScratchFile::new(
+        "catalog",
+        "models.json",
         r#"{"as_of": "2026-12-01", "models": [{"id": "amazon.nova-premier-v1:0", "name": "Amazon Nova Premier",
             "inference_profiles": ["us.amazon.nova-premier-v1:0"], "optimized": {"regions": ["us-east-1"]},
             "source": {"url": "https://example.com/test", "as_of": "2026-12-01"}}]}"#,
-    )
-    .expect("write");
+    );
     let path = "/model/us.amazon.nova-premier-v1%3A0/converse";
     let body = converse_body("premier", Some("optimized"));
     let without = LocalProcess::start(&["--no-delay"]);
     assert_eq!(without.request("POST", path, &[], &body).await.status, 400);
-    let with = LocalProcess::start(&["--no-delay", "--catalog", file.to_str().expect("utf-8")]);
+    let with = LocalProcess::start(&["--no-delay", "--catalog", file.arg()]);
     let r = with.request("POST", path, &[], &body).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["performanceConfig"]["latency"], "optimized");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
@@ -333,25 +329,21 @@ async fn max_connections_makes_room_by_closing_the_idle_connection() {
 
 #[tokio::test]
 async fn config_file_sets_behaviour_and_flags_override_it() {
-    let dir = std::env::temp_dir().join(format!("bl-local-config-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join("local.toml");
-    std::fs::write(
-        &file,
+    let file = ScratchFile::new(
+        "config",
+        "local.toml",
         "answer_tokens = 3\nfaults = [\"throttling\"]\n[timing.standard]\ntime_to_first_token_ms = 20\nper_token_ms = 1\n",
-    )
-    .expect("write");
-    let p = LocalProcess::start(&["--config", file.to_str().expect("utf-8")]);
+    );
+    let p = LocalProcess::start(&["--config", file.arg()]);
     assert_eq!(converse(p.addr, "c", None).await.status, 429);
     let body = converse(p.addr, "c", None).await.json();
     assert_eq!(
         (latency_ms(&body), body["usage"]["outputTokens"].as_u64()),
         (22, Some(3))
     );
-    let p = LocalProcess::start(&["--config", file.to_str().expect("utf-8"), "--answer-tokens", "2"]);
+    let p = LocalProcess::start(&["--config", file.arg(), "--answer-tokens", "2"]);
     let _ = converse(p.addr, "c", None).await;
     assert!(text_of(&converse(p.addr, "c", None).await.json()).split(' ').count() == 2);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
@@ -378,16 +370,12 @@ async fn tail_flags_and_keys_throttle_take_out_sample_and_delay() {
     let bad = LocalProcess::try_start(&["--ttft", "*=lognormal:20"]).expect_err("bad distribution");
     assert!(bad.contains("exit Some(2)"), "{bad}");
 
-    let dir = std::env::temp_dir().join(format!("bl-local-tails-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join("tails.toml");
-    std::fs::write(
-        &file,
+    let file = ScratchFile::new(
+        "tails",
+        "tails.toml",
         "latency = [\"us-east-1=fixed:40\"]\nthrottle = [\"us-east-1,from=0,for=60000,fraction=1\"]\n\
          [connect_delay_ms]\n\"*\" = 0\n",
-    )
-    .expect("write");
-    let p = LocalProcess::start(&["--no-delay", "--config", file.to_str().expect("utf-8")]);
+    );
+    let p = LocalProcess::start(&["--no-delay", "--config", file.arg()]);
     assert_eq!(converse(p.addr, "t", None).await.status, 429);
-    let _ = std::fs::remove_dir_all(&dir);
 }

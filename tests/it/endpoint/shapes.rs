@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bedrock_latency::Operation;
 use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock};
-use bytes::{Buf as _, Bytes};
+use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 
+use super::support::{Event, events};
 use crate::shared_fixtures::shared_fixture;
 
 fn capture(name: &str) -> Vec<u8> {
@@ -61,42 +62,6 @@ fn shape(v: &Value) -> Value {
 
 fn keys(v: &Value) -> BTreeSet<String> {
     v.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
-}
-
-/// One event-stream frame: its string headers and JSON payload.
-#[derive(Debug)]
-struct Event {
-    headers: BTreeMap<String, String>,
-    payload: Value,
-}
-
-impl Event {
-    fn kind(&self) -> &str {
-        self.headers
-            .get(":event-type")
-            .or_else(|| self.headers.get(":exception-type"))
-            .map_or("", String::as_str)
-    }
-}
-
-fn events(mut bytes: Bytes) -> Vec<Event> {
-    let mut out = Vec::new();
-    while bytes.has_remaining() {
-        let m = aws_smithy_eventstream::frame::read_message_from(&mut bytes).expect("valid frame");
-        let headers = m
-            .headers()
-            .iter()
-            .filter_map(|h| {
-                Some((
-                    h.name().as_str().to_owned(),
-                    h.value().as_string().ok()?.as_str().to_owned(),
-                ))
-            })
-            .collect();
-        let payload = serde_json::from_slice(m.payload()).expect("JSON payload");
-        out.push(Event { headers, payload });
-    }
-    out
 }
 
 /// Per event type, the union of payload key sets.

@@ -1,9 +1,13 @@
 //! The standalone binary as a child process, and raw requests to it.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+use bytes::{Buf as _, Bytes};
+use serde_json::Value;
 
 use crate::sdk_clients::{RawResponse, raw_request_at};
 
@@ -112,4 +116,68 @@ pub(crate) async fn assert_converse_ok(addr: SocketAddr) {
         "{text}"
     );
     assert_eq!(body["performanceConfig"]["latency"], "optimized");
+}
+
+/// A file `name` holding `contents`, in a scratch directory of its own
+/// (`tag` and the process id name it); removed on drop.
+pub(crate) struct ScratchFile {
+    dir: std::path::PathBuf,
+    path: std::path::PathBuf,
+}
+
+impl ScratchFile {
+    pub(crate) fn new(tag: &str, name: &str, contents: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("bl-local-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join(name);
+        std::fs::write(&path, contents).expect("write");
+        ScratchFile { dir, path }
+    }
+
+    /// The path, as a command-line argument.
+    pub(crate) fn arg(&self) -> &str {
+        self.path.to_str().expect("utf-8")
+    }
+}
+
+impl Drop for ScratchFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One event-stream frame: its string headers and JSON payload.
+#[derive(Debug)]
+pub(crate) struct Event {
+    pub(crate) headers: BTreeMap<String, String>,
+    pub(crate) payload: Value,
+}
+
+impl Event {
+    pub(crate) fn kind(&self) -> &str {
+        self.headers
+            .get(":event-type")
+            .or_else(|| self.headers.get(":exception-type"))
+            .map_or("", String::as_str)
+    }
+}
+
+pub(crate) fn events(mut bytes: Bytes) -> Vec<Event> {
+    let mut out = Vec::new();
+    while bytes.has_remaining() {
+        let m = aws_smithy_eventstream::frame::read_message_from(&mut bytes).expect("valid frame");
+        let headers = m
+            .headers()
+            .iter()
+            .filter_map(|h| {
+                Some((
+                    h.name().as_str().to_owned(),
+                    h.value().as_string().ok()?.as_str().to_owned(),
+                ))
+            })
+            .collect();
+        let payload = serde_json::from_slice(m.payload()).expect("JSON payload");
+        out.push(Event { headers, payload });
+    }
+    out
 }
