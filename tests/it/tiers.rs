@@ -100,13 +100,15 @@ async fn a_tier_refusal_sends_zero_requests() {
 #[tokio::test]
 async fn a_prefer_policy_records_the_fallback_and_sends_no_tier() {
     let server = LocalBedrock::start().await.unwrap();
-    let r = client(&server, "sa-east-1")
-        .converse(NovaPro)
-        .tier_policy(TierPolicy::Prefer(ServiceTier::Priority))
-        .user("Hi")
-        .send()
-        .await
-        .unwrap();
+    // Nova Pro with the priority tier preferred, from `region`.
+    let prefer_priority = |region: &'static str| {
+        client(&server, region)
+            .converse(NovaPro)
+            .tier_policy(TierPolicy::Prefer(ServiceTier::Priority))
+            .user("Hi")
+            .send()
+    };
+    let r = prefer_priority("sa-east-1").await.unwrap();
     assert_eq!(r.report.requested_tier, Some(ServiceTier::Priority));
     assert_eq!(r.report.sent_tier, None);
     assert_eq!(r.report.served_tier, None, "no tier asked on the wire: none echoed");
@@ -134,13 +136,7 @@ async fn a_prefer_policy_records_the_fallback_and_sends_no_tier() {
     assert_eq!(sent.service_tier, None);
 
     // Where it is served, the same policy sends it.
-    let r = client(&server, "us-east-1")
-        .converse(NovaPro)
-        .tier_policy(TierPolicy::Prefer(ServiceTier::Priority))
-        .user("Hi")
-        .send()
-        .await
-        .unwrap();
+    let r = prefer_priority("us-east-1").await.unwrap();
     assert_eq!(
         (r.report.sent_tier, r.report.served_tier),
         (Some(ServiceTier::Priority), Some(ServiceTier::Priority))
