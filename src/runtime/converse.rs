@@ -17,7 +17,7 @@ use super::send::{SdkConfigMap, send};
 use super::stream::ConverseStream;
 use super::tail_send::{TailCall, send_for_call};
 use super::{
-    BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, performance_config, sdk_tier,
+    BedrockRuntimeApi, RuntimeSide, converse_tier, estimate_tokens, from_sdk_latency, from_sdk_tier, performance_config,
 };
 use crate::call::Escape;
 use crate::call::{Call, Question, TailChoice, WithRequestId, invalid, millis};
@@ -207,11 +207,7 @@ impl<B: ConverseFields> ConverseParts<B> {
         b = b
             .model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config(performance_config(plan.latency));
-        if let Some(t) = plan.service_tier {
-            let t = sdk::types::ServiceTier::builder()
-                .r#type(sdk_tier(t))
-                .build()
-                .map_err(invalid)?;
+        if let Some(t) = converse_tier(plan) {
             b = b.service_tier(t);
         }
         Ok((b, config))

@@ -240,6 +240,14 @@ pub(crate) fn sdk_tier(t: ServiceTier) -> sdk::types::ServiceTierType {
     sdk::types::ServiceTierType::from(t.as_str())
 }
 
+/// The plan's service tier as Converse and ConverseStream send it
+/// (`serviceTier.type`); `None` when the plan sends no tier.
+pub(crate) fn converse_tier(plan: &crate::check::Plan) -> Option<sdk::types::ServiceTier> {
+    let t = plan.service_tier?;
+    // `build` fails only without a type, which is set here.
+    sdk::types::ServiceTier::builder().r#type(sdk_tier(t)).build().ok()
+}
+
 pub(crate) fn from_sdk_tier(t: &sdk::types::ServiceTierType) -> Option<ServiceTier> {
     t.as_str().parse().ok()
 }

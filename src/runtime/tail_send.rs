@@ -20,7 +20,7 @@ use sdk::types::{ConverseStreamOutput, ResponseStream};
 
 use super::api::{SdkRuntime, as_sdk};
 use super::send::{RuntimeInput, SdkConfigMap, send};
-use super::{BedrockRuntimeApi, RuntimeSide, performance_config, sdk_latency, sdk_tier};
+use super::{BedrockRuntimeApi, RuntimeSide, converse_tier, performance_config, sdk_latency, sdk_tier};
 use crate::call::{
     Backup, Call, EventStream, PendingTail, Question, TailSettings, TimeKey, race, run_with_failover, same_region,
 };
@@ -30,12 +30,6 @@ use crate::report::{Attempt, AttemptOutcome, HedgeReport, HedgeSkipped, HedgeWin
 use crate::tail::{Hedge, HedgeDelay, HedgeTarget};
 use crate::vocab::Latency;
 use crate::{Error, Result};
-
-/// The Converse `serviceTier` of a plan.
-fn converse_tier(plan: &Plan) -> Option<sdk::types::ServiceTier> {
-    let t = plan.service_tier?;
-    sdk::types::ServiceTier::builder().r#type(sdk_tier(t)).build().ok()
-}
 
 /// Events read into memory while waiting for the first token, at most.
 const MAX_BUFFERED: usize = 64;
