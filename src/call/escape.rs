@@ -33,11 +33,14 @@ impl<B, C> Escape<B, C> {
 
     /// Applies the closures, in the order given, and hands back the
     /// configuration change for the send.
-    pub(crate) fn apply(self, mut b: B) -> (B, Option<ConfigChange<C>>) {
-        for f in self.maps {
-            b = f(b);
+    pub(crate) fn apply(self, b: B) -> (B, Option<ConfigChange<C>>) {
+        let Escape { maps, config } = self;
+        if maps.is_empty() {
+            // The common case, without the loop's iterator (a profile of the
+            // overhead bench showed it on every call).
+            return (b, config);
         }
-        (b, self.config)
+        (maps.into_iter().fold(b, |b, f| f(b)), config)
     }
 }
 
