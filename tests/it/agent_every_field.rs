@@ -9,6 +9,7 @@
 //! checked plan), and InvokeAgent's `bedrockModelConfigurations` (never
 //! sent: the service ignores it).
 
+use crate::sdk_clients::agent_optimized;
 use crate::support::{Collect, Collected as _};
 
 use std::collections::BTreeSet;
@@ -368,15 +369,12 @@ rag_every_field_tests! {
 #[tokio::test]
 async fn invoke_agent_every_input_field_reaches_the_wire_but_the_latency_setting() {
     let (server, client) = local().await;
-    let optimized = t::PerformanceConfiguration::builder()
-        .latency(t::PerformanceConfigLatency::Optimized)
-        .build();
     let (answer, r, b) = sent(
         &server,
         client
             .invoke_agent("AGENTOTHER", "ALIASOTHER")
             .input_text("replaced by the closure")
-            .map_input(move |b| {
+            .map_input(|b| {
                 b.session_state(
                     t::SessionState::builder()
                         .session_attributes("k", "state-every")
@@ -390,11 +388,7 @@ async fn invoke_agent_every_input_field_reaches_the_wire_but_the_latency_setting
                 .enable_trace(true)
                 .input_text("input-every")
                 .memory_id("memory-every")
-                .bedrock_model_configurations(
-                    t::BedrockModelConfigurations::builder()
-                        .performance_config(optimized)
-                        .build(),
-                )
+                .bedrock_model_configurations(agent_optimized())
                 .streaming_configurations(
                     t::StreamingConfigurations::builder()
                         .stream_final_response(true)

@@ -21,7 +21,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use crate::replay::{agent_client, replay, response, sent};
-use crate::sdk_clients::agent_perf;
+use crate::sdk_clients::{agent_optimized, agent_perf, inline_optimized};
 
 const QUESTION: &str = "桃太郎はどこで生まれましたか?";
 
@@ -179,13 +179,7 @@ async fn customize_cannot_sneak_optimized_past_the_check() {
         .inline_agent(NovaLite)
         .instruction("x")
         .input_text("y")
-        .map_input(|b| {
-            b.bedrock_model_configurations(
-                agent_sdk::types::InlineBedrockModelConfigurations::builder()
-                    .performance_config(agent_perf(agent_sdk::types::PerformanceConfigLatency::Optimized))
-                    .build(),
-            )
-        })
+        .map_input(|b| b.bedrock_model_configurations(inline_optimized()))
         .send()
         .collected()
         .await
@@ -698,13 +692,7 @@ async fn invoke_agent_never_carries_the_setting() {
             .latency(policy)
             .input_text(QUESTION)
             // Even a customize closure cannot add it.
-            .map_input(|b| {
-                b.bedrock_model_configurations(
-                    agent_sdk::types::BedrockModelConfigurations::builder()
-                        .performance_config(agent_perf(agent_sdk::types::PerformanceConfigLatency::Optimized))
-                        .build(),
-                )
-            })
+            .map_input(|b| b.bedrock_model_configurations(agent_optimized()))
             .send()
             .collected()
             .await

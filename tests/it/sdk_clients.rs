@@ -81,6 +81,37 @@ pub(crate) fn user_message(text: &str) -> brt::types::Message {
         .expect("valid message")
 }
 
+/// An Amazon Nova native request body: one user text message.
+pub(crate) fn nova_body(text: &str) -> serde_json::Value {
+    serde_json::json!({"messages": [{"role": "user", "content": [{"text": text}]}]})
+}
+
+/// An InvokeModel request for `model` with this JSON body and, when given,
+/// the latency asked for (more settings may follow before `send`).
+pub(crate) fn invoke_model(
+    client: &brt::Client,
+    model: &str,
+    body: &serde_json::Value,
+    latency: Option<brt::types::PerformanceConfigLatency>,
+) -> brt::operation::invoke_model::builders::InvokeModelFluentBuilder {
+    client
+        .invoke_model()
+        .model_id(model)
+        .body(aws_smithy_types::Blob::new(body.to_string()))
+        .set_performance_config_latency(latency)
+}
+
+/// [`invoke_model`], sent: the output, or a panic naming `model`.
+pub(crate) async fn invoked(
+    client: &brt::Client,
+    model: &str,
+    body: &serde_json::Value,
+    latency: Option<brt::types::PerformanceConfigLatency>,
+) -> brt::operation::invoke_model::InvokeModelOutput {
+    let sent = invoke_model(client, model, body, latency).send().await;
+    sent.unwrap_or_else(|e| panic!("InvokeModel {model}: {e:?}"))
+}
+
 /// `performanceConfig` with the given latency.
 pub(crate) fn perf(latency: brt::types::PerformanceConfigLatency) -> brt::types::PerformanceConfiguration {
     brt::types::PerformanceConfiguration::builder().latency(latency).build()
@@ -89,6 +120,22 @@ pub(crate) fn perf(latency: brt::types::PerformanceConfigLatency) -> brt::types:
 /// An agent-runtime `performanceConfig` with the given latency.
 pub(crate) fn agent_perf(latency: bar::types::PerformanceConfigLatency) -> bar::types::PerformanceConfiguration {
     bar::types::PerformanceConfiguration::builder().latency(latency).build()
+}
+
+/// InvokeInlineAgent's `bedrockModelConfigurations` asking for optimized.
+pub(crate) fn inline_optimized() -> bar::types::InlineBedrockModelConfigurations {
+    let perf = agent_perf(bar::types::PerformanceConfigLatency::Optimized);
+    bar::types::InlineBedrockModelConfigurations::builder()
+        .performance_config(perf)
+        .build()
+}
+
+/// InvokeAgent's `bedrockModelConfigurations` asking for optimized.
+pub(crate) fn agent_optimized() -> bar::types::BedrockModelConfigurations {
+    let perf = agent_perf(bar::types::PerformanceConfigLatency::Optimized);
+    bar::types::BedrockModelConfigurations::builder()
+        .performance_config(perf)
+        .build()
 }
 
 /// A raw HTTP response.

@@ -13,7 +13,7 @@ use bedrock_latency::Operation;
 use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock};
 use brt::types::error::ConverseStreamOutputError;
 use serde_json::json;
-use testkit_common::{agent_client_with, runtime_client, runtime_client_with, user_message};
+use testkit_common::{agent_client_with, invoke_model, nova_body, runtime_client, runtime_client_with, user_message};
 
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
 
@@ -122,12 +122,7 @@ async fn faults_can_target_one_operation_and_run_as_a_sequence() {
     assert!(err.into_service_error().is_service_unavailable_exception());
     // The stream fault waits for a stream; the InvokeModel one for InvokeModel.
     converse(&client).await.expect("no fault left for converse");
-    let err = client
-        .invoke_model()
-        .model_id("us.amazon.nova-pro-v1:0")
-        .body(Blob::new(
-            json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}]}).to_string(),
-        ))
+    let err = invoke_model(&client, "us.amazon.nova-pro-v1:0", &nova_body("hi"), None)
         .send()
         .await
         .expect_err("429");

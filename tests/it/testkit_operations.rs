@@ -14,7 +14,10 @@ use brt::types::{
     ResponseStream, ServiceTier, ServiceTierType, StopReason, SystemContentBlock,
 };
 use serde_json::{Value, json};
-use testkit_common::{agent_client, agent_perf, perf, runtime_client, user_message};
+use testkit_common::{
+    agent_client, agent_optimized, agent_perf, inline_optimized, invoke_model, invoked, nova_body, perf,
+    runtime_client, user_message,
+};
 
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
 const HAIKU: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
@@ -253,12 +256,8 @@ async fn invoke_model_answers_in_each_family_shape_and_reports_latency_in_header
         "system": SYSTEM,
         "messages": [{"role": "user", "content": [{"type": "text", "text": PROMPT}]}],
     });
-    let out = client
-        .invoke_model()
-        .model_id(HAIKU)
+    let out = invoke_model(&client, HAIKU, &body, Some(PerformanceConfigLatency::Optimized))
         .content_type("application/json")
-        .body(Blob::new(body.to_string()))
-        .performance_config_latency(PerformanceConfigLatency::Optimized)
         .service_tier(ServiceTierType::Priority)
         .send()
         .await
@@ -288,16 +287,8 @@ async fn invoke_model_answers_in_each_family_shape_and_reports_latency_in_header
     assert_eq!(r.body.as_ref(), Some(&body));
 
     // Amazon Nova native body, no latency asked: no header back.
-    let out = client
-        .invoke_model()
-        .model_id("us.amazon.nova-lite-v1:0")
-        .body(Blob::new(
-            json!({"messages": [{"role": "user", "content": [{"text": PROMPT}]}], "inferenceConfig": {"max_new_tokens": 3}})
-                .to_string(),
-        ))
-        .send()
-        .await
-        .expect("invoke nova");
+    let body = json!({"messages": [{"role": "user", "content": [{"text": PROMPT}]}], "inferenceConfig": {"max_new_tokens": 3}});
+    let out = invoked(&client, "us.amazon.nova-lite-v1:0", &body, None).await;
     assert_eq!(out.performance_config_latency(), None);
     let v = invoke_json(&out);
     assert_eq!(v["output"]["message"]["role"], "assistant");
@@ -309,18 +300,10 @@ async fn invoke_model_answers_in_each_family_shape_and_reports_latency_in_header
     );
 
     // Meta Llama native body, standard asked: standard echoed.
-    let out = client
-        .invoke_model()
-        .model_id(LLAMA_70B)
-        .body(Blob::new(json!({"prompt": PROMPT, "max_gen_len": 64}).to_string()))
-        .performance_config_latency(PerformanceConfigLatency::Standard)
-        .send()
-        .await
-        .expect("invoke llama");
-    assert_eq!(
-        out.performance_config_latency(),
-        Some(&PerformanceConfigLatency::Standard)
-    );
+    let body = json!({"prompt": PROMPT, "max_gen_len": 64});
+    let out = invoked(&client, LLAMA_70B, &body, Some(PerformanceConfigLatency::Standard)).await;
+    let echoed = out.performance_config_latency();
+    assert_eq!(echoed, Some(&PerformanceConfigLatency::Standard));
     let v = invoke_json(&out);
     assert_eq!(v["prompt_token_count"], 8);
     assert_eq!(v["generation_token_count"], 16);
@@ -416,9 +399,7 @@ async fn invoke_model_with_response_stream_streams_native_chunks() {
     let out = client
         .invoke_model_with_response_stream()
         .model_id("us.amazon.nova-micro-v1:0")
-        .body(Blob::new(
-            json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}]}).to_string(),
-        ))
+        .body(Blob::new(nova_body("hi").to_string()))
         .send()
         .await
         .expect("stream nova");
@@ -441,11 +422,7 @@ async fn invoke_inline_agent_is_served_optimized_but_does_not_say_so() {
         .foundation_model(HAIKU)
         .instruction("You are a travel agent who answers questions about capitals.")
         .input_text(PROMPT)
-        .bedrock_model_configurations(
-            bar::types::InlineBedrockModelConfigurations::builder()
-                .performance_config(agent_perf(bar::types::PerformanceConfigLatency::Optimized))
-                .build(),
-        )
+        .bedrock_model_configurations(inline_optimized())
         .send()
         .await
         .expect("inline agent");
@@ -478,11 +455,7 @@ async fn invoke_agent_ignores_the_latency_setting() {
         .agent_alias_id("ALIAS12345")
         .session_id("session-2")
         .input_text(PROMPT)
-        .bedrock_model_configurations(
-            bar::types::BedrockModelConfigurations::builder()
-                .performance_config(agent_perf(bar::types::PerformanceConfigLatency::Optimized))
-                .build(),
-        )
+        .bedrock_model_configurations(agent_optimized())
         .send()
         .await
         .expect("invoke agent");
