@@ -112,6 +112,11 @@ pub(crate) async fn invoked(
     sent.unwrap_or_else(|e| panic!("InvokeModel {model}: {e:?}"))
 }
 
+/// A `serviceTier` of the given type.
+pub(crate) fn tier(r#type: brt::types::ServiceTierType) -> brt::types::ServiceTier {
+    brt::types::ServiceTier::builder().r#type(r#type).build().expect("tier")
+}
+
 /// `performanceConfig` with the given latency.
 pub(crate) fn perf(latency: brt::types::PerformanceConfigLatency) -> brt::types::PerformanceConfiguration {
     brt::types::PerformanceConfiguration::builder().latency(latency).build()

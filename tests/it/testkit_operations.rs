@@ -11,12 +11,12 @@ use bedrock_latency::testkit::{LocalBedrock, RecordedRequest, StandardFallback};
 use bedrock_latency::{Latency, Operation};
 use brt::types::{
     ContentBlockDelta, ConverseOutput as Output, ConverseStreamOutput as Event, PerformanceConfigLatency,
-    ResponseStream, ServiceTier, ServiceTierType, StopReason, SystemContentBlock,
+    ResponseStream, ServiceTierType, StopReason, SystemContentBlock,
 };
 use serde_json::{Value, json};
 use testkit_common::{
     agent_client, agent_optimized, agent_perf, inline_optimized, invoke_model, invoked, nova_body, perf,
-    runtime_client, user_message,
+    runtime_client, tier, user_message,
 };
 
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
@@ -80,12 +80,7 @@ async fn converse_optimized_nova_pro_like_the_aws_capture() {
             .system(SystemContentBlock::Text(SYSTEM.into()))
             .messages(user_message(PROMPT))
             .performance_config(perf(PerformanceConfigLatency::Optimized))
-            .service_tier(
-                ServiceTier::builder()
-                    .r#type(ServiceTierType::Priority)
-                    .build()
-                    .expect("tier"),
-            )
+            .service_tier(tier(ServiceTierType::Priority))
             .send()
     };
     let out = send().await.expect("converse");
@@ -170,12 +165,7 @@ async fn converse_stream_ends_with_metadata_reporting_the_served_latency() {
         .system(SystemContentBlock::Text(SYSTEM.into()))
         .messages(user_message(PROMPT))
         .performance_config(perf(PerformanceConfigLatency::Optimized))
-        .service_tier(
-            ServiceTier::builder()
-                .r#type(ServiceTierType::Flex)
-                .build()
-                .expect("tier"),
-        )
+        .service_tier(tier(ServiceTierType::Flex))
         .send()
         .await
         .expect("converse_stream");
