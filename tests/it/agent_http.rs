@@ -20,7 +20,7 @@ use bedrock_latency::{
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::replay::{agent_client, replay, response, sent};
+use crate::replay::{agent_client, replay, response, sent, sent_to};
 use crate::sdk_clients::{agent_optimized, agent_perf, inline_optimized};
 
 const QUESTION: &str = "桃太郎はどこで生まれましたか?";
@@ -372,8 +372,7 @@ async fn retrieve_and_generate_optimized_sets_the_generation_configuration() {
     let uris: Vec<_> = c.references.iter().map(|x| x.uri.as_deref().unwrap()).collect();
     assert_eq!(uris, ["s3://tales/momotaro.txt", "https://example.org/momotaro"]);
 
-    let (uri, body) = sent(&rp);
-    assert!(uri.ends_with("/retrieveAndGenerate"), "{uri}");
+    let body = sent_to(&rp, "/retrieveAndGenerate");
     let kb = &body["retrieveAndGenerateConfiguration"]["knowledgeBaseConfiguration"];
     assert_eq!(body["retrieveAndGenerateConfiguration"]["type"], "KNOWLEDGE_BASE");
     assert_eq!(kb["knowledgeBaseId"], "KB12345678");
@@ -571,8 +570,7 @@ async fn retrieve_and_generate_stream_reassembles_output_and_citations() {
     assert!(report.timing.time_to_first_token.is_some());
     assert!(report.timing.time_to_first_token <= Some(report.timing.total));
 
-    let (uri, body) = sent(&rp);
-    assert!(uri.ends_with("/retrieveAndGenerateStream"), "{uri}");
+    let body = sent_to(&rp, "/retrieveAndGenerateStream");
     assert_eq!(
         perf_paths(&body),
         vec![(

@@ -23,7 +23,7 @@ use bedrock_latency::{Error, ModelId, Operation, ServedLatency, ServiceErrorKind
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::replay::{agent_client, replay, runtime_client, sent};
+use crate::replay::{agent_client, replay, runtime_client, sent, sent_to};
 
 // ---------------------------------------------------------------------------
 // Reading the captures
@@ -107,8 +107,10 @@ fn recorded_response(meta_name: &str, body_name: &str) -> (http::Response<SdkBod
 // ---------------------------------------------------------------------------
 
 /// Every frame of a recorded event stream (checksums verified by the decoder).
-fn frames(bytes: &[u8]) -> Vec<Message> {
-    let mut buf = bytes;
+/// The event-stream frames of a recorded body.
+fn capture_frames(name: &str) -> Vec<Message> {
+    let bytes = read(name);
+    let mut buf = bytes.as_slice();
     let mut out = Vec::new();
     while !buf.is_empty() {
         out.push(read_message_from(&mut buf).expect("a valid event-stream frame"));
@@ -228,8 +230,7 @@ async fn invoke_model_nova_micro() {
     assert!(!report.downgraded());
     assert!(report.to_string().contains("server 265ms"), "{report}");
 
-    let (uri, sent_body) = sent(&rp);
-    assert!(uri.ends_with("/model/amazon.nova-micro-v1%3A0/invoke"), "{uri}");
+    let sent_body = sent_to(&rp, "/model/amazon.nova-micro-v1%3A0/invoke");
     assert_eq!(
         sent_body,
         serde_json::from_str::<Value>(meta["request"]["body"].as_str().unwrap()).unwrap()
@@ -273,8 +274,7 @@ async fn invoke_model_nova_micro_usage_from_the_headers_alone() {
 /// the last chunk's `amazon-bedrock-invocationMetrics`.
 #[tokio::test]
 async fn invoke_model_stream_nova_micro() {
-    let bytes = read("invoke-model-stream-nova-micro.body.bin");
-    let fs = frames(&bytes);
+    let fs = capture_frames("invoke-model-stream-nova-micro.body.bin");
     assert_eq!(fs.len(), 11);
     assert!(fs.iter().all(|m| event_type(m) == "chunk"));
     let chunks: Vec<Value> = fs
@@ -358,11 +358,7 @@ async fn invoke_model_stream_nova_micro() {
         r.content_type.as_deref(),
         Some(header(&headers, "X-Amzn-Bedrock-Content-Type"))
     );
-    let (uri, _) = sent(&rp);
-    assert!(
-        uri.ends_with("/model/amazon.nova-micro-v1%3A0/invoke-with-response-stream"),
-        "{uri}"
-    );
+    sent_to(&rp, "/model/amazon.nova-micro-v1%3A0/invoke-with-response-stream");
 }
 
 /// ConverseStream answered HTTP 200 whose stream holds a single
@@ -371,8 +367,7 @@ async fn invoke_model_stream_nova_micro() {
 /// request id of the HTTP response.
 #[tokio::test]
 async fn error_converse_stream_validation_exception() {
-    let bytes = read("error-converse-stream-validation-exception.body.bin");
-    let fs = frames(&bytes);
+    let fs = capture_frames("error-converse-stream-validation-exception.body.bin");
     assert_eq!(fs.len(), 1);
     assert_eq!(frame_header(&fs[0], ":message-type"), Some("exception"));
     assert_eq!(frame_header(&fs[0], ":exception-type"), Some("validationException"));
@@ -441,8 +436,7 @@ async fn error_converse_stream_validation_exception() {
     let first = stream.next().await.expect("one item");
     check(&first.unwrap_err(), &headers);
     assert!(stream.next().await.is_none());
-    let (uri, _) = sent(&rp);
-    assert!(uri.ends_with("/model/amazon.nova-lite-v1%3A0/converse-stream"), "{uri}");
+    sent_to(&rp, "/model/amazon.nova-lite-v1%3A0/converse-stream");
 
     // Collected: the same error.
     let rp = replay(
@@ -510,8 +504,7 @@ async fn converse_service_tier_flex() {
     let json = serde_json::to_value(&r.report).unwrap();
     assert_eq!(json["served_tier"], "flex", "{json}");
 
-    let (uri, sent_body) = sent(&rp);
-    assert!(uri.ends_with("/model/amazon.nova-pro-v1%3A0/converse"), "{uri}");
+    let sent_body = sent_to(&rp, "/model/amazon.nova-pro-v1%3A0/converse");
     assert_eq!(sent_body["serviceTier"]["type"], "flex");
 }
 
@@ -585,8 +578,7 @@ async fn retrieve_and_generate_kb() {
     assert_eq!(r.report.served, ServedLatency::NotReported);
     assert_eq!(r.report.request_id, None, "no headers were recorded");
 
-    let (uri, sent_body) = sent(&rp);
-    assert!(uri.ends_with("/retrieveAndGenerate"), "{uri}");
+    let sent_body = sent_to(&rp, "/retrieveAndGenerate");
     assert_eq!(sent_body["input"], request["input"]);
     assert_eq!(sent_body["retrieveAndGenerateConfiguration"]["type"], "KNOWLEDGE_BASE");
     assert_eq!(
@@ -600,8 +592,7 @@ async fn retrieve_and_generate_kb() {
 /// three citations, with their spans, texts and S3 references.
 #[tokio::test]
 async fn retrieve_and_generate_stream() {
-    let bytes = read("retrieve-and-generate-stream.body.bin");
-    let fs = frames(&bytes);
+    let fs = capture_frames("retrieve-and-generate-stream.body.bin");
     assert_eq!(fs.len(), 196);
     let outputs: Vec<String> = fs
         .iter()
@@ -672,8 +663,7 @@ async fn retrieve_and_generate_stream() {
     // No response headers were recorded, so no session id came back.
     assert_eq!(stream.session_id(), None);
 
-    let (uri, sent_body) = sent(&rp);
-    assert!(uri.ends_with("/retrieveAndGenerateStream"), "{uri}");
+    let sent_body = sent_to(&rp, "/retrieveAndGenerateStream");
     assert_eq!(sent_body["input"], request["input"]);
     assert_eq!(
         sent_body["retrieveAndGenerateConfiguration"]["externalSourcesConfiguration"]["sources"],
@@ -686,8 +676,7 @@ async fn retrieve_and_generate_stream() {
 /// request id and session id from the recorded headers.
 #[tokio::test]
 async fn invoke_agent_kb_citations() {
-    let bytes = read("invoke-agent-kb-citations.body.bin");
-    let fs = frames(&bytes);
+    let fs = capture_frames("invoke-agent-kb-citations.body.bin");
     let kinds: Vec<&str> = fs.iter().map(event_type).collect();
     assert_eq!(kinds, ["trace", "trace", "trace", "trace", "trace", "chunk"]);
     let chunk = payload(&fs[5]);
@@ -778,8 +767,7 @@ async fn invoke_agent_kb_citations() {
 /// `trace` frames and 1 `chunk`.
 #[tokio::test]
 async fn invoke_inline_agent() {
-    let bytes = read("invoke-inline-agent.body.bin");
-    let fs = frames(&bytes);
+    let fs = capture_frames("invoke-inline-agent.body.bin");
     let kinds: Vec<&str> = fs.iter().map(event_type).collect();
     assert_eq!(kinds, ["trace", "trace", "trace", "trace", "chunk"]);
     let expected_text = String::from_utf8(chunk_bytes(&fs[4])).unwrap();
@@ -832,8 +820,7 @@ async fn invoke_inline_agent() {
     assert_eq!(report.served, ServedLatency::NotReported);
     assert!(report.timing.time_to_first_token.is_some());
 
-    let (uri, sent_body) = sent(&rp);
-    assert!(uri.ends_with("/agents/default_session_id2"), "{uri}");
+    let sent_body = sent_to(&rp, "/agents/default_session_id2");
     for key in ["foundationModel", "instruction", "inputText", "enableTrace"] {
         assert_eq!(sent_body[key], request[key], "{key}");
     }
