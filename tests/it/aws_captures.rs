@@ -83,13 +83,24 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("the capture has no {name} header"))
 }
 
-/// The recorded response, as recorded: status, every header, body bytes.
-/// (`transfer-encoding: chunked` described the original transfer; the
-/// recording kept the de-chunked body, so that one header is left out.)
-fn recorded_response(meta_name: &str, body_name: &str) -> (http::Response<SdkBody>, Vec<(String, String)>) {
-    let meta = read_json(meta_name);
+/// The recorded response of a capture, as recorded: status, every header
+/// (from `{capture}.response-meta.json`), body bytes (`{capture}.body.json`
+/// or `{capture}.body.bin`). (`transfer-encoding: chunked` described the
+/// original transfer; the recording kept the de-chunked body, so that one
+/// header is left out.)
+fn recorded_response(capture: &str) -> (http::Response<SdkBody>, Vec<(String, String)>) {
+    let meta = read_json(&format!("{capture}.response-meta.json"));
     let headers = recorded_headers(&meta);
-    let body = read(body_name);
+    let json_body = format!("{capture}.body.json");
+    let body_name = if shared_fixtures::shared_fixture("aws-captures")
+        .join(&json_body)
+        .exists()
+    {
+        json_body
+    } else {
+        format!("{capture}.body.bin")
+    };
+    let body = read(&body_name);
     let mut b = http::Response::builder().status(recorded_status(&meta));
     for (k, v) in &headers {
         if k.eq_ignore_ascii_case("content-length") {
@@ -186,10 +197,7 @@ async fn invoke_model_nova_micro() {
     let expected_text = body["output"]["message"]["content"][0]["text"].as_str().unwrap();
     assert_eq!(expected_text, "4");
 
-    let (resp, headers) = recorded_response(
-        "invoke-model-nova-micro.response-meta.json",
-        "invoke-model-nova-micro.body.json",
-    );
+    let (resp, headers) = recorded_response("invoke-model-nova-micro");
     let n = |name: &str| header(&headers, name).parse::<u64>().unwrap();
     assert_eq!(n("X-Amzn-Bedrock-Invocation-Latency"), 265);
     let request_id = header(&headers, "x-amzn-RequestId");
@@ -242,10 +250,7 @@ async fn invoke_model_nova_micro() {
 /// `X-Amzn-Bedrock-Input/Output-Token-Count` headers.
 #[tokio::test]
 async fn invoke_model_nova_micro_usage_from_the_headers_alone() {
-    let (resp, headers) = recorded_response(
-        "invoke-model-nova-micro.response-meta.json",
-        "invoke-model-nova-micro.body.json",
-    );
+    let (resp, headers) = recorded_response("invoke-model-nova-micro");
     let rp = replay(resp);
     let unknown_family = ModelId::parse("cohere.command-r-v1:0").unwrap();
     let r = runtime_client("us-east-1", &rp)
@@ -291,10 +296,7 @@ async fn invoke_model_stream_nova_micro() {
     assert!(metrics.is_object(), "the last chunk carries the invocation metrics");
     let m = |k: &str| metrics[k].as_u64().unwrap();
 
-    let (resp, headers) = recorded_response(
-        "invoke-model-stream-nova-micro.response-meta.json",
-        "invoke-model-stream-nova-micro.body.bin",
-    );
+    let (resp, headers) = recorded_response("invoke-model-stream-nova-micro");
     let meta = read_json("invoke-model-stream-nova-micro.response-meta.json");
     let rp = replay(resp);
     let mut stream = runtime_client("us-east-1", &rp)
@@ -338,13 +340,7 @@ async fn invoke_model_stream_nova_micro() {
     assert_eq!(report.served, ServedLatency::NotReported);
 
     // The same capture collected in one go.
-    let rp = replay(
-        recorded_response(
-            "invoke-model-stream-nova-micro.response-meta.json",
-            "invoke-model-stream-nova-micro.body.bin",
-        )
-        .0,
-    );
+    let rp = replay(recorded_response("invoke-model-stream-nova-micro").0);
     let r = runtime_client("us-east-1", &rp)
         .invoke_model_stream(NovaMicro)
         .body(meta["request"]["body"].as_str().unwrap())
@@ -416,10 +412,7 @@ async fn error_converse_stream_validation_exception() {
     };
 
     // Polled as a stream: the first item is the error, and it is the last.
-    let (resp, headers) = recorded_response(
-        "error-converse-stream-validation-exception.response-meta.json",
-        "error-converse-stream-validation-exception.body.bin",
-    );
+    let (resp, headers) = recorded_response("error-converse-stream-validation-exception");
     let rp = replay(resp);
     // (The recorded request held an image whose bytes were not a PNG; the
     // request sent here does not matter to the replayed answer.)
@@ -439,13 +432,7 @@ async fn error_converse_stream_validation_exception() {
     sent_to(&rp, "/model/amazon.nova-lite-v1%3A0/converse-stream");
 
     // Collected: the same error.
-    let rp = replay(
-        recorded_response(
-            "error-converse-stream-validation-exception.response-meta.json",
-            "error-converse-stream-validation-exception.body.bin",
-        )
-        .0,
-    );
+    let rp = replay(recorded_response("error-converse-stream-validation-exception").0);
     let err = runtime_client("us-east-1", &rp)
         .converse_stream(&lite)
         .user("Describe the image.")
@@ -520,10 +507,7 @@ async fn retrieve_and_generate_kb() {
     let body = read_json("retrieve-and-generate-kb.body.json");
     let meta = read_json("retrieve-and-generate-kb.response-meta.json");
     let request: Value = serde_json::from_str(meta["request"]["body"].as_str().unwrap()).unwrap();
-    let (resp, headers) = recorded_response(
-        "retrieve-and-generate-kb.response-meta.json",
-        "retrieve-and-generate-kb.body.json",
-    );
+    let (resp, headers) = recorded_response("retrieve-and-generate-kb");
     assert!(headers.is_empty(), "none were recorded");
     let rp = replay(resp);
     let kb = request["retrieveAndGenerateConfiguration"]["knowledgeBaseConfiguration"]["knowledgeBaseId"]
@@ -619,10 +603,7 @@ async fn retrieve_and_generate_stream() {
             .as_str()
             .unwrap();
     let haiku = ModelId::parse("anthropic.claude-3-haiku-20240307-v1:0").unwrap();
-    let (resp, _) = recorded_response(
-        "retrieve-and-generate-stream.response-meta.json",
-        "retrieve-and-generate-stream.body.bin",
-    );
+    let (resp, _) = recorded_response("retrieve-and-generate-stream");
     let rp = replay(resp);
     let mut stream = agent_client("ap-south-1", &rp)
         .retrieve_and_generate_external_stream(&haiku)
@@ -695,10 +676,7 @@ async fn invoke_agent_kb_citations() {
     assert_eq!(want[0].references[0].uri.as_deref(), Some("2222"));
 
     let meta = read_json("invoke-agent-kb-citations.response-meta.json");
-    let (resp, headers) = recorded_response(
-        "invoke-agent-kb-citations.response-meta.json",
-        "invoke-agent-kb-citations.body.bin",
-    );
+    let (resp, headers) = recorded_response("invoke-agent-kb-citations");
     let request: Value = serde_json::from_str(meta["request"]["body"].as_str().unwrap()).unwrap();
     let rp = replay(resp);
     // No session id is given: the one reported is the header's.
@@ -780,7 +758,7 @@ async fn invoke_inline_agent() {
     let request: Value = serde_json::from_str(meta["request"]["body"].as_str().unwrap()).unwrap();
     let session = meta["request"]["uri"].as_str().unwrap().rsplit('/').next().unwrap();
     assert_eq!(session, "default_session_id2");
-    let (resp, headers) = recorded_response("invoke-inline-agent.response-meta.json", "invoke-inline-agent.body.bin");
+    let (resp, headers) = recorded_response("invoke-inline-agent");
     assert!(headers.is_empty(), "none were recorded");
     let rp = replay(resp);
     let sonnet = ModelId::parse(request["foundationModel"].as_str().unwrap()).unwrap();
