@@ -19,7 +19,7 @@ use base64::Engine as _;
 use bedrock_latency::agent::{AgentEvent, Citation, Reference};
 use bedrock_latency::models::{NovaMicro, NovaPro};
 use bedrock_latency::runtime::StreamEvent;
-use bedrock_latency::{Error, ModelId, Operation, ServedLatency, ServiceErrorKind, ServiceTier, Usage};
+use bedrock_latency::{Error, LatencyReport, ModelId, Operation, ServedLatency, ServiceErrorKind, ServiceTier};
 use futures::StreamExt;
 use serde_json::Value;
 
@@ -118,6 +118,14 @@ fn recorded_response(capture: &str) -> (http::Response<SdkBody>, Vec<(String, St
 // ---------------------------------------------------------------------------
 
 /// Every frame of a recorded event stream (checksums verified by the decoder).
+/// The report's usage is what the capture recorded (input, output), and
+/// that is `expected`.
+fn assert_usage(report: &LatencyReport, recorded: (u64, u64), expected: (u32, u32)) {
+    let usage = report.usage.map(|u| (u.input_tokens, u.output_tokens));
+    assert_eq!(usage.map(|(i, o)| (u64::from(i), u64::from(o))), Some(recorded));
+    assert_eq!(usage, Some(expected));
+}
+
 /// The event-stream frames of a recorded body.
 fn capture_frames(name: &str) -> Vec<Message> {
     let bytes = read(name);
@@ -224,14 +232,11 @@ async fn invoke_model_nova_micro() {
     assert_eq!(report.operation, Operation::InvokeModel);
     assert_eq!(report.request_id.as_deref(), Some(request_id));
     assert_eq!(report.timing.server_latency, Some(Duration::from_millis(265)));
-    assert_eq!(
-        report.usage,
-        Some(Usage {
-            input_tokens: n("X-Amzn-Bedrock-Input-Token-Count") as u32,
-            output_tokens: n("X-Amzn-Bedrock-Output-Token-Count") as u32,
-        })
+    let recorded = (
+        n("X-Amzn-Bedrock-Input-Token-Count"),
+        n("X-Amzn-Bedrock-Output-Token-Count"),
     );
-    assert_eq!(report.usage.map(|u| (u.input_tokens, u.output_tokens)), Some((13, 3)));
+    assert_usage(report, recorded, (13, 3));
     // Nothing was asked, and no latency or tier header came back.
     assert_eq!(report.served, ServedLatency::NotReported);
     assert_eq!(report.served_tier, None);
@@ -323,14 +328,7 @@ async fn invoke_model_stream_nova_micro() {
         report.request_id.as_deref(),
         Some("0c62afd7-cb58-45a7-9d78-49cddc10fca3")
     );
-    assert_eq!(
-        report.usage,
-        Some(Usage {
-            input_tokens: m("inputTokenCount") as u32,
-            output_tokens: m("outputTokenCount") as u32,
-        })
-    );
-    assert_eq!(report.usage.map(|u| (u.input_tokens, u.output_tokens)), Some((12, 13)));
+    assert_usage(report, (m("inputTokenCount"), m("outputTokenCount")), (12, 13));
     assert_eq!(
         report.timing.server_latency,
         Some(Duration::from_millis(m("invocationLatency")))
@@ -478,13 +476,8 @@ async fn converse_service_tier_flex() {
     );
     assert!(r.text.starts_with("The capital of France is Paris."), "{}", r.text);
     assert_eq!(r.stop_reason.as_deref(), Some("end_turn"));
-    assert_eq!(
-        r.report.usage,
-        Some(Usage {
-            input_tokens: 13,
-            output_tokens: 70
-        })
-    );
+    let count = |k: &str| body["usage"][k].as_u64().unwrap();
+    assert_usage(&r.report, (count("inputTokens"), count("outputTokens")), (13, 70));
     assert_eq!(r.report.timing.server_latency, Some(Duration::from_millis(727)));
     // No performanceConfig in the answer: the latency is not reported.
     assert_eq!(r.report.served, ServedLatency::NotReported);
