@@ -11,12 +11,11 @@ use crate::support::Collected as _;
 
 use std::time::Duration;
 
-use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_smithy_eventstream::frame::read_message_from;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::event_stream::{HeaderValue, Message};
 use base64::Engine as _;
-use bedrock_latency::agent::{AgentEvent, Citation, Reference};
+use bedrock_latency::agent::{AgentEvent, AgentStream, AgentStreamEvent, Citation, Reference};
 use bedrock_latency::models::{NovaMicro, NovaPro};
 use bedrock_latency::runtime::StreamEvent;
 use bedrock_latency::{Error, LatencyReport, ModelId, Operation, ServedLatency, ServiceErrorKind, ServiceTier};
@@ -124,6 +123,31 @@ fn assert_usage(report: &LatencyReport, recorded: (u64, u64), expected: (u32, u3
     let usage = report.usage.map(|u| (u.input_tokens, u.output_tokens));
     assert_eq!(usage.map(|(i, o)| (u64::from(i), u64::from(o))), Some(recorded));
     assert_eq!(usage, Some(expected));
+}
+
+/// What an agent stream gave, in order, by kind.
+struct Drained<E> {
+    texts: Vec<String>,
+    citations: Vec<Citation>,
+    events: Vec<E>,
+}
+
+/// Reads an agent stream to its end (an error fails the test).
+async fn drain<E: AgentStreamEvent + std::fmt::Debug>(stream: &mut AgentStream<E>) -> Drained<E> {
+    let mut d = Drained {
+        texts: Vec::new(),
+        citations: Vec::new(),
+        events: Vec::new(),
+    };
+    while let Some(ev) = stream.next().await {
+        match ev.unwrap() {
+            AgentEvent::Text(t) => d.texts.push(t),
+            AgentEvent::Citation(c) => d.citations.push(c),
+            AgentEvent::Event(e) => d.events.push(e),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    d
 }
 
 /// The event-stream frames of a recorded body.
@@ -605,15 +629,12 @@ async fn retrieve_and_generate_stream() {
         .send()
         .await
         .unwrap();
-    let mut texts = Vec::new();
-    let mut citations = Vec::new();
-    while let Some(ev) = stream.next().await {
-        match ev.unwrap() {
-            AgentEvent::Text(t) => texts.push(t),
-            AgentEvent::Citation(c) => citations.push(c),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let Drained {
+        texts,
+        citations,
+        events,
+    } = drain(&mut stream).await;
+    assert!(events.is_empty(), "unexpected {events:?}");
     assert_eq!(texts, outputs, "one text event per output frame, in order");
     assert_eq!(stream.text(), expected_text);
     assert_eq!(citations, want);
@@ -685,17 +706,12 @@ async fn invoke_agent_kb_citations() {
         Some(header(&headers, "x-amz-bedrock-agent-session-id"))
     );
     assert_eq!(stream.session_id(), Some("default-session1_1234567891"));
-    let mut traces = Vec::new();
-    let mut texts = Vec::new();
-    let mut citations = Vec::new();
-    while let Some(ev) = stream.next().await {
-        match ev.unwrap() {
-            AgentEvent::Text(t) => texts.push(t),
-            AgentEvent::Citation(c) => citations.push(c),
-            AgentEvent::Event(agent_sdk::types::ResponseStream::Trace(t)) => traces.push(t),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let Drained {
+        texts,
+        citations,
+        events,
+    } = drain(&mut stream).await;
+    let traces: Vec<_> = events.iter().map(|e| e.as_trace().expect("only traces")).collect();
     assert_eq!(traces.len(), 5);
     for t in &traces {
         assert_eq!(t.session_id(), Some("default-session1_1234567891"));
@@ -764,15 +780,13 @@ async fn invoke_inline_agent() {
         .send()
         .await
         .unwrap();
-    let mut traces = Vec::new();
-    let mut texts = Vec::new();
-    while let Some(ev) = stream.next().await {
-        match ev.unwrap() {
-            AgentEvent::Text(t) => texts.push(t),
-            AgentEvent::Event(agent_sdk::types::InlineAgentResponseStream::Trace(t)) => traces.push(t),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let Drained {
+        texts,
+        citations,
+        events,
+    } = drain(&mut stream).await;
+    assert!(citations.is_empty(), "{citations:?}");
+    let traces: Vec<_> = events.iter().map(|e| e.as_trace().expect("only traces")).collect();
     assert_eq!(traces.len(), 4);
     for t in &traces {
         assert_eq!(t.session_id(), Some(session));
