@@ -125,25 +125,17 @@ fn assert_usage(report: &LatencyReport, recorded: (u64, u64), expected: (u32, u3
     assert_eq!(usage, Some(expected));
 }
 
-/// What an agent stream gave, in order, by kind.
-struct Drained<E> {
-    texts: Vec<String>,
-    citations: Vec<Citation>,
-    events: Vec<E>,
-}
-
-/// Reads an agent stream to its end (an error fails the test).
-async fn drain<E: AgentStreamEvent + std::fmt::Debug>(stream: &mut AgentStream<E>) -> Drained<E> {
-    let mut d = Drained {
-        texts: Vec::new(),
-        citations: Vec::new(),
-        events: Vec::new(),
-    };
+/// Reads an agent stream to its end (an error fails the test): what it
+/// gave, in order, by kind: texts, citations, SDK events.
+async fn drain<E: AgentStreamEvent + std::fmt::Debug>(
+    stream: &mut AgentStream<E>,
+) -> (Vec<String>, Vec<Citation>, Vec<E>) {
+    let mut d = (Vec::new(), Vec::new(), Vec::new());
     while let Some(ev) = stream.next().await {
         match ev.unwrap() {
-            AgentEvent::Text(t) => d.texts.push(t),
-            AgentEvent::Citation(c) => d.citations.push(c),
-            AgentEvent::Event(e) => d.events.push(e),
+            AgentEvent::Text(t) => d.0.push(t),
+            AgentEvent::Citation(c) => d.1.push(c),
+            AgentEvent::Event(e) => d.2.push(e),
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -629,11 +621,7 @@ async fn retrieve_and_generate_stream() {
         .send()
         .await
         .unwrap();
-    let Drained {
-        texts,
-        citations,
-        events,
-    } = drain(&mut stream).await;
+    let (texts, citations, events) = drain(&mut stream).await;
     assert!(events.is_empty(), "unexpected {events:?}");
     assert_eq!(texts, outputs, "one text event per output frame, in order");
     assert_eq!(stream.text(), expected_text);
@@ -706,11 +694,7 @@ async fn invoke_agent_kb_citations() {
         Some(header(&headers, "x-amz-bedrock-agent-session-id"))
     );
     assert_eq!(stream.session_id(), Some("default-session1_1234567891"));
-    let Drained {
-        texts,
-        citations,
-        events,
-    } = drain(&mut stream).await;
+    let (texts, citations, events) = drain(&mut stream).await;
     let traces: Vec<_> = events.iter().map(|e| e.as_trace().expect("only traces")).collect();
     assert_eq!(traces.len(), 5);
     for t in &traces {
@@ -780,11 +764,7 @@ async fn invoke_inline_agent() {
         .send()
         .await
         .unwrap();
-    let Drained {
-        texts,
-        citations,
-        events,
-    } = drain(&mut stream).await;
+    let (texts, citations, events) = drain(&mut stream).await;
     assert!(citations.is_empty(), "{citations:?}");
     let traces: Vec<_> = events.iter().map(|e| e.as_trace().expect("only traces")).collect();
     assert_eq!(traces.len(), 4);
