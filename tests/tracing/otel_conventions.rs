@@ -14,7 +14,7 @@ use bedrock_latency::{LatencyPolicy, Operation};
 use futures::StreamExt;
 use opentelemetry::trace::{SpanKind, Status};
 
-use super::otel_support::{Otel, Point, client, fast_endpoint, span_attrs};
+use super::otel_support::{Otel, Point, client, fast_endpoint, otel_setup, span_attrs};
 
 const MODEL: &str = "us.amazon.nova-pro-v1:0";
 
@@ -62,9 +62,7 @@ fn chat_metric_attrs(served: &str) -> BTreeMap<String, String> {
 
 #[tokio::test]
 async fn converse_optimized_and_standard() {
-    let otel = Otel::new(Conventions::V1_41, false);
-    let server = fast_endpoint("us-east-1").await;
-    let c = client(&server, "us-east-1", &otel.telemetry);
+    let (otel, server, c) = otel_setup(Conventions::V1_41, "us-east-1").await;
     for policy in [LatencyPolicy::Optimized, LatencyPolicy::Standard] {
         let r = c
             .converse(NovaPro)
@@ -178,9 +176,7 @@ fn check_converse_metrics(points: &[Point], tier: &str) {
 
 #[tokio::test]
 async fn converse_stream_records_time_to_first_chunk() {
-    let otel = Otel::new(Conventions::V1_41, false);
-    let server = fast_endpoint("us-east-1").await;
-    let c = client(&server, "us-east-1", &otel.telemetry);
+    let (otel, server, c) = otel_setup(Conventions::V1_41, "us-east-1").await;
     let mut chunks = Vec::new();
     for policy in [LatencyPolicy::Optimized, LatencyPolicy::Standard] {
         let mut s = c
@@ -243,9 +239,7 @@ async fn converse_stream_records_time_to_first_chunk() {
 
 #[tokio::test]
 async fn an_inline_agent_is_an_invoke_agent_span() {
-    let otel = Otel::new(Conventions::V1_41, false);
-    let server = fast_endpoint("us-east-1").await;
-    let c = client(&server, "us-east-1", &otel.telemetry);
+    let (otel, server, c) = otel_setup(Conventions::V1_41, "us-east-1").await;
     for policy in [LatencyPolicy::Optimized, LatencyPolicy::Standard] {
         c.inline_agent(NovaPro)
             .latency(policy)
@@ -342,9 +336,7 @@ async fn an_error_sets_error_type_and_status() {
 
 #[tokio::test]
 async fn a_refusal_is_a_span_and_sends_nothing() {
-    let otel = Otel::new(Conventions::V1_41, false);
-    let server = fast_endpoint("eu-west-1").await;
-    let c = client(&server, "eu-west-1", &otel.telemetry);
+    let (otel, server, c) = otel_setup(Conventions::V1_41, "eu-west-1").await;
     let e = c.converse(NovaPro).optimized().user("Hello").send().await.unwrap_err();
     assert!(e.refusal().is_some(), "{e}");
     assert!(server.requests().is_empty(), "a refusal sends nothing");
@@ -474,9 +466,7 @@ async fn content_with_the_opt_in_follows_the_message_schema() {
 
 #[tokio::test]
 async fn latest_experimental_names() {
-    let otel = Otel::new(Conventions::LatestExperimental, false);
-    let server = fast_endpoint("us-east-1").await;
-    let c = client(&server, "us-east-1", &otel.telemetry);
+    let (otel, server, c) = otel_setup(Conventions::LatestExperimental, "us-east-1").await;
     c.converse(NovaPro).optimized().user("Hello").send().await.unwrap();
     let mut s = c
         .converse_stream(NovaPro)
