@@ -62,7 +62,7 @@ fn chat_metric_attrs(served: &str) -> BTreeMap<String, String> {
 
 #[tokio::test]
 async fn converse_optimized_and_standard() {
-    let (otel, server, c) = otel_setup(Conventions::V1_41, "us-east-1").await;
+    let (otel, _server, c) = otel_setup(Conventions::V1_41, "us-east-1").await;
     for policy in [LatencyPolicy::Optimized, LatencyPolicy::Standard] {
         let r = c
             .converse(NovaPro)
@@ -176,7 +176,7 @@ fn check_converse_metrics(points: &[Point], tier: &str) {
 
 #[tokio::test]
 async fn converse_stream_records_time_to_first_chunk() {
-    let (otel, server, c) = otel_setup(Conventions::V1_41, "us-east-1").await;
+    let (otel, _server, c) = otel_setup(Conventions::V1_41, "us-east-1").await;
     let mut chunks = Vec::new();
     for policy in [LatencyPolicy::Optimized, LatencyPolicy::Standard] {
         let mut s = c
@@ -239,7 +239,7 @@ async fn converse_stream_records_time_to_first_chunk() {
 
 #[tokio::test]
 async fn an_inline_agent_is_an_invoke_agent_span() {
-    let (otel, server, c) = otel_setup(Conventions::V1_41, "us-east-1").await;
+    let (otel, _server, c) = otel_setup(Conventions::V1_41, "us-east-1").await;
     for policy in [LatencyPolicy::Optimized, LatencyPolicy::Standard] {
         c.inline_agent(NovaPro)
             .latency(policy)
@@ -466,7 +466,7 @@ async fn content_with_the_opt_in_follows_the_message_schema() {
 
 #[tokio::test]
 async fn latest_experimental_names() {
-    let (otel, server, c) = otel_setup(Conventions::LatestExperimental, "us-east-1").await;
+    let (otel, _server, c) = otel_setup(Conventions::LatestExperimental, "us-east-1").await;
     c.converse(NovaPro).optimized().user("Hello").send().await.unwrap();
     let mut s = c
         .converse_stream(NovaPro)
