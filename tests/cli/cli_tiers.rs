@@ -84,38 +84,28 @@ fn service_tier_json_says_what_is_sent() {
 
 #[test]
 fn strict_lifecycle_refuses_past_end_of_life_and_the_default_warns_prominently() {
-    let (code, text) = check(HAIKU_35, "us-east-2", &["--lifecycle", "strict"]);
-    assert_eq!(code, 1, "{text}");
+    let headline = "PAST END OF LIFE: Anthropic Claude 3.5 Haiku";
+    let strict: &[&str] = &["--lifecycle", "strict"];
+    #[rustfmt::skip]
+    let rows: &[Check<'_>] = &[
+        (HAIKU_35, "us-east-2", CONVERSE, strict, 1, headline, "refused: refused by the strict lifecycle policy"),
+        // The default: honored, with the same headline first.
+        (HAIKU_35, "us-east-2", CONVERSE, &[], 0, &format!("{headline} reached its end-of-life date on 2026-06-19"), "`--lifecycle strict` refuses"),
+        // An active model: no headline, strict or not.
+        (NOVA, "us-east-1", CONVERSE, strict, 0, "standard:", ""),
+        // Invalid input.
+        (NOVA, "us-east-1", CONVERSE, &["--lifecycle", "refuse"], 2, "", ""),
+    ];
+    assert_checks(rows);
+    // The headline line links the lifecycle page.
+    let (_, text) = check(HAIKU_35, "us-east-2", strict);
     let first = text.lines().next().unwrap_or_default();
-    assert!(
-        first.starts_with("PAST END OF LIFE: Anthropic Claude 3.5 Haiku"),
-        "{text}"
-    );
     assert!(first.contains("model-lifecycle-legacy.html"), "{text}");
-    assert!(
-        text.contains("refused: refused by the strict lifecycle policy"),
-        "{text}"
-    );
-    // The default: honored, with the same headline first.
-    let (code, text) = check(HAIKU_35, "us-east-2", &[]);
-    assert_eq!(code, 0, "{text}");
-    assert!(
-        text.starts_with("PAST END OF LIFE: Anthropic Claude 3.5 Haiku reached its end-of-life date on 2026-06-19"),
-        "{text}"
-    );
-    assert!(text.contains("`--lifecycle strict` refuses"), "{text}");
     let (code, text) = check(HAIKU_35, "us-east-2", &["--lifecycle", "warn", "--json"]);
     assert_eq!(code, 0, "{text}");
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["past_end_of_life"], true);
     assert_eq!(v["lifecycle"]["end_of_life"], "2026-06-19");
-    // An active model: no headline, strict or not.
-    let (code, text) = check(NOVA, "us-east-1", &["--lifecycle", "strict"]);
-    assert_eq!(code, 0, "{text}");
-    assert!(text.starts_with("standard:"), "{text}");
-    // Invalid input.
-    let (code, _) = check(NOVA, "us-east-1", &["--lifecycle", "refuse"]);
-    assert_eq!(code, 2);
 }
 
 #[test]
