@@ -14,6 +14,14 @@ async fn local() -> LocalBedrock {
     LocalBedrock::start().await.unwrap()
 }
 
+/// A local endpoint and a client there from us-east-2 (where Llama 3.1
+/// 405B is served optimized).
+async fn ohio() -> (LocalBedrock, Client) {
+    let s = local().await;
+    let c = Client::new(&s.sdk_config("us-east-2"));
+    (s, c)
+}
+
 fn sdk_runtime(server: &LocalBedrock, region: &str) -> SdkRuntime {
     SdkRuntime::new(aws_sdk_bedrockruntime::Client::new(&server.sdk_config(region)))
 }
@@ -143,8 +151,7 @@ fn assert_under_cap(report: &LatencyReport) {
 
 #[tokio::test]
 async fn the_405b_cap_counts_the_requested_maximum_on_converse() {
-    let s = local().await;
-    let c = Client::new(&s.sdk_config("us-east-2"));
+    let (_s, c) = ohio().await;
     let send = |max| {
         c.converse(Llama31Instruct405b)
             .optimized()
@@ -176,8 +183,7 @@ async fn the_405b_cap_counts_the_requested_maximum_on_converse() {
 #[tokio::test]
 async fn the_405b_estimate_counts_system_prompts_and_sdk_messages() {
     use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
-    let s = local().await;
-    let c = Client::new(&s.sdk_config("us-east-2"));
+    let (_s, c) = ohio().await;
     let half = "abcd".repeat(5_000);
     let message = Message::builder()
         .role(ConversationRole::User)
@@ -199,8 +205,7 @@ async fn the_405b_estimate_counts_system_prompts_and_sdk_messages() {
 
 #[tokio::test]
 async fn the_405b_cap_counts_the_requested_maximum_on_invoke_model() {
-    let s = local().await;
-    let c = Client::new(&s.sdk_config("us-east-2"));
+    let (_s, c) = ohio().await;
     let send = |max| {
         c.invoke_model(Llama31Instruct405b)
             .optimized()
