@@ -52,6 +52,15 @@ fn perf_paths(body: &Value) -> Vec<(String, Value)> {
     out
 }
 
+/// `body` asks for optimized latency at exactly these JSON paths.
+fn assert_optimized_at(body: &Value, paths: &[&str]) {
+    let want: Vec<(String, Value)> = paths
+        .iter()
+        .map(|p| ((*p).to_owned(), json!({"latency": "optimized"})))
+        .collect();
+    assert_eq!(perf_paths(body), want, "{body}");
+}
+
 fn frame(message_type: &str, type_header: &'static str, kind: &str, payload: &Value) -> Vec<u8> {
     let h = |n: &'static str, v: &str| Header::new(n, HeaderValue::String(v.to_owned().into()));
     let msg = Message::new(bytes::Bytes::from(payload.to_string()))
@@ -138,13 +147,7 @@ async fn inline_agent_optimized_sends_bedrock_model_configurations_and_reassembl
     );
     assert_eq!(body["inputText"], QUESTION);
     assert_eq!(body["streamingConfigurations"]["streamFinalResponse"], true);
-    assert_eq!(
-        perf_paths(&body),
-        vec![(
-            "/bedrockModelConfigurations/performanceConfig".to_owned(),
-            json!({"latency": "optimized"})
-        )]
-    );
+    assert_optimized_at(&body, &["/bedrockModelConfigurations/performanceConfig"]);
 }
 
 #[tokio::test]
@@ -382,13 +385,9 @@ async fn retrieve_and_generate_optimized_sets_the_generation_configuration() {
         5
     );
     assert_eq!(body["input"]["text"], QUESTION);
-    assert_eq!(
-        perf_paths(&body),
-        vec![(
-            "/retrieveAndGenerateConfiguration/knowledgeBaseConfiguration/generationConfiguration/performanceConfig"
-                .to_owned(),
-            json!({"latency": "optimized"})
-        )]
+    assert_optimized_at(
+        &body,
+        &["/retrieveAndGenerateConfiguration/knowledgeBaseConfiguration/generationConfiguration/performanceConfig"],
     );
 }
 
@@ -415,18 +414,12 @@ async fn retrieve_and_generate_with_orchestration_sets_both_configurations() {
         .unwrap();
     let (_, body) = sent(&rp);
     let kb = "/retrieveAndGenerateConfiguration/knowledgeBaseConfiguration";
-    assert_eq!(
-        perf_paths(&body),
-        vec![
-            (
-                format!("{kb}/generationConfiguration/performanceConfig"),
-                json!({"latency": "optimized"})
-            ),
-            (
-                format!("{kb}/orchestrationConfiguration/performanceConfig"),
-                json!({"latency": "optimized"})
-            ),
-        ]
+    assert_optimized_at(
+        &body,
+        &[
+            &format!("{kb}/generationConfiguration/performanceConfig"),
+            &format!("{kb}/orchestrationConfiguration/performanceConfig"),
+        ],
     );
     assert_eq!(
         body.pointer(&format!(
@@ -500,13 +493,9 @@ async fn external_sources_optimized_sets_their_generation_configuration() {
     assert_eq!(ext["sources"][0]["s3Location"]["uri"], "s3://tales/momotaro.pdf");
     assert_eq!(ext["sources"][1]["sourceType"], "BYTE_CONTENT");
     assert_eq!(ext["sources"][1]["byteContent"]["contentType"], "text/plain");
-    assert_eq!(
-        perf_paths(&body),
-        vec![(
-            "/retrieveAndGenerateConfiguration/externalSourcesConfiguration/generationConfiguration/performanceConfig"
-                .to_owned(),
-            json!({"latency": "optimized"})
-        )]
+    assert_optimized_at(
+        &body,
+        &["/retrieveAndGenerateConfiguration/externalSourcesConfiguration/generationConfiguration/performanceConfig"],
     );
 
     // And standard never.
@@ -571,13 +560,9 @@ async fn retrieve_and_generate_stream_reassembles_output_and_citations() {
     assert!(report.timing.time_to_first_token <= Some(report.timing.total));
 
     let body = sent_to(&rp, "/retrieveAndGenerateStream");
-    assert_eq!(
-        perf_paths(&body),
-        vec![(
-            "/retrieveAndGenerateConfiguration/knowledgeBaseConfiguration/generationConfiguration/performanceConfig"
-                .to_owned(),
-            json!({"latency": "optimized"})
-        )]
+    assert_optimized_at(
+        &body,
+        &["/retrieveAndGenerateConfiguration/knowledgeBaseConfiguration/generationConfiguration/performanceConfig"],
     );
 }
 
@@ -765,13 +750,7 @@ async fn flows_send_the_setting_only_when_opted_in() {
         assert_eq!(body["inputs"][0]["content"]["document"], QUESTION);
         if opt_in {
             assert_eq!(r.report.sent, Latency::Optimized);
-            assert_eq!(
-                perf_paths(&body),
-                vec![(
-                    "/modelPerformanceConfiguration/performanceConfig".to_owned(),
-                    json!({"latency": "optimized"})
-                )]
-            );
+            assert_optimized_at(&body, &["/modelPerformanceConfiguration/performanceConfig"]);
         } else {
             assert_eq!(r.report.sent, Latency::Standard);
             assert!(perf_paths(&body).is_empty(), "{body}");
