@@ -44,6 +44,13 @@ fn series<'a>(points: &'a [Point], name: &str, key: &str, value: &str) -> Vec<&'
         .collect()
 }
 
+/// The one point of metric `name` with attribute `key` = `value`.
+fn one<'a>(points: &'a [Point], name: &str, key: &str, value: &str) -> &'a Point {
+    let found = series(points, name, key, value);
+    assert_eq!(found.len(), 1, "one {name} with {key}={value}: {points:#?}");
+    found[0]
+}
+
 /// What every metric point of a `chat` call says, plus `served`.
 fn chat_metric_attrs(served: &str) -> BTreeMap<String, String> {
     [
@@ -147,17 +154,16 @@ fn check_converse_span(s: &opentelemetry_sdk::trace::SpanData, tier: &str) {
 
 /// The duration and token series of the Converse calls served `tier`.
 fn check_converse_metrics(points: &[Point], tier: &str) {
-    let d = series(
+    let d = one(
         points,
         "gen_ai.client.operation.duration",
         "bedrock_latency.latency.served",
         tier,
     );
-    assert_eq!(d.len(), 1, "{points:#?}");
-    assert_eq!((d[0].unit.as_str(), d[0].kind, d[0].count), ("s", "histogram", 1));
-    assert_eq!(d[0].bounds, DURATION_BUCKETS);
-    assert_eq!(d[0].attributes, chat_metric_attrs(tier));
-    assert!(d[0].sum > 0.0);
+    assert_eq!((d.unit.as_str(), d.kind, d.count), ("s", "histogram", 1));
+    assert_eq!(d.bounds, DURATION_BUCKETS);
+    assert_eq!(d.attributes, chat_metric_attrs(tier));
+    assert!(d.sum > 0.0);
     let t = series(
         points,
         "gen_ai.client.token.usage",
@@ -211,16 +217,15 @@ async fn converse_stream_records_time_to_first_chunk() {
 
     let points = otel.points();
     for (tier, n) in ["optimized", "standard"].into_iter().zip(chunks) {
-        let first = series(
+        let first = one(
             &points,
             "gen_ai.client.operation.time_to_first_chunk",
             "bedrock_latency.latency.served",
             tier,
         );
-        assert_eq!(first.len(), 1, "{points:#?}");
-        assert_eq!((first[0].unit.as_str(), first[0].count), ("s", 1));
-        assert_eq!(first[0].bounds, DURATION_BUCKETS);
-        assert_eq!(first[0].attributes, chat_metric_attrs(tier));
+        assert_eq!((first.unit.as_str(), first.count), ("s", 1));
+        assert_eq!(first.bounds, DURATION_BUCKETS);
+        assert_eq!(first.attributes, chat_metric_attrs(tier));
         let per = series(
             &points,
             "gen_ai.client.operation.time_per_output_chunk",
@@ -286,16 +291,15 @@ async fn an_inline_agent_is_an_invoke_agent_span() {
 
     let points = otel.points();
     for tier in ["optimized", "standard"] {
-        let d = series(
+        let d = one(
             &points,
             "gen_ai.client.operation.duration",
             "bedrock_latency.latency.sent",
             tier,
         );
-        assert_eq!(d.len(), 1, "{points:#?}");
-        assert_eq!(d[0].attributes["gen_ai.operation.name"], "invoke_agent");
-        assert_eq!(d[0].attributes["bedrock_latency.latency.served"], "not-reported");
-        assert_eq!((d[0].unit.as_str(), d[0].count), ("s", 1));
+        assert_eq!(d.attributes["gen_ai.operation.name"], "invoke_agent");
+        assert_eq!(d.attributes["bedrock_latency.latency.served"], "not-reported");
+        assert_eq!((d.unit.as_str(), d.count), ("s", 1));
     }
     assert!(
         !points.iter().any(|p| p.name == "gen_ai.client.token.usage"),
@@ -324,14 +328,13 @@ async fn an_error_sets_error_type_and_status() {
     assert_eq!(span_attrs(s)["error.type"], "ThrottlingException");
 
     let points = otel.points();
-    let d = series(
+    let d = one(
         &points,
         "gen_ai.client.operation.duration",
         "error.type",
         "ThrottlingException",
     );
-    assert_eq!(d.len(), 1, "{points:#?}");
-    assert_eq!(d[0].count, 1);
+    assert_eq!(d.count, 1);
 }
 
 #[tokio::test]
@@ -369,14 +372,13 @@ async fn a_downgrade_is_on_the_span_and_the_metrics() {
     assert_eq!(a["bedrock_latency.downgraded"], "true");
     assert_eq!(a["bedrock_latency.downgrade.reason"], "served-standard");
     let points = otel.points();
-    let d = series(
+    let d = one(
         &points,
         "gen_ai.client.operation.duration",
         "bedrock_latency.downgraded",
         "true",
     );
-    assert_eq!(d.len(), 1, "{points:#?}");
-    assert_eq!(d[0].attributes["bedrock_latency.latency.served"], "standard");
+    assert_eq!(d.attributes["bedrock_latency.latency.served"], "standard");
 }
 
 const SECRET_PROMPT: &str = "my-secret-prompt-5e1d";
@@ -502,13 +504,13 @@ async fn latest_experimental_names() {
         ]),
         "{points:#?}"
     );
-    let agent = series(
+    // The agent's one duration point.
+    one(
         &points,
         "gen_ai.client.operation.duration",
         "gen_ai.operation.name",
         "invoke_agent",
     );
-    assert_eq!(agent.len(), 1);
     let first_chunk = series(
         &points,
         "gen_ai.client.inference.time_to_first_chunk",
