@@ -66,6 +66,14 @@ pub(crate) fn agent_client(server: &LocalBedrock, region: &str) -> bar::Client {
     agent_client_with(server, region, 3, OPERATION_TIMEOUT)
 }
 
+/// A local endpoint with its default settings, and a `client` of it for
+/// `region` (e.g. `local("us-east-2", agent_client)`).
+pub(crate) async fn local<C>(region: &str, client: fn(&LocalBedrock, &str) -> C) -> (LocalBedrock, C) {
+    let server = LocalBedrock::start().await.expect("start");
+    let client = client(&server, region);
+    (server, client)
+}
+
 /// A token timing in whole milliseconds: `first` to the first token, then
 /// `per_token` a token.
 pub(crate) fn ms_timing(first: u64, per_token: u64) -> TokenTiming {

@@ -13,7 +13,9 @@ use bedrock_latency::Operation;
 use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock};
 use brt::types::error::ConverseStreamOutputError;
 use serde_json::json;
-use testkit_common::{agent_client_with, invoke_model, nova_body, runtime_client, runtime_client_with, user_message};
+use testkit_common::{
+    agent_client_with, invoke_model, local, nova_body, runtime_client, runtime_client_with, user_message,
+};
 
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
 
@@ -56,8 +58,7 @@ async fn drain(
 
 /// A local endpoint with `fault` injected, and a us-east-1 client of it.
 async fn started_with(fault: impl Into<FaultRule>) -> (LocalBedrock, brt::Client) {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = runtime_client(&server, "us-east-1");
+    let (server, client) = local("us-east-1", runtime_client).await;
     server.inject(fault);
     (server, client)
 }

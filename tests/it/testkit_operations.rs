@@ -15,7 +15,7 @@ use brt::types::{
 };
 use serde_json::{Value, json};
 use testkit_common::{
-    agent_client, agent_optimized, agent_perf, inline_optimized, invoke_model, invoked, nova_body, perf,
+    agent_client, agent_optimized, agent_perf, inline_optimized, invoke_model, invoked, local, nova_body, perf,
     runtime_client, tier, user_message,
 };
 
@@ -71,8 +71,7 @@ fn converse_text(out: &brt::operation::converse::ConverseOutput) -> String {
 
 #[tokio::test]
 async fn converse_optimized_nova_pro_like_the_aws_capture() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = runtime_client(&server, "us-east-1");
+    let (server, client) = local("us-east-1", runtime_client).await;
     let send = || {
         client
             .converse()
@@ -135,8 +134,7 @@ async fn converse_optimized_nova_pro_like_the_aws_capture() {
 
 #[tokio::test]
 async fn converse_standard_default_reports_nothing() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = runtime_client(&server, "eu-west-1");
+    let (server, client) = local("eu-west-1", runtime_client).await;
     let out = client
         .converse()
         .model_id("eu.amazon.nova-micro-v1:0")
@@ -323,8 +321,7 @@ async fn collect_chunks(
 
 #[tokio::test]
 async fn invoke_model_with_response_stream_streams_native_chunks() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = runtime_client(&server, "us-west-2");
+    let (server, client) = local("us-west-2", runtime_client).await;
 
     // Llama 70B from us-west-2, optimized.
     let out = client
@@ -404,8 +401,7 @@ async fn invoke_model_with_response_stream_streams_native_chunks() {
 
 #[tokio::test]
 async fn invoke_inline_agent_is_served_optimized_but_does_not_say_so() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = agent_client(&server, "us-east-2");
+    let (server, client) = local("us-east-2", agent_client).await;
     let out = client
         .invoke_inline_agent()
         .session_id("session-1")
@@ -437,8 +433,7 @@ async fn invoke_inline_agent_is_served_optimized_but_does_not_say_so() {
 
 #[tokio::test]
 async fn invoke_agent_ignores_the_latency_setting() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = agent_client(&server, "us-east-2");
+    let (server, client) = local("us-east-2", agent_client).await;
     let out = client
         .invoke_agent()
         .agent_id("AGENT12345")
@@ -496,8 +491,7 @@ const HAIKU_PROFILE_ARN: &str =
 
 #[tokio::test]
 async fn retrieve_and_generate_honours_the_generation_performance_config() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = agent_client(&server, "us-east-2");
+    let (server, client) = local("us-east-2", agent_client).await;
     let out = client
         .retrieve_and_generate()
         .input(rag_input())
@@ -530,8 +524,7 @@ async fn retrieve_and_generate_honours_the_generation_performance_config() {
 
 #[tokio::test]
 async fn retrieve_and_generate_stream_streams_output_events() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = agent_client(&server, "us-east-2");
+    let (server, client) = local("us-east-2", agent_client).await;
     let out = client
         .retrieve_and_generate_stream()
         .session_id("rag-session")
