@@ -9,6 +9,8 @@ use aws_sdk_bedrockruntime as brt;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
+use brt::operation::converse::builders::ConverseFluentBuilder;
+use brt::operation::converse_stream::builders::ConverseStreamFluentBuilder;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// Operation timeout of the test clients: every test call ends within it.
@@ -87,6 +89,17 @@ pub(crate) fn user_message(text: &str) -> brt::types::Message {
         .content(brt::types::ContentBlock::Text(text.to_owned()))
         .build()
         .expect("valid message")
+}
+
+/// A Converse request for `model` with one user text message (more
+/// settings may follow before `send`).
+pub(crate) fn converse(client: &brt::Client, model: &str, text: &str) -> ConverseFluentBuilder {
+    client.converse().model_id(model).messages(user_message(text))
+}
+
+/// A ConverseStream request for `model` with one user text message.
+pub(crate) fn converse_stream(client: &brt::Client, model: &str, text: &str) -> ConverseStreamFluentBuilder {
+    client.converse_stream().model_id(model).messages(user_message(text))
 }
 
 /// An Amazon Nova native request body: one user text message.

@@ -16,7 +16,7 @@ use bedrock_latency::{Latency, Operation};
 use brt::types::{ContentBlockDelta, ConverseStreamOutput as Event, InferenceConfiguration, PerformanceConfigLatency};
 use serde_json::{Value, json};
 use testkit_common::{
-    agent_client, inline_optimized, invoke_model, invoked, nova_body, perf, raw_request, runtime_client, user_message,
+    agent_client, inline_optimized, invoke_model, invoked, nova_body, perf, raw_request, runtime_client,
 };
 
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
@@ -29,19 +29,14 @@ async fn converse_optimized(
     prompt: &str,
     max_tokens: Option<i32>,
 ) -> Result<brt::operation::converse::ConverseOutput, brt::error::SdkError<brt::operation::converse::ConverseError>> {
-    let mut request = client
-        .converse()
-        .model_id(model)
-        .messages(user_message(prompt))
-        .performance_config(perf(PerformanceConfigLatency::Optimized));
+    let mut request =
+        testkit_common::converse(client, model, prompt).performance_config(perf(PerformanceConfigLatency::Optimized));
     if let Some(max) = max_tokens {
         request = request.inference_config(InferenceConfiguration::builder().max_tokens(max).build());
     }
     request.send().await
 }
 
-/// Asserts that an SDK error is a ValidationException (`is_validation`, its
-/// own `is_validation_exception()`) whose message is `expected`.
 /// The service's ValidationException for a latency setting `model` does
 /// not have in `region`, with its exact message.
 fn assert_not_supported(service: &impl ProvideErrorMetadata, model: &str, region: &str) {
@@ -147,10 +142,7 @@ async fn quota_exhaustion_serves_standard_and_says_so() {
 
     // The quota is per model, whatever the form of the ID; streams say it in metadata.
     let arn = format!("arn:aws:bedrock:us-east-2:123456789012:inference-profile/{HAIKU}");
-    let out = client
-        .converse_stream()
-        .model_id(&arn)
-        .messages(user_message("hello"))
+    let out = testkit_common::converse_stream(&client, &arn, "hello")
         .performance_config(perf(PerformanceConfigLatency::Optimized))
         .send()
         .await
@@ -296,10 +288,7 @@ async fn timing_per_tier_is_applied_and_reported() {
     assert!(elapsed >= Duration::from_millis(150), "{elapsed:?}");
 
     let start = Instant::now();
-    let out = client
-        .converse_stream()
-        .model_id(HAIKU)
-        .messages(user_message("hi"))
+    let out = testkit_common::converse_stream(&client, HAIKU, "hi")
         .send()
         .await
         .expect("stream");

@@ -16,7 +16,7 @@ use brt::types::{
 use serde_json::{Value, json};
 use testkit_common::{
     agent_client, agent_optimized, agent_perf, inline_optimized, invoke_model, invoked, local, nova_body, perf,
-    runtime_client, tier, user_message,
+    runtime_client, tier,
 };
 
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
@@ -73,11 +73,8 @@ fn converse_text(out: &brt::operation::converse::ConverseOutput) -> String {
 async fn converse_optimized_nova_pro_like_the_aws_capture() {
     let (server, client) = local("us-east-1", runtime_client).await;
     let send = || {
-        client
-            .converse()
-            .model_id(NOVA_PRO)
+        testkit_common::converse(&client, NOVA_PRO, PROMPT)
             .system(SystemContentBlock::Text(SYSTEM.into()))
-            .messages(user_message(PROMPT))
             .performance_config(perf(PerformanceConfigLatency::Optimized))
             .service_tier(tier(ServiceTierType::Priority))
             .send()
@@ -135,10 +132,7 @@ async fn converse_optimized_nova_pro_like_the_aws_capture() {
 #[tokio::test]
 async fn converse_standard_default_reports_nothing() {
     let (server, client) = local("eu-west-1", runtime_client).await;
-    let out = client
-        .converse()
-        .model_id("eu.amazon.nova-micro-v1:0")
-        .messages(user_message("hello"))
+    let out = testkit_common::converse(&client, "eu.amazon.nova-micro-v1:0", "hello")
         .inference_config(brt::types::InferenceConfiguration::builder().max_tokens(5).build())
         .send()
         .await
@@ -157,11 +151,8 @@ async fn converse_standard_default_reports_nothing() {
 async fn converse_stream_ends_with_metadata_reporting_the_served_latency() {
     let server = server_with_haiku_tiers().await;
     let client = runtime_client(&server, "us-east-2");
-    let out = client
-        .converse_stream()
-        .model_id(HAIKU)
+    let out = testkit_common::converse_stream(&client, HAIKU, PROMPT)
         .system(SystemContentBlock::Text(SYSTEM.into()))
-        .messages(user_message(PROMPT))
         .performance_config(perf(PerformanceConfigLatency::Optimized))
         .service_tier(tier(ServiceTierType::Flex))
         .send()
@@ -208,11 +199,8 @@ async fn converse_stream_ends_with_metadata_reporting_the_served_latency() {
     assert_eq!(m.metrics().map(|x| x.latency_ms()), Some(0));
 
     // The same prompt through Converse gives the same text.
-    let plain = client
-        .converse()
-        .model_id(HAIKU)
+    let plain = testkit_common::converse(&client, HAIKU, PROMPT)
         .system(SystemContentBlock::Text(SYSTEM.into()))
-        .messages(user_message(PROMPT))
         .send()
         .await
         .expect("converse");
