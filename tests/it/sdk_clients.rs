@@ -1,6 +1,8 @@
-//! Helpers shared by the `testkit_*` integration tests: real AWS SDK clients
-//! pointed at a `LocalBedrock`, and a tiny raw HTTP/1.1 client for requests
-//! the SDKs would never send.
+//! Helpers shared by the integration tests that use the AWS SDKs directly
+//! (`testkit_*` above all): real SDK clients pointed at a `LocalBedrock`,
+//! the SDK requests and values they send (Converse, InvokeModel, service
+//! tiers, optimized model configurations), and a tiny raw HTTP/1.1 client
+//! for requests the SDKs would never send.
 
 use std::time::Duration;
 
