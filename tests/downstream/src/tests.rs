@@ -59,7 +59,11 @@ fn runtime(sent: Latency, served: Latency) -> MockBedrockRuntimeApi {
 }
 
 /// A client over both mocks, in `region`.
-fn mocked(rt: MockBedrockRuntimeApi, agent: MockBedrockAgentRuntimeApi, region: &str) -> Client {
+fn mocked(
+    rt: MockBedrockRuntimeApi,
+    agent: MockBedrockAgentRuntimeApi,
+    region: &str,
+) -> Client<MockBedrockRuntimeApi, MockBedrockAgentRuntimeApi> {
     Client::builder()
         .runtime(rt)
         .agent_runtime(agent)
