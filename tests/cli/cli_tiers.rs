@@ -17,65 +17,54 @@ const LLAMA: &str = "us.meta.llama3-1-70b-instruct-v1:0";
 const SONNET: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const HAIKU_35: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
 
+/// One `check` run: model, region, (operation, latency), extra flags; and
+/// its answer: exit code, how the text starts and what it says ("" for
+/// anything).
+#[rustfmt::skip]
+type Check<'a> = (&'a str, &'a str, (&'a str, &'a str), &'a [&'a str], i32, &'a str, &'a str);
+
+/// Runs each `check` and asserts its answer.
+fn assert_checks(rows: &[Check<'_>]) {
+    for &(model, region, request, flags, exit, starts, says) in rows {
+        let (code, text) = check_with(model, region, request, flags);
+        assert_eq!(code, exit, "{model} from {region}, {request:?} {flags:?}: {text}");
+        assert!(text.starts_with(starts), "{starts:?} first: {text}");
+        assert!(text.contains(says), "{says:?} missing: {text}");
+    }
+}
+
+const CONVERSE: (&str, &str) = ("converse", "standard");
+const FLEX: &[&str] = &["--service-tier", "flex"];
+const PRIORITY: &[&str] = &["--service-tier", "priority"];
+
 #[test]
 fn service_tier_exit_codes_are_those_of_latency() {
-    // 0: honored.
-    let (code, text) = check(NOVA, "us-east-1", &["--service-tier", "flex"]);
-    assert_eq!(code, 0, "{text}");
-    assert!(
-        text.contains("and service tier flex on converse from us-east-1"),
-        "{text}"
-    );
-    // 1: refused, with what would work.
-    let (code, text) = check(LLAMA, "us-east-2", &["--service-tier", "flex"]);
-    assert_eq!(code, 1, "{text}");
-    assert!(
-        text.starts_with("refused: service tier flex would not be honored"),
-        "{text}"
-    );
-    let (code, text) = check(NOVA, "sa-east-1", &["--service-tier", "priority"]);
-    assert_eq!(code, 1, "{text}");
-    assert!(text.contains("offers the priority tier only from us-east-1"), "{text}");
-    // 3: only secondary sources; 0 with the opt-in.
-    let (code, text) = check(SONNET, "us-east-1", &["--service-tier", "priority"]);
-    assert_eq!(code, 3, "{text}");
-    assert!(text.starts_with("unverified: service tier priority"), "{text}");
-    let (code, text) = check(
-        SONNET,
-        "us-east-1",
-        &["--service-tier", "priority", "--allow-unverified"],
-    );
-    assert_eq!(code, 0, "{text}");
-    // 2: invalid input.
-    let (code, text) = check(NOVA, "us-east-1", &["--service-tier", "turbo"]);
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("prefer-priority"), "{text}");
-    // prefer-TIER falls back, exit 0, and says why.
-    let (code, text) = check(LLAMA, "us-east-2", &["--service-tier", "prefer-flex"]);
-    assert_eq!(code, 0, "{text}");
-    assert!(
-        text.contains("(no flex tier: the catalog lists no flex service tier"),
-        "{text}"
-    );
+    #[rustfmt::skip]
+    let rows: &[Check<'_>] = &[
+        // 0: honored.
+        (NOVA, "us-east-1", CONVERSE, FLEX, 0, "", "and service tier flex on converse from us-east-1"),
+        // 1: refused, with what would work.
+        (LLAMA, "us-east-2", CONVERSE, FLEX, 1, "refused: service tier flex would not be honored", ""),
+        (NOVA, "sa-east-1", CONVERSE, PRIORITY, 1, "", "offers the priority tier only from us-east-1"),
+        // 3: only secondary sources; 0 with the opt-in.
+        (SONNET, "us-east-1", CONVERSE, PRIORITY, 3, "unverified: service tier priority", ""),
+        (SONNET, "us-east-1", CONVERSE, &["--service-tier", "priority", "--allow-unverified"], 0, "", ""),
+        // 2: invalid input.
+        (NOVA, "us-east-1", CONVERSE, &["--service-tier", "turbo"], 2, "", "prefer-priority"),
+        // prefer-TIER falls back, exit 0, and says why.
+        (LLAMA, "us-east-2", CONVERSE, &["--service-tier", "prefer-flex"], 0, "", "(no flex tier: the catalog lists no flex service tier"),
+    ];
+    assert_checks(rows);
 }
 
 #[test]
 fn tiers_with_optimized_latency_are_unverified_and_agents_have_none() {
-    let (code, text) = check_with(
-        NOVA,
-        "us-east-1",
-        ("converse", "optimized"),
-        &["--service-tier", "flex"],
-    );
-    assert_eq!(code, 3, "{text}");
-    let (code, text) = check_with(
-        HAIKU_35,
-        "us-east-2",
-        ("inline-agent", "optimized"),
-        &["--service-tier", "priority"],
-    );
-    assert_eq!(code, 1, "{text}");
-    assert!(text.contains("no service-tier field"), "{text}");
+    #[rustfmt::skip]
+    let rows: &[Check<'_>] = &[
+        (NOVA, "us-east-1", ("converse", "optimized"), FLEX, 3, "", ""),
+        (HAIKU_35, "us-east-2", ("inline-agent", "optimized"), PRIORITY, 1, "", "no service-tier field"),
+    ];
+    assert_checks(rows);
 }
 
 #[test]
@@ -95,38 +84,28 @@ fn service_tier_json_says_what_is_sent() {
 
 #[test]
 fn strict_lifecycle_refuses_past_end_of_life_and_the_default_warns_prominently() {
-    let (code, text) = check(HAIKU_35, "us-east-2", &["--lifecycle", "strict"]);
-    assert_eq!(code, 1, "{text}");
+    let headline = "PAST END OF LIFE: Anthropic Claude 3.5 Haiku";
+    let strict: &[&str] = &["--lifecycle", "strict"];
+    #[rustfmt::skip]
+    let rows: &[Check<'_>] = &[
+        (HAIKU_35, "us-east-2", CONVERSE, strict, 1, headline, "refused: refused by the strict lifecycle policy"),
+        // The default: honored, with the same headline first.
+        (HAIKU_35, "us-east-2", CONVERSE, &[], 0, &format!("{headline} reached its end-of-life date on 2026-06-19"), "`--lifecycle strict` refuses"),
+        // An active model: no headline, strict or not.
+        (NOVA, "us-east-1", CONVERSE, strict, 0, "standard:", ""),
+        // Invalid input.
+        (NOVA, "us-east-1", CONVERSE, &["--lifecycle", "refuse"], 2, "", ""),
+    ];
+    assert_checks(rows);
+    // The headline line links the lifecycle page.
+    let (_, text) = check(HAIKU_35, "us-east-2", strict);
     let first = text.lines().next().unwrap_or_default();
-    assert!(
-        first.starts_with("PAST END OF LIFE: Anthropic Claude 3.5 Haiku"),
-        "{text}"
-    );
     assert!(first.contains("model-lifecycle-legacy.html"), "{text}");
-    assert!(
-        text.contains("refused: refused by the strict lifecycle policy"),
-        "{text}"
-    );
-    // The default: honored, with the same headline first.
-    let (code, text) = check(HAIKU_35, "us-east-2", &[]);
-    assert_eq!(code, 0, "{text}");
-    assert!(
-        text.starts_with("PAST END OF LIFE: Anthropic Claude 3.5 Haiku reached its end-of-life date on 2026-06-19"),
-        "{text}"
-    );
-    assert!(text.contains("`--lifecycle strict` refuses"), "{text}");
     let (code, text) = check(HAIKU_35, "us-east-2", &["--lifecycle", "warn", "--json"]);
     assert_eq!(code, 0, "{text}");
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["past_end_of_life"], true);
     assert_eq!(v["lifecycle"]["end_of_life"], "2026-06-19");
-    // An active model: no headline, strict or not.
-    let (code, text) = check(NOVA, "us-east-1", &["--lifecycle", "strict"]);
-    assert_eq!(code, 0, "{text}");
-    assert!(text.starts_with("standard:"), "{text}");
-    // Invalid input.
-    let (code, _) = check(NOVA, "us-east-1", &["--lifecycle", "refuse"]);
-    assert_eq!(code, 2);
 }
 
 #[test]

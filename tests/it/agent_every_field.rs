@@ -9,14 +9,16 @@
 //! checked plan), and InvokeAgent's `bedrockModelConfigurations` (never
 //! sent: the service ignores it).
 
-use crate::support::Collected as _;
+use crate::sdk_clients::agent_optimized;
+use crate::support::{Collect, Collected as _};
 
 use std::collections::BTreeSet;
+use std::future::Future;
 
 use bedrock_latency::agent::sdk;
 use bedrock_latency::models::NovaPro;
 use bedrock_latency::testkit::{LocalBedrock, RecordedRequest};
-use bedrock_latency::{Client, Target};
+use bedrock_latency::{Client, Result, Target};
 use sdk::operation::invoke_agent::builders::InvokeAgentInputBuilder;
 use sdk::operation::invoke_flow::builders::InvokeFlowInputBuilder;
 use sdk::operation::invoke_inline_agent::builders::InvokeInlineAgentInputBuilder;
@@ -50,6 +52,25 @@ fn assert_every_field(operation: &str, debug: String, checks: &[(&str, bool)]) {
     );
     let missing: Vec<&str> = checks.iter().filter(|(_, ok)| !ok).map(|(f, _)| *f).collect();
     assert!(missing.is_empty(), "{operation}: not on the wire as set: {missing:?}");
+}
+
+/// A local endpoint and the crate's client pointed at it.
+async fn local() -> (LocalBedrock, Client) {
+    let server = LocalBedrock::start().await.unwrap();
+    let client = Client::new(&server.sdk_config("us-east-1"));
+    (server, client)
+}
+
+/// Sends the request, reads the answer to its end, and returns it with the
+/// request the endpoint got and that request's JSON body.
+async fn sent<S: Collect>(
+    server: &LocalBedrock,
+    request: impl Future<Output = Result<S>>,
+) -> (S::Response, RecordedRequest, Value) {
+    let answer = request.collected().await.unwrap();
+    let r = server.last_request().unwrap();
+    let b = r.body.clone().unwrap();
+    (answer, r, b)
 }
 
 fn header<'a>(r: &'a RecordedRequest, name: &str) -> Option<&'a str> {
@@ -136,19 +157,17 @@ fn inline_agent_input(b: InvokeInlineAgentInputBuilder) -> InvokeInlineAgentInpu
 
 #[tokio::test]
 async fn inline_agent_every_input_field_reaches_the_wire() {
-    let server = LocalBedrock::start().await.unwrap();
-    let client = Client::new(&server.sdk_config("us-east-1"));
-    client
-        .inline_agent(NovaPro)
-        .optimized()
-        .instruction("replaced by the closure")
-        .map_input(inline_agent_input)
-        .send()
-        .collected()
-        .await
-        .unwrap();
-    let r = server.last_request().unwrap();
-    let b = r.body.clone().unwrap();
+    let (server, client) = local().await;
+    let (_, r, b) = sent(
+        &server,
+        client
+            .inline_agent(NovaPro)
+            .optimized()
+            .instruction("replaced by the closure")
+            .map_input(inline_agent_input)
+            .send(),
+    )
+    .await;
     let checks = [
         ("customer_encryption_key_arn", b["customerEncryptionKeyArn"] == KMS),
         ("foundation_model", b["foundationModel"] == PROFILE),
@@ -311,100 +330,80 @@ fn rag_input() -> t::RetrieveAndGenerateInput {
         .unwrap()
 }
 
-#[tokio::test]
-async fn retrieve_and_generate_every_input_field_reaches_the_wire() {
-    let server = LocalBedrock::start().await.unwrap();
-    let client = Client::new(&server.sdk_config("us-east-1"));
-    client
-        .retrieve_and_generate("KBOTHER001", NovaPro)
-        .optimized()
-        .query("replaced by the closure")
-        .map_input(|b| {
-            b.session_id("session-every")
-                .input(rag_input())
-                .retrieve_and_generate_configuration(rag_configuration())
-                .session_configuration(session_configuration())
-                .user_context(user_context())
-        })
-        .send()
-        .await
-        .unwrap();
-    let checks = rag_checks(&server.last_request().unwrap());
-    let debug = format!("{:#?}", RetrieveAndGenerateInputBuilder::default());
-    assert_every_field("RetrieveAndGenerate", debug, &checks);
+/// RetrieveAndGenerate and its stream take the same input over two SDK
+/// builder types: one test body, one test per operation.
+macro_rules! rag_every_field_tests {
+    ($($test:ident: $operation:ident, $builder:ty, $name:literal;)+) => {$(
+        #[tokio::test]
+        async fn $test() {
+            let (server, client) = local().await;
+            client
+                .$operation("KBOTHER001", NovaPro)
+                .optimized()
+                .query("replaced by the closure")
+                .map_input(|b| {
+                    b.session_id("session-every")
+                        .input(rag_input())
+                        .retrieve_and_generate_configuration(rag_configuration())
+                        .session_configuration(session_configuration())
+                        .user_context(user_context())
+                })
+                .send()
+                .collected()
+                .await
+                .unwrap();
+            let checks = rag_checks(&server.last_request().unwrap());
+            let debug = format!("{:#?}", <$builder>::default());
+            assert_every_field($name, debug, &checks);
+        }
+    )+};
 }
 
-#[tokio::test]
-async fn retrieve_and_generate_stream_every_input_field_reaches_the_wire() {
-    let server = LocalBedrock::start().await.unwrap();
-    let client = Client::new(&server.sdk_config("us-east-1"));
-    client
-        .retrieve_and_generate_stream("KBOTHER001", NovaPro)
-        .optimized()
-        .query("replaced by the closure")
-        .map_input(|b| {
-            b.session_id("session-every")
-                .input(rag_input())
-                .retrieve_and_generate_configuration(rag_configuration())
-                .session_configuration(session_configuration())
-                .user_context(user_context())
-        })
-        .send()
-        .collected()
-        .await
-        .unwrap();
-    let checks = rag_checks(&server.last_request().unwrap());
-    let debug = format!("{:#?}", RetrieveAndGenerateStreamInputBuilder::default());
-    assert_every_field("RetrieveAndGenerateStream", debug, &checks);
+rag_every_field_tests! {
+    retrieve_and_generate_every_input_field_reaches_the_wire:
+        retrieve_and_generate, RetrieveAndGenerateInputBuilder, "RetrieveAndGenerate";
+    retrieve_and_generate_stream_every_input_field_reaches_the_wire:
+        retrieve_and_generate_stream, RetrieveAndGenerateStreamInputBuilder, "RetrieveAndGenerateStream";
 }
 
 #[tokio::test]
 async fn invoke_agent_every_input_field_reaches_the_wire_but_the_latency_setting() {
-    let server = LocalBedrock::start().await.unwrap();
-    let client = Client::new(&server.sdk_config("us-east-1"));
-    let optimized = t::PerformanceConfiguration::builder()
-        .latency(t::PerformanceConfigLatency::Optimized)
-        .build();
-    let answer = client
-        .invoke_agent("AGENTOTHER", "ALIASOTHER")
-        .input_text("replaced by the closure")
-        .map_input(move |b| {
-            b.session_state(
-                t::SessionState::builder()
-                    .session_attributes("k", "state-every")
-                    .invocation_id("inv-every")
-                    .build(),
-            )
-            .agent_id("AGENTEVERY")
-            .agent_alias_id("ALIASEVERY")
-            .session_id("session-every")
-            .end_session(true)
-            .enable_trace(true)
-            .input_text("input-every")
-            .memory_id("memory-every")
-            .bedrock_model_configurations(
-                t::BedrockModelConfigurations::builder()
-                    .performance_config(optimized)
-                    .build(),
-            )
-            .streaming_configurations(
-                t::StreamingConfigurations::builder()
-                    .stream_final_response(true)
-                    .build(),
-            )
-            .prompt_creation_configurations(
-                t::PromptCreationConfigurations::builder()
-                    .exclude_previous_thinking_steps(true)
-                    .build(),
-            )
-            .source_arn("arn:aws:bedrock:us-east-1:123456789012:agent/every")
-        })
-        .send()
-        .collected()
-        .await
-        .unwrap();
-    let r = server.last_request().unwrap();
-    let b = r.body.clone().unwrap();
+    let (server, client) = local().await;
+    let (answer, r, b) = sent(
+        &server,
+        client
+            .invoke_agent("AGENTOTHER", "ALIASOTHER")
+            .input_text("replaced by the closure")
+            .map_input(|b| {
+                b.session_state(
+                    t::SessionState::builder()
+                        .session_attributes("k", "state-every")
+                        .invocation_id("inv-every")
+                        .build(),
+                )
+                .agent_id("AGENTEVERY")
+                .agent_alias_id("ALIASEVERY")
+                .session_id("session-every")
+                .end_session(true)
+                .enable_trace(true)
+                .input_text("input-every")
+                .memory_id("memory-every")
+                .bedrock_model_configurations(agent_optimized())
+                .streaming_configurations(
+                    t::StreamingConfigurations::builder()
+                        .stream_final_response(true)
+                        .build(),
+                )
+                .prompt_creation_configurations(
+                    t::PromptCreationConfigurations::builder()
+                        .exclude_previous_thinking_steps(true)
+                        .build(),
+                )
+                .source_arn("arn:aws:bedrock:us-east-1:123456789012:agent/every")
+            })
+            .send(),
+    )
+    .await;
     let path = "/agents/AGENTEVERY/agentAliases/ALIASEVERY/sessions/session-every/text";
     let checks = [
         (
@@ -469,6 +468,12 @@ fn standard_model_performance() -> t::ModelPerformanceConfiguration {
         .build()
 }
 
+/// A flow request carries both of its ids in the path.
+fn flow_path_checks(r: &RecordedRequest, path: &str) -> Vec<(&'static str, bool)> {
+    let sent = r.path == path;
+    vec![("flow_identifier", sent), ("flow_alias_identifier", sent)]
+}
+
 fn flow_target() -> Option<Target> {
     Some(Target::Flow {
         flow_id: "FLOWEVERY1".into(),
@@ -478,32 +483,26 @@ fn flow_target() -> Option<Target> {
 
 #[tokio::test]
 async fn invoke_flow_every_input_field_reaches_the_wire() {
-    let server = LocalBedrock::start().await.unwrap();
-    let client = Client::new(&server.sdk_config("us-east-1"));
-    let answer = client
-        .invoke_flow("FLOWOTHER1", "ALIASOTHER")
-        .text_input("replaced by the closure")
-        .unverified_optimized_latency()
-        .map_input(|b| {
-            b.flow_identifier("FLOWEVERY1")
-                .flow_alias_identifier("ALIASEVERY")
-                .set_inputs(Some(vec![flow_input()]))
-                .enable_trace(true)
-                .model_performance_configuration(standard_model_performance()) // replaced by the plan's
-                .execution_id("exec-every")
-        })
-        .send()
-        .collected()
-        .await
-        .unwrap();
-    let r = server.last_request().unwrap();
-    let b = r.body.clone().unwrap();
-    let checks = [
-        ("flow_identifier", r.path == "/flows/FLOWEVERY1/aliases/ALIASEVERY"),
-        (
-            "flow_alias_identifier",
-            r.path == "/flows/FLOWEVERY1/aliases/ALIASEVERY",
-        ),
+    let (server, client) = local().await;
+    let (answer, r, b) = sent(
+        &server,
+        client
+            .invoke_flow("FLOWOTHER1", "ALIASOTHER")
+            .text_input("replaced by the closure")
+            .unverified_optimized_latency()
+            .map_input(|b| {
+                b.flow_identifier("FLOWEVERY1")
+                    .flow_alias_identifier("ALIASEVERY")
+                    .set_inputs(Some(vec![flow_input()]))
+                    .enable_trace(true)
+                    .model_performance_configuration(standard_model_performance()) // replaced by the plan's
+                    .execution_id("exec-every")
+            })
+            .send(),
+    )
+    .await;
+    let mut checks = flow_path_checks(&r, "/flows/FLOWEVERY1/aliases/ALIASEVERY");
+    checks.extend([
         ("inputs", b["inputs"][0]["content"]["document"] == "input-every"),
         ("enable_trace", b["enableTrace"] == true),
         (
@@ -511,7 +510,7 @@ async fn invoke_flow_every_input_field_reaches_the_wire() {
             b["modelPerformanceConfiguration"] == json!({"performanceConfig": {"latency": "optimized"}}),
         ),
         ("execution_id", b["executionId"] == "exec-every"),
-    ];
+    ]);
     let debug = format!("{:#?}", InvokeFlowInputBuilder::default());
     assert_every_field("InvokeFlow", debug, &checks);
     assert_eq!(answer.report.target, flow_target());
@@ -519,32 +518,24 @@ async fn invoke_flow_every_input_field_reaches_the_wire() {
 
 #[tokio::test]
 async fn start_flow_execution_every_input_field_reaches_the_wire() {
-    let server = LocalBedrock::start().await.unwrap();
-    let client = Client::new(&server.sdk_config("us-east-1"));
-    let started = client
-        .start_flow_execution("FLOWOTHER1", "ALIASOTHER")
-        .text_input("replaced by the closure")
-        .map_input(|b| {
-            b.flow_identifier("FLOWEVERY1")
-                .flow_alias_identifier("ALIASEVERY")
-                .flow_execution_name("name-every")
-                .set_inputs(Some(vec![flow_input()]))
-                .model_performance_configuration(standard_model_performance()) // cleared: standard
-        })
-        .send()
-        .await
-        .unwrap();
-    let r = server.last_request().unwrap();
-    let b: Value = r.body.clone().unwrap();
-    let checks = [
-        (
-            "flow_identifier",
-            r.path == "/flows/FLOWEVERY1/aliases/ALIASEVERY/executions",
-        ),
-        (
-            "flow_alias_identifier",
-            r.path == "/flows/FLOWEVERY1/aliases/ALIASEVERY/executions",
-        ),
+    let (server, client) = local().await;
+    let (started, r, b) = sent(
+        &server,
+        client
+            .start_flow_execution("FLOWOTHER1", "ALIASOTHER")
+            .text_input("replaced by the closure")
+            .map_input(|b| {
+                b.flow_identifier("FLOWEVERY1")
+                    .flow_alias_identifier("ALIASEVERY")
+                    .flow_execution_name("name-every")
+                    .set_inputs(Some(vec![flow_input()]))
+                    .model_performance_configuration(standard_model_performance()) // cleared: standard
+            })
+            .send(),
+    )
+    .await;
+    let mut checks = flow_path_checks(&r, "/flows/FLOWEVERY1/aliases/ALIASEVERY/executions");
+    checks.extend([
         ("flow_execution_name", b["flowExecutionName"] == "name-every"),
         ("inputs", b["inputs"][0]["content"]["document"] == "input-every"),
         // Standard requests carry no latency setting at all.
@@ -552,7 +543,7 @@ async fn start_flow_execution_every_input_field_reaches_the_wire() {
             "model_performance_configuration",
             b.get("modelPerformanceConfiguration").is_none(),
         ),
-    ];
+    ]);
     let debug = format!("{:#?}", StartFlowExecutionInputBuilder::default());
     assert_every_field("StartFlowExecution", debug, &checks);
     assert_eq!(started.report.target, flow_target());

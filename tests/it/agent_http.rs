@@ -20,8 +20,8 @@ use bedrock_latency::{
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::replay::{agent_client, replay, response, sent};
-use crate::sdk_clients::agent_perf;
+use crate::replay::{agent_client, replay, response, sent, sent_to};
+use crate::sdk_clients::{agent_optimized, agent_perf, inline_optimized};
 
 const QUESTION: &str = "桃太郎はどこで生まれましたか?";
 
@@ -50,6 +50,15 @@ fn perf_paths(body: &Value) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     performance_paths(body, "", &mut out);
     out
+}
+
+/// `body` asks for optimized latency at exactly these JSON paths.
+fn assert_optimized_at(body: &Value, paths: &[&str]) {
+    let want: Vec<(String, Value)> = paths
+        .iter()
+        .map(|p| ((*p).to_owned(), json!({"latency": "optimized"})))
+        .collect();
+    assert_eq!(perf_paths(body), want, "{body}");
 }
 
 fn frame(message_type: &str, type_header: &'static str, kind: &str, payload: &Value) -> Vec<u8> {
@@ -138,13 +147,7 @@ async fn inline_agent_optimized_sends_bedrock_model_configurations_and_reassembl
     );
     assert_eq!(body["inputText"], QUESTION);
     assert_eq!(body["streamingConfigurations"]["streamFinalResponse"], true);
-    assert_eq!(
-        perf_paths(&body),
-        vec![(
-            "/bedrockModelConfigurations/performanceConfig".to_owned(),
-            json!({"latency": "optimized"})
-        )]
-    );
+    assert_optimized_at(&body, &["/bedrockModelConfigurations/performanceConfig"]);
 }
 
 #[tokio::test]
@@ -179,13 +182,7 @@ async fn customize_cannot_sneak_optimized_past_the_check() {
         .inline_agent(NovaLite)
         .instruction("x")
         .input_text("y")
-        .map_input(|b| {
-            b.bedrock_model_configurations(
-                agent_sdk::types::InlineBedrockModelConfigurations::builder()
-                    .performance_config(agent_perf(agent_sdk::types::PerformanceConfigLatency::Optimized))
-                    .build(),
-            )
-        })
+        .map_input(|b| b.bedrock_model_configurations(inline_optimized()))
         .send()
         .collected()
         .await
@@ -378,8 +375,7 @@ async fn retrieve_and_generate_optimized_sets_the_generation_configuration() {
     let uris: Vec<_> = c.references.iter().map(|x| x.uri.as_deref().unwrap()).collect();
     assert_eq!(uris, ["s3://tales/momotaro.txt", "https://example.org/momotaro"]);
 
-    let (uri, body) = sent(&rp);
-    assert!(uri.ends_with("/retrieveAndGenerate"), "{uri}");
+    let body = sent_to(&rp, "/retrieveAndGenerate");
     let kb = &body["retrieveAndGenerateConfiguration"]["knowledgeBaseConfiguration"];
     assert_eq!(body["retrieveAndGenerateConfiguration"]["type"], "KNOWLEDGE_BASE");
     assert_eq!(kb["knowledgeBaseId"], "KB12345678");
@@ -389,13 +385,9 @@ async fn retrieve_and_generate_optimized_sets_the_generation_configuration() {
         5
     );
     assert_eq!(body["input"]["text"], QUESTION);
-    assert_eq!(
-        perf_paths(&body),
-        vec![(
-            "/retrieveAndGenerateConfiguration/knowledgeBaseConfiguration/generationConfiguration/performanceConfig"
-                .to_owned(),
-            json!({"latency": "optimized"})
-        )]
+    assert_optimized_at(
+        &body,
+        &["/retrieveAndGenerateConfiguration/knowledgeBaseConfiguration/generationConfiguration/performanceConfig"],
     );
 }
 
@@ -422,18 +414,12 @@ async fn retrieve_and_generate_with_orchestration_sets_both_configurations() {
         .unwrap();
     let (_, body) = sent(&rp);
     let kb = "/retrieveAndGenerateConfiguration/knowledgeBaseConfiguration";
-    assert_eq!(
-        perf_paths(&body),
-        vec![
-            (
-                format!("{kb}/generationConfiguration/performanceConfig"),
-                json!({"latency": "optimized"})
-            ),
-            (
-                format!("{kb}/orchestrationConfiguration/performanceConfig"),
-                json!({"latency": "optimized"})
-            ),
-        ]
+    assert_optimized_at(
+        &body,
+        &[
+            &format!("{kb}/generationConfiguration/performanceConfig"),
+            &format!("{kb}/orchestrationConfiguration/performanceConfig"),
+        ],
     );
     assert_eq!(
         body.pointer(&format!(
@@ -507,13 +493,9 @@ async fn external_sources_optimized_sets_their_generation_configuration() {
     assert_eq!(ext["sources"][0]["s3Location"]["uri"], "s3://tales/momotaro.pdf");
     assert_eq!(ext["sources"][1]["sourceType"], "BYTE_CONTENT");
     assert_eq!(ext["sources"][1]["byteContent"]["contentType"], "text/plain");
-    assert_eq!(
-        perf_paths(&body),
-        vec![(
-            "/retrieveAndGenerateConfiguration/externalSourcesConfiguration/generationConfiguration/performanceConfig"
-                .to_owned(),
-            json!({"latency": "optimized"})
-        )]
+    assert_optimized_at(
+        &body,
+        &["/retrieveAndGenerateConfiguration/externalSourcesConfiguration/generationConfiguration/performanceConfig"],
     );
 
     // And standard never.
@@ -577,15 +559,10 @@ async fn retrieve_and_generate_stream_reassembles_output_and_citations() {
     assert!(report.timing.time_to_first_token.is_some());
     assert!(report.timing.time_to_first_token <= Some(report.timing.total));
 
-    let (uri, body) = sent(&rp);
-    assert!(uri.ends_with("/retrieveAndGenerateStream"), "{uri}");
-    assert_eq!(
-        perf_paths(&body),
-        vec![(
-            "/retrieveAndGenerateConfiguration/knowledgeBaseConfiguration/generationConfiguration/performanceConfig"
-                .to_owned(),
-            json!({"latency": "optimized"})
-        )]
+    let body = sent_to(&rp, "/retrieveAndGenerateStream");
+    assert_optimized_at(
+        &body,
+        &["/retrieveAndGenerateConfiguration/knowledgeBaseConfiguration/generationConfiguration/performanceConfig"],
     );
 }
 
@@ -698,13 +675,7 @@ async fn invoke_agent_never_carries_the_setting() {
             .latency(policy)
             .input_text(QUESTION)
             // Even a customize closure cannot add it.
-            .map_input(|b| {
-                b.bedrock_model_configurations(
-                    agent_sdk::types::BedrockModelConfigurations::builder()
-                        .performance_config(agent_perf(agent_sdk::types::PerformanceConfigLatency::Optimized))
-                        .build(),
-                )
-            })
+            .map_input(|b| b.bedrock_model_configurations(agent_optimized()))
             .send()
             .collected()
             .await
@@ -779,13 +750,7 @@ async fn flows_send_the_setting_only_when_opted_in() {
         assert_eq!(body["inputs"][0]["content"]["document"], QUESTION);
         if opt_in {
             assert_eq!(r.report.sent, Latency::Optimized);
-            assert_eq!(
-                perf_paths(&body),
-                vec![(
-                    "/modelPerformanceConfiguration/performanceConfig".to_owned(),
-                    json!({"latency": "optimized"})
-                )]
-            );
+            assert_optimized_at(&body, &["/modelPerformanceConfiguration/performanceConfig"]);
         } else {
             assert_eq!(r.report.sent, Latency::Standard);
             assert!(perf_paths(&body).is_empty(), "{body}");

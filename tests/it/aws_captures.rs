@@ -11,19 +11,18 @@ use crate::support::Collected as _;
 
 use std::time::Duration;
 
-use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_smithy_eventstream::frame::read_message_from;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::event_stream::{HeaderValue, Message};
 use base64::Engine as _;
-use bedrock_latency::agent::{AgentEvent, Citation, Reference};
+use bedrock_latency::agent::{AgentEvent, AgentStream, AgentStreamEvent, Citation, Reference};
 use bedrock_latency::models::{NovaMicro, NovaPro};
 use bedrock_latency::runtime::StreamEvent;
-use bedrock_latency::{Error, ModelId, Operation, ServedLatency, ServiceErrorKind, ServiceTier, Usage};
+use bedrock_latency::{Error, LatencyReport, ModelId, Operation, ServedLatency, ServiceErrorKind, ServiceTier};
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::replay::{agent_client, replay, runtime_client, sent};
+use crate::replay::{agent_client, replay, runtime_client, sent, sent_to};
 
 // ---------------------------------------------------------------------------
 // Reading the captures
@@ -83,13 +82,24 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("the capture has no {name} header"))
 }
 
-/// The recorded response, as recorded: status, every header, body bytes.
-/// (`transfer-encoding: chunked` described the original transfer; the
-/// recording kept the de-chunked body, so that one header is left out.)
-fn recorded_response(meta_name: &str, body_name: &str) -> (http::Response<SdkBody>, Vec<(String, String)>) {
-    let meta = read_json(meta_name);
+/// The recorded response of a capture, as recorded: status, every header
+/// (from `{capture}.response-meta.json`), body bytes (`{capture}.body.json`
+/// or `{capture}.body.bin`). (`transfer-encoding: chunked` described the
+/// original transfer; the recording kept the de-chunked body, so that one
+/// header is left out.)
+fn recorded_response(capture: &str) -> (http::Response<SdkBody>, Vec<(String, String)>) {
+    let meta = read_json(&format!("{capture}.response-meta.json"));
     let headers = recorded_headers(&meta);
-    let body = read(body_name);
+    let json_body = format!("{capture}.body.json");
+    let body_name = if shared_fixtures::shared_fixture("aws-captures")
+        .join(&json_body)
+        .exists()
+    {
+        json_body
+    } else {
+        format!("{capture}.body.bin")
+    };
+    let body = read(&body_name);
     let mut b = http::Response::builder().status(recorded_status(&meta));
     for (k, v) in &headers {
         if k.eq_ignore_ascii_case("content-length") {
@@ -107,8 +117,35 @@ fn recorded_response(meta_name: &str, body_name: &str) -> (http::Response<SdkBod
 // ---------------------------------------------------------------------------
 
 /// Every frame of a recorded event stream (checksums verified by the decoder).
-fn frames(bytes: &[u8]) -> Vec<Message> {
-    let mut buf = bytes;
+/// The report's usage is what the capture recorded (input, output), and
+/// that is `expected`.
+fn assert_usage(report: &LatencyReport, recorded: (u64, u64), expected: (u32, u32)) {
+    let usage = report.usage.map(|u| (u.input_tokens, u.output_tokens));
+    assert_eq!(usage.map(|(i, o)| (u64::from(i), u64::from(o))), Some(recorded));
+    assert_eq!(usage, Some(expected));
+}
+
+/// Reads an agent stream to its end (an error fails the test): what it
+/// gave, in order, by kind: texts, citations, SDK events.
+async fn drain<E: AgentStreamEvent + std::fmt::Debug>(
+    stream: &mut AgentStream<E>,
+) -> (Vec<String>, Vec<Citation>, Vec<E>) {
+    let mut d = (Vec::new(), Vec::new(), Vec::new());
+    while let Some(ev) = stream.next().await {
+        match ev.unwrap() {
+            AgentEvent::Text(t) => d.0.push(t),
+            AgentEvent::Citation(c) => d.1.push(c),
+            AgentEvent::Event(e) => d.2.push(e),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    d
+}
+
+/// The event-stream frames of a recorded body.
+fn capture_frames(name: &str) -> Vec<Message> {
+    let bytes = read(name);
+    let mut buf = bytes.as_slice();
     let mut out = Vec::new();
     while !buf.is_empty() {
         out.push(read_message_from(&mut buf).expect("a valid event-stream frame"));
@@ -184,10 +221,7 @@ async fn invoke_model_nova_micro() {
     let expected_text = body["output"]["message"]["content"][0]["text"].as_str().unwrap();
     assert_eq!(expected_text, "4");
 
-    let (resp, headers) = recorded_response(
-        "invoke-model-nova-micro.response-meta.json",
-        "invoke-model-nova-micro.body.json",
-    );
+    let (resp, headers) = recorded_response("invoke-model-nova-micro");
     let n = |name: &str| header(&headers, name).parse::<u64>().unwrap();
     assert_eq!(n("X-Amzn-Bedrock-Invocation-Latency"), 265);
     let request_id = header(&headers, "x-amzn-RequestId");
@@ -214,22 +248,18 @@ async fn invoke_model_nova_micro() {
     assert_eq!(report.operation, Operation::InvokeModel);
     assert_eq!(report.request_id.as_deref(), Some(request_id));
     assert_eq!(report.timing.server_latency, Some(Duration::from_millis(265)));
-    assert_eq!(
-        report.usage,
-        Some(Usage {
-            input_tokens: n("X-Amzn-Bedrock-Input-Token-Count") as u32,
-            output_tokens: n("X-Amzn-Bedrock-Output-Token-Count") as u32,
-        })
+    let recorded = (
+        n("X-Amzn-Bedrock-Input-Token-Count"),
+        n("X-Amzn-Bedrock-Output-Token-Count"),
     );
-    assert_eq!(report.usage.map(|u| (u.input_tokens, u.output_tokens)), Some((13, 3)));
+    assert_usage(report, recorded, (13, 3));
     // Nothing was asked, and no latency or tier header came back.
     assert_eq!(report.served, ServedLatency::NotReported);
     assert_eq!(report.served_tier, None);
     assert!(!report.downgraded());
     assert!(report.to_string().contains("server 265ms"), "{report}");
 
-    let (uri, sent_body) = sent(&rp);
-    assert!(uri.ends_with("/model/amazon.nova-micro-v1%3A0/invoke"), "{uri}");
+    let sent_body = sent_to(&rp, "/model/amazon.nova-micro-v1%3A0/invoke");
     assert_eq!(
         sent_body,
         serde_json::from_str::<Value>(meta["request"]["body"].as_str().unwrap()).unwrap()
@@ -241,10 +271,7 @@ async fn invoke_model_nova_micro() {
 /// `X-Amzn-Bedrock-Input/Output-Token-Count` headers.
 #[tokio::test]
 async fn invoke_model_nova_micro_usage_from_the_headers_alone() {
-    let (resp, headers) = recorded_response(
-        "invoke-model-nova-micro.response-meta.json",
-        "invoke-model-nova-micro.body.json",
-    );
+    let (resp, headers) = recorded_response("invoke-model-nova-micro");
     let rp = replay(resp);
     let unknown_family = ModelId::parse("cohere.command-r-v1:0").unwrap();
     let r = runtime_client("us-east-1", &rp)
@@ -273,8 +300,7 @@ async fn invoke_model_nova_micro_usage_from_the_headers_alone() {
 /// the last chunk's `amazon-bedrock-invocationMetrics`.
 #[tokio::test]
 async fn invoke_model_stream_nova_micro() {
-    let bytes = read("invoke-model-stream-nova-micro.body.bin");
-    let fs = frames(&bytes);
+    let fs = capture_frames("invoke-model-stream-nova-micro.body.bin");
     assert_eq!(fs.len(), 11);
     assert!(fs.iter().all(|m| event_type(m) == "chunk"));
     let chunks: Vec<Value> = fs
@@ -291,10 +317,7 @@ async fn invoke_model_stream_nova_micro() {
     assert!(metrics.is_object(), "the last chunk carries the invocation metrics");
     let m = |k: &str| metrics[k].as_u64().unwrap();
 
-    let (resp, headers) = recorded_response(
-        "invoke-model-stream-nova-micro.response-meta.json",
-        "invoke-model-stream-nova-micro.body.bin",
-    );
+    let (resp, headers) = recorded_response("invoke-model-stream-nova-micro");
     let meta = read_json("invoke-model-stream-nova-micro.response-meta.json");
     let rp = replay(resp);
     let mut stream = runtime_client("us-east-1", &rp)
@@ -321,14 +344,7 @@ async fn invoke_model_stream_nova_micro() {
         report.request_id.as_deref(),
         Some("0c62afd7-cb58-45a7-9d78-49cddc10fca3")
     );
-    assert_eq!(
-        report.usage,
-        Some(Usage {
-            input_tokens: m("inputTokenCount") as u32,
-            output_tokens: m("outputTokenCount") as u32,
-        })
-    );
-    assert_eq!(report.usage.map(|u| (u.input_tokens, u.output_tokens)), Some((12, 13)));
+    assert_usage(report, (m("inputTokenCount"), m("outputTokenCount")), (12, 13));
     assert_eq!(
         report.timing.server_latency,
         Some(Duration::from_millis(m("invocationLatency")))
@@ -338,13 +354,7 @@ async fn invoke_model_stream_nova_micro() {
     assert_eq!(report.served, ServedLatency::NotReported);
 
     // The same capture collected in one go.
-    let rp = replay(
-        recorded_response(
-            "invoke-model-stream-nova-micro.response-meta.json",
-            "invoke-model-stream-nova-micro.body.bin",
-        )
-        .0,
-    );
+    let rp = replay(recorded_response("invoke-model-stream-nova-micro").0);
     let r = runtime_client("us-east-1", &rp)
         .invoke_model_stream(NovaMicro)
         .body(meta["request"]["body"].as_str().unwrap())
@@ -358,11 +368,7 @@ async fn invoke_model_stream_nova_micro() {
         r.content_type.as_deref(),
         Some(header(&headers, "X-Amzn-Bedrock-Content-Type"))
     );
-    let (uri, _) = sent(&rp);
-    assert!(
-        uri.ends_with("/model/amazon.nova-micro-v1%3A0/invoke-with-response-stream"),
-        "{uri}"
-    );
+    sent_to(&rp, "/model/amazon.nova-micro-v1%3A0/invoke-with-response-stream");
 }
 
 /// ConverseStream answered HTTP 200 whose stream holds a single
@@ -371,8 +377,7 @@ async fn invoke_model_stream_nova_micro() {
 /// request id of the HTTP response.
 #[tokio::test]
 async fn error_converse_stream_validation_exception() {
-    let bytes = read("error-converse-stream-validation-exception.body.bin");
-    let fs = frames(&bytes);
+    let fs = capture_frames("error-converse-stream-validation-exception.body.bin");
     assert_eq!(fs.len(), 1);
     assert_eq!(frame_header(&fs[0], ":message-type"), Some("exception"));
     assert_eq!(frame_header(&fs[0], ":exception-type"), Some("validationException"));
@@ -421,10 +426,7 @@ async fn error_converse_stream_validation_exception() {
     };
 
     // Polled as a stream: the first item is the error, and it is the last.
-    let (resp, headers) = recorded_response(
-        "error-converse-stream-validation-exception.response-meta.json",
-        "error-converse-stream-validation-exception.body.bin",
-    );
+    let (resp, headers) = recorded_response("error-converse-stream-validation-exception");
     let rp = replay(resp);
     // (The recorded request held an image whose bytes were not a PNG; the
     // request sent here does not matter to the replayed answer.)
@@ -441,17 +443,10 @@ async fn error_converse_stream_validation_exception() {
     let first = stream.next().await.expect("one item");
     check(&first.unwrap_err(), &headers);
     assert!(stream.next().await.is_none());
-    let (uri, _) = sent(&rp);
-    assert!(uri.ends_with("/model/amazon.nova-lite-v1%3A0/converse-stream"), "{uri}");
+    sent_to(&rp, "/model/amazon.nova-lite-v1%3A0/converse-stream");
 
     // Collected: the same error.
-    let rp = replay(
-        recorded_response(
-            "error-converse-stream-validation-exception.response-meta.json",
-            "error-converse-stream-validation-exception.body.bin",
-        )
-        .0,
-    );
+    let rp = replay(recorded_response("error-converse-stream-validation-exception").0);
     let err = runtime_client("us-east-1", &rp)
         .converse_stream(&lite)
         .user("Describe the image.")
@@ -497,21 +492,15 @@ async fn converse_service_tier_flex() {
     );
     assert!(r.text.starts_with("The capital of France is Paris."), "{}", r.text);
     assert_eq!(r.stop_reason.as_deref(), Some("end_turn"));
-    assert_eq!(
-        r.report.usage,
-        Some(Usage {
-            input_tokens: 13,
-            output_tokens: 70
-        })
-    );
+    let count = |k: &str| body["usage"][k].as_u64().unwrap();
+    assert_usage(&r.report, (count("inputTokens"), count("outputTokens")), (13, 70));
     assert_eq!(r.report.timing.server_latency, Some(Duration::from_millis(727)));
     // No performanceConfig in the answer: the latency is not reported.
     assert_eq!(r.report.served, ServedLatency::NotReported);
     let json = serde_json::to_value(&r.report).unwrap();
     assert_eq!(json["served_tier"], "flex", "{json}");
 
-    let (uri, sent_body) = sent(&rp);
-    assert!(uri.ends_with("/model/amazon.nova-pro-v1%3A0/converse"), "{uri}");
+    let sent_body = sent_to(&rp, "/model/amazon.nova-pro-v1%3A0/converse");
     assert_eq!(sent_body["serviceTier"]["type"], "flex");
 }
 
@@ -527,10 +516,7 @@ async fn retrieve_and_generate_kb() {
     let body = read_json("retrieve-and-generate-kb.body.json");
     let meta = read_json("retrieve-and-generate-kb.response-meta.json");
     let request: Value = serde_json::from_str(meta["request"]["body"].as_str().unwrap()).unwrap();
-    let (resp, headers) = recorded_response(
-        "retrieve-and-generate-kb.response-meta.json",
-        "retrieve-and-generate-kb.body.json",
-    );
+    let (resp, headers) = recorded_response("retrieve-and-generate-kb");
     assert!(headers.is_empty(), "none were recorded");
     let rp = replay(resp);
     let kb = request["retrieveAndGenerateConfiguration"]["knowledgeBaseConfiguration"]["knowledgeBaseId"]
@@ -585,8 +571,7 @@ async fn retrieve_and_generate_kb() {
     assert_eq!(r.report.served, ServedLatency::NotReported);
     assert_eq!(r.report.request_id, None, "no headers were recorded");
 
-    let (uri, sent_body) = sent(&rp);
-    assert!(uri.ends_with("/retrieveAndGenerate"), "{uri}");
+    let sent_body = sent_to(&rp, "/retrieveAndGenerate");
     assert_eq!(sent_body["input"], request["input"]);
     assert_eq!(sent_body["retrieveAndGenerateConfiguration"]["type"], "KNOWLEDGE_BASE");
     assert_eq!(
@@ -600,8 +585,7 @@ async fn retrieve_and_generate_kb() {
 /// three citations, with their spans, texts and S3 references.
 #[tokio::test]
 async fn retrieve_and_generate_stream() {
-    let bytes = read("retrieve-and-generate-stream.body.bin");
-    let fs = frames(&bytes);
+    let fs = capture_frames("retrieve-and-generate-stream.body.bin");
     assert_eq!(fs.len(), 196);
     let outputs: Vec<String> = fs
         .iter()
@@ -628,10 +612,7 @@ async fn retrieve_and_generate_stream() {
             .as_str()
             .unwrap();
     let haiku = ModelId::parse("anthropic.claude-3-haiku-20240307-v1:0").unwrap();
-    let (resp, _) = recorded_response(
-        "retrieve-and-generate-stream.response-meta.json",
-        "retrieve-and-generate-stream.body.bin",
-    );
+    let (resp, _) = recorded_response("retrieve-and-generate-stream");
     let rp = replay(resp);
     let mut stream = agent_client("ap-south-1", &rp)
         .retrieve_and_generate_external_stream(&haiku)
@@ -640,15 +621,8 @@ async fn retrieve_and_generate_stream() {
         .send()
         .await
         .unwrap();
-    let mut texts = Vec::new();
-    let mut citations = Vec::new();
-    while let Some(ev) = stream.next().await {
-        match ev.unwrap() {
-            AgentEvent::Text(t) => texts.push(t),
-            AgentEvent::Citation(c) => citations.push(c),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let (texts, citations, events) = drain(&mut stream).await;
+    assert!(events.is_empty(), "unexpected {events:?}");
     assert_eq!(texts, outputs, "one text event per output frame, in order");
     assert_eq!(stream.text(), expected_text);
     assert_eq!(citations, want);
@@ -672,8 +646,7 @@ async fn retrieve_and_generate_stream() {
     // No response headers were recorded, so no session id came back.
     assert_eq!(stream.session_id(), None);
 
-    let (uri, sent_body) = sent(&rp);
-    assert!(uri.ends_with("/retrieveAndGenerateStream"), "{uri}");
+    let sent_body = sent_to(&rp, "/retrieveAndGenerateStream");
     assert_eq!(sent_body["input"], request["input"]);
     assert_eq!(
         sent_body["retrieveAndGenerateConfiguration"]["externalSourcesConfiguration"]["sources"],
@@ -686,8 +659,7 @@ async fn retrieve_and_generate_stream() {
 /// request id and session id from the recorded headers.
 #[tokio::test]
 async fn invoke_agent_kb_citations() {
-    let bytes = read("invoke-agent-kb-citations.body.bin");
-    let fs = frames(&bytes);
+    let fs = capture_frames("invoke-agent-kb-citations.body.bin");
     let kinds: Vec<&str> = fs.iter().map(event_type).collect();
     assert_eq!(kinds, ["trace", "trace", "trace", "trace", "trace", "chunk"]);
     let chunk = payload(&fs[5]);
@@ -706,10 +678,7 @@ async fn invoke_agent_kb_citations() {
     assert_eq!(want[0].references[0].uri.as_deref(), Some("2222"));
 
     let meta = read_json("invoke-agent-kb-citations.response-meta.json");
-    let (resp, headers) = recorded_response(
-        "invoke-agent-kb-citations.response-meta.json",
-        "invoke-agent-kb-citations.body.bin",
-    );
+    let (resp, headers) = recorded_response("invoke-agent-kb-citations");
     let request: Value = serde_json::from_str(meta["request"]["body"].as_str().unwrap()).unwrap();
     let rp = replay(resp);
     // No session id is given: the one reported is the header's.
@@ -725,17 +694,8 @@ async fn invoke_agent_kb_citations() {
         Some(header(&headers, "x-amz-bedrock-agent-session-id"))
     );
     assert_eq!(stream.session_id(), Some("default-session1_1234567891"));
-    let mut traces = Vec::new();
-    let mut texts = Vec::new();
-    let mut citations = Vec::new();
-    while let Some(ev) = stream.next().await {
-        match ev.unwrap() {
-            AgentEvent::Text(t) => texts.push(t),
-            AgentEvent::Citation(c) => citations.push(c),
-            AgentEvent::Event(agent_sdk::types::ResponseStream::Trace(t)) => traces.push(t),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let (texts, citations, events) = drain(&mut stream).await;
+    let traces: Vec<_> = events.iter().map(|e| e.as_trace().expect("only traces")).collect();
     assert_eq!(traces.len(), 5);
     for t in &traces {
         assert_eq!(t.session_id(), Some("default-session1_1234567891"));
@@ -778,8 +738,7 @@ async fn invoke_agent_kb_citations() {
 /// `trace` frames and 1 `chunk`.
 #[tokio::test]
 async fn invoke_inline_agent() {
-    let bytes = read("invoke-inline-agent.body.bin");
-    let fs = frames(&bytes);
+    let fs = capture_frames("invoke-inline-agent.body.bin");
     let kinds: Vec<&str> = fs.iter().map(event_type).collect();
     assert_eq!(kinds, ["trace", "trace", "trace", "trace", "chunk"]);
     let expected_text = String::from_utf8(chunk_bytes(&fs[4])).unwrap();
@@ -792,7 +751,7 @@ async fn invoke_inline_agent() {
     let request: Value = serde_json::from_str(meta["request"]["body"].as_str().unwrap()).unwrap();
     let session = meta["request"]["uri"].as_str().unwrap().rsplit('/').next().unwrap();
     assert_eq!(session, "default_session_id2");
-    let (resp, headers) = recorded_response("invoke-inline-agent.response-meta.json", "invoke-inline-agent.body.bin");
+    let (resp, headers) = recorded_response("invoke-inline-agent");
     assert!(headers.is_empty(), "none were recorded");
     let rp = replay(resp);
     let sonnet = ModelId::parse(request["foundationModel"].as_str().unwrap()).unwrap();
@@ -805,15 +764,9 @@ async fn invoke_inline_agent() {
         .send()
         .await
         .unwrap();
-    let mut traces = Vec::new();
-    let mut texts = Vec::new();
-    while let Some(ev) = stream.next().await {
-        match ev.unwrap() {
-            AgentEvent::Text(t) => texts.push(t),
-            AgentEvent::Event(agent_sdk::types::InlineAgentResponseStream::Trace(t)) => traces.push(t),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let (texts, citations, events) = drain(&mut stream).await;
+    assert!(citations.is_empty(), "{citations:?}");
+    let traces: Vec<_> = events.iter().map(|e| e.as_trace().expect("only traces")).collect();
     assert_eq!(traces.len(), 4);
     for t in &traces {
         assert_eq!(t.session_id(), Some(session));
@@ -832,8 +785,7 @@ async fn invoke_inline_agent() {
     assert_eq!(report.served, ServedLatency::NotReported);
     assert!(report.timing.time_to_first_token.is_some());
 
-    let (uri, sent_body) = sent(&rp);
-    assert!(uri.ends_with("/agents/default_session_id2"), "{uri}");
+    let sent_body = sent_to(&rp, "/agents/default_session_id2");
     for key in ["foundationModel", "instruction", "inputText", "enableTrace"] {
         assert_eq!(sent_body[key], request[key], "{key}");
     }

@@ -5,11 +5,21 @@
 use bedrock_latency::models::{Llama31Instruct405b, NovaPro, TypedModel};
 use bedrock_latency::runtime::SdkRuntime;
 use bedrock_latency::testkit::LocalBedrock;
-use bedrock_latency::{Client, DowngradeReason, Error, Latency, LatencyPolicy, Operation, ServedLatency, Warning};
+use bedrock_latency::{
+    Client, DowngradeReason, Error, Latency, LatencyPolicy, LatencyReport, Operation, ServedLatency, Warning,
+};
 
 /// The local endpoint's SDK configuration for `region`.
 async fn local() -> LocalBedrock {
     LocalBedrock::start().await.unwrap()
+}
+
+/// A local endpoint and a client there from us-east-2 (where Llama 3.1
+/// 405B is served optimized).
+async fn ohio() -> (LocalBedrock, Client) {
+    let s = local().await;
+    let c = Client::new(&s.sdk_config("us-east-2"));
+    (s, c)
 }
 
 fn sdk_runtime(server: &LocalBedrock, region: &str) -> SdkRuntime {
@@ -113,10 +123,35 @@ fn cap_warning(warnings: &[Warning]) -> Option<Option<u32>> {
     })
 }
 
+/// Warned before sending (an estimate over 11,000 tokens, returned) and
+/// served standard by the endpoint: a token-cap downgrade.
+fn assert_capped(report: &LatencyReport) -> u32 {
+    let expected = cap_warning(&report.warnings).expect("a token-cap warning").unwrap();
+    assert!(expected > 11_000, "{expected}");
+    assert_eq!(report.served, ServedLatency::Reported(Latency::Standard), "{report}");
+    assert!(
+        matches!(
+            report.downgrade,
+            Some(DowngradeReason::TokenCap {
+                max_total_tokens: 11_000,
+                total_tokens
+            }) if total_tokens > 11_000
+        ),
+        "{:?}",
+        report.downgrade
+    );
+    expected
+}
+
+/// Under the cap: served optimized.
+fn assert_under_cap(report: &LatencyReport) {
+    assert_eq!(report.served, ServedLatency::Reported(Latency::Optimized), "{report}");
+    assert!(!report.downgraded(), "{report}");
+}
+
 #[tokio::test]
 async fn the_405b_cap_counts_the_requested_maximum_on_converse() {
-    let s = local().await;
-    let c = Client::new(&s.sdk_config("us-east-2"));
+    let (_s, c) = ohio().await;
     let send = |max| {
         c.converse(Llama31Instruct405b)
             .optimized()
@@ -126,35 +161,21 @@ async fn the_405b_cap_counts_the_requested_maximum_on_converse() {
     };
     let r = send(2_000).await.unwrap();
     // Warned before sending: the plan's estimate is input + requested maximum.
-    let expected = cap_warning(&r.report.warnings).expect("a token-cap warning").unwrap();
+    let expected = assert_capped(&r.report);
     assert!((11_001..13_000).contains(&expected), "{expected}");
     let warning = r.report.warnings.iter().find(|w| matches!(w, Warning::TokenCap { .. }));
     let warning = warning.expect("a token-cap warning");
     assert!(warning.to_string().contains("will be served standard"), "{warning}");
-    // Served standard by the endpoint, and reported as the cap, not the quota.
-    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
+    // Reported as the cap, not the quota.
     let usage = r.report.usage.unwrap();
     assert!(
         usage.total_tokens() < 11_000,
         "the tokens used stay under the cap: {usage:?}"
     );
-    assert!(
-        matches!(
-            r.report.downgrade,
-            Some(DowngradeReason::TokenCap {
-                max_total_tokens: 11_000,
-                total_tokens
-            }) if total_tokens > 11_000
-        ),
-        "{:?}",
-        r.report.downgrade
-    );
     assert!(!r.report.to_string().contains("quota"), "{}", r.report);
 
     // The same input with a small maximum: under the cap, served optimized.
-    let r = send(200).await.unwrap();
-    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
-    assert!(!r.report.downgraded(), "{}", r.report);
+    assert_under_cap(&send(200).await.unwrap().report);
 }
 
 /// The pre-send estimate counts every text the request carries: a system
@@ -162,8 +183,7 @@ async fn the_405b_cap_counts_the_requested_maximum_on_converse() {
 #[tokio::test]
 async fn the_405b_estimate_counts_system_prompts_and_sdk_messages() {
     use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
-    let s = local().await;
-    let c = Client::new(&s.sdk_config("us-east-2"));
+    let (_s, c) = ohio().await;
     let half = "abcd".repeat(5_000);
     let message = Message::builder()
         .role(ConversationRole::User)
@@ -185,28 +205,13 @@ async fn the_405b_estimate_counts_system_prompts_and_sdk_messages() {
 
 #[tokio::test]
 async fn the_405b_cap_counts_the_requested_maximum_on_invoke_model() {
-    let s = local().await;
-    let c = Client::new(&s.sdk_config("us-east-2"));
+    let (_s, c) = ohio().await;
     let send = |max| {
         c.invoke_model(Llama31Instruct405b)
             .optimized()
             .prompt(&ten_thousand_tokens(), max)
             .send()
     };
-    let r = send(2_000).await.unwrap();
-    let expected = cap_warning(&r.report.warnings).expect("a token-cap warning").unwrap();
-    assert!(expected > 11_000, "{expected}");
-    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
-    assert!(
-        matches!(r.report.downgrade, Some(DowngradeReason::TokenCap { total_tokens, .. }) if total_tokens > 11_000),
-        "{:?}",
-        r.report.downgrade
-    );
-    let r = send(200).await.unwrap();
-    assert_eq!(
-        r.report.served,
-        ServedLatency::Reported(Latency::Optimized),
-        "{}",
-        r.report
-    );
+    assert_capped(&send(2_000).await.unwrap().report);
+    assert_under_cap(&send(200).await.unwrap().report);
 }

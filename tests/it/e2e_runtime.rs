@@ -392,6 +392,14 @@ struct Wrapped {
     calls: std::sync::atomic::AtomicUsize,
 }
 
+impl Wrapped {
+    /// The wrapped service, one call counted.
+    fn counted(&self) -> &bedrock_latency::runtime::SdkRuntime {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        &self.inner
+    }
+}
+
 #[async_trait::async_trait]
 impl bedrock_latency::runtime::BedrockRuntimeApi for Wrapped {
     async fn converse(
@@ -399,30 +407,26 @@ impl bedrock_latency::runtime::BedrockRuntimeApi for Wrapped {
         input: sdk::operation::converse::builders::ConverseInputBuilder,
     ) -> bedrock_latency::Result<bedrock_latency::runtime::WithRequestId<sdk::operation::converse::ConverseOutput>>
     {
-        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.converse(input).await
+        self.counted().converse(input).await
     }
     async fn converse_stream(
         &self,
         input: sdk::operation::converse_stream::builders::ConverseStreamInputBuilder,
     ) -> bedrock_latency::Result<bedrock_latency::runtime::RawConverseStream> {
-        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.converse_stream(input).await
+        self.counted().converse_stream(input).await
     }
     async fn invoke_model(
         &self,
         input: sdk::operation::invoke_model::builders::InvokeModelInputBuilder,
     ) -> bedrock_latency::Result<bedrock_latency::runtime::WithRequestId<sdk::operation::invoke_model::InvokeModelOutput>>
     {
-        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.invoke_model(input).await
+        self.counted().invoke_model(input).await
     }
     async fn invoke_model_stream(
         &self,
         input: sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamInputBuilder,
     ) -> bedrock_latency::Result<bedrock_latency::runtime::RawInvokeModelStream> {
-        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.invoke_model_stream(input).await
+        self.counted().invoke_model_stream(input).await
     }
 }
 

@@ -11,8 +11,10 @@
 //!   endpoint, and probing the catalog against the endpoint.
 //!
 //! Shared helpers: `sdk_clients` (SDK clients pointed at a `LocalBedrock`,
-//! a raw HTTP client), `replay` (the crate's client over SDK clients with a
-//! replay connector) and `shared_fixtures` (where the recorded captures are).
+//! the SDK requests the tests send, a raw HTTP client), `replay` (the
+//! crate's client over SDK clients with a replay connector, what was sent),
+//! `support` (reading the crate's streams and answers to their end) and
+//! `shared_fixtures` (where the recorded captures are).
 
 mod replay;
 mod sdk_clients;

@@ -8,7 +8,8 @@ use std::time::Duration;
 use bedrock_latency::agent::{AgentEvent, MockBedrockAgentRuntimeApi, RawAgentStream};
 use bedrock_latency::mock::{Answer, start_flow_execution};
 use bedrock_latency::models::{Llama31Instruct70b, NovaPro};
-use bedrock_latency::runtime::{MockBedrockRuntimeApi, ModelFamily, SdkRuntime, StreamEvent};
+use bedrock_latency::runtime::StreamEvent::TextDelta;
+use bedrock_latency::runtime::{MockBedrockRuntimeApi, ModelFamily, SdkRuntime};
 use bedrock_latency::{
     Client, Error, Latency, ModelId, Operation, ServedLatency, ServiceErrorKind, ServiceTier, Usage,
 };
@@ -39,6 +40,18 @@ const USAGE: Usage = Usage {
     input_tokens: 12,
     output_tokens: 3,
 };
+
+/// The text pieces of a stream, in order (an error fails the test).
+async fn texts<T, S>(stream: &mut S, text: impl Fn(T) -> Option<String>) -> Vec<String>
+where
+    S: futures::Stream<Item = bedrock_latency::Result<T>> + Unpin,
+{
+    let mut texts = Vec::new();
+    while let Some(ev) = stream.next().await {
+        texts.extend(text(ev.unwrap()));
+    }
+    texts
+}
 
 #[tokio::test]
 async fn converse_reports_every_canned_fact() {
@@ -85,12 +98,8 @@ async fn converse_stream_sends_one_delta_per_chunk_then_the_metadata() {
         .send()
         .await
         .unwrap();
-    let mut texts = Vec::new();
-    while let Some(ev) = s.next().await {
-        if let StreamEvent::TextDelta(t) = ev.unwrap() {
-            texts.push(t);
-        }
-    }
+    let delta = |e| if let TextDelta(t) = e { Some(t) } else { None };
+    let texts = texts(&mut s, delta).await;
     assert_eq!(texts, ["Oka", "yama."]);
     let r = s.report();
     assert_eq!(r.usage, Some(USAGE));
@@ -245,12 +254,8 @@ async fn retrieve_and_generate_and_flows() {
         .send()
         .await
         .unwrap();
-    let mut texts = Vec::new();
-    while let Some(ev) = flow.next().await {
-        if let AgentEvent::Text(t) = ev.unwrap() {
-            texts.push(t);
-        }
-    }
+    let text = |e| if let AgentEvent::Text(t) = e { Some(t) } else { None };
+    let texts = texts(&mut flow, text).await;
     assert_eq!(texts, ["{\"a\":", "1}"]);
     let started = client
         .start_flow_execution("FLOW123456", "ALIAS12345")

@@ -82,6 +82,13 @@ pub(crate) fn sent(replay: &StaticReplayClient) -> (String, Value) {
     (uri, body)
 }
 
+/// The one request sent, which went to a URI ending in `path`: its JSON body.
+pub(crate) fn sent_to(replay: &StaticReplayClient, path: &str) -> Value {
+    let (uri, body) = sent(replay);
+    assert!(uri.ends_with(path), "{uri} does not end in {path}");
+    body
+}
+
 /// The first request sent: its URI, JSON body and headers.
 pub(crate) fn sent_json(replay: &StaticReplayClient) -> (String, Value, http::HeaderMap) {
     let req = replay.actual_requests().next().expect("one request was sent");

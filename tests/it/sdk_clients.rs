@@ -1,6 +1,8 @@
-//! Helpers shared by the `testkit_*` integration tests: real AWS SDK clients
-//! pointed at a `LocalBedrock`, and a tiny raw HTTP/1.1 client for requests
-//! the SDKs would never send.
+//! Helpers shared by the integration tests that use the AWS SDKs directly
+//! (`testkit_*` above all): real SDK clients pointed at a `LocalBedrock`,
+//! the SDK requests and values they send (Converse, InvokeModel, service
+//! tiers, optimized model configurations), and a tiny raw HTTP/1.1 client
+//! for requests the SDKs would never send.
 
 use std::time::Duration;
 
@@ -9,6 +11,8 @@ use aws_sdk_bedrockruntime as brt;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use bedrock_latency::testkit::{LocalBedrock, TokenTiming};
+use brt::operation::converse::builders::ConverseFluentBuilder;
+use brt::operation::converse_stream::builders::ConverseStreamFluentBuilder;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// Operation timeout of the test clients: every test call ends within it.
@@ -66,6 +70,14 @@ pub(crate) fn agent_client(server: &LocalBedrock, region: &str) -> bar::Client {
     agent_client_with(server, region, 3, OPERATION_TIMEOUT)
 }
 
+/// A local endpoint with its default settings, and a `client` of it for
+/// `region` (e.g. `local("us-east-2", agent_client)`).
+pub(crate) async fn local<C>(region: &str, client: fn(&LocalBedrock, &str) -> C) -> (LocalBedrock, C) {
+    let server = LocalBedrock::start().await.expect("start");
+    let client = client(&server, region);
+    (server, client)
+}
+
 /// A token timing in whole milliseconds: `first` to the first token, then
 /// `per_token` a token.
 pub(crate) fn ms_timing(first: u64, per_token: u64) -> TokenTiming {
@@ -81,6 +93,53 @@ pub(crate) fn user_message(text: &str) -> brt::types::Message {
         .expect("valid message")
 }
 
+/// A Converse request for `model` with one user text message (more
+/// settings may follow before `send`).
+pub(crate) fn converse(client: &brt::Client, model: &str, text: &str) -> ConverseFluentBuilder {
+    client.converse().model_id(model).messages(user_message(text))
+}
+
+/// A ConverseStream request for `model` with one user text message.
+pub(crate) fn converse_stream(client: &brt::Client, model: &str, text: &str) -> ConverseStreamFluentBuilder {
+    client.converse_stream().model_id(model).messages(user_message(text))
+}
+
+/// An Amazon Nova native request body: one user text message.
+pub(crate) fn nova_body(text: &str) -> serde_json::Value {
+    serde_json::json!({"messages": [{"role": "user", "content": [{"text": text}]}]})
+}
+
+/// An InvokeModel request for `model` with this JSON body and, when given,
+/// the latency asked for (more settings may follow before `send`).
+pub(crate) fn invoke_model(
+    client: &brt::Client,
+    model: &str,
+    body: &serde_json::Value,
+    latency: Option<brt::types::PerformanceConfigLatency>,
+) -> brt::operation::invoke_model::builders::InvokeModelFluentBuilder {
+    client
+        .invoke_model()
+        .model_id(model)
+        .body(aws_smithy_types::Blob::new(body.to_string()))
+        .set_performance_config_latency(latency)
+}
+
+/// [`invoke_model`], sent: the output, or a panic naming `model`.
+pub(crate) async fn invoked(
+    client: &brt::Client,
+    model: &str,
+    body: &serde_json::Value,
+    latency: Option<brt::types::PerformanceConfigLatency>,
+) -> brt::operation::invoke_model::InvokeModelOutput {
+    let sent = invoke_model(client, model, body, latency).send().await;
+    sent.unwrap_or_else(|e| panic!("InvokeModel {model}: {e:?}"))
+}
+
+/// A `serviceTier` of the given type.
+pub(crate) fn tier(r#type: brt::types::ServiceTierType) -> brt::types::ServiceTier {
+    brt::types::ServiceTier::builder().r#type(r#type).build().expect("tier")
+}
+
 /// `performanceConfig` with the given latency.
 pub(crate) fn perf(latency: brt::types::PerformanceConfigLatency) -> brt::types::PerformanceConfiguration {
     brt::types::PerformanceConfiguration::builder().latency(latency).build()
@@ -89,6 +148,22 @@ pub(crate) fn perf(latency: brt::types::PerformanceConfigLatency) -> brt::types:
 /// An agent-runtime `performanceConfig` with the given latency.
 pub(crate) fn agent_perf(latency: bar::types::PerformanceConfigLatency) -> bar::types::PerformanceConfiguration {
     bar::types::PerformanceConfiguration::builder().latency(latency).build()
+}
+
+/// InvokeInlineAgent's `bedrockModelConfigurations` asking for optimized.
+pub(crate) fn inline_optimized() -> bar::types::InlineBedrockModelConfigurations {
+    let perf = agent_perf(bar::types::PerformanceConfigLatency::Optimized);
+    bar::types::InlineBedrockModelConfigurations::builder()
+        .performance_config(perf)
+        .build()
+}
+
+/// InvokeAgent's `bedrockModelConfigurations` asking for optimized.
+pub(crate) fn agent_optimized() -> bar::types::BedrockModelConfigurations {
+    let perf = agent_perf(bar::types::PerformanceConfigLatency::Optimized);
+    bar::types::BedrockModelConfigurations::builder()
+        .performance_config(perf)
+        .build()
 }
 
 /// A raw HTTP response.

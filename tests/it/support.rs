@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use bedrock_latency::Result;
-use bedrock_latency::agent::{AgentResponse, AgentStream, AgentStreamEvent};
+use bedrock_latency::agent::{AgentResponse, AgentStream, AgentStreamEvent, StartFlowExecutionResponse};
 use bedrock_latency::runtime::{ConverseResponse, ConverseStream, InvokeModelResponse, InvokeModelStream};
 
 /// One of the crate's streams, read to its end by its `collect_response`.
@@ -26,6 +26,21 @@ impl Collect for InvokeModelStream {
         self.collect_response()
     }
 }
+
+/// An answer that is not a stream is already collected (so one test body
+/// can serve an operation and its stream).
+macro_rules! already_collected {
+    ($($answer:ty),+) => {$(
+        impl Collect for $answer {
+            type Response = $answer;
+            async fn collect(self) -> Result<$answer> {
+                Ok(self)
+            }
+        }
+    )+};
+}
+
+already_collected!(AgentResponse, StartFlowExecutionResponse);
 
 impl<E: AgentStreamEvent> Collect for AgentStream<E> {
     type Response = AgentResponse;

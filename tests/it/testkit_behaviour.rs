@@ -9,15 +9,15 @@ use crate::sdk_clients as testkit_common;
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_bedrockagentruntime as bar;
 use aws_sdk_bedrockruntime as brt;
-use aws_sdk_bedrockruntime::error::ProvideErrorMetadata as _;
-use aws_smithy_types::Blob;
+use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
 use bedrock_latency::testkit::{LocalBedrock, StandardFallback, TokenTiming};
 use bedrock_latency::{Latency, Operation};
 use brt::types::{ContentBlockDelta, ConverseStreamOutput as Event, InferenceConfiguration, PerformanceConfigLatency};
 use serde_json::{Value, json};
-use testkit_common::{agent_client, agent_perf, perf, raw_request, runtime_client, user_message};
+use testkit_common::{
+    agent_client, inline_optimized, invoke_model, invoked, nova_body, perf, raw_request, runtime_client,
+};
 
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
 const HAIKU: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
@@ -29,22 +29,21 @@ async fn converse_optimized(
     prompt: &str,
     max_tokens: Option<i32>,
 ) -> Result<brt::operation::converse::ConverseOutput, brt::error::SdkError<brt::operation::converse::ConverseError>> {
-    let mut request = client
-        .converse()
-        .model_id(model)
-        .messages(user_message(prompt))
-        .performance_config(perf(PerformanceConfigLatency::Optimized));
+    let mut request =
+        testkit_common::converse(client, model, prompt).performance_config(perf(PerformanceConfigLatency::Optimized));
     if let Some(max) = max_tokens {
         request = request.inference_config(InferenceConfiguration::builder().max_tokens(max).build());
     }
     request.send().await
 }
 
-/// Asserts that an SDK error is a ValidationException (`is_validation`, its
-/// own `is_validation_exception()`) whose message is `expected`.
-fn assert_validation(is_validation: bool, message: Option<&str>, expected: &str) {
-    assert!(is_validation, "not a ValidationException: {message:?}");
-    assert_eq!(message, Some(expected));
+/// The service's ValidationException for a latency setting `model` does
+/// not have in `region`, with its exact message.
+fn assert_not_supported(service: &impl ProvideErrorMetadata, model: &str, region: &str) {
+    let message = service.message();
+    assert_eq!(service.code(), Some("ValidationException"), "{message:?}");
+    let expected = format!("Latency performance configuration is not supported for {model} in {region}");
+    assert_eq!(message, Some(expected.as_str()));
 }
 
 fn served(out: &brt::operation::converse::ConverseOutput) -> Option<&PerformanceConfigLatency> {
@@ -61,12 +60,8 @@ async fn unsupported_model_or_region_is_a_400_validation_exception_with_the_exac
         .await
         .expect_err("400");
     let service = err.into_service_error();
-    assert_eq!(service.code(), Some("ValidationException"));
     assert!(service.is_validation_exception());
-    assert_eq!(
-        service.message(),
-        Some("Latency performance configuration is not supported for us.amazon.nova-pro-v1:0 in us-west-2")
-    );
+    assert_not_supported(&service, NOVA_PRO, "us-west-2");
     let requests = server.requests();
     assert_eq!(requests.len(), 1, "a 400 is not retried");
     assert_eq!(requests[0].status, 400);
@@ -77,30 +72,21 @@ async fn unsupported_model_or_region_is_a_400_validation_exception_with_the_exac
     let client = runtime_client(&server, "us-east-2");
     let base = "anthropic.claude-3-5-haiku-20241022-v1:0";
     let err = converse_optimized(&client, base, "hi", None).await.expect_err("400");
-    assert_eq!(
-        err.into_service_error().message(),
-        Some(
-            "Latency performance configuration is not supported for anthropic.claude-3-5-haiku-20241022-v1:0 in us-east-2"
-        )
-    );
+    assert_not_supported(&err.into_service_error(), base, "us-east-2");
 
     // A model without latency-optimized inference, through InvokeModel.
-    let err = client
-        .invoke_model()
-        .model_id("us.amazon.nova-micro-v1:0")
-        .body(Blob::new(
-            json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}]}).to_string(),
-        ))
-        .performance_config_latency(PerformanceConfigLatency::Optimized)
-        .send()
-        .await
-        .expect_err("400");
+    let err = invoke_model(
+        &client,
+        "us.amazon.nova-micro-v1:0",
+        &nova_body("hi"),
+        Some(PerformanceConfigLatency::Optimized),
+    )
+    .send()
+    .await
+    .expect_err("400");
     let service = err.into_service_error();
-    assert_validation(
-        service.is_validation_exception(),
-        service.message(),
-        "Latency performance configuration is not supported for us.amazon.nova-micro-v1:0 in us-east-2",
-    );
+    assert!(service.is_validation_exception());
+    assert_not_supported(&service, "us.amazon.nova-micro-v1:0", "us-east-2");
 
     // Inline agent from an unserved region.
     let agents = agent_client(&server, "eu-west-1");
@@ -110,20 +96,13 @@ async fn unsupported_model_or_region_is_a_400_validation_exception_with_the_exac
         .foundation_model(HAIKU)
         .instruction("You answer questions about capitals, briefly and politely.")
         .input_text("hi")
-        .bedrock_model_configurations(
-            bar::types::InlineBedrockModelConfigurations::builder()
-                .performance_config(agent_perf(bar::types::PerformanceConfigLatency::Optimized))
-                .build(),
-        )
+        .bedrock_model_configurations(inline_optimized())
         .send()
         .await
         .expect_err("400");
     let service = err.into_service_error();
-    assert_validation(
-        service.is_validation_exception(),
-        service.message(),
-        "Latency performance configuration is not supported for us.anthropic.claude-3-5-haiku-20241022-v1:0 in eu-west-1",
-    );
+    assert!(service.is_validation_exception());
+    assert_not_supported(&service, HAIKU, "eu-west-1");
 }
 
 /// An endpoint where `model` has `quota` optimized requests, and a client
@@ -163,10 +142,7 @@ async fn quota_exhaustion_serves_standard_and_says_so() {
 
     // The quota is per model, whatever the form of the ID; streams say it in metadata.
     let arn = format!("arn:aws:bedrock:us-east-2:123456789012:inference-profile/{HAIKU}");
-    let out = client
-        .converse_stream()
-        .model_id(&arn)
-        .messages(user_message("hello"))
+    let out = testkit_common::converse_stream(&client, &arn, "hello")
         .performance_config(perf(PerformanceConfigLatency::Optimized))
         .send()
         .await
@@ -217,18 +193,10 @@ async fn llama_405b_over_11k_tokens_is_served_standard() {
     assert_eq!(served(&out), Some(&PerformanceConfigLatency::Standard));
 
     // InvokeModel: prompt + max_gen_len.
-    let out = client
-        .invoke_model()
-        .model_id(LLAMA_405B)
-        .body(Blob::new(json!({"prompt": long, "max_gen_len": 2048}).to_string()))
-        .performance_config_latency(PerformanceConfigLatency::Optimized)
-        .send()
-        .await
-        .expect("invoke");
-    assert_eq!(
-        out.performance_config_latency(),
-        Some(&PerformanceConfigLatency::Standard)
-    );
+    let body = json!({"prompt": long, "max_gen_len": 2048});
+    let out = invoked(&client, LLAMA_405B, &body, Some(PerformanceConfigLatency::Optimized)).await;
+    let echoed = out.performance_config_latency();
+    assert_eq!(echoed, Some(&PerformanceConfigLatency::Standard));
 
     // Only the one optimized request used quota.
     assert_eq!(server.optimized_quota_remaining(LLAMA_405B), Some(9));
@@ -257,7 +225,7 @@ async fn region_comes_from_sigv4_unless_overridden() {
     );
 
     // Without any Authorization header: the default region (us-east-1).
-    let body = json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}]}).to_string();
+    let body = nova_body("hi").to_string();
     let response = raw_request(
         &server,
         "POST",
@@ -320,10 +288,7 @@ async fn timing_per_tier_is_applied_and_reported() {
     assert!(elapsed >= Duration::from_millis(150), "{elapsed:?}");
 
     let start = Instant::now();
-    let out = client
-        .converse_stream()
-        .model_id(HAIKU)
-        .messages(user_message("hi"))
+    let out = testkit_common::converse_stream(&client, HAIKU, "hi")
         .send()
         .await
         .expect("stream");

@@ -13,19 +13,14 @@ use bedrock_latency::Operation;
 use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock};
 use brt::types::error::ConverseStreamOutputError;
 use serde_json::json;
-use testkit_common::{agent_client_with, runtime_client, runtime_client_with, user_message};
+use testkit_common::{agent_client_with, invoke_model, local, nova_body, runtime_client, runtime_client_with};
 
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
 
 async fn converse(
     client: &brt::Client,
 ) -> Result<String, brt::error::SdkError<brt::operation::converse::ConverseError>> {
-    let out = client
-        .converse()
-        .model_id(NOVA_PRO)
-        .messages(user_message("hi"))
-        .send()
-        .await?;
+    let out = testkit_common::converse(client, NOVA_PRO, "hi").send().await?;
     Ok(format!("{:?}", out.output()))
 }
 
@@ -36,10 +31,7 @@ async fn drain(
     usize,
     Result<(), brt::error::SdkError<ConverseStreamOutputError, aws_smithy_types::event_stream::RawMessage>>,
 ) {
-    let out = client
-        .converse_stream()
-        .model_id(NOVA_PRO)
-        .messages(user_message("hi"))
+    let out = testkit_common::converse_stream(client, NOVA_PRO, "hi")
         .send()
         .await
         .expect("stream starts");
@@ -56,8 +48,7 @@ async fn drain(
 
 /// A local endpoint with `fault` injected, and a us-east-1 client of it.
 async fn started_with(fault: impl Into<FaultRule>) -> (LocalBedrock, brt::Client) {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = runtime_client(&server, "us-east-1");
+    let (server, client) = local("us-east-1", runtime_client).await;
     server.inject(fault);
     (server, client)
 }
@@ -122,21 +113,13 @@ async fn faults_can_target_one_operation_and_run_as_a_sequence() {
     assert!(err.into_service_error().is_service_unavailable_exception());
     // The stream fault waits for a stream; the InvokeModel one for InvokeModel.
     converse(&client).await.expect("no fault left for converse");
-    let err = client
-        .invoke_model()
-        .model_id("us.amazon.nova-pro-v1:0")
-        .body(Blob::new(
-            json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}]}).to_string(),
-        ))
+    let err = invoke_model(&client, "us.amazon.nova-pro-v1:0", &nova_body("hi"), None)
         .send()
         .await
         .expect_err("429");
     assert!(err.into_service_error().is_throttling_exception());
     // A stream rejected with a 400 does not consume the stream fault.
-    let err = client
-        .converse_stream()
-        .model_id("us.does-not-exist-v1:0")
-        .messages(user_message("hi"))
+    let err = testkit_common::converse_stream(&client, "us.does-not-exist-v1:0", "hi")
         .send()
         .await
         .expect_err("400");

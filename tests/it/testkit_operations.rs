@@ -11,10 +11,13 @@ use bedrock_latency::testkit::{LocalBedrock, RecordedRequest, StandardFallback};
 use bedrock_latency::{Latency, Operation};
 use brt::types::{
     ContentBlockDelta, ConverseOutput as Output, ConverseStreamOutput as Event, PerformanceConfigLatency,
-    ResponseStream, ServiceTier, ServiceTierType, StopReason, SystemContentBlock,
+    ResponseStream, ServiceTierType, StopReason, SystemContentBlock,
 };
 use serde_json::{Value, json};
-use testkit_common::{agent_client, agent_perf, perf, runtime_client, user_message};
+use testkit_common::{
+    agent_client, agent_optimized, agent_perf, inline_optimized, invoke_model, invoked, local, nova_body, perf,
+    runtime_client, tier,
+};
 
 const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
 const HAIKU: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
@@ -68,21 +71,12 @@ fn converse_text(out: &brt::operation::converse::ConverseOutput) -> String {
 
 #[tokio::test]
 async fn converse_optimized_nova_pro_like_the_aws_capture() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = runtime_client(&server, "us-east-1");
+    let (server, client) = local("us-east-1", runtime_client).await;
     let send = || {
-        client
-            .converse()
-            .model_id(NOVA_PRO)
+        testkit_common::converse(&client, NOVA_PRO, PROMPT)
             .system(SystemContentBlock::Text(SYSTEM.into()))
-            .messages(user_message(PROMPT))
             .performance_config(perf(PerformanceConfigLatency::Optimized))
-            .service_tier(
-                ServiceTier::builder()
-                    .r#type(ServiceTierType::Priority)
-                    .build()
-                    .expect("tier"),
-            )
+            .service_tier(tier(ServiceTierType::Priority))
             .send()
     };
     let out = send().await.expect("converse");
@@ -137,12 +131,8 @@ async fn converse_optimized_nova_pro_like_the_aws_capture() {
 
 #[tokio::test]
 async fn converse_standard_default_reports_nothing() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = runtime_client(&server, "eu-west-1");
-    let out = client
-        .converse()
-        .model_id("eu.amazon.nova-micro-v1:0")
-        .messages(user_message("hello"))
+    let (server, client) = local("eu-west-1", runtime_client).await;
+    let out = testkit_common::converse(&client, "eu.amazon.nova-micro-v1:0", "hello")
         .inference_config(brt::types::InferenceConfiguration::builder().max_tokens(5).build())
         .send()
         .await
@@ -161,18 +151,10 @@ async fn converse_standard_default_reports_nothing() {
 async fn converse_stream_ends_with_metadata_reporting_the_served_latency() {
     let server = server_with_haiku_tiers().await;
     let client = runtime_client(&server, "us-east-2");
-    let out = client
-        .converse_stream()
-        .model_id(HAIKU)
+    let out = testkit_common::converse_stream(&client, HAIKU, PROMPT)
         .system(SystemContentBlock::Text(SYSTEM.into()))
-        .messages(user_message(PROMPT))
         .performance_config(perf(PerformanceConfigLatency::Optimized))
-        .service_tier(
-            ServiceTier::builder()
-                .r#type(ServiceTierType::Flex)
-                .build()
-                .expect("tier"),
-        )
+        .service_tier(tier(ServiceTierType::Flex))
         .send()
         .await
         .expect("converse_stream");
@@ -217,11 +199,8 @@ async fn converse_stream_ends_with_metadata_reporting_the_served_latency() {
     assert_eq!(m.metrics().map(|x| x.latency_ms()), Some(0));
 
     // The same prompt through Converse gives the same text.
-    let plain = client
-        .converse()
-        .model_id(HAIKU)
+    let plain = testkit_common::converse(&client, HAIKU, PROMPT)
         .system(SystemContentBlock::Text(SYSTEM.into()))
-        .messages(user_message(PROMPT))
         .send()
         .await
         .expect("converse");
@@ -253,12 +232,8 @@ async fn invoke_model_answers_in_each_family_shape_and_reports_latency_in_header
         "system": SYSTEM,
         "messages": [{"role": "user", "content": [{"type": "text", "text": PROMPT}]}],
     });
-    let out = client
-        .invoke_model()
-        .model_id(HAIKU)
+    let out = invoke_model(&client, HAIKU, &body, Some(PerformanceConfigLatency::Optimized))
         .content_type("application/json")
-        .body(Blob::new(body.to_string()))
-        .performance_config_latency(PerformanceConfigLatency::Optimized)
         .service_tier(ServiceTierType::Priority)
         .send()
         .await
@@ -288,16 +263,8 @@ async fn invoke_model_answers_in_each_family_shape_and_reports_latency_in_header
     assert_eq!(r.body.as_ref(), Some(&body));
 
     // Amazon Nova native body, no latency asked: no header back.
-    let out = client
-        .invoke_model()
-        .model_id("us.amazon.nova-lite-v1:0")
-        .body(Blob::new(
-            json!({"messages": [{"role": "user", "content": [{"text": PROMPT}]}], "inferenceConfig": {"max_new_tokens": 3}})
-                .to_string(),
-        ))
-        .send()
-        .await
-        .expect("invoke nova");
+    let body = json!({"messages": [{"role": "user", "content": [{"text": PROMPT}]}], "inferenceConfig": {"max_new_tokens": 3}});
+    let out = invoked(&client, "us.amazon.nova-lite-v1:0", &body, None).await;
     assert_eq!(out.performance_config_latency(), None);
     let v = invoke_json(&out);
     assert_eq!(v["output"]["message"]["role"], "assistant");
@@ -309,18 +276,10 @@ async fn invoke_model_answers_in_each_family_shape_and_reports_latency_in_header
     );
 
     // Meta Llama native body, standard asked: standard echoed.
-    let out = client
-        .invoke_model()
-        .model_id(LLAMA_70B)
-        .body(Blob::new(json!({"prompt": PROMPT, "max_gen_len": 64}).to_string()))
-        .performance_config_latency(PerformanceConfigLatency::Standard)
-        .send()
-        .await
-        .expect("invoke llama");
-    assert_eq!(
-        out.performance_config_latency(),
-        Some(&PerformanceConfigLatency::Standard)
-    );
+    let body = json!({"prompt": PROMPT, "max_gen_len": 64});
+    let out = invoked(&client, LLAMA_70B, &body, Some(PerformanceConfigLatency::Standard)).await;
+    let echoed = out.performance_config_latency();
+    assert_eq!(echoed, Some(&PerformanceConfigLatency::Standard));
     let v = invoke_json(&out);
     assert_eq!(v["prompt_token_count"], 8);
     assert_eq!(v["generation_token_count"], 16);
@@ -350,8 +309,7 @@ async fn collect_chunks(
 
 #[tokio::test]
 async fn invoke_model_with_response_stream_streams_native_chunks() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = runtime_client(&server, "us-west-2");
+    let (server, client) = local("us-west-2", runtime_client).await;
 
     // Llama 70B from us-west-2, optimized.
     let out = client
@@ -416,9 +374,7 @@ async fn invoke_model_with_response_stream_streams_native_chunks() {
     let out = client
         .invoke_model_with_response_stream()
         .model_id("us.amazon.nova-micro-v1:0")
-        .body(Blob::new(
-            json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}]}).to_string(),
-        ))
+        .body(Blob::new(nova_body("hi").to_string()))
         .send()
         .await
         .expect("stream nova");
@@ -433,19 +389,14 @@ async fn invoke_model_with_response_stream_streams_native_chunks() {
 
 #[tokio::test]
 async fn invoke_inline_agent_is_served_optimized_but_does_not_say_so() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = agent_client(&server, "us-east-2");
+    let (server, client) = local("us-east-2", agent_client).await;
     let out = client
         .invoke_inline_agent()
         .session_id("session-1")
         .foundation_model(HAIKU)
         .instruction("You are a travel agent who answers questions about capitals.")
         .input_text(PROMPT)
-        .bedrock_model_configurations(
-            bar::types::InlineBedrockModelConfigurations::builder()
-                .performance_config(agent_perf(bar::types::PerformanceConfigLatency::Optimized))
-                .build(),
-        )
+        .bedrock_model_configurations(inline_optimized())
         .send()
         .await
         .expect("inline agent");
@@ -470,19 +421,14 @@ async fn invoke_inline_agent_is_served_optimized_but_does_not_say_so() {
 
 #[tokio::test]
 async fn invoke_agent_ignores_the_latency_setting() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = agent_client(&server, "us-east-2");
+    let (server, client) = local("us-east-2", agent_client).await;
     let out = client
         .invoke_agent()
         .agent_id("AGENT12345")
         .agent_alias_id("ALIAS12345")
         .session_id("session-2")
         .input_text(PROMPT)
-        .bedrock_model_configurations(
-            bar::types::BedrockModelConfigurations::builder()
-                .performance_config(agent_perf(bar::types::PerformanceConfigLatency::Optimized))
-                .build(),
-        )
+        .bedrock_model_configurations(agent_optimized())
         .send()
         .await
         .expect("invoke agent");
@@ -533,8 +479,7 @@ const HAIKU_PROFILE_ARN: &str =
 
 #[tokio::test]
 async fn retrieve_and_generate_honours_the_generation_performance_config() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = agent_client(&server, "us-east-2");
+    let (server, client) = local("us-east-2", agent_client).await;
     let out = client
         .retrieve_and_generate()
         .input(rag_input())
@@ -567,8 +512,7 @@ async fn retrieve_and_generate_honours_the_generation_performance_config() {
 
 #[tokio::test]
 async fn retrieve_and_generate_stream_streams_output_events() {
-    let server = LocalBedrock::start().await.expect("start");
-    let client = agent_client(&server, "us-east-2");
+    let (server, client) = local("us-east-2", agent_client).await;
     let out = client
         .retrieve_and_generate_stream()
         .session_id("rag-session")

@@ -14,7 +14,7 @@ use bedrock_latency::{LatencyPolicy, Operation};
 use futures::StreamExt;
 use opentelemetry::trace::{SpanKind, Status};
 
-use super::otel_support::{Otel, Point, client, fast_endpoint, span_attrs};
+use super::otel_support::{Otel, Point, client, fast_endpoint, otel_setup, span_attrs};
 
 const MODEL: &str = "us.amazon.nova-pro-v1:0";
 
@@ -44,6 +44,13 @@ fn series<'a>(points: &'a [Point], name: &str, key: &str, value: &str) -> Vec<&'
         .collect()
 }
 
+/// The one point of metric `name` with attribute `key` = `value`.
+fn one<'a>(points: &'a [Point], name: &str, key: &str, value: &str) -> &'a Point {
+    let found = series(points, name, key, value);
+    assert_eq!(found.len(), 1, "one {name} with {key}={value}: {points:#?}");
+    found[0]
+}
+
 /// What every metric point of a `chat` call says, plus `served`.
 fn chat_metric_attrs(served: &str) -> BTreeMap<String, String> {
     [
@@ -62,9 +69,7 @@ fn chat_metric_attrs(served: &str) -> BTreeMap<String, String> {
 
 #[tokio::test]
 async fn converse_optimized_and_standard() {
-    let otel = Otel::new(Conventions::V1_41, false);
-    let server = fast_endpoint("us-east-1").await;
-    let c = client(&server, "us-east-1", &otel.telemetry);
+    let (otel, _server, c) = otel_setup(Conventions::V1_41, "us-east-1").await;
     for policy in [LatencyPolicy::Optimized, LatencyPolicy::Standard] {
         let r = c
             .converse(NovaPro)
@@ -149,17 +154,16 @@ fn check_converse_span(s: &opentelemetry_sdk::trace::SpanData, tier: &str) {
 
 /// The duration and token series of the Converse calls served `tier`.
 fn check_converse_metrics(points: &[Point], tier: &str) {
-    let d = series(
+    let d = one(
         points,
         "gen_ai.client.operation.duration",
         "bedrock_latency.latency.served",
         tier,
     );
-    assert_eq!(d.len(), 1, "{points:#?}");
-    assert_eq!((d[0].unit.as_str(), d[0].kind, d[0].count), ("s", "histogram", 1));
-    assert_eq!(d[0].bounds, DURATION_BUCKETS);
-    assert_eq!(d[0].attributes, chat_metric_attrs(tier));
-    assert!(d[0].sum > 0.0);
+    assert_eq!((d.unit.as_str(), d.kind, d.count), ("s", "histogram", 1));
+    assert_eq!(d.bounds, DURATION_BUCKETS);
+    assert_eq!(d.attributes, chat_metric_attrs(tier));
+    assert!(d.sum > 0.0);
     let t = series(
         points,
         "gen_ai.client.token.usage",
@@ -178,9 +182,7 @@ fn check_converse_metrics(points: &[Point], tier: &str) {
 
 #[tokio::test]
 async fn converse_stream_records_time_to_first_chunk() {
-    let otel = Otel::new(Conventions::V1_41, false);
-    let server = fast_endpoint("us-east-1").await;
-    let c = client(&server, "us-east-1", &otel.telemetry);
+    let (otel, _server, c) = otel_setup(Conventions::V1_41, "us-east-1").await;
     let mut chunks = Vec::new();
     for policy in [LatencyPolicy::Optimized, LatencyPolicy::Standard] {
         let mut s = c
@@ -215,16 +217,15 @@ async fn converse_stream_records_time_to_first_chunk() {
 
     let points = otel.points();
     for (tier, n) in ["optimized", "standard"].into_iter().zip(chunks) {
-        let first = series(
+        let first = one(
             &points,
             "gen_ai.client.operation.time_to_first_chunk",
             "bedrock_latency.latency.served",
             tier,
         );
-        assert_eq!(first.len(), 1, "{points:#?}");
-        assert_eq!((first[0].unit.as_str(), first[0].count), ("s", 1));
-        assert_eq!(first[0].bounds, DURATION_BUCKETS);
-        assert_eq!(first[0].attributes, chat_metric_attrs(tier));
+        assert_eq!((first.unit.as_str(), first.count), ("s", 1));
+        assert_eq!(first.bounds, DURATION_BUCKETS);
+        assert_eq!(first.attributes, chat_metric_attrs(tier));
         let per = series(
             &points,
             "gen_ai.client.operation.time_per_output_chunk",
@@ -243,9 +244,7 @@ async fn converse_stream_records_time_to_first_chunk() {
 
 #[tokio::test]
 async fn an_inline_agent_is_an_invoke_agent_span() {
-    let otel = Otel::new(Conventions::V1_41, false);
-    let server = fast_endpoint("us-east-1").await;
-    let c = client(&server, "us-east-1", &otel.telemetry);
+    let (otel, _server, c) = otel_setup(Conventions::V1_41, "us-east-1").await;
     for policy in [LatencyPolicy::Optimized, LatencyPolicy::Standard] {
         c.inline_agent(NovaPro)
             .latency(policy)
@@ -292,16 +291,15 @@ async fn an_inline_agent_is_an_invoke_agent_span() {
 
     let points = otel.points();
     for tier in ["optimized", "standard"] {
-        let d = series(
+        let d = one(
             &points,
             "gen_ai.client.operation.duration",
             "bedrock_latency.latency.sent",
             tier,
         );
-        assert_eq!(d.len(), 1, "{points:#?}");
-        assert_eq!(d[0].attributes["gen_ai.operation.name"], "invoke_agent");
-        assert_eq!(d[0].attributes["bedrock_latency.latency.served"], "not-reported");
-        assert_eq!((d[0].unit.as_str(), d[0].count), ("s", 1));
+        assert_eq!(d.attributes["gen_ai.operation.name"], "invoke_agent");
+        assert_eq!(d.attributes["bedrock_latency.latency.served"], "not-reported");
+        assert_eq!((d.unit.as_str(), d.count), ("s", 1));
     }
     assert!(
         !points.iter().any(|p| p.name == "gen_ai.client.token.usage"),
@@ -330,21 +328,18 @@ async fn an_error_sets_error_type_and_status() {
     assert_eq!(span_attrs(s)["error.type"], "ThrottlingException");
 
     let points = otel.points();
-    let d = series(
+    let d = one(
         &points,
         "gen_ai.client.operation.duration",
         "error.type",
         "ThrottlingException",
     );
-    assert_eq!(d.len(), 1, "{points:#?}");
-    assert_eq!(d[0].count, 1);
+    assert_eq!(d.count, 1);
 }
 
 #[tokio::test]
 async fn a_refusal_is_a_span_and_sends_nothing() {
-    let otel = Otel::new(Conventions::V1_41, false);
-    let server = fast_endpoint("eu-west-1").await;
-    let c = client(&server, "eu-west-1", &otel.telemetry);
+    let (otel, server, c) = otel_setup(Conventions::V1_41, "eu-west-1").await;
     let e = c.converse(NovaPro).optimized().user("Hello").send().await.unwrap_err();
     assert!(e.refusal().is_some(), "{e}");
     assert!(server.requests().is_empty(), "a refusal sends nothing");
@@ -377,14 +372,13 @@ async fn a_downgrade_is_on_the_span_and_the_metrics() {
     assert_eq!(a["bedrock_latency.downgraded"], "true");
     assert_eq!(a["bedrock_latency.downgrade.reason"], "served-standard");
     let points = otel.points();
-    let d = series(
+    let d = one(
         &points,
         "gen_ai.client.operation.duration",
         "bedrock_latency.downgraded",
         "true",
     );
-    assert_eq!(d.len(), 1, "{points:#?}");
-    assert_eq!(d[0].attributes["bedrock_latency.latency.served"], "standard");
+    assert_eq!(d.attributes["bedrock_latency.latency.served"], "standard");
 }
 
 const SECRET_PROMPT: &str = "my-secret-prompt-5e1d";
@@ -474,9 +468,7 @@ async fn content_with_the_opt_in_follows_the_message_schema() {
 
 #[tokio::test]
 async fn latest_experimental_names() {
-    let otel = Otel::new(Conventions::LatestExperimental, false);
-    let server = fast_endpoint("us-east-1").await;
-    let c = client(&server, "us-east-1", &otel.telemetry);
+    let (otel, _server, c) = otel_setup(Conventions::LatestExperimental, "us-east-1").await;
     c.converse(NovaPro).optimized().user("Hello").send().await.unwrap();
     let mut s = c
         .converse_stream(NovaPro)
@@ -512,13 +504,13 @@ async fn latest_experimental_names() {
         ]),
         "{points:#?}"
     );
-    let agent = series(
+    // The agent's one duration point.
+    one(
         &points,
         "gen_ai.client.operation.duration",
         "gen_ai.operation.name",
         "invoke_agent",
     );
-    assert_eq!(agent.len(), 1);
     let first_chunk = series(
         &points,
         "gen_ai.client.inference.time_to_first_chunk",

@@ -166,3 +166,12 @@ pub(crate) fn client(server: &LocalBedrock, region: &str, telemetry: &Telemetry)
         .build()
         .unwrap()
 }
+
+/// The usual setup: telemetry with `conventions` (content not captured), a
+/// [`fast_endpoint`] serving `region`, and a [`client`] there.
+pub(crate) async fn otel_setup(conventions: Conventions, region: &str) -> (Otel, LocalBedrock, Client) {
+    let otel = Otel::new(conventions, false);
+    let server = fast_endpoint(region).await;
+    let c = client(&server, region, &otel.telemetry);
+    (otel, server, c)
+}

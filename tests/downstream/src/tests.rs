@@ -58,14 +58,27 @@ fn runtime(sent: Latency, served: Latency) -> MockBedrockRuntimeApi {
     rt
 }
 
+/// A client over both mocks, in `region`.
+fn mocked(
+    rt: MockBedrockRuntimeApi,
+    agent: MockBedrockAgentRuntimeApi,
+    region: &str,
+) -> Client<MockBedrockRuntimeApi, MockBedrockAgentRuntimeApi> {
+    Client::builder()
+        .runtime(rt)
+        .agent_runtime(agent)
+        .region(region)
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_service_with_both_mocks() {
-    let client = Client::builder()
-        .runtime(runtime(Latency::Optimized, Latency::Optimized))
-        .agent_runtime(knowledge_base())
-        .region("us-east-2")
-        .build()
-        .unwrap();
+    let client = mocked(
+        runtime(Latency::Optimized, Latency::Optimized),
+        knowledge_base(),
+        "us-east-2",
+    );
     let b = briefing(&client, "KB12345678", "Where was Momotaro born?")
         .await
         .unwrap();
@@ -81,12 +94,11 @@ async fn the_service_with_both_mocks() {
 
 #[tokio::test]
 async fn the_service_when_the_quota_is_used_up() {
-    let client = Client::builder()
-        .runtime(runtime(Latency::Optimized, Latency::Standard))
-        .agent_runtime(knowledge_base())
-        .region("us-west-2")
-        .build()
-        .unwrap();
+    let client = mocked(
+        runtime(Latency::Optimized, Latency::Standard),
+        knowledge_base(),
+        "us-west-2",
+    );
     let b = briefing(&client, "KB12345678", "q").await.unwrap();
     assert!(!b.fast);
 }
@@ -99,12 +111,7 @@ async fn a_region_that_does_not_serve_it_sends_nothing() {
     agent.expect_retrieve_and_generate().times(0);
     let mut rt = MockBedrockRuntimeApi::new();
     rt.expect_converse().times(0);
-    let client = Client::builder()
-        .runtime(rt)
-        .agent_runtime(agent)
-        .region("us-east-1")
-        .build()
-        .unwrap();
+    let client = mocked(rt, agent, "us-east-1");
     let e = briefing(&client, "KB12345678", "q").await.unwrap_err();
     let refusal = e.refusal().expect("a refusal");
     assert_eq!(refusal.region, "us-east-1");

@@ -78,6 +78,19 @@ async fn post(server: &LocalBedrock, path: &str, body: Vec<u8>) -> (hyper::http:
     post_with(server, path, &[], body).await
 }
 
+/// [`post`], which must answer 200 (the body is shown when it does not).
+async fn post_ok(server: &LocalBedrock, path: &str, body: Vec<u8>) -> (hyper::http::response::Parts, Bytes) {
+    let (parts, bytes) = post(server, path, body).await;
+    assert_eq!(parts.status, 200, "{path}: {}", String::from_utf8_lossy(&bytes));
+    (parts, bytes)
+}
+
+/// [`post_ok`], its body read as JSON.
+async fn post_json(server: &LocalBedrock, path: &str, body: Vec<u8>) -> Value {
+    let (_, bytes) = post_ok(server, path, body).await;
+    serde_json::from_slice(&bytes).expect("JSON")
+}
+
 async fn post_with(
     server: &LocalBedrock,
     path: &str,
@@ -117,8 +130,7 @@ async fn invoke_model_and_its_stream_are_shaped_like_the_captures() {
     let server = LocalBedrock::start().await.expect("start");
     let meta = capture_json("invoke-model-nova-micro.response-meta.json");
     let body = recorded_request_body("invoke-model-nova-micro.response-meta.json");
-    let (parts, bytes) = post(&server, "/model/amazon.nova-micro-v1%3A0/invoke", body).await;
-    assert_eq!(parts.status, 200, "{}", String::from_utf8_lossy(&bytes));
+    let (parts, bytes) = post_ok(&server, "/model/amazon.nova-micro-v1%3A0/invoke", body).await;
     assert_has_headers(&parts, &capture_header_names(&meta), "InvokeModel");
     let ours: Value = serde_json::from_slice(&bytes).expect("JSON");
     assert_eq!(shape(&ours), shape(&capture_json("invoke-model-nova-micro.body.json")));
@@ -153,9 +165,7 @@ async fn converse_answers_are_shaped_like_the_captures() {
     let server = LocalBedrock::start().await.expect("start");
     let cap = capture_json("converse-optimized-nova-pro.json");
     let body = serde_json::to_vec(&cap["request"]["body"]).expect("body");
-    let (parts, bytes) = post(&server, "/model/us.amazon.nova-pro-v1%3A0/converse", body).await;
-    assert_eq!(parts.status, 200);
-    let ours: Value = serde_json::from_slice(&bytes).expect("JSON");
+    let ours = post_json(&server, "/model/us.amazon.nova-pro-v1%3A0/converse", body).await;
     assert_eq!(shape(&ours), shape(&cap["response"]["body"]));
 
     // serviceTier flex (request as described in the capture's README row).
@@ -209,9 +219,7 @@ async fn converse_answers_are_shaped_like_the_captures() {
 async fn retrieve_and_generate_and_its_stream_carry_citations_like_the_captures() {
     let server = LocalBedrock::start().await.expect("start");
     let body = recorded_request_body("retrieve-and-generate-kb.response-meta.json");
-    let (parts, bytes) = post(&server, "/retrieveAndGenerate", body).await;
-    assert_eq!(parts.status, 200, "{}", String::from_utf8_lossy(&bytes));
-    let ours: Value = serde_json::from_slice(&bytes).expect("JSON");
+    let ours = post_json(&server, "/retrieveAndGenerate", body).await;
     let theirs = capture_json("retrieve-and-generate-kb.body.json");
     assert_eq!(keys(&ours), keys(&theirs));
     let (c_ours, c_theirs) = (&ours["citations"][0], &theirs["citations"][0]);
@@ -256,8 +264,7 @@ async fn agents_with_trace_are_shaped_like_the_captures() {
     let url = meta["request"]["url"].as_str().expect("url");
     let path = &url[url.find("/agents/").expect("path")..];
     let body = recorded_request_body("invoke-agent-kb-citations.response-meta.json");
-    let (parts, bytes) = post(&server, path, body).await;
-    assert_eq!(parts.status, 200);
+    let (parts, bytes) = post_ok(&server, path, body).await;
     assert_has_headers(&parts, &capture_header_names(&meta), "InvokeAgent");
     let ours = events(bytes);
     let theirs = events(Bytes::from(capture("invoke-agent-kb-citations.body.bin")));
@@ -272,8 +279,7 @@ async fn agents_with_trace_are_shaped_like_the_captures() {
     assert_eq!(chunk(&ours), chunk(&theirs));
 
     let body = recorded_request_body("invoke-inline-agent.response-meta.json");
-    let (parts, bytes) = post(&server, "/agents/default_session_id2", body).await;
-    assert_eq!(parts.status, 200, "{}", String::from_utf8_lossy(&bytes));
+    let (_, bytes) = post_ok(&server, "/agents/default_session_id2", body).await;
     let ours = events(bytes);
     let theirs = events(Bytes::from(capture("invoke-inline-agent.body.bin")));
     assert_eq!(event_keys(&ours), event_keys(&theirs));
@@ -288,8 +294,7 @@ async fn flows_stream_output_events_and_record_the_performance_configuration() {
         "inputs": [ { "nodeName": "FlowInputNode", "nodeOutputName": "document", "content": { "document": "Summarise latency" } } ],
         "modelPerformanceConfiguration": { "performanceConfig": { "latency": "optimized" } },
     });
-    let (parts, bytes) = post(&server, "/flows/FLOW1/aliases/ALIAS1", body.to_string().into_bytes()).await;
-    assert_eq!(parts.status, 200, "{}", String::from_utf8_lossy(&bytes));
+    let (parts, bytes) = post_ok(&server, "/flows/FLOW1/aliases/ALIAS1", body.to_string().into_bytes()).await;
     assert!(parts.headers.contains_key("x-amz-bedrock-flow-execution-id"));
     let evs = events(bytes);
     let kinds: Vec<&str> = evs.iter().map(Event::kind).collect();
