@@ -228,7 +228,16 @@ pub(crate) mod sdk_send {
         i: InvokeInlineAgentInputBuilder,
         c: &agent_sdk::Client,
     ) -> Result<RawInlineAgentStream> {
-        let sent = i.send_with(c).await;
+        inline_agent_output(i.send_with(c).await)
+    }
+
+    /// The crate's InvokeInlineAgent stream from what the SDK sent.
+    pub(crate) fn inline_agent_output(
+        sent: std::result::Result<
+            agent_sdk::operation::invoke_inline_agent::InvokeInlineAgentOutput,
+            SdkError<agent_sdk::operation::invoke_inline_agent::InvokeInlineAgentError, HttpResponse>,
+        >,
+    ) -> Result<RawInlineAgentStream> {
         streamed(Operation::InlineAgent, sent, |o| {
             (non_empty(o.session_id), None, o.completion)
         })

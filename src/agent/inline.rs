@@ -10,7 +10,8 @@ use agent_sdk::types::{
 };
 use aws_sdk_bedrockagentruntime as agent_sdk;
 
-use super::send::send;
+use super::api::sdk_send;
+use super::send::{direct, send};
 use super::session::{SessionParts, session_setters, with_session_id};
 use super::stream::InlineAgentStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, performance_config};
@@ -189,7 +190,11 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
                 ..RequestInfo::default()
             })
             .capture_input(|max| Input::text(b.get_input_text().as_deref(), b.get_instruction().as_deref(), max));
-        let mut raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
+        let raw = match direct(api, &config, &call.span) {
+            Some(sdk) => sdk_send::inline_agent_output(b.send_with(sdk).await),
+            None => send(api, b, config, &call.span).await,
+        };
+        let mut raw = raw.map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;
         }

@@ -86,3 +86,17 @@ pub(crate) async fn send<A: BedrockAgentRuntimeApi, I: AgentInput>(
         (None, _) => input.send_api(api).instrument(span).await,
     }
 }
+
+/// The SDK client to send with when the call needs nothing of [`send`] (the
+/// service is the AWS SDK, no per-call configuration, no subscriber wants
+/// the span): the request then awaits the SDK's future itself, with no
+/// layer of ours between (see the runtime's `direct`).
+pub(crate) fn direct<'a, A: BedrockAgentRuntimeApi>(
+    api: &'a A,
+    config: &Option<SdkConfigMap>,
+    span: &tracing::Span,
+) -> Option<&'a agent_sdk::Client> {
+    as_sdk(api)
+        .filter(|_| config.is_none() && span.is_disabled())
+        .map(|s| s.sdk())
+}

@@ -12,8 +12,9 @@ use sdk::types::{
     ContentBlock, ConversationRole, InferenceConfiguration, Message, SystemContentBlock, ToolConfiguration,
 };
 
+use super::api::SdkRuntime;
 use super::response::{ConverseResponse, usage_of};
-use super::send::{SdkConfigMap, send};
+use super::send::{SdkConfigMap, direct, send};
 use super::stream::ConverseStream;
 use super::tail_send::{TailCall, send_for_call};
 use super::{
@@ -336,14 +337,12 @@ impl<R: BedrockRuntimeApi, M> ConverseRequest<R, M> {
             .max_output_tokens(max_tokens)
             .request(|| request_info(&b))
             .capture_input(|max| captured(&b, max));
-        let out = match settings {
-            None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
-            Some(settings) => {
-                let sent = send_for_call(TailCall::new(&self.client, q, settings), b, config, &mut call).await;
-                sent.map_err(|e| call.failed(e))?
-            }
+        let out = match (settings, direct::<_, ConverseInputBuilder>(api, &config, &call.span)) {
+            (None, Some(sdk)) => SdkRuntime::converse_output(b.send_with(sdk).await),
+            (None, None) => send(api, b, config, &call.span).await,
+            (Some(settings), _) => send_for_call(TailCall::new(&self.client, q, settings), b, config, &mut call).await,
         };
-        let WithRequestId { output, request_id } = out;
+        let WithRequestId { output, request_id } = out.map_err(|e| call.failed(e))?;
         call.stop_reason(Some(output.stop_reason().as_str()));
         call.capture_output(|| text_of(&output));
         let report = call.finish_with(|r| {
@@ -406,13 +405,15 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
             .max_output_tokens(max_tokens)
             .request(|| request_info(&b))
             .capture_input(|max| captured(&b, max));
-        let raw = match settings {
-            None => send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?,
-            Some(settings) => {
-                let sent = send_for_call(TailCall::new(&self.client, q, settings), b, config, &mut call).await;
-                sent.map_err(|e| call.failed(e))?
-            }
+        let raw = match (
+            settings,
+            direct::<_, ConverseStreamInputBuilder>(api, &config, &call.span),
+        ) {
+            (None, Some(sdk)) => SdkRuntime::converse_stream_output(b.send_with(sdk).await),
+            (None, None) => send(api, b, config, &call.span).await,
+            (Some(settings), _) => send_for_call(TailCall::new(&self.client, q, settings), b, config, &mut call).await,
         };
+        let raw = raw.map_err(|e| call.failed(e))?;
         Ok(ConverseStream::new(raw.events, call.into_stream(raw.request_id)))
     }
 }

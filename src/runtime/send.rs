@@ -30,6 +30,9 @@ pub(crate) type InvokeModelSent = (WithRequestId<InvokeModelOutput>, Option<Invo
 pub(crate) trait RuntimeInput: Sized + Send + 'static {
     /// What the crate gets back.
     type Output: Send;
+    /// The SDK client that sends this input (InvokeModel has its own, which
+    /// keeps the response headers the SDK drops).
+    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client;
     /// Sends with the SDK (`send_with`: the input goes out as built).
     fn send_sdk(
         self,
@@ -59,8 +62,11 @@ fn client_for(base: &sdk::Client, config: Option<SdkConfigMap>) -> Result<Cow<'_
 
 impl RuntimeInput for ConverseInputBuilder {
     type Output = WithRequestId<ConverseOutput>;
+    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
+        sdk.sdk()
+    }
     async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(sdk.sdk(), config)?;
+        let client = client_for(Self::sdk_client(sdk), config)?;
         SdkRuntime::converse_output(self.send_with(&client).await)
     }
     async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
@@ -70,8 +76,11 @@ impl RuntimeInput for ConverseInputBuilder {
 
 impl RuntimeInput for ConverseStreamInputBuilder {
     type Output = RawConverseStream;
+    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
+        sdk.sdk()
+    }
     async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(sdk.sdk(), config)?;
+        let client = client_for(Self::sdk_client(sdk), config)?;
         SdkRuntime::converse_stream_output(self.send_with(&client).await)
     }
     async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
@@ -81,8 +90,11 @@ impl RuntimeInput for ConverseStreamInputBuilder {
 
 impl RuntimeInput for InvokeModelInputBuilder {
     type Output = InvokeModelSent;
+    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
+        sdk.invoke_model_client()
+    }
     async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(sdk.invoke_model_client(), config)?;
+        let client = client_for(Self::sdk_client(sdk), config)?;
         let (out, headers) = capture(self.send_with(&client)).await;
         Ok((SdkRuntime::invoke_model_output(out)?, headers))
     }
@@ -93,8 +105,11 @@ impl RuntimeInput for InvokeModelInputBuilder {
 
 impl RuntimeInput for InvokeModelWithResponseStreamInputBuilder {
     type Output = RawInvokeModelStream;
+    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
+        sdk.sdk()
+    }
     async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(sdk.sdk(), config)?;
+        let client = client_for(Self::sdk_client(sdk), config)?;
         SdkRuntime::invoke_model_stream_output(self.send_with(&client).await)
     }
     async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
@@ -118,4 +133,18 @@ pub(crate) async fn send<R: BedrockRuntimeApi, I: RuntimeInput>(
         (Some(sdk), false) => input.send_sdk(sdk, config).instrument(span.clone()).await,
         (None, _) => input.send_api(api).instrument(span.clone()).await,
     }
+}
+
+/// The SDK client to send with when the call needs nothing of [`send`]:
+/// the service is the AWS SDK, there is no per-call configuration and no
+/// subscriber wants the span. The request then awaits the SDK's future
+/// itself, with no layer of ours between: each async layer copies the
+/// SDK's future (7 KB and more) once more (callgrind of the overhead bench).
+pub(crate) fn direct<'a, R: BedrockRuntimeApi, I: RuntimeInput>(
+    api: &'a R,
+    config: &Option<SdkConfigMap>,
+    span: &tracing::Span,
+) -> Option<&'a sdk::Client> {
+    let sdk = as_sdk(api).filter(|_| config.is_none() && span.is_disabled())?;
+    Some(I::sdk_client(sdk))
 }

@@ -18,7 +18,7 @@ use sdk::operation::invoke_model::builders::InvokeModelInputBuilder;
 use sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamInputBuilder;
 use sdk::types::{ConverseStreamOutput, ResponseStream};
 
-use super::api::{SdkRuntime, as_sdk};
+use super::api::as_sdk;
 use super::send::{RuntimeInput, SdkConfigMap, send};
 use super::{BedrockRuntimeApi, RuntimeSide, converse_tier, performance_config, sdk_latency, sdk_tier};
 use crate::call::{
@@ -45,8 +45,6 @@ pub(crate) trait TailInput: RuntimeInput + Clone {
     /// Resolves once the answer's first token is in (streams; the events
     /// read are kept) or at once (whole answers).
     fn first_token(out: Self::Output) -> impl Future<Output = Result<Self::Output>> + Send;
-    /// The SDK client the plain path sends this input with.
-    fn base_client(sdk: &SdkRuntime) -> &sdk::Client;
 }
 
 impl TailInput for ConverseInputBuilder {
@@ -59,9 +57,6 @@ impl TailInput for ConverseInputBuilder {
     async fn first_token(out: Self::Output) -> Result<Self::Output> {
         Ok(out)
     }
-    fn base_client(sdk: &SdkRuntime) -> &sdk::Client {
-        sdk.sdk()
-    }
 }
 
 impl TailInput for InvokeModelInputBuilder {
@@ -73,9 +68,6 @@ impl TailInput for InvokeModelInputBuilder {
     }
     async fn first_token(out: Self::Output) -> Result<Self::Output> {
         Ok(out)
-    }
-    fn base_client(sdk: &SdkRuntime) -> &sdk::Client {
-        sdk.invoke_model_client()
     }
 }
 
@@ -90,9 +82,6 @@ impl TailInput for ConverseStreamInputBuilder {
         out.events = until_first(out.events, |e| matches!(e, ConverseStreamOutput::ContentBlockDelta(_))).await?;
         Ok(out)
     }
-    fn base_client(sdk: &SdkRuntime) -> &sdk::Client {
-        sdk.sdk()
-    }
 }
 
 impl TailInput for InvokeModelWithResponseStreamInputBuilder {
@@ -105,9 +94,6 @@ impl TailInput for InvokeModelWithResponseStreamInputBuilder {
     async fn first_token(mut out: Self::Output) -> Result<Self::Output> {
         out.events = until_first(out.events, |e| matches!(e, ResponseStream::Chunk(_))).await?;
         Ok(out)
-    }
-    fn base_client(sdk: &SdkRuntime) -> &sdk::Client {
-        sdk.sdk()
     }
 }
 
@@ -227,7 +213,7 @@ pub(crate) async fn send_tail<R: BedrockRuntimeApi, I: TailInput>(
     let targets = side.targets(q)?;
     let derived = match (config, targets.first().and_then(|(_, api)| as_sdk(*api))) {
         (Some(f), Some(s)) => {
-            let base = I::base_client(s).config();
+            let base = I::sdk_client(s).config();
             let b = f(base.to_builder());
             // As on the plain path: a per-call configuration keeps the region.
             same_region(
