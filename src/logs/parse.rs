@@ -80,7 +80,9 @@ pub(super) fn read(
     })
 }
 
-/// Counts the bytes read through it (decompressed bytes, for gzip).
+/// Counts the bytes read through it (decompressed bytes, for gzip), and
+/// reads again when a read is interrupted, so that the buffered reader the
+/// parsers take never reports one.
 struct Counting<'r> {
     inner: Box<dyn Read + 'r>,
     count: Rc<Cell<u64>>,
@@ -88,7 +90,12 @@ struct Counting<'r> {
 
 impl Read for Counting<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        let n = loop {
+            match self.inner.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => break r?,
+            }
+        };
         self.count.set(self.count.get() + n as u64);
         Ok(n)
     }
@@ -248,11 +255,7 @@ impl Sink<'_, '_> {
         let mut overflow = false;
         let mut line = 0usize;
         loop {
-            let buf = match input.fill_buf() {
-                Ok(buf) => buf,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.read_error(&e)),
-            };
+            let buf = input.fill_buf().map_err(|e| self.read_error(&e))?;
             if buf.is_empty() {
                 if !long.is_empty() || overflow {
                     line += 1;
@@ -750,11 +753,7 @@ impl Scanner<'_> {
     /// Skips whitespace (keeping it in `keep`); the next byte, not consumed.
     fn skip_ws(&mut self, mut keep: Option<&mut Vec<u8>>) -> std::result::Result<Option<u8>, ScanError> {
         loop {
-            let buf = match self.input.fill_buf() {
-                Ok(buf) => buf,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ScanError::Io(e)),
-            };
+            let buf = self.input.fill_buf().map_err(ScanError::Io)?;
             if buf.is_empty() {
                 return Ok(None);
             }
@@ -791,11 +790,7 @@ impl Scanner<'_> {
         let mut scalar = false;
         let mut overflow = false;
         loop {
-            let buf = match self.input.fill_buf() {
-                Ok(buf) => buf,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ScanError::Io(e)),
-            };
+            let buf = self.input.fill_buf().map_err(ScanError::Io)?;
             if buf.is_empty() {
                 if scalar && depth == 0 && !in_string {
                     return Ok(overflow);
@@ -887,6 +882,56 @@ mod tests {
         assert_eq!(detect(b"{\"a\": \"b\n{\"a\":1}\n{\"a\":2}\n", true), Mode::Lines);
         // A first line longer than the sample.
         assert_eq!(detect(b"{\"a\": \"bbbbbbbb", false), Mode::Lines);
+    }
+
+    /// Hands out at most 7 bytes a read, and says "interrupted" before each.
+    struct Interrupting<'a> {
+        rest: &'a [u8],
+        interrupt: bool,
+    }
+
+    impl Read for Interrupting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.interrupt = !self.interrupt;
+            if self.interrupt {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(self.rest.len()).min(7);
+            buf[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            Ok(n)
+        }
+    }
+
+    fn records_of(bytes: &[u8]) -> (FileReport, usize) {
+        let mut records = 0;
+        let mut reader = Interrupting {
+            rest: bytes,
+            interrupt: false,
+        };
+        let mut emit = |e: LogEntry| {
+            records += usize::from(matches!(e, LogEntry::Record(_)));
+            Ok(())
+        };
+        let report = read(Catalog::builtin(), "f", &mut reader, 1 << 20, &mut emit).unwrap();
+        (report, records)
+    }
+
+    #[test]
+    fn interrupted_reads_are_read_again() {
+        let line = r#"{"timestamp": "2024-12-24T07:50:12Z", "region": "us-east-2", "operation": "Converse", "modelId": "amazon.nova-micro-v1:0", "input": {"inputTokenCount": 3}, "output": {"outputTokenCount": 4}}"#;
+        let doc = format!("[\n  {}\n]\n", line.replace(", ", ",\n  "));
+        let lines = format!("{line}\n{line}\n");
+        for (bytes, format, want) in [
+            (doc.as_bytes(), LogFormat::Json, 1),
+            (lines.as_bytes(), LogFormat::JsonLines, 2),
+        ] {
+            let (report, records) = records_of(bytes);
+            assert_eq!(
+                (report.format, report.records, report.bad_lines, records),
+                (format, want, 0, want)
+            );
+        }
     }
 
     #[test]
