@@ -62,51 +62,30 @@ pub(crate) mod parts {
 
 use parts::{EventParts, Outcome};
 
-impl AgentStreamEvent for InlineAgentResponseStream {}
-impl EventParts for InlineAgentResponseStream {
-    fn text_bytes(&self) -> Option<&[u8]> {
-        match self {
-            InlineAgentResponseStream::Chunk(c) => c.bytes().map(|b| b.as_ref()),
-            _ => None,
-        }
-    }
-    fn citations(&self) -> Vec<Citation> {
-        match self {
-            InlineAgentResponseStream::Chunk(c) => {
-                c.attribution().map(|a| citations_of(a.citations())).unwrap_or_default()
+/// The agents' streams (InvokeInlineAgent, InvokeAgent): text and
+/// citations come in `Chunk` events, whose payload types differ only by name.
+macro_rules! chunk_events {
+    ($($event:ty),*) => {$(
+        impl AgentStreamEvent for $event {}
+        impl EventParts for $event {
+            fn text_bytes(&self) -> Option<&[u8]> {
+                Some(self.as_chunk().ok()?.bytes()?.as_ref())
             }
-            _ => Vec::new(),
+            fn citations(&self) -> Vec<Citation> {
+                let attribution = self.as_chunk().ok().and_then(|c| c.attribution());
+                attribution.map(|a| citations_of(a.citations())).unwrap_or_default()
+            }
+            fn outcome(&self) -> Option<Outcome> {
+                None
+            }
+            fn consumed(&self) -> bool {
+                self.is_chunk()
+            }
         }
-    }
-    fn outcome(&self) -> Option<Outcome> {
-        None
-    }
-    fn consumed(&self) -> bool {
-        matches!(self, InlineAgentResponseStream::Chunk(_))
-    }
+    )*};
 }
 
-impl AgentStreamEvent for ResponseStream {}
-impl EventParts for ResponseStream {
-    fn text_bytes(&self) -> Option<&[u8]> {
-        match self {
-            ResponseStream::Chunk(c) => c.bytes().map(|b| b.as_ref()),
-            _ => None,
-        }
-    }
-    fn citations(&self) -> Vec<Citation> {
-        match self {
-            ResponseStream::Chunk(c) => c.attribution().map(|a| citations_of(a.citations())).unwrap_or_default(),
-            _ => Vec::new(),
-        }
-    }
-    fn outcome(&self) -> Option<Outcome> {
-        None
-    }
-    fn consumed(&self) -> bool {
-        matches!(self, ResponseStream::Chunk(_))
-    }
-}
+chunk_events!(InlineAgentResponseStream, ResponseStream);
 
 impl AgentStreamEvent for RetrieveAndGenerateStreamResponseOutput {}
 impl EventParts for RetrieveAndGenerateStreamResponseOutput {
