@@ -13,13 +13,13 @@ use super::body::{BodyError, read_body};
 use super::control;
 use super::ops;
 use super::prepared::{Prepared, RenderContext};
-use super::response::{self, ConnectionReset, ResponseBody};
+use super::response::{self, ConnectionReset, Injected, ResponseBody};
 use super::state::{RECORD_BODY_PREFIX, Shared};
 use super::wire::{self, ApiError, PathParams, Reply};
 use super::{Fault, RecordedRequest};
 use crate::Operation;
 
-type Answer = Result<Response<ResponseBody>, ConnectionReset>;
+type Answer = Result<Response<ResponseBody>, Injected>;
 
 fn lower_headers(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
     headers

@@ -244,6 +244,27 @@ impl Window {
     }
 }
 
+/// The setters of a rule's [`Window`], the same on every rule that has one.
+macro_rules! window_setters {
+    ($($rule:ty),*) => {$(
+        impl $rule {
+            /// Starts `after` the endpoint's start (or reset).
+            pub fn from(mut self, after: Duration) -> Self {
+                self.window.from = after;
+                self
+            }
+
+            /// Lasts this long.
+            pub fn lasting(mut self, d: Duration) -> Self {
+                self.window.lasting = Some(d);
+                self
+            }
+        }
+    )*};
+}
+
+window_setters!(ThrottleWindow, Outage);
+
 impl ThrottleWindow {
     /// Every request to `region` is throttled, from the start, for ever.
     pub fn new(region: impl Into<String>) -> Self {
@@ -252,18 +273,6 @@ impl ThrottleWindow {
             window: Window::default(),
             fraction: 1.0,
         }
-    }
-
-    /// Starts `after` the endpoint's start (or reset).
-    pub fn from(mut self, after: Duration) -> Self {
-        self.window.from = after;
-        self
-    }
-
-    /// Lasts this long.
-    pub fn lasting(mut self, d: Duration) -> Self {
-        self.window.lasting = Some(d);
-        self
     }
 
     /// Throttles only this fraction (0 to 1) of the requests.
@@ -303,18 +312,6 @@ impl Outage {
         }
     }
 
-    /// Starts `after` the endpoint's start (or reset).
-    pub fn from(mut self, after: Duration) -> Self {
-        self.window.from = after;
-        self
-    }
-
-    /// Lasts this long.
-    pub fn lasting(mut self, d: Duration) -> Self {
-        self.window.lasting = Some(d);
-        self
-    }
-
     /// What the region does meanwhile.
     pub fn kind(mut self, kind: OutageKind) -> Self {
         self.kind = kind;
@@ -349,28 +346,46 @@ fn window_key(window: &mut Window, key: &str, value: &str) -> Option<bool> {
     Some(true)
 }
 
+/// A rule from its text form `REGION,key=value,...`: `new(region)`, then
+/// each pair set by the rule's [`Window`] keys or by `key` (`None`: not a
+/// pair of this rule, or a bad value); anything else is an error naming
+/// `expected`.
+fn parse_rule<R>(
+    s: &str,
+    (what, expected): (&'static str, &'static str),
+    new: impl FnOnce(&str) -> R,
+    window: fn(&mut R) -> &mut Window,
+    mut key: impl FnMut(&mut R, &str, &str) -> Option<()>,
+) -> Result<R, Error> {
+    let (region, pairs) = region_and_pairs(s, what, expected)?;
+    let mut rule = new(region);
+    for (k, v) in pairs {
+        let set = match window_key(window(&mut rule), k, v) {
+            Some(true) => Some(()),
+            Some(false) => key(&mut rule, k, v),
+            None => None,
+        };
+        set.ok_or_else(|| Error::parse(what, s, expected))?;
+    }
+    Ok(rule)
+}
+
 impl FromStr for ThrottleWindow {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        const EXPECTED: &str = "REGION[,from=MS][,for=MS][,fraction=F]";
-        let bad = || Error::parse("throttle window", s, EXPECTED);
-        let (region, pairs) = region_and_pairs(s, "throttle window", EXPECTED)?;
-        let mut w = ThrottleWindow::new(region);
-        for (k, v) in pairs {
-            match window_key(&mut w.window, k, v).ok_or_else(bad)? {
-                true => {}
-                false if k == "fraction" => {
-                    let f: f64 = v.parse().map_err(|_| bad())?;
-                    if !(0.0..=1.0).contains(&f) {
-                        return Err(bad());
-                    }
-                    w.fraction = f;
-                }
-                false => return Err(bad()),
-            }
-        }
-        Ok(w)
+        let what = ("throttle window", "REGION[,from=MS][,for=MS][,fraction=F]");
+        parse_rule(
+            s,
+            what,
+            |r| ThrottleWindow::new(r),
+            |w| &mut w.window,
+            |w, k, v| {
+                let f = v.parse().ok().filter(|f| k == "fraction" && (0.0..=1.0).contains(f))?;
+                w.fraction = f;
+                Some(())
+            },
+        )
     }
 }
 
@@ -378,19 +393,21 @@ impl FromStr for Outage {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        const EXPECTED: &str = "REGION[,from=MS][,for=MS][,kind=unavailable|reset]";
-        let bad = || Error::parse("outage", s, EXPECTED);
-        let (region, pairs) = region_and_pairs(s, "outage", EXPECTED)?;
-        let mut o = Outage::new(region);
-        for (k, v) in pairs {
-            match (window_key(&mut o.window, k, v).ok_or_else(bad)?, k, v) {
-                (true, ..) => {}
-                (false, "kind", "unavailable" | "503") => o.kind = OutageKind::Unavailable,
-                (false, "kind", "reset") => o.kind = OutageKind::Reset,
-                _ => return Err(bad()),
-            }
-        }
-        Ok(o)
+        let what = ("outage", "REGION[,from=MS][,for=MS][,kind=unavailable|reset]");
+        parse_rule(
+            s,
+            what,
+            |r| Outage::new(r),
+            |o| &mut o.window,
+            |o, k, v| {
+                o.kind = match (k, v) {
+                    ("kind", "unavailable" | "503") => OutageKind::Unavailable,
+                    ("kind", "reset") => OutageKind::Reset,
+                    _ => return None,
+                };
+                Some(())
+            },
+        )
     }
 }
 
