@@ -346,46 +346,42 @@ fn window_key(window: &mut Window, key: &str, value: &str) -> Option<bool> {
     Some(true)
 }
 
-/// A rule from its text form `REGION,key=value,...`: `new(region)`, then
-/// each pair set by the rule's [`Window`] keys or by `key` (`None`: not a
-/// pair of this rule, or a bad value); anything else is an error naming
-/// `expected`.
-fn parse_rule<R>(
+/// The region of a rule from its text form `REGION,key=value,...`, setting
+/// `window` from its keys and the rule's other pairs by `key` (`None`: not
+/// a pair of this rule, or a bad value).
+fn parse_rule(
     s: &str,
-    (what, expected): (&'static str, &'static str),
-    new: impl FnOnce(&str) -> R,
-    window: fn(&mut R) -> &mut Window,
-    mut key: impl FnMut(&mut R, &str, &str) -> Option<()>,
-) -> Result<R, Error> {
+    (what, expected): RuleText,
+    window: &mut Window,
+    mut key: impl FnMut(&str, &str) -> Option<()>,
+) -> Result<String, Error> {
     let (region, pairs) = region_and_pairs(s, what, expected)?;
-    let mut rule = new(region);
     for (k, v) in pairs {
-        let set = match window_key(window(&mut rule), k, v) {
+        let set = match window_key(window, k, v) {
             Some(true) => Some(()),
-            Some(false) => key(&mut rule, k, v),
+            Some(false) => key(k, v),
             None => None,
         };
         set.ok_or_else(|| Error::parse(what, s, expected))?;
     }
-    Ok(rule)
+    Ok(region.to_owned())
 }
+
+/// A rule's name and its text form, for parse errors.
+type RuleText = (&'static str, &'static str);
+const THROTTLE_TEXT: RuleText = ("throttle window", "REGION[,from=MS][,for=MS][,fraction=F]");
+const OUTAGE_TEXT: RuleText = ("outage", "REGION[,from=MS][,for=MS][,kind=unavailable|reset]");
 
 impl FromStr for ThrottleWindow {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        let what = ("throttle window", "REGION[,from=MS][,for=MS][,fraction=F]");
-        parse_rule(
-            s,
-            what,
-            |r| ThrottleWindow::new(r),
-            |w| &mut w.window,
-            |w, k, v| {
-                let f = v.parse().ok().filter(|f| k == "fraction" && (0.0..=1.0).contains(f))?;
-                w.fraction = f;
-                Some(())
-            },
-        )
+        let mut w = ThrottleWindow::new("");
+        w.region = parse_rule(s, THROTTLE_TEXT, &mut w.window, |k, v| {
+            w.fraction = v.parse().ok().filter(|f| k == "fraction" && (0.0..=1.0).contains(f))?;
+            Some(())
+        })?;
+        Ok(w)
     }
 }
 
@@ -393,21 +389,16 @@ impl FromStr for Outage {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        let what = ("outage", "REGION[,from=MS][,for=MS][,kind=unavailable|reset]");
-        parse_rule(
-            s,
-            what,
-            |r| Outage::new(r),
-            |o| &mut o.window,
-            |o, k, v| {
-                o.kind = match (k, v) {
-                    ("kind", "unavailable" | "503") => OutageKind::Unavailable,
-                    ("kind", "reset") => OutageKind::Reset,
-                    _ => return None,
-                };
-                Some(())
-            },
-        )
+        let mut o = Outage::new("");
+        o.region = parse_rule(s, OUTAGE_TEXT, &mut o.window, |k, v| {
+            o.kind = match (k, v) {
+                ("kind", "unavailable" | "503") => OutageKind::Unavailable,
+                ("kind", "reset") => OutageKind::Reset,
+                _ => return None,
+            };
+            Some(())
+        })?;
+        Ok(o)
     }
 }
 
@@ -457,9 +448,19 @@ mod tests {
         ] {
             assert!(bad.parse::<ThrottleWindow>().is_err(), "{bad:?}");
         }
+        assert_eq!(t.region, "us-east-1");
         let o: Outage = "us-west-2,kind=reset".parse().unwrap();
-        assert_eq!(o.kind, OutageKind::Reset);
-        assert!("us-west-2,kind=down".parse::<Outage>().is_err());
+        assert_eq!((o.region.as_str(), o.kind), ("us-west-2", OutageKind::Reset));
+        let o: Outage = " eu-west-1 , for=5 , kind=503".parse().unwrap();
+        assert_eq!((o.region.as_str(), o.kind), ("eu-west-1", OutageKind::Unavailable));
+        assert_eq!(o.window.lasting, Some(Duration::from_millis(5)));
+        let e = "us-west-2,kind=down".parse::<Outage>().unwrap_err().to_string();
+        assert!(e.contains("outage") && e.contains("kind=unavailable|reset"), "{e}");
+        let e = "us-east-1,fraction=x"
+            .parse::<ThrottleWindow>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("throttle window") && e.contains("fraction=F"), "{e}");
     }
 
     #[test]
