@@ -51,11 +51,7 @@ impl Arm {
     }
 }
 
-impl std::fmt::Display for Arm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::vocab::display_by_name!(Arm => write_str(as_str););
 
 /// How to run a comparison.
 #[derive(Debug, Clone)]

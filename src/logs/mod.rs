@@ -151,11 +151,7 @@ impl LoggedLatency {
     }
 }
 
-impl fmt::Display for LoggedLatency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
+crate::vocab::display_by_name!(LoggedLatency => pad(as_str););
 
 /// Where a record's server latency was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -436,11 +432,7 @@ impl LogFormat {
     }
 }
 
-impl fmt::Display for LogFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
+crate::vocab::display_by_name!(LogFormat => pad(as_str););
 
 /// What was read from one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
