@@ -80,6 +80,7 @@
 mod output;
 mod parse;
 mod record;
+mod scan;
 mod summary;
 
 use std::fmt;
