@@ -27,7 +27,10 @@ pub trait AgentStreamEvent: parts::EventParts + Send + 'static {}
 /// What the stream reads from one SDK event (sealed: no other crate can
 /// name it, so none can implement [`AgentStreamEvent`]).
 pub(crate) mod parts {
-    use super::Citation;
+    use aws_sdk_bedrockagentruntime::primitives::Blob;
+    use aws_sdk_bedrockagentruntime::types::Attribution;
+
+    use super::{Citation, citations_of};
 
     /// What the stream needs to know about one SDK event.
     #[diagnostic::on_unimplemented(
@@ -36,17 +39,51 @@ pub(crate) mod parts {
         note = "script a stream for a mock with the SDK's event types (`bedrock_latency::agent::sdk::types`) and `RawAgentStream::new`, or with a canned answer: `bedrock_latency::mock::Answer`"
     )]
     pub trait EventParts {
+        /// The completion chunk this event is, in the agents' streams
+        /// (InvokeInlineAgent, InvokeAgent); the other methods read a chunk
+        /// unless an event type says otherwise.
+        fn chunk(&self) -> Option<Chunk<'_>> {
+            None
+        }
         /// The answer text (or bytes of it) this event carries.
-        fn text_bytes(&self) -> Option<&[u8]>;
+        fn text_bytes(&self) -> Option<&[u8]> {
+            self.chunk()?.bytes
+        }
         /// The citations this event carries.
-        fn citations(&self) -> Vec<Citation>;
+        fn citations(&self) -> Vec<Citation> {
+            let attribution = self.chunk().and_then(|c| c.attribution);
+            attribution.map(|a| citations_of(a.citations())).unwrap_or_default()
+        }
         /// A guardrail action or flow completion reason, if this event is one.
-        fn outcome(&self) -> Option<Outcome>;
+        fn outcome(&self) -> Option<Outcome> {
+            None
+        }
         /// Whether the event is consumed into text and citations (not passed on).
-        fn consumed(&self) -> bool;
+        fn consumed(&self) -> bool {
+            self.chunk().is_some()
+        }
         /// Text that is not raw bytes (flow outputs).
         fn owned_text(&self) -> Option<String> {
             None
+        }
+    }
+
+    /// A completion chunk: its bytes and its citations. The two agents'
+    /// payload types (`InlineAgentPayloadPart`, `PayloadPart`) differ only
+    /// by name.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Chunk<'a> {
+        bytes: Option<&'a [u8]>,
+        attribution: Option<&'a Attribution>,
+    }
+
+    impl<'a> Chunk<'a> {
+        /// A chunk of these parts.
+        pub(crate) fn of(bytes: Option<&'a Blob>, attribution: Option<&'a Attribution>) -> Self {
+            Chunk {
+                bytes: bytes.map(Blob::as_ref),
+                attribution,
+            }
         }
     }
 
@@ -60,34 +97,25 @@ pub(crate) mod parts {
     }
 }
 
-use parts::{EventParts, Outcome};
+use parts::{Chunk, EventParts, Outcome};
 
-/// The agents' streams (InvokeInlineAgent, InvokeAgent): text and
-/// citations come in `Chunk` events, whose payload types differ only by name.
-macro_rules! chunk_events {
-    ($($event:ty),*) => {$(
-        impl AgentStreamEvent for $event {}
-        impl EventParts for $event {
-            fn text_bytes(&self) -> Option<&[u8]> {
-                Some(self.as_chunk().ok()?.bytes()?.as_ref())
-            }
-            fn citations(&self) -> Vec<Citation> {
-                let attribution = self.as_chunk().ok().and_then(|c| c.attribution());
-                attribution.map(|a| citations_of(a.citations())).unwrap_or_default()
-            }
-            fn outcome(&self) -> Option<Outcome> {
-                None
-            }
-            fn consumed(&self) -> bool {
-                self.is_chunk()
-            }
-        }
-    )*};
+impl AgentStreamEvent for InlineAgentResponseStream {}
+impl AgentStreamEvent for ResponseStream {}
+impl AgentStreamEvent for RetrieveAndGenerateStreamResponseOutput {}
+impl AgentStreamEvent for FlowResponseStream {}
+
+impl EventParts for InlineAgentResponseStream {
+    fn chunk(&self) -> Option<Chunk<'_>> {
+        self.as_chunk().ok().map(|c| Chunk::of(c.bytes(), c.attribution()))
+    }
 }
 
-chunk_events!(InlineAgentResponseStream, ResponseStream);
+impl EventParts for ResponseStream {
+    fn chunk(&self) -> Option<Chunk<'_>> {
+        self.as_chunk().ok().map(|c| Chunk::of(c.bytes(), c.attribution()))
+    }
+}
 
-impl AgentStreamEvent for RetrieveAndGenerateStreamResponseOutput {}
 impl EventParts for RetrieveAndGenerateStreamResponseOutput {
     fn text_bytes(&self) -> Option<&[u8]> {
         match self {
@@ -132,14 +160,7 @@ impl EventParts for RetrieveAndGenerateStreamResponseOutput {
     }
 }
 
-impl AgentStreamEvent for FlowResponseStream {}
 impl EventParts for FlowResponseStream {
-    fn text_bytes(&self) -> Option<&[u8]> {
-        None
-    }
-    fn citations(&self) -> Vec<Citation> {
-        Vec::new()
-    }
     fn outcome(&self) -> Option<Outcome> {
         match self {
             FlowResponseStream::FlowCompletionEvent(c) => {
