@@ -84,11 +84,7 @@ impl Geography {
     }
 }
 
-impl fmt::Display for Geography {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.prefix())
-    }
-}
+crate::vocab::display_by_name!(Geography => write_str(prefix););
 
 /// Which form a [`ModelId`] was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

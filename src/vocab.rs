@@ -126,31 +126,6 @@ impl Operation {
     }
 }
 
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Operation {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let found = Operation::ALL
-            .into_iter()
-            .find(|op| op.as_str().eq_ignore_ascii_case(s) || op.aws_name().eq_ignore_ascii_case(s));
-        match found {
-            Some(op) => Ok(op),
-            None => Err(Error::parse(
-                "operation",
-                s,
-                "converse, converse-stream, invoke-model, invoke-model-stream, inline-agent, \
-                 retrieve-and-generate, retrieve-and-generate-stream, invoke-agent, invoke-flow, start-flow-execution",
-            )),
-        }
-    }
-}
-
 /// How an operation treats `performanceConfig.latency = optimized`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -192,25 +167,6 @@ impl Latency {
         match self {
             Latency::Standard => "standard",
             Latency::Optimized => "optimized",
-        }
-    }
-}
-
-impl fmt::Display for Latency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Latency {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        if s.eq_ignore_ascii_case("standard") {
-            Ok(Latency::Standard)
-        } else if s.eq_ignore_ascii_case("optimized") {
-            Ok(Latency::Optimized)
-        } else {
-            Err(Error::parse("latency", s, "standard, optimized"))
         }
     }
 }
@@ -268,32 +224,6 @@ impl From<Latency> for LatencyPolicy {
     }
 }
 
-impl fmt::Display for LatencyPolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for LatencyPolicy {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let t = s.trim();
-        if t.eq_ignore_ascii_case("standard") {
-            Ok(LatencyPolicy::Standard)
-        } else if t.eq_ignore_ascii_case("optimized") {
-            Ok(LatencyPolicy::Optimized)
-        } else if t.eq_ignore_ascii_case("prefer-optimized") || t.eq_ignore_ascii_case("prefer_optimized") {
-            Ok(LatencyPolicy::PreferOptimized)
-        } else {
-            Err(Error::parse(
-                "latency policy",
-                s,
-                "standard, optimized, prefer-optimized",
-            ))
-        }
-    }
-}
-
 /// A Bedrock service tier (bedrock-runtime only, from November 2025).
 ///
 /// Tiers are independent of [`Latency`]. Source:
@@ -332,22 +262,6 @@ impl ServiceTier {
             ServiceTier::Flex => "flex",
             ServiceTier::Reserved => "reserved",
         }
-    }
-}
-
-impl fmt::Display for ServiceTier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ServiceTier {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        ServiceTier::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| Error::parse("service tier", s, "priority, default, flex, reserved"))
     }
 }
 
@@ -502,21 +416,69 @@ impl LifecyclePolicy {
     }
 }
 
-impl fmt::Display for LifecyclePolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+/// `Display` of enums whose text form is one fixed name per value, given
+/// by a method: `Type => write_str(as_str)` (`pad` to honour width and
+/// alignment).
+macro_rules! display_by_name {
+    ($($ty:ty => $write:ident($name:ident);)*) => {$(
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.$write(self.$name())
+            }
+        }
+    )*};
 }
 
-impl FromStr for LifecyclePolicy {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s.trim() {
-            t if t.eq_ignore_ascii_case("warn") => Ok(LifecyclePolicy::Warn),
-            t if t.eq_ignore_ascii_case("strict") => Ok(LifecyclePolicy::Strict),
-            _ => Err(Error::parse("lifecycle policy", s, "warn, strict")),
+pub(crate) use display_by_name;
+
+display_by_name! {
+    Operation => write_str(as_str);
+    Latency => write_str(as_str);
+    LatencyPolicy => write_str(as_str);
+    ServiceTier => write_str(as_str);
+    LifecyclePolicy => write_str(as_str);
+}
+
+/// The value of `values` of which `text` is one of the `names`, ASCII case
+/// ignored.
+fn by_name<T: Copy, const N: usize>(text: &str, values: &[T], names: impl Fn(T) -> [&'static str; N]) -> Option<T> {
+    values
+        .iter()
+        .copied()
+        .find(|&v| names(v).iter().any(|n| n.eq_ignore_ascii_case(text)))
+}
+
+/// `FromStr` of the vocabulary enums, one row each: what a value is (for
+/// the error), the names the error lists, every value, the names each value
+/// is read by, and `trim` where surrounding whitespace is ignored. Any other
+/// text is an [`Error::Parse`] quoting it as given.
+macro_rules! from_name {
+    ($($ty:ty: $what:literal, $expected:literal, $values:expr, |$v:ident| $names:expr $(, $trim:ident)?;)*) => {$(
+        impl FromStr for $ty {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self, Error> {
+                let text = s $(.$trim())?;
+                by_name(text, $values, |$v: $ty| $names).ok_or_else(|| Error::parse($what, s, $expected))
+            }
         }
-    }
+    )*};
+}
+
+from_name! {
+    Operation: "operation",
+        "converse, converse-stream, invoke-model, invoke-model-stream, inline-agent, \
+         retrieve-and-generate, retrieve-and-generate-stream, invoke-agent, invoke-flow, start-flow-execution",
+        &Operation::ALL, |op| [op.as_str(), op.aws_name()];
+    Latency: "latency", "standard, optimized", &[Latency::Standard, Latency::Optimized], |l| [l.as_str()];
+    LatencyPolicy: "latency policy", "standard, optimized, prefer-optimized",
+        &[LatencyPolicy::Standard, LatencyPolicy::Optimized, LatencyPolicy::PreferOptimized],
+        |p| match p {
+            LatencyPolicy::PreferOptimized => ["prefer-optimized", "prefer_optimized"],
+            p => [p.as_str(); 2],
+        }, trim;
+    ServiceTier: "service tier", "priority, default, flex, reserved", &ServiceTier::ALL, |t| [t.as_str()];
+    LifecyclePolicy: "lifecycle policy", "warn, strict", &[LifecyclePolicy::Warn, LifecyclePolicy::Strict],
+        |p| [p.as_str()], trim;
 }
 
 #[cfg(test)]
@@ -548,6 +510,41 @@ mod tests {
         assert!("fast".parse::<LatencyPolicy>().is_err());
         assert_eq!("OPTIMIZED".parse::<Latency>().unwrap(), Latency::Optimized);
         assert_eq!("Flex".parse::<ServiceTier>().unwrap(), ServiceTier::Flex);
+    }
+
+    #[test]
+    fn names_round_trip_and_errors_quote_the_text_as_given() {
+        for l in [Latency::Standard, Latency::Optimized] {
+            assert_eq!(l.to_string().parse::<Latency>().unwrap(), l);
+            assert_eq!(
+                LatencyPolicy::from(l).to_string().parse::<LatencyPolicy>().unwrap(),
+                l.into()
+            );
+        }
+        for t in ServiceTier::ALL {
+            assert_eq!(t.to_string().to_uppercase().parse::<ServiceTier>().unwrap(), t);
+        }
+        // The policies ignore surrounding whitespace; the wire values do not.
+        assert_eq!(" warn ".parse::<LifecyclePolicy>().unwrap(), LifecyclePolicy::Warn);
+        assert_eq!(
+            " prefer-optimized\n".parse::<LatencyPolicy>().unwrap(),
+            LatencyPolicy::PreferOptimized
+        );
+        for (e, want) in [
+            (" standard".parse::<Latency>().unwrap_err(), "latency"),
+            (" flex".parse::<ServiceTier>().unwrap_err(), "service tier"),
+            (" converse".parse::<Operation>().unwrap_err(), "operation"),
+            (" fast ".parse::<LatencyPolicy>().unwrap_err(), "latency policy"),
+            ("refuse".parse::<LifecyclePolicy>().unwrap_err(), "lifecycle policy"),
+        ] {
+            let Error::Parse { what, .. } = &e else { panic!("{e:?}") };
+            assert_eq!(*what, want);
+        }
+        let e = " fast ".parse::<LatencyPolicy>().unwrap_err().to_string();
+        assert!(
+            e.contains("\" fast \"") && e.contains("standard, optimized, prefer-optimized"),
+            "{e}"
+        );
     }
 
     #[test]

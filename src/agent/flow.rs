@@ -10,7 +10,7 @@ use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_smithy_types::Document;
 use serde::Serialize;
 
-use super::send::send;
+use super::send::{AgentInput, send};
 use super::stream::InvokeFlowStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, performance_config};
 use crate::call::{Call, Escape, Question, escape_hatch, invalid};
@@ -98,6 +98,40 @@ fn model_performance(plan: &Plan) -> Option<ModelPerformanceConfiguration> {
     performance_config(plan.latency).map(|pc| ModelPerformanceConfiguration::builder().performance_config(pc).build())
 }
 
+/// The two flow operations' SDK input builders: the fields they share.
+trait FlowBuilder: Sized {
+    /// Sets the flow, its alias and the inputs.
+    fn flow(self, parts: &FlowParts) -> Self;
+    /// Sets the plan's latency (`modelPerformanceConfiguration`).
+    fn planned(self, plan: &Plan) -> Self;
+    /// The flow the input goes to, as it will be sent.
+    fn target(&self) -> Target;
+}
+
+impl FlowParts {
+    /// Plans `op`, builds its input (`own`: the operation's own fields set)
+    /// with the caller's `map_input` closures applied before the plan's
+    /// latency, and sends it. A refused request, or one with a bad input,
+    /// sends nothing.
+    async fn send<A: BedrockAgentRuntimeApi, B: FlowBuilder + AgentInput>(
+        mut self,
+        client: &AgentSide<A>,
+        op: Operation,
+        own: B,
+        escape: Escape<B, agent_sdk::config::Builder>,
+    ) -> Result<(B::Output, Call)> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let (plan, api) = client.plan(self.question(op))?;
+        let (b, config) = escape.apply(own.flow(&self));
+        let input = b.planned(&plan);
+        let mut call = Call::start(&plan, client.origin(), Some(input.target()));
+        let out = send(api, input, config, &call.span).await.map_err(|e| call.failed(e))?;
+        Ok((out, call))
+    }
+}
+
 macro_rules! flow_common {
     ($builder:ident, $sdk_builder:ty) => {
         impl<A: BedrockAgentRuntimeApi> $builder<A> {
@@ -151,6 +185,20 @@ macro_rules! flow_common {
                 self.unverified_optimized_latency()
             }
 
+        }
+
+        impl FlowBuilder for $sdk_builder {
+            fn flow(self, parts: &FlowParts) -> Self {
+                self.flow_identifier(&parts.flow_id)
+                    .flow_alias_identifier(&parts.alias_id)
+                    .set_inputs(Some(parts.inputs.clone()))
+            }
+            fn planned(self, plan: &Plan) -> Self {
+                self.set_model_performance_configuration(model_performance(plan))
+            }
+            fn target(&self) -> Target {
+                FlowParts::target(self.get_flow_identifier(), self.get_flow_alias_identifier())
+            }
         }
 
         escape_hatch!(
@@ -217,21 +265,12 @@ impl<A: BedrockAgentRuntimeApi> InvokeFlowRequest<A> {
     /// Sends the request and returns the flow's output stream once the
     /// response headers arrive (outputs as [`AgentEvent::Text`](super::AgentEvent::Text)).
     pub async fn send(self) -> Result<InvokeFlowStream> {
-        if let Some(e) = self.parts.error {
-            return Err(e);
-        }
-        let (plan, api) = self.client.plan(self.parts.question(Operation::InvokeFlow))?;
-        let b = InvokeFlowInputBuilder::default()
-            .flow_identifier(&self.parts.flow_id)
-            .flow_alias_identifier(&self.parts.alias_id)
-            .set_inputs(Some(self.parts.inputs.clone()))
+        let own = InvokeFlowInputBuilder::default()
             .set_enable_trace(self.enable_trace)
             .set_execution_id(self.execution_id);
-        let (b, config) = self.escape.apply(b);
-        let b = b.set_model_performance_configuration(model_performance(&plan));
-        let target = FlowParts::target(b.get_flow_identifier(), b.get_flow_alias_identifier());
-        let mut call = Call::start(&plan, self.client.origin(), Some(target));
-        let raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
+        let (raw, call) = (self.parts)
+            .send(&self.client, Operation::InvokeFlow, own, self.escape)
+            .await?;
         Ok(InvokeFlowStream::new(raw, call))
     }
 }
@@ -279,20 +318,10 @@ impl<A: BedrockAgentRuntimeApi> StartFlowExecutionRequest<A> {
 
     /// Starts the execution.
     pub async fn send(self) -> Result<StartFlowExecutionResponse> {
-        if let Some(e) = self.parts.error {
-            return Err(e);
-        }
-        let (plan, api) = self.client.plan(self.parts.question(Operation::StartFlowExecution))?;
-        let b = StartFlowExecutionInputBuilder::default()
-            .flow_identifier(&self.parts.flow_id)
-            .flow_alias_identifier(&self.parts.alias_id)
-            .set_inputs(Some(self.parts.inputs.clone()))
-            .set_flow_execution_name(self.name);
-        let (b, config) = self.escape.apply(b);
-        let b = b.set_model_performance_configuration(model_performance(&plan));
-        let target = FlowParts::target(b.get_flow_identifier(), b.get_flow_alias_identifier());
-        let mut call = Call::start(&plan, self.client.origin(), Some(target));
-        let out = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
+        let own = StartFlowExecutionInputBuilder::default().set_flow_execution_name(self.name);
+        let (out, call) = (self.parts)
+            .send(&self.client, Operation::StartFlowExecution, own, self.escape)
+            .await?;
         let request_id = out.request_id.clone();
         let report = call.finish_with(|r| r.request_id = request_id);
         Ok(StartFlowExecutionResponse {

@@ -10,8 +10,7 @@ use agent_sdk::types::{
 };
 use aws_sdk_bedrockagentruntime as agent_sdk;
 
-use super::api::sdk_send;
-use super::send::{direct, send};
+use super::send::{direct, inline_agent_output, send};
 use super::session::{SessionParts, session_setters, with_session_id};
 use super::stream::InlineAgentStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, performance_config};
@@ -191,7 +190,7 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
             })
             .capture_input(|max| Input::text(b.get_input_text().as_deref(), b.get_instruction().as_deref(), max));
         let raw = match direct(api, &config, &call.span) {
-            Some(sdk) => sdk_send::inline_agent_output(b.send_with(sdk).await),
+            Some(sdk) => inline_agent_output(b.send_with(sdk).await),
             None => send(api, b, config, &call.span).await,
         };
         let mut raw = raw.map_err(|e| call.failed(e))?;

@@ -17,7 +17,7 @@ use agent_sdk::types::{
 use aws_sdk_bedrockagentruntime as agent_sdk;
 
 use super::response::{AgentResponse, citations_of};
-use super::send::{SdkConfigMap, send};
+use super::send::{AgentInput, SdkConfigMap, send};
 use super::stream::RetrieveAndGenerateStream;
 use super::{AgentSide, BedrockAgentRuntimeApi, model_arn, performance_config};
 use crate::call::{Call, Escape, Question, escape_hatch, invalid};
@@ -423,12 +423,27 @@ macro_rules! rag_common {
                     &model_arn(plan.model_id.as_deref().unwrap_or_default(), &region),
                     performance_config(plan.latency),
                 );
+                let input = b.set_retrieve_and_generate_configuration(config);
+                let call = Call::start(&plan, self.client.origin(), None)
+                    .request(|| {
+                        rag_info(
+                            input.get_retrieve_and_generate_configuration().as_ref(),
+                            input.get_session_id().as_deref(),
+                        )
+                    })
+                    .capture_input(|max| Input::text(input.get_input().as_ref().map(|i| i.text()), None, max));
                 Ok(Prepared {
-                    plan,
-                    input: b.set_retrieve_and_generate_configuration(config),
+                    input,
                     config: sdk_config,
                     client: self.client,
+                    call,
                 })
+            }
+        }
+
+        impl<A, M, S> std::fmt::Debug for $builder<A, M, S> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.parts.debug(f.debug_struct(stringify!($builder)).field("model", &self.model))
             }
         }
     };
@@ -446,12 +461,37 @@ fn rag_info(config: Option<&RetrieveAndGenerateConfiguration>, session: Option<&
     }
 }
 
-/// A checked request, ready to send.
+impl RagParts {
+    /// Ends a request's `Debug` with what it asks (never the query text).
+    fn debug(&self, d: &mut std::fmt::DebugStruct<'_, '_>) -> std::fmt::Result {
+        d.field("knowledge_base_id", &self.knowledge_base_id)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A checked request, ready to send, its call started.
 struct Prepared<B, A> {
-    plan: Arc<Plan>,
     input: B,
     config: Option<SdkConfigMap>,
     client: Arc<AgentSide<A>>,
+    call: Call,
+}
+
+impl<B: AgentInput, A: BedrockAgentRuntimeApi> Prepared<B, A> {
+    /// Sends the input inside the call's span.
+    async fn send(self) -> Result<(B::Output, Call)> {
+        let Self {
+            input,
+            config,
+            client,
+            mut call,
+        } = self;
+        let out = send(client.service()?, input, config, &call.span)
+            .await
+            .map_err(|e| call.failed(e))?;
+        Ok((out, call))
+    }
 }
 
 /// A `RetrieveAndGenerate` request:
@@ -478,16 +518,6 @@ pub struct RetrieveAndGenerateRequest<A, M, S = FromKnowledgeBase> {
     marker: PhantomData<fn() -> (M, S)>,
 }
 
-impl<A, M, S> std::fmt::Debug for RetrieveAndGenerateRequest<A, M, S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RetrieveAndGenerateRequest")
-            .field("model", &self.model)
-            .field("knowledge_base_id", &self.parts.knowledge_base_id)
-            .field("policy", &self.parts.policy)
-            .finish_non_exhaustive()
-    }
-}
-
 rag_common!(
     RetrieveAndGenerateRequest,
     op::RetrieveAndGenerateOp,
@@ -498,15 +528,7 @@ impl<A: BedrockAgentRuntimeApi, M, S> RetrieveAndGenerateRequest<A, M, S> {
     /// Checks the request against the catalog, sends it, and returns the
     /// answer with its citations. A refused request sends nothing.
     pub async fn send(self) -> Result<RetrieveAndGenerateResponse> {
-        let p = self.prepare(Operation::RetrieveAndGenerate)?;
-        let api = p.client.service()?;
-        let (input, config) = (p.input.get_input(), p.input.get_retrieve_and_generate_configuration());
-        let mut call = Call::start(&p.plan, p.client.origin(), None)
-            .request(|| rag_info(config.as_ref(), p.input.get_session_id().as_deref()))
-            .capture_input(|max| Input::text(input.as_ref().map(|i| i.text()), None, max));
-        let out = send(api, p.input, p.config, &call.span)
-            .await
-            .map_err(|e| call.failed(e))?;
+        let (out, mut call) = self.prepare(Operation::RetrieveAndGenerate)?.send().await?;
         let request_id = out.request_id.clone();
         let o = out.output;
         let text = o.output().map(|x| x.text().to_owned()).unwrap_or_default();
@@ -538,16 +560,6 @@ pub struct RetrieveAndGenerateStreamRequest<A, M, S = FromKnowledgeBase> {
     marker: PhantomData<fn() -> (M, S)>,
 }
 
-impl<A, M, S> std::fmt::Debug for RetrieveAndGenerateStreamRequest<A, M, S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RetrieveAndGenerateStreamRequest")
-            .field("model", &self.model)
-            .field("knowledge_base_id", &self.parts.knowledge_base_id)
-            .field("policy", &self.parts.policy)
-            .finish_non_exhaustive()
-    }
-}
-
 rag_common!(
     RetrieveAndGenerateStreamRequest,
     op::RetrieveAndGenerateStreamOp,
@@ -559,15 +571,8 @@ impl<A: BedrockAgentRuntimeApi, M, S> RetrieveAndGenerateStreamRequest<A, M, S> 
     /// headers arrive. A refused request sends nothing.
     pub async fn send(self) -> Result<RetrieveAndGenerateStream> {
         let p = self.prepare(Operation::RetrieveAndGenerateStream)?;
-        let api = p.client.service()?;
         let sent_session = p.input.get_session_id().clone();
-        let (input, config) = (p.input.get_input(), p.input.get_retrieve_and_generate_configuration());
-        let mut call = Call::start(&p.plan, p.client.origin(), None)
-            .request(|| rag_info(config.as_ref(), sent_session.as_deref()))
-            .capture_input(|max| Input::text(input.as_ref().map(|i| i.text()), None, max));
-        let mut raw = send(api, p.input, p.config, &call.span)
-            .await
-            .map_err(|e| call.failed(e))?;
+        let (mut raw, call) = p.send().await?;
         if raw.session_id.is_none() {
             raw.session_id = sent_session;
         }

@@ -14,12 +14,20 @@ use agent_sdk::operation::start_flow_execution::builders::StartFlowExecutionInpu
 use aws_sdk_bedrockagentruntime as agent_sdk;
 use tracing::Instrument;
 
+use agent_sdk::config::http::HttpResponse;
+use agent_sdk::error::{ProvideErrorMetadata, SdkError};
+use agent_sdk::operation::RequestId;
+use agent_sdk::primitives::event_stream::EventReceiver;
+use async_trait::async_trait;
+
 use super::api::{
-    BedrockAgentRuntimeApi, RawFlowStream, RawInlineAgentStream, RawInvokeAgentStream, RawRetrieveAndGenerateStream,
-    as_sdk, sdk_send,
+    BedrockAgentRuntimeApi, RawAgentStream, RawFlowStream, RawInlineAgentStream, RawInvokeAgentStream,
+    RawRetrieveAndGenerateStream, SdkAgentRuntime, as_sdk,
 };
 use crate::Result;
-use crate::call::{WithRequestId, same_region};
+use crate::call::{WithRequestId, receiver_stream, same_region};
+use crate::error::ServiceError;
+use crate::vocab::Operation;
 
 /// A per-call change to the SDK client's configuration, applied to a copy
 /// of it for one call.
@@ -36,27 +44,117 @@ pub(crate) trait AgentInput: Sized + Send + 'static {
     fn send_api<A: BedrockAgentRuntimeApi>(self, api: &A) -> impl Future<Output = Result<Self::Output>> + Send;
 }
 
+fn non_empty(s: String) -> Option<String> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// The session (for flows, execution) id, the memory id and the events of a
+/// streamed agent-runtime SDK output: the four outputs differ only in the
+/// names of these fields.
+type StreamParts<T, E> = (Option<String>, Option<String>, EventReceiver<T, E>);
+
+/// The crate's stream from what `op` sent: the SDK's error typed, the
+/// request id, the output's `parts`, the events read one at a time.
+fn streamed<O: RequestId, T, E, F>(
+    op: Operation,
+    sent: std::result::Result<O, SdkError<F, HttpResponse>>,
+    parts: impl FnOnce(O) -> StreamParts<T, E>,
+) -> Result<RawAgentStream<T>>
+where
+    T: Send + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    F: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let out = sent.map_err(|e| ServiceError::from_sdk(op, e))?;
+    let request_id = out.request_id().map(str::to_owned);
+    let (session_id, memory_id, rx) = parts(out);
+    Ok(RawAgentStream {
+        request_id,
+        session_id,
+        memory_id,
+        events: receiver_stream(op, rx, |mut rx| async move { (rx.recv().await, rx) }),
+    })
+}
+
+/// The output of what `op` sent with its request id, or the SDK's error
+/// typed.
+fn answered<O: RequestId, E>(
+    op: Operation,
+    sent: std::result::Result<O, SdkError<E, HttpResponse>>,
+) -> Result<WithRequestId<O>>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let out = sent.map_err(|e| ServiceError::from_sdk(op, e))?;
+    let request_id = out.request_id().map(str::to_owned);
+    Ok(WithRequestId::new(out, request_id))
+}
+
+/// The crate's InvokeInlineAgent stream from what the SDK sent (also for
+/// the request's [`direct`] path).
+pub(crate) fn inline_agent_output(
+    sent: std::result::Result<
+        agent_sdk::operation::invoke_inline_agent::InvokeInlineAgentOutput,
+        SdkError<agent_sdk::operation::invoke_inline_agent::InvokeInlineAgentError, HttpResponse>,
+    >,
+) -> Result<RawInlineAgentStream> {
+    streamed(Operation::InlineAgent, sent, |o| {
+        (non_empty(o.session_id), None, o.completion)
+    })
+}
+
+/// One row per operation: the input builder, what the crate gets back, the
+/// [`BedrockAgentRuntimeApi`] method, and how the SDK's result (`sent`, of
+/// `send_with`) becomes it: [`answered`], or [`streamed`] with the output's
+/// session id, memory id and events. The rows give [`AgentInput`], and
+/// [`BedrockAgentRuntimeApi`] for [`SdkAgentRuntime`] and for `Arc<T>`.
 macro_rules! agent_input {
-    ($($input:ty => $out:ty, $sdk:ident, $api:ident;)*) => {$(
-        impl AgentInput for $input {
-            type Output = $out;
-            fn send_sdk(self, client: &agent_sdk::Client) -> impl Future<Output = Result<$out>> + Send {
-                sdk_send::$sdk(self, client)
+    ($($input:ty => $out:ty, $api:ident, |$sent:ident| $from_sdk:expr;)*) => {
+        $(
+            impl AgentInput for $input {
+                type Output = $out;
+                async fn send_sdk(self, client: &agent_sdk::Client) -> Result<$out> {
+                    let $sent = self.send_with(client).await;
+                    $from_sdk
+                }
+                fn send_api<A: BedrockAgentRuntimeApi>(self, api: &A) -> impl Future<Output = Result<$out>> + Send {
+                    api.$api(self)
+                }
             }
-            fn send_api<A: BedrockAgentRuntimeApi>(self, api: &A) -> impl Future<Output = Result<$out>> + Send {
-                api.$api(self)
-            }
+        )*
+
+        #[async_trait]
+        impl BedrockAgentRuntimeApi for SdkAgentRuntime {
+            $(
+                async fn $api(&self, input: $input) -> Result<$out> {
+                    input.send_sdk(self.sdk()).await
+                }
+            )*
         }
-    )*};
+
+        #[async_trait]
+        impl<T: BedrockAgentRuntimeApi + ?Sized> BedrockAgentRuntimeApi for std::sync::Arc<T> {
+            $(
+                async fn $api(&self, input: $input) -> Result<$out> {
+                    (**self).$api(input).await
+                }
+            )*
+        }
+    };
 }
 
 agent_input! {
-    InvokeInlineAgentInputBuilder => RawInlineAgentStream, inline_agent, invoke_inline_agent;
-    RetrieveAndGenerateInputBuilder => WithRequestId<RetrieveAndGenerateOutput>, retrieve_and_generate, retrieve_and_generate;
-    RetrieveAndGenerateStreamInputBuilder => RawRetrieveAndGenerateStream, retrieve_and_generate_stream, retrieve_and_generate_stream;
-    InvokeAgentInputBuilder => RawInvokeAgentStream, invoke_agent, invoke_agent;
-    InvokeFlowInputBuilder => RawFlowStream, invoke_flow, invoke_flow;
-    StartFlowExecutionInputBuilder => WithRequestId<StartFlowExecutionOutput>, start_flow_execution, start_flow_execution;
+    InvokeInlineAgentInputBuilder => RawInlineAgentStream, invoke_inline_agent, |sent| inline_agent_output(sent);
+    RetrieveAndGenerateInputBuilder => WithRequestId<RetrieveAndGenerateOutput>, retrieve_and_generate,
+        |sent| answered(Operation::RetrieveAndGenerate, sent);
+    RetrieveAndGenerateStreamInputBuilder => RawRetrieveAndGenerateStream, retrieve_and_generate_stream,
+        |sent| streamed(Operation::RetrieveAndGenerateStream, sent, |o| (non_empty(o.session_id), None, o.stream));
+    InvokeAgentInputBuilder => RawInvokeAgentStream, invoke_agent,
+        |sent| streamed(Operation::InvokeAgent, sent, |o| (non_empty(o.session_id), o.memory_id, o.completion));
+    InvokeFlowInputBuilder => RawFlowStream, invoke_flow,
+        |sent| streamed(Operation::InvokeFlow, sent, |o| (o.execution_id, None, o.response_stream));
+    StartFlowExecutionInputBuilder => WithRequestId<StartFlowExecutionOutput>, start_flow_execution,
+        |sent| answered(Operation::StartFlowExecution, sent);
 }
 
 /// Sends `input` inside the call's span (see the runtime's `send`).

@@ -26,7 +26,10 @@ pub trait AgentStreamEvent: parts::EventParts + Send + 'static {}
 /// What the stream reads from one SDK event (sealed: no other crate can
 /// name it, so none can implement [`AgentStreamEvent`]).
 pub(crate) mod parts {
-    use super::Citation;
+    use aws_sdk_bedrockagentruntime::primitives::Blob;
+    use aws_sdk_bedrockagentruntime::types::Attribution;
+
+    use super::{Citation, citations_of};
 
     /// What the stream needs to know about one SDK event.
     #[diagnostic::on_unimplemented(
@@ -35,17 +38,51 @@ pub(crate) mod parts {
         note = "script a stream for a mock with the SDK's event types (`bedrock_latency::agent::sdk::types`) and `RawAgentStream::new`, or with a canned answer: `bedrock_latency::mock::Answer`"
     )]
     pub trait EventParts {
+        /// The completion chunk this event is, in the agents' streams
+        /// (InvokeInlineAgent, InvokeAgent); the other methods read a chunk
+        /// unless an event type says otherwise.
+        fn chunk(&self) -> Option<Chunk<'_>> {
+            None
+        }
         /// The answer text (or bytes of it) this event carries.
-        fn text_bytes(&self) -> Option<&[u8]>;
+        fn text_bytes(&self) -> Option<&[u8]> {
+            self.chunk()?.bytes
+        }
         /// The citations this event carries.
-        fn citations(&self) -> Vec<Citation>;
+        fn citations(&self) -> Vec<Citation> {
+            let attribution = self.chunk().and_then(|c| c.attribution);
+            attribution.map(|a| citations_of(a.citations())).unwrap_or_default()
+        }
         /// A guardrail action or flow completion reason, if this event is one.
-        fn outcome(&self) -> Option<Outcome>;
+        fn outcome(&self) -> Option<Outcome> {
+            None
+        }
         /// Whether the event is consumed into text and citations (not passed on).
-        fn consumed(&self) -> bool;
+        fn consumed(&self) -> bool {
+            self.chunk().is_some()
+        }
         /// Text that is not raw bytes (flow outputs).
         fn owned_text(&self) -> Option<String> {
             None
+        }
+    }
+
+    /// A completion chunk: its bytes and its citations. The two agents'
+    /// payload types (`InlineAgentPayloadPart`, `PayloadPart`) differ only
+    /// by name.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Chunk<'a> {
+        bytes: Option<&'a [u8]>,
+        attribution: Option<&'a Attribution>,
+    }
+
+    impl<'a> Chunk<'a> {
+        /// A chunk of these parts.
+        pub(crate) fn of(bytes: Option<&'a Blob>, attribution: Option<&'a Attribution>) -> Self {
+            Chunk {
+                bytes: bytes.map(Blob::as_ref),
+                attribution,
+            }
         }
     }
 
@@ -59,55 +96,25 @@ pub(crate) mod parts {
     }
 }
 
-use parts::{EventParts, Outcome};
+use parts::{Chunk, EventParts, Outcome};
 
 impl AgentStreamEvent for InlineAgentResponseStream {}
-impl EventParts for InlineAgentResponseStream {
-    fn text_bytes(&self) -> Option<&[u8]> {
-        match self {
-            InlineAgentResponseStream::Chunk(c) => c.bytes().map(|b| b.as_ref()),
-            _ => None,
-        }
-    }
-    fn citations(&self) -> Vec<Citation> {
-        match self {
-            InlineAgentResponseStream::Chunk(c) => {
-                c.attribution().map(|a| citations_of(a.citations())).unwrap_or_default()
-            }
-            _ => Vec::new(),
-        }
-    }
-    fn outcome(&self) -> Option<Outcome> {
-        None
-    }
-    fn consumed(&self) -> bool {
-        matches!(self, InlineAgentResponseStream::Chunk(_))
-    }
-}
-
 impl AgentStreamEvent for ResponseStream {}
-impl EventParts for ResponseStream {
-    fn text_bytes(&self) -> Option<&[u8]> {
-        match self {
-            ResponseStream::Chunk(c) => c.bytes().map(|b| b.as_ref()),
-            _ => None,
-        }
-    }
-    fn citations(&self) -> Vec<Citation> {
-        match self {
-            ResponseStream::Chunk(c) => c.attribution().map(|a| citations_of(a.citations())).unwrap_or_default(),
-            _ => Vec::new(),
-        }
-    }
-    fn outcome(&self) -> Option<Outcome> {
-        None
-    }
-    fn consumed(&self) -> bool {
-        matches!(self, ResponseStream::Chunk(_))
+impl AgentStreamEvent for RetrieveAndGenerateStreamResponseOutput {}
+impl AgentStreamEvent for FlowResponseStream {}
+
+impl EventParts for InlineAgentResponseStream {
+    fn chunk(&self) -> Option<Chunk<'_>> {
+        self.as_chunk().ok().map(|c| Chunk::of(c.bytes(), c.attribution()))
     }
 }
 
-impl AgentStreamEvent for RetrieveAndGenerateStreamResponseOutput {}
+impl EventParts for ResponseStream {
+    fn chunk(&self) -> Option<Chunk<'_>> {
+        self.as_chunk().ok().map(|c| Chunk::of(c.bytes(), c.attribution()))
+    }
+}
+
 impl EventParts for RetrieveAndGenerateStreamResponseOutput {
     fn text_bytes(&self) -> Option<&[u8]> {
         match self {
@@ -152,14 +159,7 @@ impl EventParts for RetrieveAndGenerateStreamResponseOutput {
     }
 }
 
-impl AgentStreamEvent for FlowResponseStream {}
 impl EventParts for FlowResponseStream {
-    fn text_bytes(&self) -> Option<&[u8]> {
-        None
-    }
-    fn citations(&self) -> Vec<Citation> {
-        Vec::new()
-    }
     fn outcome(&self) -> Option<Outcome> {
         match self {
             FlowResponseStream::FlowCompletionEvent(c) => {

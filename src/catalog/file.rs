@@ -409,21 +409,16 @@ fn patch_entry(
             source: l.source.unwrap_or_else(|| source.clone()),
         };
     }
-    match p.prices {
-        None => {}
-        Some(None) => e.prices = None,
-        Some(Some(pr)) => {
-            e.prices = Some(Prices {
-                standard: pr.standard,
-                optimized: pr.optimized,
-                source: pr.source.unwrap_or_else(|| source.clone()),
-            })
-        }
+    // Absent: kept; `null`: removed; given: replaced.
+    if let Some(prices) = p.prices {
+        e.prices = prices.map(|pr| Prices {
+            standard: pr.standard,
+            optimized: pr.optimized,
+            source: pr.source.unwrap_or_else(|| source.clone()),
+        });
     }
-    match p.optimized {
-        None => {}
-        Some(None) => e.optimized = None,
-        Some(Some(o)) => patch_optimized(&mut e, o, &source, operations),
+    if let Some(optimized) = p.optimized {
+        e.optimized = optimized.map(|o| optimized_support(&mut e, o, &source, operations));
     }
     if let Some(tiers) = p.service_tiers {
         patch_tiers(&mut e, tiers, &source);
@@ -431,12 +426,14 @@ fn patch_entry(
     e
 }
 
-fn patch_optimized(
+/// The optimized support a patch gives (its profile added to the entry's
+/// profiles when new).
+fn optimized_support(
     e: &mut ModelEntry,
     o: OptimizedPatch,
     source: &Source,
     operations: &BTreeMap<Operation, Treatment>,
-) {
+) -> OptimizedSupport {
     let profile = o.profile.or_else(|| {
         o.regions
             .first()
@@ -447,13 +444,13 @@ fn patch_optimized(
     if !profile.is_empty() && !e.inference_profiles.contains(&profile) {
         e.inference_profiles.push(profile.clone());
     }
-    e.optimized = Some(OptimizedSupport {
+    OptimizedSupport {
         profile,
         regions: o.regions,
         operations: o.operations.unwrap_or_else(|| operations.clone()),
         max_total_tokens: o.max_total_tokens,
         source: o.source.unwrap_or_else(|| source.clone()),
-    });
+    }
 }
 
 /// Each tier given replaces the entry's field by field (a new one is
@@ -536,17 +533,27 @@ mod tests {
         assert!(priced("1e309").is_err());
     }
 
+    type Merge = for<'c> fn(&'c mut Catalog, &str) -> Result<&'c mut Catalog>;
+
+    /// Merging `text` into the built-in catalog fails with one line of fewer
+    /// than 400 bytes that starts with `start` and names `named`.
+    fn fails_in_one_short_line(merge: Merge, text: &str, start: &str, named: &str) {
+        let mut c = Catalog::builtin().clone();
+        let e = merge(&mut c, text).unwrap_err().to_string();
+        assert!(e.starts_with(start) && e.contains(named), "{e:.300}");
+        assert!(e.len() < 400 && !e.contains('\n'), "{} bytes: {e:.300}", e.len());
+    }
+
     #[test]
     fn syntax_errors_are_one_short_line_with_line_and_column() {
         let long = "x".repeat(200_000);
-        let e = merge_json(&format!(
-            "{{\n  \"models\": [\n    {{\"id\": \"x.y\", \"{long}\": 1}}]}}"
-        ))
-        .unwrap_err()
-        .to_string();
-        assert!(e.starts_with("catalog JSON: line 3, column "), "{e}");
-        assert!(e.contains("unknown field"), "{e}");
-        assert!(e.len() < 400 && !e.contains('\n'), "{} bytes: {e:.300}", e.len());
+        let text = format!("{{\n  \"models\": [\n    {{\"id\": \"x.y\", \"{long}\": 1}}]}}");
+        fails_in_one_short_line(
+            Catalog::merge_json,
+            &text,
+            "catalog JSON: line 3, column ",
+            "unknown field",
+        );
         let e = merge_json("{\"models\": [\u{1b}]}").unwrap_err().to_string();
         assert!(!e.contains('\u{1b}'), "{e}");
         assert!(!e.contains("catalog catalog"), "{e}");
@@ -556,16 +563,8 @@ mod tests {
     #[test]
     fn toml_errors_do_not_quote_the_line() {
         let long = "y".repeat(200_000);
-        let mut c = Catalog::builtin().clone();
-        let e = c
-            .merge_toml(&format!(
-                "as_of = \"2026-12-01\"\n[[models]]\nid = \"x.y\"\ncolour = \"{long}\"\n"
-            ))
-            .unwrap_err()
-            .to_string();
-        assert!(e.starts_with("catalog TOML: line 4, column 1: "), "{e:.300}");
-        assert!(e.contains("colour"), "{e:.300}");
-        assert!(e.len() < 400 && !e.contains('\n'), "{} bytes: {e:.300}", e.len());
+        let text = format!("as_of = \"2026-12-01\"\n[[models]]\nid = \"x.y\"\ncolour = \"{long}\"\n");
+        fails_in_one_short_line(Catalog::merge_toml, &text, "catalog TOML: line 4, column 1: ", "colour");
     }
 
     #[test]

@@ -51,11 +51,7 @@ impl Arm {
     }
 }
 
-impl std::fmt::Display for Arm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::vocab::display_by_name!(Arm => write_str(as_str););
 
 /// How to run a comparison.
 #[derive(Debug, Clone)]
@@ -186,17 +182,7 @@ pub async fn compare<R, A>(
 where
     R: BedrockRuntimeApi,
 {
-    if config.arms.is_empty() || config.requests_per_arm == 0 {
-        return Err(Error::InvalidRequest {
-            reason: "a comparison needs at least one arm and one request per arm".to_owned(),
-        });
-    }
-    let rounds = config.warmup_per_arm.checked_add(config.requests_per_arm);
-    let Some((rounds, total_requests)) = rounds.and_then(|r| Some((r, r.checked_mul(config.arms.len())?))) else {
-        return Err(Error::InvalidRequest {
-            reason: "too many requests: arms x (warm-up + measured requests) does not fit in a usize".to_owned(),
-        });
-    };
+    let (rounds, total_requests) = rounds(config)?;
     // Refuse up front rather than after the standard arm has run.
     for arm in &config.arms {
         let (policy, tier) = match arm {
@@ -218,16 +204,7 @@ where
             let i = (k + round % config.arms.len()) % config.arms.len();
             let arm = config.arms[i];
             match one(client, model, prompt, arm, config).await {
-                Ok(report) if measured => samples.push(Sample {
-                    arm,
-                    ttft: report.timing.time_to_first_token,
-                    total: report.timing.total,
-                    output_tokens_per_second: report.timing.output_tokens_per_second,
-                    downgraded: report.downgraded(),
-                    tokens: report.usage.map(|u| (u.input_tokens, u.output_tokens)),
-                    backup_sent: hedge_of(&report).is_some_and(|h| h.backup_sent()),
-                    extra_cost_usd: hedge_of(&report).and_then(|h| h.extra_cost_usd),
-                }),
+                Ok(report) if measured => samples.push(Sample::of(arm, &report)),
                 Ok(_) => {}
                 Err(e) if measured => {
                     tracing::warn!(arm = %arm, error = %e, "comparison request failed");
@@ -259,6 +236,38 @@ where
         speedups,
         samples,
     })
+}
+
+/// The rounds of a comparison (warm-up and measured) and the requests they
+/// send in all, or why it cannot run.
+fn rounds(config: &CompareConfig) -> Result<(usize, usize)> {
+    if config.arms.is_empty() || config.requests_per_arm == 0 {
+        return Err(Error::InvalidRequest {
+            reason: "a comparison needs at least one arm and one request per arm".to_owned(),
+        });
+    }
+    let rounds = config.warmup_per_arm.checked_add(config.requests_per_arm);
+    rounds
+        .and_then(|r| Some((r, r.checked_mul(config.arms.len())?)))
+        .ok_or_else(|| Error::InvalidRequest {
+            reason: "too many requests: arms x (warm-up + measured requests) does not fit in a usize".to_owned(),
+        })
+}
+
+impl Sample {
+    /// What `report` measured for `arm`.
+    fn of(arm: Arm, report: &LatencyReport) -> Self {
+        Sample {
+            arm,
+            ttft: report.timing.time_to_first_token,
+            total: report.timing.total,
+            output_tokens_per_second: report.timing.output_tokens_per_second,
+            downgraded: report.downgraded(),
+            tokens: report.usage.map(|u| (u.input_tokens, u.output_tokens)),
+            backup_sent: hedge_of(report).is_some_and(|h| h.backup_sent()),
+            extra_cost_usd: hedge_of(report).and_then(|h| h.extra_cost_usd),
+        }
+    }
 }
 
 /// One arm's figures from its samples; its cost at the catalog's prices

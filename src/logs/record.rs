@@ -80,6 +80,16 @@ fn object<'de, T: Deserialize<'de>, A: MapAccess<'de>>(map: A) -> Result<Option<
     T::deserialize(MapAccessDeserializer::new(map)).map(Some)
 }
 
+/// A part of a record read as an object, by its derived `Deserialize`
+/// (anything else in its place is remembered by its JSON type).
+trait WholeObject {}
+
+impl<'de, T: WholeObject + Deserialize<'de>> Accept<'de> for T {
+    fn map<A: MapAccess<'de>>(map: A) -> Result<Option<Self>, A::Error> {
+        object(map)
+    }
+}
+
 /// The visitor of a lenient field: `None` for `null`.
 struct Lenient<T>(PhantomData<T>);
 
@@ -186,11 +196,7 @@ struct Performance<'a> {
     latency: Option<Typed<Cow<'a, str>>>,
 }
 
-impl<'de: 'a, 'a> Accept<'de> for Performance<'a> {
-    fn map<A: MapAccess<'de>>(map: A) -> Result<Option<Self>, A::Error> {
-        object(map)
-    }
-}
+impl WholeObject for Performance<'_> {}
 
 #[derive(Deserialize)]
 struct Input {
@@ -198,11 +204,7 @@ struct Input {
     count: Option<Typed<u64>>,
 }
 
-impl<'de> Accept<'de> for Input {
-    fn map<A: MapAccess<'de>>(map: A) -> Result<Option<Self>, A::Error> {
-        object(map)
-    }
-}
+impl WholeObject for Input {}
 
 #[derive(Deserialize)]
 struct Output {
@@ -212,11 +214,7 @@ struct Output {
     body: Option<Typed<Body>>,
 }
 
-impl<'de> Accept<'de> for Output {
-    fn map<A: MapAccess<'de>>(map: A) -> Result<Option<Self>, A::Error> {
-        object(map)
-    }
-}
+impl WholeObject for Output {}
 
 /// A response body: an object (Converse, InvokeModel), or an array of
 /// events or chunks (a logged stream), of which the last one that has
@@ -261,11 +259,7 @@ struct Part {
     invocation: Option<Typed<Counts>>,
 }
 
-impl<'de> Accept<'de> for Part {
-    fn map<A: MapAccess<'de>>(map: A) -> Result<Option<Self>, A::Error> {
-        object(map)
-    }
-}
+impl WholeObject for Part {}
 
 fn is<T>(field: &Option<Typed<T>>) -> Option<&T> {
     field.as_ref().and_then(Typed::as_ref)
@@ -327,11 +321,7 @@ struct Metrics {
     latency_ms: Option<Typed<u64>>,
 }
 
-impl<'de> Accept<'de> for Metrics {
-    fn map<A: MapAccess<'de>>(map: A) -> Result<Option<Self>, A::Error> {
-        object(map)
-    }
-}
+impl WholeObject for Metrics {}
 
 #[derive(Deserialize)]
 struct Metadata {
@@ -341,11 +331,7 @@ struct Metadata {
     usage: Option<Typed<Counts>>,
 }
 
-impl<'de> Accept<'de> for Metadata {
-    fn map<A: MapAccess<'de>>(map: A) -> Result<Option<Self>, A::Error> {
-        object(map)
-    }
-}
+impl WholeObject for Metadata {}
 
 /// Token counts under every name they go by (Converse, Anthropic messages,
 /// invocation metrics), and the stream latency.
@@ -367,11 +353,7 @@ struct Counts {
     latency: Option<Typed<u64>>,
 }
 
-impl<'de> Accept<'de> for Counts {
-    fn map<A: MapAccess<'de>>(map: A) -> Result<Option<Self>, A::Error> {
-        object(map)
-    }
-}
+impl WholeObject for Counts {}
 
 impl Counts {
     fn input(&self) -> Option<u64> {

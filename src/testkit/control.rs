@@ -165,12 +165,12 @@ fn timing_json(t: &TierTiming) -> Value {
 fn state(shared: &Shared) -> Value {
     let state = shared.lock();
     json!({
-        "timing": timing_json(&state.timing),
-        "answerTokens": state.answer_tokens,
-        "region": state.region,
+        "timing": timing_json(&state.settings.timing),
+        "answerTokens": state.settings.answer_tokens,
+        "region": state.settings.region,
         "pendingFaults": state.faults.pending().len(),
-        "optimizedQuota": state.quotas,
-        "reservations": state.reservations,
+        "optimizedQuota": state.settings.quotas,
+        "reservations": state.settings.reservations,
         "recordsKept": state.records.iter().len(),
         "recordBytes": state.records.bytes(),
     })

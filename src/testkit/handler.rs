@@ -13,13 +13,13 @@ use super::body::{BodyError, read_body};
 use super::control;
 use super::ops;
 use super::prepared::{Prepared, RenderContext};
-use super::response::{self, ConnectionReset, ResponseBody};
+use super::response::{self, ConnectionReset, Injected, ResponseBody};
 use super::state::{RECORD_BODY_PREFIX, Shared};
 use super::wire::{self, ApiError, PathParams, Reply};
 use super::{Fault, RecordedRequest};
 use crate::Operation;
 
-type Answer = Result<Response<ResponseBody>, ConnectionReset>;
+type Answer = Result<Response<ResponseBody>, Injected>;
 
 fn lower_headers(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
     headers
@@ -38,6 +38,7 @@ fn lower_headers(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
 fn caller_region(shared: &Shared, headers: &hyper::HeaderMap) -> String {
     let state = shared.lock();
     state
+        .settings
         .region
         .clone()
         .or_else(|| {
@@ -210,11 +211,11 @@ async fn answer(
                 let mut state = shared.lock();
                 state.decide_tier(&p).map(|tier| {
                     let (served, fallback) = state.decide(&p);
-                    let mut timing = state.timing.of(served);
+                    let mut timing = state.settings.timing.of(served);
                     if let Some(ttft) = state.tails.ttft(&record.region, served) {
                         timing.time_to_first_token = ttft;
                     }
-                    (tier, served, fallback, timing, state.answer_tokens)
+                    (tier, served, fallback, timing, state.settings.answer_tokens)
                 })
             };
             let (served_tier, served, fallback, timing, answer_len) = match decided {

@@ -2,7 +2,6 @@
 //! producer task with their faults (cut, malformed frame, model stream
 //! error). A body holds its connection's in-flight guard until it is done.
 
-use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -18,29 +17,18 @@ use super::counters::Event;
 use super::eventstream;
 use super::wire::{self, Reply, TimedFrame};
 
-/// Returned by the handler to close the connection without a response.
-#[derive(Debug)]
-pub(crate) struct ConnectionReset;
-
-impl fmt::Display for ConnectionReset {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("connection reset (injected by bedrock-latency-local)")
-    }
+/// A failure the endpoint injects on purpose.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Injected {
+    /// Returned by the handler to close the connection without a response.
+    #[error("connection reset (injected by bedrock-latency-local)")]
+    ConnectionReset,
+    /// Ends a response body abruptly.
+    #[error("stream cut (injected by bedrock-latency-local)")]
+    StreamAborted,
 }
 
-impl std::error::Error for ConnectionReset {}
-
-/// Ends a response body abruptly.
-#[derive(Debug)]
-pub(crate) struct StreamAborted;
-
-impl fmt::Display for StreamAborted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("stream cut (injected by bedrock-latency-local)")
-    }
-}
-
-impl std::error::Error for StreamAborted {}
+pub(crate) use Injected::{ConnectionReset, StreamAborted};
 
 /// Response body: complete bytes, or frames fed by a producer task. Holds the
 /// connection's in-flight guard until it is dropped.
@@ -53,7 +41,7 @@ pub(crate) struct ResponseBody {
 #[derive(Debug)]
 enum BodyKind {
     Full(Option<Bytes>),
-    Channel(mpsc::Receiver<Result<Bytes, StreamAborted>>),
+    Channel(mpsc::Receiver<Result<Bytes, Injected>>),
 }
 
 impl ResponseBody {
@@ -67,9 +55,9 @@ impl ResponseBody {
 
 impl hyper::body::Body for ResponseBody {
     type Data = Bytes;
-    type Error = StreamAborted;
+    type Error = Injected;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, StreamAborted>>> {
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Injected>>> {
         let this = self.get_mut();
         let next = match &mut this.kind {
             BodyKind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
@@ -138,7 +126,7 @@ pub(crate) async fn respond(
     stream_fault: Option<Fault>,
     mut shutdown: watch::Receiver<bool>,
     guard: ActiveGuard,
-) -> Result<Response<ResponseBody>, ConnectionReset> {
+) -> Result<Response<ResponseBody>, Injected> {
     match reply {
         Reply::Full {
             status,
@@ -185,7 +173,7 @@ pub(crate) async fn respond(
 /// hyper drops its unflushed write buffer when a body fails while more frames
 /// are ready, so a cut must come only after the frames before it went out:
 /// hyper flushes as soon as the body has nothing ready. Bounded to about 1 s.
-async fn flushed(tx: &mpsc::Sender<Result<Bytes, StreamAborted>>) {
+async fn flushed(tx: &mpsc::Sender<Result<Bytes, Injected>>) {
     for _ in 0..1000 {
         if tx.capacity() == tx.max_capacity() || tx.is_closed() {
             break;
@@ -200,7 +188,7 @@ async fn produce(
     frames: Vec<TimedFrame>,
     fault: Option<Fault>,
     stream_error_type: &'static str,
-    tx: mpsc::Sender<Result<Bytes, StreamAborted>>,
+    tx: mpsc::Sender<Result<Bytes, Injected>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let count = frames.len();

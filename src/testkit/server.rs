@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::behaviour::{self, CatalogRef};
 use super::counters::ConnectionStats;
-use super::state::{Initial, Limits, RecordStore, Shared, State};
+use super::state::{Initial, Limits, RecordStore, Settings, Shared, State};
 use super::tail_state::Tails;
 use super::tails::{LatencyRule, Outage, ThrottleWindow};
 use super::transport::{self, DRAIN_TIMEOUT};
@@ -248,12 +248,14 @@ impl LocalBedrockBuilder {
         let addr = listener.local_addr()?;
         let initial = Initial {
             faults: self.faults,
-            quotas: by_base_model(self.quotas),
-            caps: by_base_model(self.token_caps),
-            reservations: by_base_model(self.reservations),
-            timing: self.timing,
-            answer_tokens: self.answer_tokens,
-            region: self.region,
+            settings: Settings {
+                quotas: by_base_model(self.quotas),
+                caps: by_base_model(self.token_caps),
+                reservations: by_base_model(self.reservations),
+                timing: self.timing,
+                answer_tokens: self.answer_tokens,
+                region: self.region,
+            },
             tails: self.tails,
         };
         let seed = self.seed.unwrap_or_else(|| {
@@ -422,10 +424,10 @@ impl LocalBedrock {
         let mut state = self.shared.lock();
         match remaining {
             Some(n) => {
-                state.quotas.insert(key, n);
+                state.settings.quotas.insert(key, n);
             }
             None => {
-                state.quotas.remove(&key);
+                state.settings.quotas.remove(&key);
             }
         }
     }
@@ -433,32 +435,32 @@ impl LocalBedrock {
     /// Remaining optimized quota of a model; `None` if unlimited.
     pub fn optimized_quota_remaining(&self, model_id: &str) -> Option<u64> {
         let key = behaviour::quota_key(model_id);
-        self.shared.lock().quotas.get(&key).copied()
+        self.shared.lock().settings.quotas.get(&key).copied()
     }
 
     /// Sets the timing of one tier, for the next requests.
     pub fn set_timing(&self, tier: Latency, timing: TokenTiming) {
         let mut state = self.shared.lock();
         match tier {
-            Latency::Standard => state.timing.standard = timing,
-            Latency::Optimized => state.timing.optimized = timing,
+            Latency::Standard => state.settings.timing.standard = timing,
+            Latency::Optimized => state.settings.timing.optimized = timing,
         }
     }
 
     /// The timing of both tiers.
     pub fn timing(&self) -> TierTiming {
-        self.shared.lock().timing
+        self.shared.lock().settings.timing
     }
 
     /// Overrides (`Some`) the caller region, or goes back (`None`) to the
     /// SigV4 credential scope.
     pub fn set_region(&self, region: Option<String>) {
-        self.shared.lock().region = region;
+        self.shared.lock().settings.region = region;
     }
 
     /// Sets the number of output tokens of an answer (at least 1).
     pub fn set_answer_tokens(&self, tokens: u32) {
-        self.shared.lock().answer_tokens = tokens.max(1);
+        self.shared.lock().settings.answer_tokens = tokens.max(1);
     }
 
     /// Back to the configured state: no recorded requests, and the faults,

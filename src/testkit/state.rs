@@ -111,23 +111,10 @@ fn estimated_size(r: &RecordedRequest) -> usize {
     512 + r.path.len() + r.query.as_ref().map_or(0, String::len) + headers + r.raw_body.len() + json
 }
 
-/// What the state starts with, and goes back to on reset.
+/// The endpoint's settings that the control API and the test's handle can
+/// change while it runs, and that a reset sets back.
 #[derive(Debug, Clone)]
-pub(crate) struct Initial {
-    pub(crate) faults: Vec<FaultRule>,
-    pub(crate) quotas: HashMap<String, u64>,
-    pub(crate) caps: HashMap<String, u32>,
-    pub(crate) reservations: HashMap<String, u64>,
-    pub(crate) timing: TierTiming,
-    pub(crate) answer_tokens: u32,
-    pub(crate) region: Option<String>,
-    pub(crate) tails: Tails,
-}
-
-#[derive(Debug)]
-pub(crate) struct State {
-    pub(crate) records: RecordStore,
-    pub(crate) faults: FaultQueue,
+pub(crate) struct Settings {
     /// Remaining optimized requests per base model ID; absent = unlimited.
     pub(crate) quotas: HashMap<String, u64>,
     /// Optimized token caps set by the builder, per base model ID; they
@@ -138,7 +125,23 @@ pub(crate) struct State {
     pub(crate) reservations: HashMap<String, u64>,
     pub(crate) timing: TierTiming,
     pub(crate) answer_tokens: u32,
+    /// Treat every call as made from this region.
     pub(crate) region: Option<String>,
+}
+
+/// What the state starts with, and goes back to on reset.
+#[derive(Debug, Clone)]
+pub(crate) struct Initial {
+    pub(crate) faults: Vec<FaultRule>,
+    pub(crate) settings: Settings,
+    pub(crate) tails: Tails,
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) records: RecordStore,
+    pub(crate) faults: FaultQueue,
+    pub(crate) settings: Settings,
     pub(crate) default_region: String,
     /// Latency distributions, throttling windows, outages, connect delays.
     pub(crate) tails: TailState,
@@ -149,12 +152,7 @@ impl State {
         let mut state = State {
             records,
             faults: FaultQueue::default(),
-            quotas: HashMap::new(),
-            caps: HashMap::new(),
-            reservations: HashMap::new(),
-            timing: initial.timing,
-            answer_tokens: initial.answer_tokens,
-            region: None,
+            settings: initial.settings.clone(),
             default_region,
             tails: TailState::new(initial.tails.clone(), seed),
         };
@@ -169,12 +167,7 @@ impl State {
         for rule in &initial.faults {
             self.faults.push(rule.clone());
         }
-        self.quotas.clone_from(&initial.quotas);
-        self.caps.clone_from(&initial.caps);
-        self.reservations.clone_from(&initial.reservations);
-        self.timing = initial.timing;
-        self.answer_tokens = initial.answer_tokens;
-        self.region.clone_from(&initial.region);
+        self.settings.clone_from(&initial.settings);
         self.tails.reset(&initial.tails);
     }
 
@@ -190,7 +183,7 @@ impl State {
             TierPlan::Serve(t) => Ok(Some(t)),
             TierPlan::Reserved => {
                 let key = p.model_id.as_deref().map(behaviour::quota_key).unwrap_or_default();
-                match self.reservations.get_mut(&key) {
+                match self.settings.reservations.get_mut(&key) {
                     None => Err(ApiError::reservation_not_found()),
                     Some(0) => Ok(Some(ServiceTier::Default)),
                     Some(left) => {
@@ -218,13 +211,13 @@ impl State {
             return (Latency::Standard, None);
         };
         let key = p.model_id.as_deref().map(behaviour::quota_key).unwrap_or_default();
-        let cap = self.caps.get(&key).copied().or(catalog_cap);
+        let cap = self.settings.caps.get(&key).copied().or(catalog_cap);
         if let Some(cap) = cap
-            && p.exceeds_cap(cap, self.answer_tokens)
+            && p.exceeds_cap(cap, self.settings.answer_tokens)
         {
             return (Latency::Standard, Some(StandardFallback::TokenCap));
         }
-        if let Some(remaining) = self.quotas.get_mut(&key) {
+        if let Some(remaining) = self.settings.quotas.get_mut(&key) {
             if *remaining == 0 {
                 return (Latency::Standard, Some(StandardFallback::QuotaExhausted));
             }

@@ -244,6 +244,27 @@ impl Window {
     }
 }
 
+/// The setters of a rule's [`Window`], the same on every rule that has one.
+macro_rules! window_setters {
+    ($($rule:ty),*) => {$(
+        impl $rule {
+            /// Starts `after` the endpoint's start (or reset).
+            pub fn from(mut self, after: Duration) -> Self {
+                self.window.from = after;
+                self
+            }
+
+            /// Lasts this long.
+            pub fn lasting(mut self, d: Duration) -> Self {
+                self.window.lasting = Some(d);
+                self
+            }
+        }
+    )*};
+}
+
+window_setters!(ThrottleWindow, Outage);
+
 impl ThrottleWindow {
     /// Every request to `region` is throttled, from the start, for ever.
     pub fn new(region: impl Into<String>) -> Self {
@@ -252,18 +273,6 @@ impl ThrottleWindow {
             window: Window::default(),
             fraction: 1.0,
         }
-    }
-
-    /// Starts `after` the endpoint's start (or reset).
-    pub fn from(mut self, after: Duration) -> Self {
-        self.window.from = after;
-        self
-    }
-
-    /// Lasts this long.
-    pub fn lasting(mut self, d: Duration) -> Self {
-        self.window.lasting = Some(d);
-        self
     }
 
     /// Throttles only this fraction (0 to 1) of the requests.
@@ -303,18 +312,6 @@ impl Outage {
         }
     }
 
-    /// Starts `after` the endpoint's start (or reset).
-    pub fn from(mut self, after: Duration) -> Self {
-        self.window.from = after;
-        self
-    }
-
-    /// Lasts this long.
-    pub fn lasting(mut self, d: Duration) -> Self {
-        self.window.lasting = Some(d);
-        self
-    }
-
     /// What the region does meanwhile.
     pub fn kind(mut self, kind: OutageKind) -> Self {
         self.kind = kind;
@@ -349,27 +346,41 @@ fn window_key(window: &mut Window, key: &str, value: &str) -> Option<bool> {
     Some(true)
 }
 
+/// The region of a rule from its text form `REGION,key=value,...`, setting
+/// `window` from its keys and the rule's other pairs by `key` (`None`: not
+/// a pair of this rule, or a bad value).
+fn parse_rule(
+    s: &str,
+    (what, expected): RuleText,
+    window: &mut Window,
+    mut key: impl FnMut(&str, &str) -> Option<()>,
+) -> Result<String, Error> {
+    let (region, pairs) = region_and_pairs(s, what, expected)?;
+    for (k, v) in pairs {
+        let set = match window_key(window, k, v) {
+            Some(true) => Some(()),
+            Some(false) => key(k, v),
+            None => None,
+        };
+        set.ok_or_else(|| Error::parse(what, s, expected))?;
+    }
+    Ok(region.to_owned())
+}
+
+/// A rule's name and its text form, for parse errors.
+type RuleText = (&'static str, &'static str);
+const THROTTLE_TEXT: RuleText = ("throttle window", "REGION[,from=MS][,for=MS][,fraction=F]");
+const OUTAGE_TEXT: RuleText = ("outage", "REGION[,from=MS][,for=MS][,kind=unavailable|reset]");
+
 impl FromStr for ThrottleWindow {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        const EXPECTED: &str = "REGION[,from=MS][,for=MS][,fraction=F]";
-        let bad = || Error::parse("throttle window", s, EXPECTED);
-        let (region, pairs) = region_and_pairs(s, "throttle window", EXPECTED)?;
-        let mut w = ThrottleWindow::new(region);
-        for (k, v) in pairs {
-            match window_key(&mut w.window, k, v).ok_or_else(bad)? {
-                true => {}
-                false if k == "fraction" => {
-                    let f: f64 = v.parse().map_err(|_| bad())?;
-                    if !(0.0..=1.0).contains(&f) {
-                        return Err(bad());
-                    }
-                    w.fraction = f;
-                }
-                false => return Err(bad()),
-            }
-        }
+        let mut w = ThrottleWindow::new("");
+        w.region = parse_rule(s, THROTTLE_TEXT, &mut w.window, |k, v| {
+            w.fraction = v.parse().ok().filter(|f| k == "fraction" && (0.0..=1.0).contains(f))?;
+            Some(())
+        })?;
         Ok(w)
     }
 }
@@ -378,18 +389,15 @@ impl FromStr for Outage {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        const EXPECTED: &str = "REGION[,from=MS][,for=MS][,kind=unavailable|reset]";
-        let bad = || Error::parse("outage", s, EXPECTED);
-        let (region, pairs) = region_and_pairs(s, "outage", EXPECTED)?;
-        let mut o = Outage::new(region);
-        for (k, v) in pairs {
-            match (window_key(&mut o.window, k, v).ok_or_else(bad)?, k, v) {
-                (true, ..) => {}
-                (false, "kind", "unavailable" | "503") => o.kind = OutageKind::Unavailable,
-                (false, "kind", "reset") => o.kind = OutageKind::Reset,
-                _ => return Err(bad()),
-            }
-        }
+        let mut o = Outage::new("");
+        o.region = parse_rule(s, OUTAGE_TEXT, &mut o.window, |k, v| {
+            o.kind = match (k, v) {
+                ("kind", "unavailable" | "503") => OutageKind::Unavailable,
+                ("kind", "reset") => OutageKind::Reset,
+                _ => return None,
+            };
+            Some(())
+        })?;
         Ok(o)
     }
 }
@@ -440,9 +448,19 @@ mod tests {
         ] {
             assert!(bad.parse::<ThrottleWindow>().is_err(), "{bad:?}");
         }
+        assert_eq!(t.region, "us-east-1");
         let o: Outage = "us-west-2,kind=reset".parse().unwrap();
-        assert_eq!(o.kind, OutageKind::Reset);
-        assert!("us-west-2,kind=down".parse::<Outage>().is_err());
+        assert_eq!((o.region.as_str(), o.kind), ("us-west-2", OutageKind::Reset));
+        let o: Outage = " eu-west-1 , for=5 , kind=503".parse().unwrap();
+        assert_eq!((o.region.as_str(), o.kind), ("eu-west-1", OutageKind::Unavailable));
+        assert_eq!(o.window.lasting, Some(Duration::from_millis(5)));
+        let e = "us-west-2,kind=down".parse::<Outage>().unwrap_err().to_string();
+        assert!(e.contains("outage") && e.contains("kind=unavailable|reset"), "{e}");
+        let e = "us-east-1,fraction=x"
+            .parse::<ThrottleWindow>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("throttle window") && e.contains("fraction=F"), "{e}");
     }
 
     #[test]
