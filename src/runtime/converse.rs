@@ -39,6 +39,7 @@ pub(crate) trait ConverseFields: Sized {
     fn model_id(self, v: &str) -> Self;
     fn performance_config(self, v: sdk::types::PerformanceConfiguration) -> Self;
     fn service_tier(self, v: sdk::types::ServiceTier) -> Self;
+    fn set_service_tier(self, v: Option<sdk::types::ServiceTier>) -> Self;
     fn get_messages(&self) -> &Option<Vec<Message>>;
     fn get_system(&self) -> &Option<Vec<SystemContentBlock>>;
     fn get_inference_config(&self) -> &Option<InferenceConfiguration>;
@@ -59,6 +60,7 @@ macro_rules! converse_fields {
                 <$t>::performance_config(self, v)
             }
             fn service_tier(self, v: sdk::types::ServiceTier) -> Self { <$t>::service_tier(self, v) }
+            fn set_service_tier(self, v: Option<sdk::types::ServiceTier>) -> Self { <$t>::set_service_tier(self, v) }
             fn get_messages(&self) -> &Option<Vec<Message>> { <$t>::get_messages(self) }
             fn get_system(&self) -> &Option<Vec<SystemContentBlock>> { <$t>::get_system(self) }
             fn get_inference_config(&self) -> &Option<InferenceConfiguration> { <$t>::get_inference_config(self) }

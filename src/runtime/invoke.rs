@@ -35,6 +35,7 @@ pub(crate) trait InvokeFields: Sized + Default {
     fn model_id(self, v: &str) -> Self;
     fn performance_config_latency(self, v: sdk::types::PerformanceConfigLatency) -> Self;
     fn service_tier(self, v: sdk::types::ServiceTierType) -> Self;
+    fn set_service_tier(self, v: Option<sdk::types::ServiceTierType>) -> Self;
 }
 
 macro_rules! invoke_fields {
@@ -48,6 +49,9 @@ macro_rules! invoke_fields {
                 <$t>::performance_config_latency(self, v)
             }
             fn service_tier(self, v: sdk::types::ServiceTierType) -> Self { <$t>::service_tier(self, v) }
+            fn set_service_tier(self, v: Option<sdk::types::ServiceTierType>) -> Self {
+                <$t>::set_service_tier(self, v)
+            }
         }
     )*};
 }

@@ -19,6 +19,8 @@ use sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWith
 use sdk::types::{ConverseStreamOutput, ResponseStream};
 
 use super::api::as_sdk;
+use super::converse::ConverseFields;
+use super::invoke::InvokeFields;
 use super::send::{RuntimeInput, SdkConfigMap, send};
 use super::{BedrockRuntimeApi, RuntimeSide, converse_tier, performance_config, sdk_latency, sdk_tier};
 use crate::call::{
@@ -37,46 +39,48 @@ const MAX_BUFFERED: usize = 64;
 /// An SDK input builder that hedging and failover can send more than once.
 pub(crate) trait TailInput: RuntimeInput + Clone {
     /// Whether the answer is a stream (first token wins) or whole.
-    const STREAM: bool;
+    const STREAM: bool = false;
     /// The input for another plan: its model ID, latency and service tier
     /// (set last, as the plain path does; a plan that sends no tier clears
     /// the first plan's).
     fn for_plan(self, plan: &Plan) -> Self;
     /// Resolves once the answer's first token is in (streams; the events
     /// read are kept) or at once (whole answers).
-    fn first_token(out: Self::Output) -> impl Future<Output = Result<Self::Output>> + Send;
+    fn first_token(out: Self::Output) -> impl Future<Output = Result<Self::Output>> + Send {
+        std::future::ready(Ok(out))
+    }
+}
+
+/// [`TailInput::for_plan`] of the two Converse input builders.
+fn converse_for_plan<B: ConverseFields>(b: B, plan: &Plan) -> B {
+    b.model_id(plan.model_id.as_deref().unwrap_or_default())
+        .performance_config(performance_config(plan.latency))
+        .set_service_tier(converse_tier(plan))
+}
+
+/// [`TailInput::for_plan`] of the two InvokeModel input builders.
+fn invoke_for_plan<B: InvokeFields>(b: B, plan: &Plan) -> B {
+    b.model_id(plan.model_id.as_deref().unwrap_or_default())
+        .performance_config_latency(sdk_latency(plan.latency))
+        .set_service_tier(plan.service_tier.map(sdk_tier))
 }
 
 impl TailInput for ConverseInputBuilder {
-    const STREAM: bool = false;
     fn for_plan(self, plan: &Plan) -> Self {
-        self.model_id(plan.model_id.as_deref().unwrap_or_default())
-            .performance_config(performance_config(plan.latency))
-            .set_service_tier(converse_tier(plan))
-    }
-    async fn first_token(out: Self::Output) -> Result<Self::Output> {
-        Ok(out)
+        converse_for_plan(self, plan)
     }
 }
 
 impl TailInput for InvokeModelInputBuilder {
-    const STREAM: bool = false;
     fn for_plan(self, plan: &Plan) -> Self {
-        self.model_id(plan.model_id.as_deref().unwrap_or_default())
-            .performance_config_latency(sdk_latency(plan.latency))
-            .set_service_tier(plan.service_tier.map(sdk_tier))
-    }
-    async fn first_token(out: Self::Output) -> Result<Self::Output> {
-        Ok(out)
+        invoke_for_plan(self, plan)
     }
 }
 
 impl TailInput for ConverseStreamInputBuilder {
     const STREAM: bool = true;
     fn for_plan(self, plan: &Plan) -> Self {
-        self.model_id(plan.model_id.as_deref().unwrap_or_default())
-            .performance_config(performance_config(plan.latency))
-            .set_service_tier(converse_tier(plan))
+        converse_for_plan(self, plan)
     }
     async fn first_token(mut out: Self::Output) -> Result<Self::Output> {
         out.events = until_first(out.events, |e| matches!(e, ConverseStreamOutput::ContentBlockDelta(_))).await?;
@@ -87,9 +91,7 @@ impl TailInput for ConverseStreamInputBuilder {
 impl TailInput for InvokeModelWithResponseStreamInputBuilder {
     const STREAM: bool = true;
     fn for_plan(self, plan: &Plan) -> Self {
-        self.model_id(plan.model_id.as_deref().unwrap_or_default())
-            .performance_config_latency(sdk_latency(plan.latency))
-            .set_service_tier(plan.service_tier.map(sdk_tier))
+        invoke_for_plan(self, plan)
     }
     async fn first_token(mut out: Self::Output) -> Result<Self::Output> {
         out.events = until_first(out.events, |e| matches!(e, ResponseStream::Chunk(_))).await?;
