@@ -16,7 +16,7 @@ use super::api::SdkRuntime;
 use super::response::{ConverseResponse, usage_of};
 use super::send::{SdkConfigMap, direct, send};
 use super::stream::ConverseStream;
-use super::tail_send::{TailCall, send_for_call};
+use super::tail_send::{TailCall, TailInput, send_for_call, until_first};
 use super::{
     BedrockRuntimeApi, RuntimeSide, converse_tier, estimate_tokens, from_sdk_latency, from_sdk_tier, performance_config,
 };
@@ -417,5 +417,32 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
         };
         let raw = raw.map_err(|e| call.failed(e))?;
         Ok(ConverseStream::new(raw.events, call.into_stream(raw.request_id)))
+    }
+}
+
+/// [`TailInput::for_plan`] of the two Converse input builders.
+fn converse_for_plan<B: ConverseFields>(b: B, plan: &Plan) -> B {
+    b.model_id(plan.model_id.as_deref().unwrap_or_default())
+        .performance_config(performance_config(plan.latency))
+        .set_service_tier(converse_tier(plan))
+}
+
+impl TailInput for ConverseInputBuilder {
+    fn for_plan(self, plan: &Plan) -> Self {
+        converse_for_plan(self, plan)
+    }
+}
+
+impl TailInput for ConverseStreamInputBuilder {
+    const STREAM: bool = true;
+    fn for_plan(self, plan: &Plan) -> Self {
+        converse_for_plan(self, plan)
+    }
+    async fn first_token(mut out: Self::Output) -> Result<Self::Output> {
+        out.events = until_first(out.events, |e| {
+            matches!(e, sdk::types::ConverseStreamOutput::ContentBlockDelta(_))
+        })
+        .await?;
+        Ok(out)
     }
 }

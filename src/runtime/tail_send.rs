@@ -12,17 +12,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_sdk_bedrockruntime as sdk;
 use futures_util::StreamExt;
-use sdk::operation::converse::builders::ConverseInputBuilder;
-use sdk::operation::converse_stream::builders::ConverseStreamInputBuilder;
-use sdk::operation::invoke_model::builders::InvokeModelInputBuilder;
-use sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamInputBuilder;
-use sdk::types::{ConverseStreamOutput, ResponseStream};
 
 use super::api::as_sdk;
-use super::converse::ConverseFields;
-use super::invoke::InvokeFields;
 use super::send::{RuntimeInput, SdkConfigMap, send};
-use super::{BedrockRuntimeApi, RuntimeSide, converse_tier, performance_config, sdk_latency, sdk_tier};
+use super::{BedrockRuntimeApi, RuntimeSide};
 use crate::call::{
     Backup, Call, EventStream, PendingTail, Question, TailSettings, TimeKey, race, run_with_failover, same_region,
 };
@@ -51,57 +44,9 @@ pub(crate) trait TailInput: RuntimeInput + Clone {
     }
 }
 
-/// [`TailInput::for_plan`] of the two Converse input builders.
-fn converse_for_plan<B: ConverseFields>(b: B, plan: &Plan) -> B {
-    b.model_id(plan.model_id.as_deref().unwrap_or_default())
-        .performance_config(performance_config(plan.latency))
-        .set_service_tier(converse_tier(plan))
-}
-
-/// [`TailInput::for_plan`] of the two InvokeModel input builders.
-fn invoke_for_plan<B: InvokeFields>(b: B, plan: &Plan) -> B {
-    b.model_id(plan.model_id.as_deref().unwrap_or_default())
-        .performance_config_latency(sdk_latency(plan.latency))
-        .set_service_tier(plan.service_tier.map(sdk_tier))
-}
-
-impl TailInput for ConverseInputBuilder {
-    fn for_plan(self, plan: &Plan) -> Self {
-        converse_for_plan(self, plan)
-    }
-}
-
-impl TailInput for InvokeModelInputBuilder {
-    fn for_plan(self, plan: &Plan) -> Self {
-        invoke_for_plan(self, plan)
-    }
-}
-
-impl TailInput for ConverseStreamInputBuilder {
-    const STREAM: bool = true;
-    fn for_plan(self, plan: &Plan) -> Self {
-        converse_for_plan(self, plan)
-    }
-    async fn first_token(mut out: Self::Output) -> Result<Self::Output> {
-        out.events = until_first(out.events, |e| matches!(e, ConverseStreamOutput::ContentBlockDelta(_))).await?;
-        Ok(out)
-    }
-}
-
-impl TailInput for InvokeModelWithResponseStreamInputBuilder {
-    const STREAM: bool = true;
-    fn for_plan(self, plan: &Plan) -> Self {
-        invoke_for_plan(self, plan)
-    }
-    async fn first_token(mut out: Self::Output) -> Result<Self::Output> {
-        out.events = until_first(out.events, |e| matches!(e, ResponseStream::Chunk(_))).await?;
-        Ok(out)
-    }
-}
-
 /// Reads `events` until the first one that `is_token` (or an error, or
 /// [`MAX_BUFFERED`] events), and gives back a stream of the same events.
-async fn until_first<T: Send + 'static>(
+pub(super) async fn until_first<T: Send + 'static>(
     mut events: EventStream<T>,
     is_token: impl Fn(&T) -> bool + Send,
 ) -> Result<EventStream<T>> {
