@@ -10,7 +10,7 @@
 //! sent: the service ignores it).
 
 use crate::sdk_clients::agent_optimized;
-use crate::support::{Collect, Collected as _};
+use crate::support::{Collect, Collected as _, Request as _};
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -348,10 +348,8 @@ macro_rules! rag_every_field_tests {
                         .session_configuration(session_configuration())
                         .user_context(user_context())
                 })
-                .send()
-                .collected()
-                .await
-                .unwrap();
+                .answer()
+                .await;
             let checks = rag_checks(&server.last_request().unwrap());
             let debug = format!("{:#?}", <$builder>::default());
             assert_every_field($name, debug, &checks);

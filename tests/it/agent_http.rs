@@ -3,7 +3,7 @@
 //! `performanceConfig`), what a refused call sends (nothing), and how
 //! event-stream frames are reassembled into answers.
 
-use crate::support::Collected as _;
+use crate::support::{Collected as _, Request as _};
 
 use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_smithy_eventstream::frame::write_message_to;
@@ -158,10 +158,8 @@ async fn inline_agent_standard_carries_no_performance_config_and_gets_a_session_
         .inline_agent(Claude35Haiku)
         .instruction("Answer briefly.")
         .input_text(QUESTION)
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.report.sent, Latency::Standard);
     let (uri, body) = sent(&rp);
     assert_eq!(body["foundationModel"], "anthropic.claude-3-5-haiku-20241022-v1:0");
@@ -183,10 +181,8 @@ async fn customize_cannot_sneak_optimized_past_the_check() {
         .instruction("x")
         .input_text("y")
         .map_input(|b| b.bedrock_model_configurations(inline_optimized()))
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let (_, body) = sent(&rp);
     assert!(perf_paths(&body).is_empty(), "{body}");
 }
@@ -598,63 +594,50 @@ async fn a_service_error_is_typed_with_its_message() {
 #[tokio::test]
 async fn refused_calls_send_nothing() {
     let rp = StaticReplayClient::new(vec![]);
-    // Claude 3.5 Haiku is not served optimized from us-east-1.
     let c = agent_client("us-east-1", &rp);
-    let err = c
-        .inline_agent(Claude35Haiku)
-        .optimized()
-        .instruction("x")
-        .input_text(QUESTION)
-        .send()
-        .await
-        .unwrap_err();
-    let refusal = err.refusal().expect("refused before sending");
-    assert!(
-        matches!(refusal.reason, RefusalReason::RegionNotServed { .. }),
-        "{refusal}"
-    );
-    assert!(
+    // Claude 3.5 Haiku is not served optimized from us-east-1.
+    let not_here = [
+        c.inline_agent(Claude35Haiku)
+            .optimized()
+            .instruction("x")
+            .input_text(QUESTION)
+            .refusal()
+            .await,
         c.retrieve_and_generate("KB12345678", Claude35Haiku)
             .optimized()
             .query(QUESTION)
-            .send()
-            .await
-            .unwrap_err()
             .refusal()
-            .is_some()
-    );
-    assert!(
+            .await,
         c.retrieve_and_generate_stream("KB12345678", Claude35Haiku)
             .optimized()
             .query(QUESTION)
-            .send()
-            .await
-            .unwrap_err()
             .refusal()
-            .is_some()
-    );
+            .await,
+    ];
+    for refusal in not_here {
+        assert!(
+            matches!(refusal.reason, RefusalReason::RegionNotServed { .. }),
+            "{refusal}"
+        );
+    }
     // A model with no optimized latency, known only at run time.
     let lite = ModelId::parse("amazon.nova-lite-v1:0").unwrap();
-    let err = c
+    let refusal = c
         .retrieve_and_generate_external(&lite)
         .latency(LatencyPolicy::Optimized)
         .query(QUESTION)
         .source_s3("s3://b/k")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        err.refusal().map(|r| &r.reason),
-        Some(RefusalReason::NoOptimizedLatency { .. })
-    ));
-    let err = c
+        .refusal()
+        .await;
+    assert!(
+        matches!(refusal.reason, RefusalReason::NoOptimizedLatency { .. }),
+        "{refusal}"
+    );
+    let refusal = c
         .invoke_agent("AGENT12345", "ALIAS12345")
         .latency(LatencyPolicy::Optimized)
-        .input_text(QUESTION)
-        .send()
-        .await
-        .unwrap_err();
-    let refusal = err.refusal().expect("InvokeAgent optimized is refused");
+        .input_text(QUESTION);
+    let refusal = refusal.refusal().await;
     assert!(
         matches!(refusal.reason, RefusalReason::OperationIgnores { .. }),
         "{refusal}"
@@ -676,10 +659,8 @@ async fn invoke_agent_never_carries_the_setting() {
             .input_text(QUESTION)
             // Even a customize closure cannot add it.
             .map_input(|b| b.bedrock_model_configurations(agent_optimized()))
-            .send()
-            .collected()
-            .await
-            .unwrap();
+            .answer()
+            .await;
         assert_eq!(r.text, answer);
         assert_eq!(r.session_id.as_deref(), Some("agent-session"));
         assert_eq!(r.report.sent, Latency::Standard);

@@ -4,7 +4,7 @@
 //! the operation actually called; the advice after a fallback reads right;
 //! no public type name is used twice.
 
-use crate::support::Collected as _;
+use crate::support::Request as _;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -73,10 +73,8 @@ async fn a_per_call_sdk_configuration_cannot_move_the_region() {
     c.invoke_agent("AGENT12345", "ALIAS12345")
         .input_text("q")
         .map_sdk_config(move |conf| conf.timeout_config(t2))
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let regions: Vec<_> = s.requests().iter().map(|r| r.region.clone()).collect();
     assert_eq!(regions, ["us-east-1", "us-east-1"]);
 }
@@ -249,10 +247,8 @@ async fn the_advice_after_a_fallback_reads_right() {
         .invoke_agent("AGENT12345", "ALIAS12345")
         .latency(LatencyPolicy::PreferOptimized)
         .input_text("q")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     for (report, why) in [
         (&r.report, "only from us-east-2, us-west-2"),
         (&agent.report, "does not honor it"),

@@ -7,7 +7,7 @@
 //! and, where it identifies the capture, also written out literally.
 
 use crate::shared_fixtures;
-use crate::support::Collected as _;
+use crate::support::{Collected as _, Request as _};
 
 use std::time::Duration;
 
@@ -358,10 +358,8 @@ async fn invoke_model_stream_nova_micro() {
     let r = runtime_client("us-east-1", &rp)
         .invoke_model_stream(NovaMicro)
         .body(meta["request"]["body"].as_str().unwrap())
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text.as_deref(), Some(expected_text.as_str()));
     assert_eq!(r.stop_reason.as_deref(), Some("end_turn"));
     assert_eq!(

@@ -3,7 +3,7 @@
 //! operation, with faults, quotas and the 405B token cap.
 
 use crate::sdk_clients::ms_timing;
-use crate::support::Collected as _;
+use crate::support::{Collected as _, Request as _};
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,7 @@ use bedrock_latency::models::{Claude35Haiku, Llama31Instruct405b, NovaMicro, Nov
 use bedrock_latency::runtime::StreamEvent;
 use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock};
 use bedrock_latency::{
-    Client, DowngradeReason, Error, Latency, Operation, ServedLatency, ServiceErrorKind, ServiceTier,
+    Client, DowngradeReason, Error, Latency, Operation, RefusalReason, ServedLatency, ServiceErrorKind, ServiceTier,
 };
 use futures::StreamExt;
 
@@ -189,14 +189,7 @@ async fn quota_exhaustion_is_flagged_downgraded() {
     }
     assert_eq!(downgraded, 2);
     // Streams say so in their metadata event.
-    let r = c
-        .converse_stream(NovaPro)
-        .optimized()
-        .user("q")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+    let r = c.converse_stream(NovaPro).optimized().user("q").answer().await;
     assert_eq!(r.report.downgrade, Some(DowngradeReason::ServedStandard));
 }
 
@@ -239,24 +232,20 @@ async fn the_405b_token_cap_is_the_reason_given() {
 async fn refused_calls_never_reach_the_endpoint() {
     let s = server().await;
     let c = client(&s, "us-east-1");
-    assert!(
-        c.converse(Claude35Haiku)
-            .optimized()
-            .user("q")
-            .send()
-            .await
-            .unwrap_err()
-            .refusal()
-            .is_some()
-    );
-    assert!(
-        c.invoke_model_stream(Llama31Instruct405b)
-            .optimized()
-            .prompt("q", 5)
-            .send()
-            .await
-            .is_err()
-    );
+    // Claude 3.5 Haiku is not served optimized from us-east-1, nor Llama 3.1 405B.
+    let haiku = c.converse(Claude35Haiku).optimized().user("q").refusal().await;
+    let llama = c
+        .invoke_model_stream(Llama31Instruct405b)
+        .optimized()
+        .prompt("q", 5)
+        .refusal()
+        .await;
+    for refusal in [haiku, llama] {
+        assert!(
+            matches!(refusal.reason, RefusalReason::RegionNotServed { .. }),
+            "{refusal}"
+        );
+    }
     assert!(s.requests().is_empty());
 }
 
@@ -504,10 +493,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .converse_stream(NovaPro)
         .optimized()
         .user("Hello")
-        .send()
-        .collected()
-        .await
-        .unwrap());
+        .answer().await);
     assert_eq!(a.text, b.text);
     assert_eq!(a.report.served, ServedLatency::Reported(Latency::Optimized));
     assert_eq!(a.report.served, b.report.served);
@@ -534,10 +520,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .invoke_model_stream(NovaPro)
         .optimized()
         .prompt("Hi", 50)
-        .send()
-        .collected()
-        .await
-        .unwrap());
+        .answer().await);
     assert_eq!(a.text, b.text);
     assert_eq!(a.report.served, b.report.served);
 

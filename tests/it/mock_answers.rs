@@ -1,7 +1,7 @@
 //! `bedrock_latency::mock`: every canned answer through the client: what the mock returns is what
 //! the crate reads, field by field.
 
-use crate::support::Collected as _;
+use crate::support::{Collected as _, Request as _};
 
 use std::time::Duration;
 
@@ -130,13 +130,7 @@ async fn invoke_model_bodies_in_each_family_dialect() {
         assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
         assert_eq!(r.report.served_tier, Some(ServiceTier::Priority));
         assert!(r.stop_reason.is_some(), "{family:?}");
-        let r = c
-            .invoke_model_stream(&model)
-            .prompt("q", 10)
-            .send()
-            .collected()
-            .await
-            .unwrap();
+        let r = c.invoke_model_stream(&model).prompt("q", 10).answer().await;
         assert_eq!(r.text.as_deref(), Some("Okayama."), "{family:?}");
         assert_eq!(r.report.usage, Some(USAGE), "{family:?}");
         assert_eq!(r.report.timing.server_latency, Some(Duration::from_millis(180)));
@@ -193,25 +187,19 @@ async fn agent_streams_carry_text_citations_and_session() {
         .optimized()
         .instruction("i")
         .input_text("q")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let agent = client
         .invoke_agent("AGENT12345", "ALIAS12345")
         .input_text("q")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let rag = client
         .retrieve_and_generate_stream("KB12345678", Llama31Instruct70b)
         .optimized()
         .query("q")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     for r in [&inline, &agent, &rag] {
         assert_eq!(r.text, "Okayama.", "{:?}", r.report.operation);
         assert_eq!(r.session_id.as_deref(), Some("s-1"));
@@ -281,10 +269,8 @@ async fn events_can_be_scripted_with_delays() {
         .inline_agent(NovaPro)
         .instruction("i")
         .input_text("q")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text, "Okayama.");
     let ttft = r.report.timing.time_to_first_token.unwrap();
     assert!(ttft >= Duration::from_millis(40), "{ttft:?}");

@@ -3,7 +3,7 @@
 //! request boundary: what is sent, and that a refused call sends nothing.
 
 use crate::shared_fixtures;
-use crate::support::Collected as _;
+use crate::support::{Collected as _, Request as _};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use aws_smithy_types::body::SdkBody;
 use bedrock_latency::models::{Claude35Haiku, Llama31Instruct405b, NovaMicro, NovaPro};
 use bedrock_latency::runtime::StreamEvent;
 use bedrock_latency::{
-    Client, DowngradeReason, Error, Latency, LatencyPolicy, ModelId, ServedLatency, ServiceErrorKind,
+    Client, DowngradeReason, Error, Latency, LatencyPolicy, ModelId, RefusalReason, ServedLatency, ServiceErrorKind,
 };
 use futures::StreamExt;
 use serde_json::Value;
@@ -150,10 +150,8 @@ async fn collect_response_on_the_capture() {
     let r = runtime_client("us-east-1", &replay)
         .converse_stream(NovaMicro)
         .user("What is the capital of France?")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text, expected);
     assert_eq!(r.report.timing.server_latency, Some(Duration::from_millis(522)));
     assert_eq!(r.stop_reason.as_deref(), Some("end_turn"));
@@ -312,40 +310,32 @@ async fn optimized_is_sent_exactly_when_asked() {
 async fn a_refused_call_sends_nothing() {
     let replay = StaticReplayClient::new(vec![]);
     let c = runtime_client("us-east-1", &replay);
-    let err = c
-        .converse(Claude35Haiku)
-        .optimized()
-        .user("hi")
-        .send()
-        .await
-        .unwrap_err();
-    let refusal = err.refusal().expect("refused before sending");
+    let refusal = c.converse(Claude35Haiku).optimized().user("hi").refusal().await;
     assert!(refusal.to_string().contains("us-east-2, us-west-2"), "{refusal}");
-    let id = ModelId::parse("us.anthropic.claude-sonnet-4-5-20250929-v1:0").unwrap();
+    let sonnet = ModelId::parse("us.anthropic.claude-sonnet-4-5-20250929-v1:0").unwrap();
+    let refusal = c.converse_stream(&sonnet).latency(LatencyPolicy::Optimized).user("hi");
+    let refusal = refusal.refusal().await;
     assert!(
-        c.converse_stream(&id)
-            .latency(LatencyPolicy::Optimized)
-            .user("hi")
-            .send()
-            .await
-            .is_err()
+        matches!(refusal.reason, RefusalReason::NoOptimizedLatency { .. }),
+        "{refusal}"
     );
-    assert!(
+    for refusal in [
         c.invoke_model(Claude35Haiku)
             .optimized()
             .prompt("hi", 10)
-            .send()
-            .await
-            .is_err()
-    );
-    assert!(
+            .refusal()
+            .await,
         c.invoke_model_stream(Claude35Haiku)
             .optimized()
             .prompt("hi", 10)
-            .send()
-            .await
-            .is_err()
-    );
+            .refusal()
+            .await,
+    ] {
+        assert!(
+            matches!(refusal.reason, RefusalReason::RegionNotServed { .. }),
+            "{refusal}"
+        );
+    }
     assert_eq!(replay.actual_requests().count(), 0);
 }
 

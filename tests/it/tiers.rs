@@ -3,7 +3,7 @@
 //! answers on the wire.
 
 use crate::sdk_clients::{RawResponse, raw_request, runtime_client, user_message};
-use crate::support::Collected as _;
+use crate::support::Request as _;
 
 use aws_sdk_bedrockruntime as sdk;
 use bedrock_latency::models::{Claude35Haiku, NovaPro};
@@ -223,19 +223,15 @@ async fn the_endpoint_echoes_the_served_tier_both_ways() {
         .converse_stream(NovaPro)
         .service_tier(ServiceTier::Priority)
         .user("Hi")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(s.report.served_tier, Some(ServiceTier::Priority));
     let s = c
         .invoke_model_stream(NovaPro)
         .service_tier(ServiceTier::Flex)
         .prompt("Hi", 5)
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(s.report.served_tier, Some(ServiceTier::Flex));
 }
 

@@ -2,7 +2,7 @@
 //! exporters), checked against the GenAI semantic conventions v1.41.0:
 //! names, units, bucket boundaries, span kind, attribute keys and values.
 
-use crate::collect::Collected as _;
+use crate::collect::Request as _;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -251,10 +251,8 @@ async fn an_inline_agent_is_an_invoke_agent_span() {
             .instruction("Answer briefly.")
             .input_text("Where is Paris?")
             .session_id("session-42")
-            .send()
-            .collected()
-            .await
-            .unwrap();
+            .answer()
+            .await;
     }
 
     let spans = otel.spans();
@@ -340,7 +338,7 @@ async fn an_error_sets_error_type_and_status() {
 #[tokio::test]
 async fn a_refusal_is_a_span_and_sends_nothing() {
     let (otel, server, c) = otel_setup(Conventions::V1_41, "eu-west-1").await;
-    let e = c.converse(NovaPro).optimized().user("Hello").send().await.unwrap_err();
+    let e = c.converse(NovaPro).optimized().user("Hello").error().await;
     assert!(e.refusal().is_some(), "{e}");
     assert!(server.requests().is_empty(), "a refusal sends nothing");
 
@@ -399,10 +397,8 @@ async fn secret_calls(otel: &Otel) -> String {
         .optimized()
         .instruction(SECRET_SYSTEM)
         .input_text(SECRET_PROMPT)
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     r.text
 }
 
@@ -482,10 +478,8 @@ async fn latest_experimental_names() {
         .optimized()
         .instruction("Be brief.")
         .input_text("Hi")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
 
     let points = otel.points();
     let names: BTreeSet<&str> = points.iter().map(|p| p.name.as_str()).collect();

@@ -14,6 +14,8 @@ use opentelemetry::trace::{SpanKind, Status, TracerProvider as _};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use tracing_subscriber::layer::SubscriberExt;
 
+use crate::collect::Request as _;
+
 const SECRET: &str = "my-secret-prompt-c0ffee";
 
 fn attrs(s: &SpanData) -> BTreeMap<String, String> {
@@ -77,7 +79,7 @@ async fn tracing_opentelemetry_gets_the_conventions_span() {
             .await
             .unwrap();
         server.inject(FaultRule::new(Fault::Throttling).on(Operation::Converse));
-        c.converse(NovaPro).optimized().user(SECRET).send().await.unwrap_err();
+        c.converse(NovaPro).optimized().user(SECRET).error().await;
     })
     .await;
     assert_eq!(spans.len(), 2, "{spans:#?}");
@@ -136,7 +138,7 @@ async fn captured_content_is_the_details_event_on_the_tracing_path() {
 #[tokio::test]
 async fn a_refusal_is_a_span_on_the_tracing_path() {
     let spans = spans_of(Telemetry::default(), "eu-west-1", async |c, server| {
-        c.converse(NovaPro).optimized().user("Hi").send().await.unwrap_err();
+        c.converse(NovaPro).optimized().user("Hi").refusal().await;
         assert!(server.requests().is_empty());
     })
     .await;
