@@ -356,9 +356,8 @@ async fn retrieve_and_generate_optimized_sets_the_generation_configuration() {
         .optimized()
         .query(QUESTION)
         .number_of_results(5)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text, "桃太郎は岡山で生まれました。");
     assert_eq!(r.session_id.as_deref(), Some("kb-session-1"));
     assert_eq!(r.guardrail_action.as_deref(), Some("NONE"));
@@ -477,9 +476,8 @@ async fn external_sources_optimized_sets_their_generation_configuration() {
         .query(QUESTION)
         .source_s3("s3://tales/momotaro.pdf")
         .source_bytes("note", "text/plain", "桃太郎は岡山の話です。".as_bytes())
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.report.sent, Latency::Optimized);
     let (_, body) = sent(&rp);
     let ext = &body["retrieveAndGenerateConfiguration"]["externalSourcesConfiguration"];
@@ -501,9 +499,8 @@ async fn external_sources_optimized_sets_their_generation_configuration() {
         .query(QUESTION)
         .source_s3("s3://tales/momotaro.pdf")
         .max_tokens(200)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let (_, body) = sent(&rp);
     assert!(perf_paths(&body).is_empty(), "{body}");
 }
@@ -748,9 +745,8 @@ async fn flows_send_the_setting_only_when_opted_in() {
         .start_flow_execution("FLOW123456", "ALIAS12345")
         .text_input(QUESTION)
         .unverified_optimized_latency()
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert!(started.execution_arn.unwrap().ends_with("/execution/e1"));
     let (_, body) = sent(&rp);
     assert_eq!(

@@ -43,9 +43,8 @@ async fn the_three_operations_against_the_local_endpoint() {
         .retrieve_and_generate("KB12345678", NovaPro)
         .optimized()
         .query(QUESTION)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert!(!rag.text.is_empty());
     assert!(rag.session_id.is_some());
     let stream = client

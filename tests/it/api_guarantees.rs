@@ -67,9 +67,8 @@ async fn a_per_call_sdk_configuration_cannot_move_the_region() {
         .optimized()
         .user("q")
         .map_sdk_config(move |conf| conf.timeout_config(timeout))
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     c.invoke_agent("AGENT12345", "ALIAS12345")
         .input_text("q")
         .map_sdk_config(move |conf| conf.timeout_config(t2))
@@ -128,9 +127,8 @@ async fn an_unknown_model_is_one_typed_error_with_suggestions() {
         .converse(&typo)
         .latency(LatencyPolicy::PreferOptimized)
         .user("q")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let why = r.report.downgrade.as_ref().map(ToString::to_string).unwrap_or_default();
     assert!(why.contains("did you mean amazon.nova-pro-v1:0"), "{why}");
     assert!(
@@ -138,7 +136,7 @@ async fn an_unknown_model_is_one_typed_error_with_suggestions() {
         "{:?}",
         r.report.warnings
     );
-    let r = c.converse(&typo).user("q").send().await.unwrap();
+    let r = c.converse(&typo).user("q").answer().await;
     assert!(
         r.report.warnings.contains(&Warning::NotInCatalog),
         "{:?}",
@@ -240,9 +238,8 @@ async fn the_advice_after_a_fallback_reads_right() {
         .converse(Llama31Instruct70b)
         .latency(LatencyPolicy::PreferOptimized)
         .user("q")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let agent = c
         .invoke_agent("AGENT12345", "ALIAS12345")
         .latency(LatencyPolicy::PreferOptimized)

@@ -9,6 +9,8 @@ use bedrock_latency::{
     Client, DowngradeReason, Error, Latency, LatencyPolicy, LatencyReport, Operation, ServedLatency, Warning,
 };
 
+use crate::support::Request as _;
+
 /// The local endpoint's SDK configuration for `region`.
 async fn local() -> LocalBedrock {
     LocalBedrock::start().await.unwrap()
@@ -98,14 +100,14 @@ async fn routed_requests_go_where_the_plan_says_and_say_so() {
         .build()
         .unwrap();
     assert_eq!(c.optimized_routes(), ["us-east-2"]);
-    let r = c.converse(NovaPro).optimized().user("q").send().await.unwrap();
+    let r = c.converse(NovaPro).optimized().user("q").answer().await;
     assert_eq!(r.report.region, "us-east-2");
     assert_eq!(r.report.routed_from.as_deref(), Some("us-west-2"));
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
     // The endpoint read the region from the request's signature.
     assert_eq!(s.last_request().unwrap().region, "us-east-2");
     // Standard stays home.
-    let r = c.converse(NovaPro).user("q").send().await.unwrap();
+    let r = c.converse(NovaPro).user("q").answer().await;
     assert_eq!(r.report.region, "us-west-2");
     assert_eq!(s.last_request().unwrap().region, "us-west-2");
 }
@@ -196,9 +198,8 @@ async fn the_405b_estimate_counts_system_prompts_and_sdk_messages() {
         .system(half)
         .message(message)
         .max_tokens(2_000)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let expected = cap_warning(&r.report.warnings).expect("a token-cap warning").unwrap();
     assert!((11_001..13_000).contains(&expected), "{expected}");
 }

@@ -57,9 +57,8 @@ async fn converse_optimized_end_to_end() {
         .system("Be brief.")
         .user("What is the capital of France?")
         .max_tokens(64)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     // What the endpoint received.
     let req = s.last_request().unwrap();
     assert_eq!(req.path, "/model/us.amazon.nova-pro-v1%3A0/converse");
@@ -126,9 +125,8 @@ async fn invoke_model_and_its_stream_end_to_end() {
         .invoke_model(Claude35Haiku)
         .optimized()
         .prompt("Hi", 50)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let req = s.last_request().unwrap();
     assert_eq!(req.path, "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke");
     assert_eq!(
@@ -160,7 +158,7 @@ async fn invoke_model_and_its_stream_end_to_end() {
     assert!(collected.report.timing.time_to_first_token.is_some());
 
     // Standard on a model without optimized latency: nothing asked, header says standard.
-    let r = c.invoke_model(NovaMicro).prompt("Hi", 20).send().await.unwrap();
+    let r = c.invoke_model(NovaMicro).prompt("Hi", 20).answer().await;
     assert_eq!(
         s.last_request()
             .unwrap()
@@ -180,7 +178,7 @@ async fn quota_exhaustion_is_flagged_downgraded() {
     let c = client(&s, "us-east-1");
     let mut downgraded = 0;
     for _ in 0..4 {
-        let r = c.converse(NovaPro).optimized().user("q").send().await.unwrap();
+        let r = c.converse(NovaPro).optimized().user("q").answer().await;
         if r.report.downgraded() {
             assert_eq!(r.report.downgrade, Some(DowngradeReason::ServedStandard));
             assert!(r.report.downgrade.as_ref().unwrap().to_string().contains("quota"));
@@ -203,9 +201,8 @@ async fn the_405b_token_cap_is_the_reason_given() {
         .optimized()
         .user(long)
         .max_tokens(100)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
     assert!(
         matches!(
@@ -218,13 +215,7 @@ async fn the_405b_token_cap_is_the_reason_given() {
         "{:?}",
         r.report.downgrade
     );
-    let short = c
-        .converse(Llama31Instruct405b)
-        .optimized()
-        .user("hi")
-        .send()
-        .await
-        .unwrap();
+    let short = c.converse(Llama31Instruct405b).optimized().user("hi").answer().await;
     assert!(!short.report.downgraded());
 }
 
@@ -256,7 +247,7 @@ async fn throttling_and_503_are_retried_then_succeed() {
     for fault in [Fault::Throttling, Fault::ServiceUnavailable] {
         s.clear_requests();
         s.inject(FaultRule::new(fault.clone()).times(2));
-        let r = c.converse(NovaPro).optimized().user("q").send().await.unwrap();
+        let r = c.converse(NovaPro).optimized().user("q").answer().await;
         assert!(!r.text.is_empty());
         let statuses: Vec<u16> = s.requests().iter().map(|r| r.status).collect();
         assert_eq!(statuses.len(), 3, "{fault:?}: {statuses:?}");
@@ -476,9 +467,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .user("What is the capital of France?")
         .max_tokens(64)
         .map_input(|b| b.request_metadata("team", "search"))
-        .send()
-        .await
-        .unwrap());
+        .answer().await);
     let body = req.body.unwrap();
     assert_eq!(body["requestMetadata"]["team"], "search", "{body}");
     assert_eq!(body["performanceConfig"]["latency"], "optimized");
@@ -504,9 +493,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .service_tier(ServiceTier::Flex)
         .allow_unverified_tier()
         .prompt("Hi", 50)
-        .send()
-        .await
-        .unwrap());
+        .answer().await);
     assert_eq!(
         req.header("x-amzn-bedrock-performanceconfig-latency"),
         Some("optimized")

@@ -58,13 +58,7 @@ async fn converse_reports_every_canned_fact() {
     let mut m = MockBedrockRuntimeApi::new();
     let a = answer();
     m.expect_converse().times(1).returning(move |_| a.converse());
-    let r = runtime_client(m)
-        .converse(NovaPro)
-        .optimized()
-        .user("q")
-        .send()
-        .await
-        .unwrap();
+    let r = runtime_client(m).converse(NovaPro).optimized().user("q").answer().await;
     assert_eq!(r.text, "Okayama.");
     assert_eq!(r.stop_reason.as_deref(), Some("end_turn"));
     assert_eq!(r.report.usage, Some(USAGE));
@@ -78,7 +72,7 @@ async fn converse_reports_every_canned_fact() {
 async fn unset_facts_are_not_reported() {
     let mut m = MockBedrockRuntimeApi::new();
     m.expect_converse().returning(|_| Answer::text("hi").converse());
-    let r = runtime_client(m).converse(NovaPro).user("q").send().await.unwrap();
+    let r = runtime_client(m).converse(NovaPro).user("q").answer().await;
     assert_eq!(r.text, "hi");
     assert_eq!(r.report.usage, None);
     assert_eq!(r.report.timing.server_latency, None);
@@ -124,7 +118,7 @@ async fn invoke_model_bodies_in_each_family_dialect() {
             .returning(move |_| a.invoke_model_stream(family));
         let c = runtime_client(m);
         let model: ModelId = model.parse().unwrap();
-        let r = c.invoke_model(&model).prompt("q", 10).send().await.unwrap();
+        let r = c.invoke_model(&model).prompt("q", 10).answer().await;
         assert_eq!(r.text.as_deref(), Some("Okayama."), "{family:?}");
         assert_eq!(r.report.usage, Some(USAGE), "{family:?}");
         assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
@@ -230,9 +224,8 @@ async fn retrieve_and_generate_and_flows() {
     let r = client
         .retrieve_and_generate("KB12345678", Llama31Instruct70b)
         .query("q")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text, "Okayama.");
     assert_eq!(r.session_id.as_deref(), Some("s-2"));
     assert_eq!(r.citations[0].references[0].uri.as_deref(), Some("s3://kb/a.txt"));
@@ -248,9 +241,8 @@ async fn retrieve_and_generate_and_flows() {
     let started = client
         .start_flow_execution("FLOW123456", "ALIAS12345")
         .text_input("q")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert!(started.execution_arn.unwrap().ends_with("/execution/e1"));
 }
 

@@ -47,9 +47,8 @@ async fn nova_pro_optimized_capture() {
         .optimized()
         .system("You are a helpful chatbot.")
         .user("What is the capital of France?")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
 
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
     assert_eq!(r.report.timing.server_latency, Some(Duration::from_millis(624)));
@@ -246,9 +245,8 @@ async fn standard_served_after_optimized_asked_is_flagged_downgraded() {
         .converse(Claude35Haiku)
         .optimized()
         .user("hi")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.report.sent, Latency::Optimized);
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
     assert_eq!(r.report.downgrade, Some(DowngradeReason::ServedStandard));
@@ -263,9 +261,8 @@ async fn standard_served_after_optimized_asked_is_flagged_downgraded() {
         .converse(Llama31Instruct405b)
         .optimized()
         .user("long")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert!(matches!(
         r.report.downgrade,
         Some(DowngradeReason::TokenCap {
@@ -287,9 +284,8 @@ async fn optimized_is_sent_exactly_when_asked() {
             .converse(&id)
             .latency(policy)
             .user("hi")
-            .send()
-            .await
-            .unwrap();
+            .answer()
+            .await;
         let (uri, body, _) = sent_json(&replay);
         assert_eq!(body["performanceConfig"]["latency"], want);
         if policy == LatencyPolicy::Optimized {
@@ -346,9 +342,8 @@ async fn prefer_optimized_sends_standard_and_says_why() {
         .converse(Claude35Haiku)
         .latency(LatencyPolicy::PreferOptimized)
         .user("hi")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.report.sent, Latency::Standard);
     assert!(
         matches!(r.report.downgrade, Some(DowngradeReason::NotSent(_))),
@@ -371,7 +366,7 @@ async fn routing_sends_optimized_to_a_permitted_region() {
         .route("us-east-2", ohio_api)
         .build()
         .unwrap();
-    let r = c.converse(Claude35Haiku).optimized().user("hi").send().await.unwrap();
+    let r = c.converse(Claude35Haiku).optimized().user("hi").answer().await;
     assert_eq!(r.report.region, "us-east-2");
     assert_eq!(r.report.routed_from.as_deref(), Some("us-east-1"));
     assert_eq!(home.actual_requests().count(), 0);
@@ -424,9 +419,8 @@ async fn invoke_model_header_in_and_out() {
         .optimized()
         .service_tier(bedrock_latency::ServiceTier::Priority)
         .prompt("桃太郎はどこで生まれましたか?", 100)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text.as_deref(), Some("Okayama."));
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
     assert_eq!(r.report.served_tier, Some(bedrock_latency::ServiceTier::Priority));

@@ -215,9 +215,8 @@ async fn the_endpoint_echoes_the_served_tier_both_ways() {
         .invoke_model(NovaPro)
         .service_tier(ServiceTier::Flex)
         .prompt("Hi", 5)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.report.served_tier, Some(ServiceTier::Flex));
     let s = c
         .converse_stream(NovaPro)
@@ -360,9 +359,8 @@ async fn strict_lifecycle_refuses_a_past_eol_model_and_the_default_warns() {
         .converse(Claude35Haiku)
         .optimized()
         .user("Hi")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let w = warned
         .report
         .warnings
@@ -439,9 +437,8 @@ async fn failover_sends_the_tier_and_only_where_it_is_served() {
         .converse(NovaPro)
         .service_tier(ServiceTier::Priority)
         .user("Hi")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.report.region, "us-east-2");
     assert_eq!(
         (r.report.sent_tier, r.report.served_tier),

@@ -77,9 +77,8 @@ async fn converse_optimized_and_standard() {
             .user("Hello")
             .max_tokens(64)
             .temperature(0.5)
-            .send()
-            .await
-            .unwrap();
+            .answer()
+            .await;
         assert!(!r.report.downgraded());
     }
 
@@ -361,7 +360,7 @@ async fn a_downgrade_is_on_the_span_and_the_metrics() {
     let server = fast_endpoint("us-east-1").await;
     server.set_optimized_quota(MODEL, Some(0));
     let c = client(&server, "us-east-1", &otel.telemetry);
-    let r = c.converse(NovaPro).optimized().user("Hello").send().await.unwrap();
+    let r = c.converse(NovaPro).optimized().user("Hello").answer().await;
     assert!(r.report.downgraded());
 
     let a = span_attrs(&otel.spans()[0]);
@@ -390,9 +389,8 @@ async fn secret_calls(otel: &Otel) -> String {
         .optimized()
         .system(SECRET_SYSTEM)
         .user(SECRET_PROMPT)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     c.inline_agent(NovaPro)
         .optimized()
         .instruction(SECRET_SYSTEM)
@@ -465,7 +463,7 @@ async fn content_with_the_opt_in_follows_the_message_schema() {
 #[tokio::test]
 async fn latest_experimental_names() {
     let (otel, _server, c) = otel_setup(Conventions::LatestExperimental, "us-east-1").await;
-    c.converse(NovaPro).optimized().user("Hello").send().await.unwrap();
+    c.converse(NovaPro).optimized().user("Hello").answer().await;
     let mut s = c
         .converse_stream(NovaPro)
         .optimized()
@@ -570,7 +568,7 @@ async fn a_hedged_call_says_where_it_was_served_and_who_won() {
         .telemetry(otel.telemetry.clone())
         .build()
         .unwrap();
-    let r = c.converse(NovaPro).optimized().user("Hello").send().await.unwrap();
+    let r = c.converse(NovaPro).optimized().user("Hello").answer().await;
     assert_eq!(r.report.region, "us-east-2");
     let spans = otel.spans();
     assert_eq!(spans.len(), 1, "one call, one span: {spans:#?}");

@@ -75,9 +75,8 @@ async fn tracing_opentelemetry_gets_the_conventions_span() {
             .optimized()
             .user(SECRET)
             .max_tokens(32)
-            .send()
-            .await
-            .unwrap();
+            .answer()
+            .await;
         server.inject(FaultRule::new(Fault::Throttling).on(Operation::Converse));
         c.converse(NovaPro).optimized().user(SECRET).error().await;
     })
@@ -119,7 +118,7 @@ async fn tracing_opentelemetry_gets_the_conventions_span() {
 async fn captured_content_is_the_details_event_on_the_tracing_path() {
     let telemetry = Telemetry::builder().capture_content(true).build();
     let spans = spans_of(telemetry, "us-east-1", async |c, _| {
-        c.converse(NovaPro).optimized().user(SECRET).send().await.unwrap();
+        c.converse(NovaPro).optimized().user(SECRET).answer().await;
     })
     .await;
     let events: Vec<_> = spans[0].events.iter().collect();
