@@ -575,9 +575,8 @@ async fn a_service_error_is_typed_with_its_message() {
         .retrieve_and_generate("KB12345678", NovaPro)
         .optimized()
         .query(QUESTION)
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     let se = err.service_error().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!(se.kind(), ServiceErrorKind::Validation);
     assert_eq!(se.status(), Some(400));
@@ -773,8 +772,7 @@ async fn a_client_without_an_agent_runtime_says_so() {
         .inline_agent(Claude35Haiku)
         .instruction("x")
         .input_text("y")
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
 }

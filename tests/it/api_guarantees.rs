@@ -41,9 +41,8 @@ async fn a_per_call_sdk_configuration_cannot_move_the_region() {
         .optimized()
         .user("q")
         .map_sdk_config(|conf| conf.region(oregon()))
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     assert!(matches!(e, Error::InvalidRequest { .. }), "{e}");
     assert!(e.to_string().contains("us-east-1 to us-west-2"), "{e}");
     let e = c
@@ -52,9 +51,8 @@ async fn a_per_call_sdk_configuration_cannot_move_the_region() {
         .instruction("i")
         .input_text("q")
         .map_sdk_config(|conf| conf.region(oregon()))
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     assert!(matches!(e, Error::InvalidRequest { .. }), "{e}");
     assert!(s.requests().is_empty(), "{:?}", s.requests());
 
@@ -86,26 +84,23 @@ async fn an_unknown_model_is_one_typed_error_with_suggestions() {
     let typo: ModelId = "us.amazon.nova-pro-v2:0".parse().unwrap();
     let optimized = LatencyPolicy::Optimized;
     let errors = [
-        c.converse(&typo).latency(optimized).user("q").send().await.unwrap_err(),
+        c.converse(&typo).latency(optimized).user("q").error().await,
         c.invoke_model_stream(&typo)
             .latency(optimized)
             .prompt("q", 10)
-            .send()
-            .await
-            .unwrap_err(),
+            .error()
+            .await,
         c.inline_agent(&typo)
             .latency(optimized)
             .instruction("i")
             .input_text("q")
-            .send()
-            .await
-            .unwrap_err(),
+            .error()
+            .await,
         c.retrieve_and_generate("KB12345678", &typo)
             .latency(optimized)
             .query("q")
-            .send()
-            .await
-            .unwrap_err(),
+            .error()
+            .await,
         c.plan(&typo, Operation::Converse, optimized).unwrap_err(),
         Catalog::builtin().lookup("us.amazon.nova-pro-v2:0").unwrap_err(),
     ];
@@ -265,9 +260,8 @@ async fn the_advice_after_a_fallback_reads_right() {
         .converse(Llama31Instruct70b)
         .latency(LatencyPolicy::Optimized)
         .user("q")
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     assert!(e.to_string().contains("request standard latency"), "{e}");
     assert!(e.to_string().contains("route_optimized_to"), "{e}");
 }

@@ -35,7 +35,7 @@ async fn a_client_built_from_an_sdk_config_checks_against_that_region_only() {
     let c = Client::new(&oregon);
     assert_eq!(c.region(), Some("us-west-2"));
     // Nova Pro is not served optimized from us-west-2: refused, nothing sent.
-    let e = c.converse(NovaPro).optimized().user("q").send().await.unwrap_err();
+    let e = c.converse(NovaPro).optimized().user("q").error().await;
     assert_eq!(e.refusal().map(|r| r.region.as_str()), Some("us-west-2"), "{e}");
     assert!(s.requests().is_empty());
     let plan = c.plan(&NovaPro.model_id(), Operation::Converse, LatencyPolicy::PreferOptimized);
@@ -86,7 +86,7 @@ async fn a_client_without_a_region_sends_nothing() {
         .build();
     let c = Client::new(&conf);
     assert_eq!(c.region(), None);
-    let e = c.converse(NovaPro).user("q").send().await.unwrap_err();
+    let e = c.converse(NovaPro).user("q").error().await;
     assert!(matches!(e, Error::Config { .. }), "{e}");
     assert!(s.requests().is_empty());
 }

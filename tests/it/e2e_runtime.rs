@@ -260,12 +260,12 @@ async fn throttling_past_the_attempts_is_a_typed_error() {
     let s = server().await;
     let c = client(&s, "us-east-1");
     s.inject(FaultRule::new(Fault::Throttling).times(3));
-    let err = c.converse(NovaPro).optimized().user("q").send().await.unwrap_err();
+    let err = c.converse(NovaPro).optimized().user("q").error().await;
     assert!(err.is_throttling(), "{err:?}");
     assert!(err.request_id().is_some());
     assert_eq!(err.service_error().unwrap().status(), Some(429));
     s.inject(FaultRule::new(Fault::ServiceUnavailable).times(3));
-    let err = c.converse(NovaPro).user("q").send().await.unwrap_err();
+    let err = c.converse(NovaPro).user("q").error().await;
     assert_eq!(
         err.service_error().unwrap().kind(),
         ServiceErrorKind::ServiceUnavailable,
@@ -292,7 +292,7 @@ async fn reset_and_stall_give_typed_errors_within_the_timeout() {
         .build()
         .unwrap();
     s.inject(Fault::ConnectionReset);
-    let err = c.converse(NovaPro).user("q").send().await.unwrap_err();
+    let err = c.converse(NovaPro).user("q").error().await;
     let kind = err.service_error().map(|e| e.kind());
     assert!(
         matches!(kind, Some(ServiceErrorKind::Connection | ServiceErrorKind::Response)),
@@ -301,7 +301,7 @@ async fn reset_and_stall_give_typed_errors_within_the_timeout() {
 
     s.inject(Fault::Stall(Duration::from_secs(5)));
     let t = Instant::now();
-    let err = c.converse(NovaPro).user("q").send().await.unwrap_err();
+    let err = c.converse(NovaPro).user("q").error().await;
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     assert!(err.is_timeout(), "{err:?}");
 }

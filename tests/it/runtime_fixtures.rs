@@ -202,9 +202,9 @@ async fn the_400_captures_give_a_typed_error_with_the_service_message() {
         let c = runtime_client("us-east-1", &replay);
         let model = ModelId::parse("us.does-not-exist-model-v1:0").unwrap();
         let err = if stream {
-            c.converse_stream(&model).user("hello").send().await.unwrap_err()
+            c.converse_stream(&model).user("hello").error().await
         } else {
-            c.converse(&model).user("hello").send().await.unwrap_err()
+            c.converse(&model).user("hello").error().await
         };
         let se = err.service_error().unwrap_or_else(|| panic!("{name}: {err:?}"));
         assert_eq!(se.status(), Some(400), "{name}");
@@ -372,7 +372,7 @@ async fn routing_sends_optimized_to_a_permitted_region() {
     assert_eq!(home.actual_requests().count(), 0);
     assert_eq!(ohio.actual_requests().count(), 1);
     // Standard requests stay home.
-    let err = c.converse(NovaMicro).user("hi").send().await.unwrap_err();
+    let err = c.converse(NovaMicro).user("hi").error().await;
     assert!(
         err.service_error().is_some(),
         "sent from home, which has nothing to replay: {err:?}"

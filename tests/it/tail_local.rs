@@ -162,13 +162,7 @@ async fn a_throttled_region_fails_over_and_without_failover_the_error_is_typed()
 
     // Without failover: the SDK retries (twice here) and the error says 429.
     s.clear_requests();
-    let e = client(&s, |b| b)
-        .converse(NovaPro)
-        .optimized()
-        .user("Hi")
-        .send()
-        .await
-        .unwrap_err();
+    let e = client(&s, |b| b).converse(NovaPro).optimized().user("Hi").error().await;
     assert!(e.is_throttling(), "{e}");
     assert_eq!(e.service_error().and_then(|s| s.status()), Some(429));
     assert_eq!(s.requests().len(), 2);
@@ -190,7 +184,7 @@ async fn every_region_down_gives_a_typed_error_that_names_the_regions() {
         .attempts(4)
         .backoff(Duration::from_millis(1), Duration::from_millis(2));
     let c = client(&s, |b| b.failover(f));
-    let e = c.converse(NovaPro).optimized().user("Hi").send().await.unwrap_err();
+    let e = c.converse(NovaPro).optimized().user("Hi").error().await;
     let Error::FailedOver { regions, .. } = &e else {
         panic!("{e:?}")
     };

@@ -44,9 +44,8 @@ async fn a_tier_refusal_sends_zero_requests() {
         .converse(id(LLAMA_70B))
         .service_tier(ServiceTier::Flex)
         .user("Hi")
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     let r = e.refusal().expect("a refusal");
     assert!(
         matches!(
@@ -66,18 +65,16 @@ async fn a_tier_refusal_sends_zero_requests() {
         .invoke_model(id(LLAMA_70B))
         .service_tier(ServiceTier::Priority)
         .prompt("Hi", 5)
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     assert!(e.refusal().is_some(), "{e}");
     // Nova Pro offers priority, but not from sa-east-1.
     let e = client(&server, "sa-east-1")
         .converse_stream(NovaPro)
         .service_tier(ServiceTier::Priority)
         .user("Hi")
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     assert!(
         matches!(
             e.refusal().map(|r| &r.reason),
@@ -90,9 +87,8 @@ async fn a_tier_refusal_sends_zero_requests() {
         .converse(id(SONNET_45))
         .service_tier(ServiceTier::Priority)
         .user("Hi")
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     assert!(e.refusal().is_some_and(|r| r.is_unverified()), "{e}");
     assert_eq!(server.requests().len(), 0, "nothing was sent");
 }
@@ -271,9 +267,8 @@ async fn reserved_overflow_is_a_tier_downgrade_and_no_reservation_is_an_error() 
         .converse(id("us.anthropic.claude-haiku-4-5-20251001-v1:0"))
         .service_tier(ServiceTier::Reserved)
         .user("Hi")
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     let service = e.service_error().expect("the service answered");
     assert_eq!(service.kind(), ServiceErrorKind::Validation);
     assert_eq!(service.message(), Some("Reservation not found."));
@@ -335,13 +330,7 @@ async fn strict_lifecycle_refuses_a_past_eol_model_and_the_default_warns() {
     let strict = client_with(&server, "us-east-2", LifecyclePolicy::Strict);
     assert_eq!(strict.lifecycle(), LifecyclePolicy::Strict);
     for policy in [LatencyPolicy::Standard, LatencyPolicy::Optimized] {
-        let e = strict
-            .converse(Claude35Haiku)
-            .latency(policy)
-            .user("Hi")
-            .send()
-            .await
-            .unwrap_err();
+        let e = strict.converse(Claude35Haiku).latency(policy).user("Hi").error().await;
         assert!(matches!(e, Error::Refused(_)), "{e}");
         assert!(
             matches!(
@@ -468,13 +457,7 @@ async fn failover_sends_the_tier_and_only_where_it_is_served() {
         TierPolicy::Prefer(ServiceTier::Priority),
     ] {
         server.clear_requests();
-        let e = c
-            .converse(NovaPro)
-            .tier_policy(policy)
-            .user("Hi")
-            .send()
-            .await
-            .unwrap_err();
+        let e = c.converse(NovaPro).tier_policy(policy).user("Hi").error().await;
         assert!(e.is_throttling(), "{policy}: {e}");
         assert!(server.requests().iter().all(|q| q.region == "us-east-1"), "{policy}");
     }

@@ -310,7 +310,7 @@ async fn an_error_sets_error_type_and_status() {
     let server = fast_endpoint("us-east-1").await;
     server.inject(FaultRule::new(Fault::Throttling).on(Operation::Converse));
     let c = client(&server, "us-east-1", &otel.telemetry);
-    let e = c.converse(NovaPro).optimized().user("Hello").send().await.unwrap_err();
+    let e = c.converse(NovaPro).optimized().user("Hello").error().await;
     assert!(e.is_throttling(), "{e}");
 
     let spans = otel.spans();
