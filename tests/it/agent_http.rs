@@ -61,6 +61,12 @@ fn assert_optimized_at(body: &Value, paths: &[&str]) {
     assert_eq!(perf_paths(body), want, "{body}");
 }
 
+/// One request was sent, asking for no latency anywhere in its body.
+fn assert_sent_without_performance_config(rp: &StaticReplayClient) {
+    let (_, body) = sent(rp);
+    assert!(perf_paths(&body).is_empty(), "{body}");
+}
+
 fn frame(message_type: &str, type_header: &'static str, kind: &str, payload: &Value) -> Vec<u8> {
     let h = |n: &'static str, v: &str| Header::new(n, HeaderValue::String(v.to_owned().into()));
     let msg = Message::new(bytes::Bytes::from(payload.to_string()))
@@ -183,8 +189,7 @@ async fn customize_cannot_sneak_optimized_past_the_check() {
         .map_input(|b| b.bedrock_model_configurations(inline_optimized()))
         .answer()
         .await;
-    let (_, body) = sent(&rp);
-    assert!(perf_paths(&body).is_empty(), "{body}");
+    assert_sent_without_performance_config(&rp);
 }
 
 #[tokio::test]
@@ -501,8 +506,7 @@ async fn external_sources_optimized_sets_their_generation_configuration() {
         .max_tokens(200)
         .answer()
         .await;
-    let (_, body) = sent(&rp);
-    assert!(perf_paths(&body).is_empty(), "{body}");
+    assert_sent_without_performance_config(&rp);
 }
 
 #[tokio::test]
