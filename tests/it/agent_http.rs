@@ -614,11 +614,17 @@ async fn refused_calls_send_nothing() {
             .refusal()
             .await,
     ];
-    for refusal in not_here {
+    let called = [
+        Operation::InlineAgent,
+        Operation::RetrieveAndGenerate,
+        Operation::RetrieveAndGenerateStream,
+    ];
+    for (refusal, operation) in not_here.into_iter().zip(called) {
         assert!(
             matches!(refusal.reason, RefusalReason::RegionNotServed { .. }),
             "{refusal}"
         );
+        assert_eq!(refusal.operation, operation, "{refusal}");
     }
     // A model with no optimized latency, known only at run time.
     let lite = ModelId::parse("amazon.nova-lite-v1:0").unwrap();

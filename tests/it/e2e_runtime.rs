@@ -231,11 +231,12 @@ async fn refused_calls_never_reach_the_endpoint() {
         .prompt("q", 5)
         .refusal()
         .await;
-    for refusal in [haiku, llama] {
+    for (refusal, operation) in [(haiku, Operation::Converse), (llama, Operation::InvokeModelStream)] {
         assert!(
             matches!(refusal.reason, RefusalReason::RegionNotServed { .. }),
             "{refusal}"
         );
+        assert_eq!(refusal.operation, operation, "{refusal}");
     }
     assert!(s.requests().is_empty());
 }

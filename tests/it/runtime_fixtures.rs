@@ -14,7 +14,8 @@ use aws_smithy_types::body::SdkBody;
 use bedrock_latency::models::{Claude35Haiku, Llama31Instruct405b, NovaMicro, NovaPro};
 use bedrock_latency::runtime::StreamEvent;
 use bedrock_latency::{
-    Client, DowngradeReason, Error, Latency, LatencyPolicy, ModelId, RefusalReason, ServedLatency, ServiceErrorKind,
+    Client, DowngradeReason, Error, Latency, LatencyPolicy, ModelId, Operation, RefusalReason, ServedLatency,
+    ServiceErrorKind,
 };
 use futures::StreamExt;
 use serde_json::Value;
@@ -315,7 +316,7 @@ async fn a_refused_call_sends_nothing() {
         matches!(refusal.reason, RefusalReason::NoOptimizedLatency { .. }),
         "{refusal}"
     );
-    for refusal in [
+    let invokes = [
         c.invoke_model(Claude35Haiku)
             .optimized()
             .prompt("hi", 10)
@@ -326,11 +327,16 @@ async fn a_refused_call_sends_nothing() {
             .prompt("hi", 10)
             .refusal()
             .await,
-    ] {
+    ];
+    for (refusal, operation) in invokes
+        .into_iter()
+        .zip([Operation::InvokeModel, Operation::InvokeModelStream])
+    {
         assert!(
             matches!(refusal.reason, RefusalReason::RegionNotServed { .. }),
             "{refusal}"
         );
+        assert_eq!(refusal.operation, operation, "{refusal}");
     }
     assert_eq!(replay.actual_requests().count(), 0);
 }

@@ -235,6 +235,7 @@ async fn the_endpoint_echoes_the_served_tier_both_ways() {
         (Operation::InvokeModelStream, ServiceTier::Flex),
     ] {
         let report = at_tier(&c, op, &NovaPro.into_model_id(), tier).await.unwrap();
+        assert_eq!(report.sent_tier, Some(tier), "{op}");
         assert_eq!(report.served_tier, Some(tier), "{op}");
     }
 }
