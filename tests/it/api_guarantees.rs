@@ -15,15 +15,16 @@ use bedrock_latency::{
     Catalog, Client, DowngradeReason, Error, Latency, LatencyPolicy, ModelId, Operation, Result, Warning,
 };
 
-/// A client of the local endpoint in `region`, without SDK retries (so a
-/// fault is the answer).
-fn client(server: &LocalBedrock, region: &str) -> Client {
-    let conf = server
-        .sdk_config(region)
+/// A local endpoint and a client of it from us-east-1, without SDK retries
+/// (so a fault is the answer).
+async fn east1() -> (LocalBedrock, Client) {
+    let s = LocalBedrock::start().await.unwrap();
+    let conf = s
+        .sdk_config("us-east-1")
         .to_builder()
         .retry_config(aws_config::retry::RetryConfig::disabled())
         .build();
-    Client::new(&conf)
+    (s, Client::new(&conf))
 }
 
 fn oregon() -> aws_config::Region {
@@ -32,8 +33,7 @@ fn oregon() -> aws_config::Region {
 
 #[tokio::test]
 async fn a_per_call_sdk_configuration_cannot_move_the_region() {
-    let s = LocalBedrock::start().await.unwrap();
-    let c = client(&s, "us-east-1");
+    let (s, c) = east1().await;
     // Checked against us-east-1 (where Nova Pro is served optimized); a
     // closure that sends it to us-west-2 instead is refused, nothing sent.
     let e = c
@@ -78,8 +78,7 @@ async fn a_per_call_sdk_configuration_cannot_move_the_region() {
 
 #[tokio::test]
 async fn an_unknown_model_is_one_typed_error_with_suggestions() {
-    let s = LocalBedrock::start().await.unwrap();
-    let c = client(&s, "us-east-1");
+    let (s, c) = east1().await;
     // A misspelt version of Nova Pro.
     let typo: ModelId = "us.amazon.nova-pro-v2:0".parse().unwrap();
     let optimized = LatencyPolicy::Optimized;
@@ -204,8 +203,7 @@ async fn failing_call(c: &Client, operation: Operation) -> Error {
 
 #[tokio::test]
 async fn every_error_names_the_operation_actually_called() {
-    let s = LocalBedrock::start().await.unwrap();
-    let c = client(&s, "us-east-1");
+    let (s, c) = east1().await;
     for op in Operation::ALL {
         s.inject(FaultRule::new(Fault::ServiceUnavailable).on(op));
         let e = failing_call(&c, op).await;
@@ -225,16 +223,11 @@ async fn every_error_names_the_operation_actually_called() {
 
 #[tokio::test]
 async fn the_advice_after_a_fallback_reads_right() {
-    let s = LocalBedrock::start().await.unwrap();
     // Llama 3.1 70B is not served optimized from us-east-1: prefer-optimized
     // sends standard and says why, without advising what was done.
-    let c = client(&s, "us-east-1");
-    let r = c
-        .converse(Llama31Instruct70b)
-        .latency(LatencyPolicy::PreferOptimized)
-        .user("q")
-        .answer()
-        .await;
+    let (_s, c) = east1().await;
+    let llama = |policy| c.converse(Llama31Instruct70b).latency(policy).user("q");
+    let r = llama(LatencyPolicy::PreferOptimized).answer().await;
     let agent = c
         .invoke_agent("AGENT12345", "ALIAS12345")
         .latency(LatencyPolicy::PreferOptimized)
@@ -256,12 +249,7 @@ async fn the_advice_after_a_fallback_reads_right() {
         assert!(!report.to_string().contains("request standard latency"), "{report}");
     }
     // The refusal itself (policy optimized) does give the advice.
-    let e = c
-        .converse(Llama31Instruct70b)
-        .latency(LatencyPolicy::Optimized)
-        .user("q")
-        .error()
-        .await;
+    let e = llama(LatencyPolicy::Optimized).error().await;
     assert!(e.to_string().contains("request standard latency"), "{e}");
     assert!(e.to_string().contains("route_optimized_to"), "{e}");
 }
