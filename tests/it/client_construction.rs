@@ -118,6 +118,32 @@ fn ten_thousand_tokens() -> String {
     "abcd".repeat(10_000)
 }
 
+/// Llama 3.1 405B, optimized, asked [`ten_thousand_tokens`] allowing `max`
+/// output tokens, on `op` (Converse or InvokeModel): the report.
+async fn ten_thousand_tokens_and(c: &Client, op: Operation, max: u32) -> LatencyReport {
+    let (model, input) = (Llama31Instruct405b, ten_thousand_tokens());
+    match op {
+        Operation::Converse => {
+            c.converse(model)
+                .optimized()
+                .user(input)
+                .max_tokens(max)
+                .answer()
+                .await
+                .report
+        }
+        Operation::InvokeModel => {
+            c.invoke_model(model)
+                .optimized()
+                .prompt(&input, max)
+                .answer()
+                .await
+                .report
+        }
+        other => panic!("{other} is not asked here"),
+    }
+}
+
 fn cap_warning(warnings: &[Warning]) -> Option<Option<u32>> {
     warnings.iter().find_map(|w| match w {
         Warning::TokenCap { expected, .. } => Some(*expected),
@@ -154,30 +180,23 @@ fn assert_under_cap(report: &LatencyReport) {
 #[tokio::test]
 async fn the_405b_cap_counts_the_requested_maximum_on_converse() {
     let (_s, c) = ohio().await;
-    let send = |max| {
-        c.converse(Llama31Instruct405b)
-            .optimized()
-            .user(ten_thousand_tokens())
-            .max_tokens(max)
-            .send()
-    };
-    let r = send(2_000).await.unwrap();
+    let report = ten_thousand_tokens_and(&c, Operation::Converse, 2_000).await;
     // Warned before sending: the plan's estimate is input + requested maximum.
-    let expected = assert_capped(&r.report);
+    let expected = assert_capped(&report);
     assert!((11_001..13_000).contains(&expected), "{expected}");
-    let warning = r.report.warnings.iter().find(|w| matches!(w, Warning::TokenCap { .. }));
+    let warning = report.warnings.iter().find(|w| matches!(w, Warning::TokenCap { .. }));
     let warning = warning.expect("a token-cap warning");
     assert!(warning.to_string().contains("will be served standard"), "{warning}");
     // Reported as the cap, not the quota.
-    let usage = r.report.usage.unwrap();
+    let usage = report.usage.unwrap();
     assert!(
         usage.total_tokens() < 11_000,
         "the tokens used stay under the cap: {usage:?}"
     );
-    assert!(!r.report.to_string().contains("quota"), "{}", r.report);
+    assert!(!report.to_string().contains("quota"), "{report}");
 
     // The same input with a small maximum: under the cap, served optimized.
-    assert_under_cap(&send(200).await.unwrap().report);
+    assert_under_cap(&ten_thousand_tokens_and(&c, Operation::Converse, 200).await);
 }
 
 /// The pre-send estimate counts every text the request carries: a system
@@ -207,12 +226,6 @@ async fn the_405b_estimate_counts_system_prompts_and_sdk_messages() {
 #[tokio::test]
 async fn the_405b_cap_counts_the_requested_maximum_on_invoke_model() {
     let (_s, c) = ohio().await;
-    let send = |max| {
-        c.invoke_model(Llama31Instruct405b)
-            .optimized()
-            .prompt(&ten_thousand_tokens(), max)
-            .send()
-    };
-    assert_capped(&send(2_000).await.unwrap().report);
-    assert_under_cap(&send(200).await.unwrap().report);
+    assert_capped(&ten_thousand_tokens_and(&c, Operation::InvokeModel, 2_000).await);
+    assert_under_cap(&ten_thousand_tokens_and(&c, Operation::InvokeModel, 200).await);
 }
