@@ -11,11 +11,13 @@ use std::time::Duration;
 use aws_sdk_bedrockruntime as sdk;
 use aws_smithy_http_client::test_util::StaticReplayClient;
 use aws_smithy_types::body::SdkBody;
-use bedrock_latency::models::{Claude35Haiku, Llama31Instruct405b, NovaMicro, NovaPro};
+use bedrock_latency::models::{
+    Claude35Haiku, Llama31Instruct405b, NovaMicro, NovaPro, SupportsOptimized, TypedModel, op,
+};
 use bedrock_latency::runtime::StreamEvent;
 use bedrock_latency::{
-    Client, DowngradeReason, Error, Latency, LatencyPolicy, ModelId, Operation, RefusalReason, ServedLatency,
-    ServiceErrorKind,
+    Client, DowngradeReason, Error, Latency, LatencyPolicy, LatencyReport, ModelId, Operation, RefusalReason,
+    ServedLatency, ServiceErrorKind,
 };
 use futures::StreamExt;
 use serde_json::Value;
@@ -239,33 +241,43 @@ fn converse_body(latency: &str, input: u32, output: u32) -> Vec<u8> {
     .unwrap()
 }
 
-#[tokio::test]
-async fn standard_served_after_optimized_asked_is_flagged_downgraded() {
-    let replay = StaticReplayClient::new(vec![replay_event(response(200, &[], converse_body("standard", 10, 5)))]);
-    let r = runtime_client("us-east-2", &replay)
-        .converse(Claude35Haiku)
-        .optimized()
-        .user("hi")
-        .answer()
-        .await;
-    assert_eq!(r.report.sent, Latency::Optimized);
-    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
-    assert_eq!(r.report.downgrade, Some(DowngradeReason::ServedStandard));
-
-    // Llama 3.1 405B above its 11K-token cap: the reason says so.
-    let replay = StaticReplayClient::new(vec![replay_event(response(
+/// A replay connector answering one Converse call: 200, served `latency`,
+/// with these token counts.
+fn converse_replay(latency: &str, input: u32, output: u32) -> StaticReplayClient {
+    StaticReplayClient::new(vec![replay_event(response(
         200,
         &[],
-        converse_body("standard", 10_500, 900),
-    ))]);
-    let r = runtime_client("us-east-2", &replay)
-        .converse(Llama31Instruct405b)
+        converse_body(latency, input, output),
+    ))])
+}
+
+/// `model` asked optimized from us-east-2 for `prompt`, and served `latency`
+/// with `tokens` (input, output) by a replay: the report.
+async fn optimized_from_ohio<M>(model: M, prompt: &str, latency: &str, tokens: (u32, u32)) -> LatencyReport
+where
+    M: TypedModel + SupportsOptimized<op::ConverseOp>,
+{
+    let replay = converse_replay(latency, tokens.0, tokens.1);
+    runtime_client("us-east-2", &replay)
+        .converse(model)
         .optimized()
-        .user("long")
+        .user(prompt)
         .answer()
-        .await;
+        .await
+        .report
+}
+
+#[tokio::test]
+async fn standard_served_after_optimized_asked_is_flagged_downgraded() {
+    let report = optimized_from_ohio(Claude35Haiku, "hi", "standard", (10, 5)).await;
+    assert_eq!(report.sent, Latency::Optimized);
+    assert_eq!(report.served, ServedLatency::Reported(Latency::Standard));
+    assert_eq!(report.downgrade, Some(DowngradeReason::ServedStandard));
+
+    // Llama 3.1 405B above its 11K-token cap: the reason says so.
+    let report = optimized_from_ohio(Llama31Instruct405b, "long", "standard", (10_500, 900)).await;
     assert!(matches!(
-        r.report.downgrade,
+        report.downgrade,
         Some(DowngradeReason::TokenCap {
             max_total_tokens: 11_000,
             total_tokens: 11_400
@@ -279,7 +291,7 @@ async fn optimized_is_sent_exactly_when_asked() {
         (LatencyPolicy::Standard, "standard"),
         (LatencyPolicy::Optimized, "optimized"),
     ] {
-        let replay = StaticReplayClient::new(vec![replay_event(response(200, &[], converse_body(want, 1, 1)))]);
+        let replay = converse_replay(want, 1, 1);
         let id = ModelId::parse("anthropic.claude-3-5-haiku-20241022-v1:0").unwrap();
         runtime_client("us-west-2", &replay)
             .converse(&id)
@@ -343,7 +355,7 @@ async fn a_refused_call_sends_nothing() {
 
 #[tokio::test]
 async fn prefer_optimized_sends_standard_and_says_why() {
-    let replay = StaticReplayClient::new(vec![replay_event(response(200, &[], converse_body("standard", 1, 1)))]);
+    let replay = converse_replay("standard", 1, 1);
     let r = runtime_client("us-east-1", &replay)
         .converse(Claude35Haiku)
         .latency(LatencyPolicy::PreferOptimized)
@@ -363,7 +375,7 @@ async fn prefer_optimized_sends_standard_and_says_why() {
 #[tokio::test]
 async fn routing_sends_optimized_to_a_permitted_region() {
     let home = StaticReplayClient::new(vec![]);
-    let ohio = StaticReplayClient::new(vec![replay_event(response(200, &[], converse_body("optimized", 1, 1)))]);
+    let ohio = converse_replay("optimized", 1, 1);
     let ohio_api =
         bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(runtime_sdk_config("us-east-2", &ohio)));
     let home_api = runtime_client("us-east-1", &home).runtime_api().unwrap().clone();
