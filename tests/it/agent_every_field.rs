@@ -10,15 +10,14 @@
 //! sent: the service ignores it).
 
 use crate::sdk_clients::agent_optimized;
-use crate::support::{Collect, Collected as _};
+use crate::support::{Collect, Request};
 
 use std::collections::BTreeSet;
-use std::future::Future;
 
 use bedrock_latency::agent::sdk;
 use bedrock_latency::models::NovaPro;
 use bedrock_latency::testkit::{LocalBedrock, RecordedRequest};
-use bedrock_latency::{Client, Result, Target};
+use bedrock_latency::{Client, Target};
 use sdk::operation::invoke_agent::builders::InvokeAgentInputBuilder;
 use sdk::operation::invoke_flow::builders::InvokeFlowInputBuilder;
 use sdk::operation::invoke_inline_agent::builders::InvokeInlineAgentInputBuilder;
@@ -61,13 +60,14 @@ async fn local() -> (LocalBedrock, Client) {
     (server, client)
 }
 
-/// Sends the request, reads the answer to its end, and returns it with the
+/// Starts a local endpoint, sends the request `build` makes on a client
+/// pointed at it, reads the answer to its end, and returns it with the
 /// request the endpoint got and that request's JSON body.
-async fn sent<S: Collect>(
-    server: &LocalBedrock,
-    request: impl Future<Output = Result<S>>,
-) -> (S::Response, RecordedRequest, Value) {
-    let answer = request.collected().await.unwrap();
+async fn sent<Q: Request>(
+    build: impl FnOnce(&Client) -> Q,
+) -> (<Q::Sent as Collect>::Response, RecordedRequest, Value) {
+    let (server, client) = local().await;
+    let answer = build(&client).answer().await;
     let r = server.last_request().unwrap();
     let b = r.body.clone().unwrap();
     (answer, r, b)
@@ -157,16 +157,13 @@ fn inline_agent_input(b: InvokeInlineAgentInputBuilder) -> InvokeInlineAgentInpu
 
 #[tokio::test]
 async fn inline_agent_every_input_field_reaches_the_wire() {
-    let (server, client) = local().await;
-    let (_, r, b) = sent(
-        &server,
+    let (_, r, b) = sent(|client| {
         client
             .inline_agent(NovaPro)
             .optimized()
             .instruction("replaced by the closure")
             .map_input(inline_agent_input)
-            .send(),
-    )
+    })
     .await;
     let checks = [
         ("customer_encryption_key_arn", b["customerEncryptionKeyArn"] == KMS),
@@ -336,23 +333,21 @@ macro_rules! rag_every_field_tests {
     ($($test:ident: $operation:ident, $builder:ty, $name:literal;)+) => {$(
         #[tokio::test]
         async fn $test() {
-            let (server, client) = local().await;
-            client
-                .$operation("KBOTHER001", NovaPro)
-                .optimized()
-                .query("replaced by the closure")
-                .map_input(|b| {
-                    b.session_id("session-every")
-                        .input(rag_input())
-                        .retrieve_and_generate_configuration(rag_configuration())
-                        .session_configuration(session_configuration())
-                        .user_context(user_context())
-                })
-                .send()
-                .collected()
-                .await
-                .unwrap();
-            let checks = rag_checks(&server.last_request().unwrap());
+            let (_, r, _) = sent(|client| {
+                client
+                    .$operation("KBOTHER001", NovaPro)
+                    .optimized()
+                    .query("replaced by the closure")
+                    .map_input(|b| {
+                        b.session_id("session-every")
+                            .input(rag_input())
+                            .retrieve_and_generate_configuration(rag_configuration())
+                            .session_configuration(session_configuration())
+                            .user_context(user_context())
+                    })
+            })
+            .await;
+            let checks = rag_checks(&r);
             let debug = format!("{:#?}", <$builder>::default());
             assert_every_field($name, debug, &checks);
         }
@@ -368,9 +363,7 @@ rag_every_field_tests! {
 
 #[tokio::test]
 async fn invoke_agent_every_input_field_reaches_the_wire_but_the_latency_setting() {
-    let (server, client) = local().await;
-    let (answer, r, b) = sent(
-        &server,
+    let (answer, r, b) = sent(|client| {
         client
             .invoke_agent("AGENTOTHER", "ALIASOTHER")
             .input_text("replaced by the closure")
@@ -401,8 +394,7 @@ async fn invoke_agent_every_input_field_reaches_the_wire_but_the_latency_setting
                 )
                 .source_arn("arn:aws:bedrock:us-east-1:123456789012:agent/every")
             })
-            .send(),
-    )
+    })
     .await;
     let path = "/agents/AGENTEVERY/agentAliases/ALIASEVERY/sessions/session-every/text";
     let checks = [
@@ -483,9 +475,7 @@ fn flow_target() -> Option<Target> {
 
 #[tokio::test]
 async fn invoke_flow_every_input_field_reaches_the_wire() {
-    let (server, client) = local().await;
-    let (answer, r, b) = sent(
-        &server,
+    let (answer, r, b) = sent(|client| {
         client
             .invoke_flow("FLOWOTHER1", "ALIASOTHER")
             .text_input("replaced by the closure")
@@ -498,8 +488,7 @@ async fn invoke_flow_every_input_field_reaches_the_wire() {
                     .model_performance_configuration(standard_model_performance()) // replaced by the plan's
                     .execution_id("exec-every")
             })
-            .send(),
-    )
+    })
     .await;
     let mut checks = flow_path_checks(&r, "/flows/FLOWEVERY1/aliases/ALIASEVERY");
     checks.extend([
@@ -518,9 +507,7 @@ async fn invoke_flow_every_input_field_reaches_the_wire() {
 
 #[tokio::test]
 async fn start_flow_execution_every_input_field_reaches_the_wire() {
-    let (server, client) = local().await;
-    let (started, r, b) = sent(
-        &server,
+    let (started, r, b) = sent(|client| {
         client
             .start_flow_execution("FLOWOTHER1", "ALIASOTHER")
             .text_input("replaced by the closure")
@@ -531,8 +518,7 @@ async fn start_flow_execution_every_input_field_reaches_the_wire() {
                     .set_inputs(Some(vec![flow_input()]))
                     .model_performance_configuration(standard_model_performance()) // cleared: standard
             })
-            .send(),
-    )
+    })
     .await;
     let mut checks = flow_path_checks(&r, "/flows/FLOWEVERY1/aliases/ALIASEVERY/executions");
     checks.extend([

@@ -3,7 +3,7 @@
 //! `performanceConfig`), what a refused call sends (nothing), and how
 //! event-stream frames are reassembled into answers.
 
-use crate::support::Collected as _;
+use crate::support::{Collected as _, Request as _};
 
 use aws_sdk_bedrockagentruntime as agent_sdk;
 use aws_smithy_eventstream::frame::write_message_to;
@@ -59,6 +59,12 @@ fn assert_optimized_at(body: &Value, paths: &[&str]) {
         .map(|p| ((*p).to_owned(), json!({"latency": "optimized"})))
         .collect();
     assert_eq!(perf_paths(body), want, "{body}");
+}
+
+/// One request was sent, asking for no latency anywhere in its body.
+fn assert_sent_without_performance_config(rp: &StaticReplayClient) {
+    let (_, body) = sent(rp);
+    assert!(perf_paths(&body).is_empty(), "{body}");
 }
 
 fn frame(message_type: &str, type_header: &'static str, kind: &str, payload: &Value) -> Vec<u8> {
@@ -158,10 +164,8 @@ async fn inline_agent_standard_carries_no_performance_config_and_gets_a_session_
         .inline_agent(Claude35Haiku)
         .instruction("Answer briefly.")
         .input_text(QUESTION)
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.report.sent, Latency::Standard);
     let (uri, body) = sent(&rp);
     assert_eq!(body["foundationModel"], "anthropic.claude-3-5-haiku-20241022-v1:0");
@@ -183,12 +187,9 @@ async fn customize_cannot_sneak_optimized_past_the_check() {
         .instruction("x")
         .input_text("y")
         .map_input(|b| b.bedrock_model_configurations(inline_optimized()))
-        .send()
-        .collected()
-        .await
-        .unwrap();
-    let (_, body) = sent(&rp);
-    assert!(perf_paths(&body).is_empty(), "{body}");
+        .answer()
+        .await;
+    assert_sent_without_performance_config(&rp);
 }
 
 #[tokio::test]
@@ -360,9 +361,8 @@ async fn retrieve_and_generate_optimized_sets_the_generation_configuration() {
         .optimized()
         .query(QUESTION)
         .number_of_results(5)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text, "桃太郎は岡山で生まれました。");
     assert_eq!(r.session_id.as_deref(), Some("kb-session-1"));
     assert_eq!(r.guardrail_action.as_deref(), Some("NONE"));
@@ -481,9 +481,8 @@ async fn external_sources_optimized_sets_their_generation_configuration() {
         .query(QUESTION)
         .source_s3("s3://tales/momotaro.pdf")
         .source_bytes("note", "text/plain", "桃太郎は岡山の話です。".as_bytes())
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.report.sent, Latency::Optimized);
     let (_, body) = sent(&rp);
     let ext = &body["retrieveAndGenerateConfiguration"]["externalSourcesConfiguration"];
@@ -505,11 +504,9 @@ async fn external_sources_optimized_sets_their_generation_configuration() {
         .query(QUESTION)
         .source_s3("s3://tales/momotaro.pdf")
         .max_tokens(200)
-        .send()
-        .await
-        .unwrap();
-    let (_, body) = sent(&rp);
-    assert!(perf_paths(&body).is_empty(), "{body}");
+        .answer()
+        .await;
+    assert_sent_without_performance_config(&rp);
 }
 
 #[tokio::test]
@@ -582,9 +579,8 @@ async fn a_service_error_is_typed_with_its_message() {
         .retrieve_and_generate("KB12345678", NovaPro)
         .optimized()
         .query(QUESTION)
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     let se = err.service_error().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!(se.kind(), ServiceErrorKind::Validation);
     assert_eq!(se.status(), Some(400));
@@ -598,63 +594,56 @@ async fn a_service_error_is_typed_with_its_message() {
 #[tokio::test]
 async fn refused_calls_send_nothing() {
     let rp = StaticReplayClient::new(vec![]);
-    // Claude 3.5 Haiku is not served optimized from us-east-1.
     let c = agent_client("us-east-1", &rp);
-    let err = c
-        .inline_agent(Claude35Haiku)
-        .optimized()
-        .instruction("x")
-        .input_text(QUESTION)
-        .send()
-        .await
-        .unwrap_err();
-    let refusal = err.refusal().expect("refused before sending");
-    assert!(
-        matches!(refusal.reason, RefusalReason::RegionNotServed { .. }),
-        "{refusal}"
-    );
-    assert!(
+    // Claude 3.5 Haiku is not served optimized from us-east-1.
+    let not_here = [
+        c.inline_agent(Claude35Haiku)
+            .optimized()
+            .instruction("x")
+            .input_text(QUESTION)
+            .refusal()
+            .await,
         c.retrieve_and_generate("KB12345678", Claude35Haiku)
             .optimized()
             .query(QUESTION)
-            .send()
-            .await
-            .unwrap_err()
             .refusal()
-            .is_some()
-    );
-    assert!(
+            .await,
         c.retrieve_and_generate_stream("KB12345678", Claude35Haiku)
             .optimized()
             .query(QUESTION)
-            .send()
-            .await
-            .unwrap_err()
             .refusal()
-            .is_some()
-    );
+            .await,
+    ];
+    let called = [
+        Operation::InlineAgent,
+        Operation::RetrieveAndGenerate,
+        Operation::RetrieveAndGenerateStream,
+    ];
+    for (refusal, operation) in not_here.into_iter().zip(called) {
+        assert!(
+            matches!(refusal.reason, RefusalReason::RegionNotServed { .. }),
+            "{refusal}"
+        );
+        assert_eq!(refusal.operation, operation, "{refusal}");
+    }
     // A model with no optimized latency, known only at run time.
     let lite = ModelId::parse("amazon.nova-lite-v1:0").unwrap();
-    let err = c
+    let refusal = c
         .retrieve_and_generate_external(&lite)
         .latency(LatencyPolicy::Optimized)
         .query(QUESTION)
         .source_s3("s3://b/k")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        err.refusal().map(|r| &r.reason),
-        Some(RefusalReason::NoOptimizedLatency { .. })
-    ));
-    let err = c
+        .refusal()
+        .await;
+    assert!(
+        matches!(refusal.reason, RefusalReason::NoOptimizedLatency { .. }),
+        "{refusal}"
+    );
+    let refusal = c
         .invoke_agent("AGENT12345", "ALIAS12345")
         .latency(LatencyPolicy::Optimized)
-        .input_text(QUESTION)
-        .send()
-        .await
-        .unwrap_err();
-    let refusal = err.refusal().expect("InvokeAgent optimized is refused");
+        .input_text(QUESTION);
+    let refusal = refusal.refusal().await;
     assert!(
         matches!(refusal.reason, RefusalReason::OperationIgnores { .. }),
         "{refusal}"
@@ -676,10 +665,8 @@ async fn invoke_agent_never_carries_the_setting() {
             .input_text(QUESTION)
             // Even a customize closure cannot add it.
             .map_input(|b| b.bedrock_model_configurations(agent_optimized()))
-            .send()
-            .collected()
-            .await
-            .unwrap();
+            .answer()
+            .await;
         assert_eq!(r.text, answer);
         assert_eq!(r.session_id.as_deref(), Some("agent-session"));
         assert_eq!(r.report.sent, Latency::Standard);
@@ -767,9 +754,8 @@ async fn flows_send_the_setting_only_when_opted_in() {
         .start_flow_execution("FLOW123456", "ALIAS12345")
         .text_input(QUESTION)
         .unverified_optimized_latency()
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert!(started.execution_arn.unwrap().ends_with("/execution/e1"));
     let (_, body) = sent(&rp);
     assert_eq!(
@@ -796,8 +782,7 @@ async fn a_client_without_an_agent_runtime_says_so() {
         .inline_agent(Claude35Haiku)
         .instruction("x")
         .input_text("y")
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
 }

@@ -1,7 +1,7 @@
 //! The agent builders end to end: the real AWS SDK client against the
 //! crate's local Bedrock-compatible endpoint (loopback only).
 
-use crate::support::Collected as _;
+use crate::support::Request as _;
 
 use bedrock_latency::models::NovaPro;
 use bedrock_latency::testkit::LocalBedrock;
@@ -19,10 +19,8 @@ async fn the_three_operations_against_the_local_endpoint() {
         .invoke_agent("AGENT12345", "ALIAS12345")
         .latency(LatencyPolicy::PreferOptimized)
         .input_text(QUESTION)
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert!(!agent.text.is_empty());
     assert!(agent.session_id.is_some());
     assert_eq!(agent.report.sent, Latency::Standard);
@@ -34,10 +32,8 @@ async fn the_three_operations_against_the_local_endpoint() {
         .optimized()
         .instruction("Answer briefly.")
         .input_text(QUESTION)
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert!(!inline.text.is_empty());
     assert_eq!(inline.report.served, ServedLatency::NotReported);
     assert!(inline.report.timing.time_to_first_token.is_some());
@@ -47,19 +43,16 @@ async fn the_three_operations_against_the_local_endpoint() {
         .retrieve_and_generate("KB12345678", NovaPro)
         .optimized()
         .query(QUESTION)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert!(!rag.text.is_empty());
     assert!(rag.session_id.is_some());
     let stream = client
         .retrieve_and_generate_stream("KB12345678", NovaPro)
         .optimized()
         .query(QUESTION)
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert!(!stream.text.is_empty());
     assert!(stream.report.timing.time_to_first_token.is_some());
 

@@ -12,6 +12,8 @@ use bedrock_latency::models::Llama31Instruct70b;
 use bedrock_latency::{Client, Error, Latency, LatencyPolicy, ServedLatency};
 use futures::StreamExt;
 
+use crate::support::Request as _;
+
 fn chunk(text: &str) -> InlineAgentResponseStream {
     InlineAgentResponseStream::Chunk(
         InlineAgentPayloadPart::builder()
@@ -145,8 +147,7 @@ async fn a_refused_request_never_reaches_the_mock() {
         .retrieve_and_generate("KB1", Llama31Instruct70b)
         .optimized()
         .query("q")
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     assert!(err.refusal().is_some(), "{err:?}");
 }

@@ -4,7 +4,7 @@
 //! the operation actually called; the advice after a fallback reads right;
 //! no public type name is used twice.
 
-use crate::support::Collected as _;
+use crate::support::Request as _;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,15 +15,16 @@ use bedrock_latency::{
     Catalog, Client, DowngradeReason, Error, Latency, LatencyPolicy, ModelId, Operation, Result, Warning,
 };
 
-/// A client of the local endpoint in `region`, without SDK retries (so a
-/// fault is the answer).
-fn client(server: &LocalBedrock, region: &str) -> Client {
-    let conf = server
-        .sdk_config(region)
+/// A local endpoint and a client of it from us-east-1, without SDK retries
+/// (so a fault is the answer).
+async fn east1() -> (LocalBedrock, Client) {
+    let s = LocalBedrock::start().await.unwrap();
+    let conf = s
+        .sdk_config("us-east-1")
         .to_builder()
         .retry_config(aws_config::retry::RetryConfig::disabled())
         .build();
-    Client::new(&conf)
+    (s, Client::new(&conf))
 }
 
 fn oregon() -> aws_config::Region {
@@ -32,8 +33,7 @@ fn oregon() -> aws_config::Region {
 
 #[tokio::test]
 async fn a_per_call_sdk_configuration_cannot_move_the_region() {
-    let s = LocalBedrock::start().await.unwrap();
-    let c = client(&s, "us-east-1");
+    let (s, c) = east1().await;
     // Checked against us-east-1 (where Nova Pro is served optimized); a
     // closure that sends it to us-west-2 instead is refused, nothing sent.
     let e = c
@@ -41,9 +41,8 @@ async fn a_per_call_sdk_configuration_cannot_move_the_region() {
         .optimized()
         .user("q")
         .map_sdk_config(|conf| conf.region(oregon()))
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     assert!(matches!(e, Error::InvalidRequest { .. }), "{e}");
     assert!(e.to_string().contains("us-east-1 to us-west-2"), "{e}");
     let e = c
@@ -52,9 +51,8 @@ async fn a_per_call_sdk_configuration_cannot_move_the_region() {
         .instruction("i")
         .input_text("q")
         .map_sdk_config(|conf| conf.region(oregon()))
-        .send()
-        .await
-        .unwrap_err();
+        .error()
+        .await;
     assert!(matches!(e, Error::InvalidRequest { .. }), "{e}");
     assert!(s.requests().is_empty(), "{:?}", s.requests());
 
@@ -67,48 +65,41 @@ async fn a_per_call_sdk_configuration_cannot_move_the_region() {
         .optimized()
         .user("q")
         .map_sdk_config(move |conf| conf.timeout_config(timeout))
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     c.invoke_agent("AGENT12345", "ALIAS12345")
         .input_text("q")
         .map_sdk_config(move |conf| conf.timeout_config(t2))
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let regions: Vec<_> = s.requests().iter().map(|r| r.region.clone()).collect();
     assert_eq!(regions, ["us-east-1", "us-east-1"]);
 }
 
 #[tokio::test]
 async fn an_unknown_model_is_one_typed_error_with_suggestions() {
-    let s = LocalBedrock::start().await.unwrap();
-    let c = client(&s, "us-east-1");
+    let (s, c) = east1().await;
     // A misspelt version of Nova Pro.
     let typo: ModelId = "us.amazon.nova-pro-v2:0".parse().unwrap();
     let optimized = LatencyPolicy::Optimized;
     let errors = [
-        c.converse(&typo).latency(optimized).user("q").send().await.unwrap_err(),
+        c.converse(&typo).latency(optimized).user("q").error().await,
         c.invoke_model_stream(&typo)
             .latency(optimized)
             .prompt("q", 10)
-            .send()
-            .await
-            .unwrap_err(),
+            .error()
+            .await,
         c.inline_agent(&typo)
             .latency(optimized)
             .instruction("i")
             .input_text("q")
-            .send()
-            .await
-            .unwrap_err(),
+            .error()
+            .await,
         c.retrieve_and_generate("KB12345678", &typo)
             .latency(optimized)
             .query("q")
-            .send()
-            .await
-            .unwrap_err(),
+            .error()
+            .await,
         c.plan(&typo, Operation::Converse, optimized).unwrap_err(),
         Catalog::builtin().lookup("us.amazon.nova-pro-v2:0").unwrap_err(),
     ];
@@ -130,9 +121,8 @@ async fn an_unknown_model_is_one_typed_error_with_suggestions() {
         .converse(&typo)
         .latency(LatencyPolicy::PreferOptimized)
         .user("q")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let why = r.report.downgrade.as_ref().map(ToString::to_string).unwrap_or_default();
     assert!(why.contains("did you mean amazon.nova-pro-v1:0"), "{why}");
     assert!(
@@ -140,7 +130,7 @@ async fn an_unknown_model_is_one_typed_error_with_suggestions() {
         "{:?}",
         r.report.warnings
     );
-    let r = c.converse(&typo).user("q").send().await.unwrap();
+    let r = c.converse(&typo).user("q").answer().await;
     assert!(
         r.report.warnings.contains(&Warning::NotInCatalog),
         "{:?}",
@@ -213,8 +203,7 @@ async fn failing_call(c: &Client, operation: Operation) -> Error {
 
 #[tokio::test]
 async fn every_error_names_the_operation_actually_called() {
-    let s = LocalBedrock::start().await.unwrap();
-    let c = client(&s, "us-east-1");
+    let (s, c) = east1().await;
     for op in Operation::ALL {
         s.inject(FaultRule::new(Fault::ServiceUnavailable).on(op));
         let e = failing_call(&c, op).await;
@@ -234,25 +223,17 @@ async fn every_error_names_the_operation_actually_called() {
 
 #[tokio::test]
 async fn the_advice_after_a_fallback_reads_right() {
-    let s = LocalBedrock::start().await.unwrap();
     // Llama 3.1 70B is not served optimized from us-east-1: prefer-optimized
     // sends standard and says why, without advising what was done.
-    let c = client(&s, "us-east-1");
-    let r = c
-        .converse(Llama31Instruct70b)
-        .latency(LatencyPolicy::PreferOptimized)
-        .user("q")
-        .send()
-        .await
-        .unwrap();
+    let (_s, c) = east1().await;
+    let llama = |policy| c.converse(Llama31Instruct70b).latency(policy).user("q");
+    let r = llama(LatencyPolicy::PreferOptimized).answer().await;
     let agent = c
         .invoke_agent("AGENT12345", "ALIAS12345")
         .latency(LatencyPolicy::PreferOptimized)
         .input_text("q")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     for (report, why) in [
         (&r.report, "only from us-east-2, us-west-2"),
         (&agent.report, "does not honor it"),
@@ -268,13 +249,7 @@ async fn the_advice_after_a_fallback_reads_right() {
         assert!(!report.to_string().contains("request standard latency"), "{report}");
     }
     // The refusal itself (policy optimized) does give the advice.
-    let e = c
-        .converse(Llama31Instruct70b)
-        .latency(LatencyPolicy::Optimized)
-        .user("q")
-        .send()
-        .await
-        .unwrap_err();
+    let e = llama(LatencyPolicy::Optimized).error().await;
     assert!(e.to_string().contains("request standard latency"), "{e}");
     assert!(e.to_string().contains("route_optimized_to"), "{e}");
 }

@@ -7,7 +7,7 @@
 //! and, where it identifies the capture, also written out literally.
 
 use crate::shared_fixtures;
-use crate::support::Collected as _;
+use crate::support::{Collected as _, Request as _};
 
 use std::time::Duration;
 
@@ -232,9 +232,8 @@ async fn invoke_model_nova_micro() {
     let r = runtime_client("us-east-1", &rp)
         .invoke_model(&model)
         .body(meta["request"]["body"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
 
     assert_eq!(r.text.as_deref(), Some(expected_text));
     assert_eq!(r.stop_reason.as_deref(), Some("end_turn"));
@@ -277,9 +276,8 @@ async fn invoke_model_nova_micro_usage_from_the_headers_alone() {
     let r = runtime_client("us-east-1", &rp)
         .invoke_model(&unknown_family)
         .body(r#"{"message":"What is 2+2?"}"#)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(
         r.text, None,
         "the crate reads no text from a body format it does not know"
@@ -358,10 +356,8 @@ async fn invoke_model_stream_nova_micro() {
     let r = runtime_client("us-east-1", &rp)
         .invoke_model_stream(NovaMicro)
         .body(meta["request"]["body"].as_str().unwrap())
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text.as_deref(), Some(expected_text.as_str()));
     assert_eq!(r.stop_reason.as_deref(), Some("end_turn"));
     assert_eq!(
@@ -476,9 +472,8 @@ async fn converse_service_tier_flex() {
         .converse(NovaPro)
         .service_tier(ServiceTier::Flex)
         .user("What is the capital of France?")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.report.requested_tier, Some(ServiceTier::Flex));
     // The catalog lists flex for Nova Pro from us-east-1: sent as asked,
     // served as sent.
@@ -526,9 +521,8 @@ async fn retrieve_and_generate_kb() {
     let r = agent_client("ap-south-1", &rp)
         .retrieve_and_generate(kb, &haiku)
         .query(request["input"]["text"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
 
     assert_eq!(r.text, body["output"]["text"].as_str().unwrap());
     assert!(

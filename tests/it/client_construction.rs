@@ -9,6 +9,8 @@ use bedrock_latency::{
     Client, DowngradeReason, Error, Latency, LatencyPolicy, LatencyReport, Operation, ServedLatency, Warning,
 };
 
+use crate::support::Request as _;
+
 /// The local endpoint's SDK configuration for `region`.
 async fn local() -> LocalBedrock {
     LocalBedrock::start().await.unwrap()
@@ -33,7 +35,7 @@ async fn a_client_built_from_an_sdk_config_checks_against_that_region_only() {
     let c = Client::new(&oregon);
     assert_eq!(c.region(), Some("us-west-2"));
     // Nova Pro is not served optimized from us-west-2: refused, nothing sent.
-    let e = c.converse(NovaPro).optimized().user("q").send().await.unwrap_err();
+    let e = c.converse(NovaPro).optimized().user("q").error().await;
     assert_eq!(e.refusal().map(|r| r.region.as_str()), Some("us-west-2"), "{e}");
     assert!(s.requests().is_empty());
     let plan = c.plan(&NovaPro.model_id(), Operation::Converse, LatencyPolicy::PreferOptimized);
@@ -84,7 +86,7 @@ async fn a_client_without_a_region_sends_nothing() {
         .build();
     let c = Client::new(&conf);
     assert_eq!(c.region(), None);
-    let e = c.converse(NovaPro).user("q").send().await.unwrap_err();
+    let e = c.converse(NovaPro).user("q").error().await;
     assert!(matches!(e, Error::Config { .. }), "{e}");
     assert!(s.requests().is_empty());
 }
@@ -98,14 +100,14 @@ async fn routed_requests_go_where_the_plan_says_and_say_so() {
         .build()
         .unwrap();
     assert_eq!(c.optimized_routes(), ["us-east-2"]);
-    let r = c.converse(NovaPro).optimized().user("q").send().await.unwrap();
+    let r = c.converse(NovaPro).optimized().user("q").answer().await;
     assert_eq!(r.report.region, "us-east-2");
     assert_eq!(r.report.routed_from.as_deref(), Some("us-west-2"));
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
     // The endpoint read the region from the request's signature.
     assert_eq!(s.last_request().unwrap().region, "us-east-2");
     // Standard stays home.
-    let r = c.converse(NovaPro).user("q").send().await.unwrap();
+    let r = c.converse(NovaPro).user("q").answer().await;
     assert_eq!(r.report.region, "us-west-2");
     assert_eq!(s.last_request().unwrap().region, "us-west-2");
 }
@@ -114,6 +116,32 @@ async fn routed_requests_go_where_the_plan_says_and_say_so() {
 /// under the 11K cap alone, over it with 2,000 output tokens allowed.
 fn ten_thousand_tokens() -> String {
     "abcd".repeat(10_000)
+}
+
+/// Llama 3.1 405B, optimized, asked [`ten_thousand_tokens`] allowing `max`
+/// output tokens, on `op` (Converse or InvokeModel): the report.
+async fn ten_thousand_tokens_and(c: &Client, op: Operation, max: u32) -> LatencyReport {
+    let (model, input) = (Llama31Instruct405b, ten_thousand_tokens());
+    match op {
+        Operation::Converse => {
+            c.converse(model)
+                .optimized()
+                .user(input)
+                .max_tokens(max)
+                .answer()
+                .await
+                .report
+        }
+        Operation::InvokeModel => {
+            c.invoke_model(model)
+                .optimized()
+                .prompt(&input, max)
+                .answer()
+                .await
+                .report
+        }
+        other => panic!("{other} is not asked here"),
+    }
 }
 
 fn cap_warning(warnings: &[Warning]) -> Option<Option<u32>> {
@@ -152,30 +180,23 @@ fn assert_under_cap(report: &LatencyReport) {
 #[tokio::test]
 async fn the_405b_cap_counts_the_requested_maximum_on_converse() {
     let (_s, c) = ohio().await;
-    let send = |max| {
-        c.converse(Llama31Instruct405b)
-            .optimized()
-            .user(ten_thousand_tokens())
-            .max_tokens(max)
-            .send()
-    };
-    let r = send(2_000).await.unwrap();
+    let report = ten_thousand_tokens_and(&c, Operation::Converse, 2_000).await;
     // Warned before sending: the plan's estimate is input + requested maximum.
-    let expected = assert_capped(&r.report);
+    let expected = assert_capped(&report);
     assert!((11_001..13_000).contains(&expected), "{expected}");
-    let warning = r.report.warnings.iter().find(|w| matches!(w, Warning::TokenCap { .. }));
+    let warning = report.warnings.iter().find(|w| matches!(w, Warning::TokenCap { .. }));
     let warning = warning.expect("a token-cap warning");
     assert!(warning.to_string().contains("will be served standard"), "{warning}");
     // Reported as the cap, not the quota.
-    let usage = r.report.usage.unwrap();
+    let usage = report.usage.unwrap();
     assert!(
         usage.total_tokens() < 11_000,
         "the tokens used stay under the cap: {usage:?}"
     );
-    assert!(!r.report.to_string().contains("quota"), "{}", r.report);
+    assert!(!report.to_string().contains("quota"), "{report}");
 
     // The same input with a small maximum: under the cap, served optimized.
-    assert_under_cap(&send(200).await.unwrap().report);
+    assert_under_cap(&ten_thousand_tokens_and(&c, Operation::Converse, 200).await);
 }
 
 /// The pre-send estimate counts every text the request carries: a system
@@ -196,9 +217,8 @@ async fn the_405b_estimate_counts_system_prompts_and_sdk_messages() {
         .system(half)
         .message(message)
         .max_tokens(2_000)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let expected = cap_warning(&r.report.warnings).expect("a token-cap warning").unwrap();
     assert!((11_001..13_000).contains(&expected), "{expected}");
 }
@@ -206,12 +226,6 @@ async fn the_405b_estimate_counts_system_prompts_and_sdk_messages() {
 #[tokio::test]
 async fn the_405b_cap_counts_the_requested_maximum_on_invoke_model() {
     let (_s, c) = ohio().await;
-    let send = |max| {
-        c.invoke_model(Llama31Instruct405b)
-            .optimized()
-            .prompt(&ten_thousand_tokens(), max)
-            .send()
-    };
-    assert_capped(&send(2_000).await.unwrap().report);
-    assert_under_cap(&send(200).await.unwrap().report);
+    assert_capped(&ten_thousand_tokens_and(&c, Operation::InvokeModel, 2_000).await);
+    assert_under_cap(&ten_thousand_tokens_and(&c, Operation::InvokeModel, 200).await);
 }

@@ -3,7 +3,7 @@
 //! operation, with faults, quotas and the 405B token cap.
 
 use crate::sdk_clients::ms_timing;
-use crate::support::Collected as _;
+use crate::support::{Collected as _, Request as _};
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,7 @@ use bedrock_latency::models::{Claude35Haiku, Llama31Instruct405b, NovaMicro, Nov
 use bedrock_latency::runtime::StreamEvent;
 use bedrock_latency::testkit::{Fault, FaultRule, LocalBedrock};
 use bedrock_latency::{
-    Client, DowngradeReason, Error, Latency, Operation, ServedLatency, ServiceErrorKind, ServiceTier,
+    Client, DowngradeReason, Error, Latency, Operation, RefusalReason, ServedLatency, ServiceErrorKind, ServiceTier,
 };
 use futures::StreamExt;
 
@@ -57,9 +57,8 @@ async fn converse_optimized_end_to_end() {
         .system("Be brief.")
         .user("What is the capital of France?")
         .max_tokens(64)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     // What the endpoint received.
     let req = s.last_request().unwrap();
     assert_eq!(req.path, "/model/us.amazon.nova-pro-v1%3A0/converse");
@@ -126,9 +125,8 @@ async fn invoke_model_and_its_stream_end_to_end() {
         .invoke_model(Claude35Haiku)
         .optimized()
         .prompt("Hi", 50)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let req = s.last_request().unwrap();
     assert_eq!(req.path, "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke");
     assert_eq!(
@@ -160,7 +158,7 @@ async fn invoke_model_and_its_stream_end_to_end() {
     assert!(collected.report.timing.time_to_first_token.is_some());
 
     // Standard on a model without optimized latency: nothing asked, header says standard.
-    let r = c.invoke_model(NovaMicro).prompt("Hi", 20).send().await.unwrap();
+    let r = c.invoke_model(NovaMicro).prompt("Hi", 20).answer().await;
     assert_eq!(
         s.last_request()
             .unwrap()
@@ -180,7 +178,7 @@ async fn quota_exhaustion_is_flagged_downgraded() {
     let c = client(&s, "us-east-1");
     let mut downgraded = 0;
     for _ in 0..4 {
-        let r = c.converse(NovaPro).optimized().user("q").send().await.unwrap();
+        let r = c.converse(NovaPro).optimized().user("q").answer().await;
         if r.report.downgraded() {
             assert_eq!(r.report.downgrade, Some(DowngradeReason::ServedStandard));
             assert!(r.report.downgrade.as_ref().unwrap().to_string().contains("quota"));
@@ -189,14 +187,7 @@ async fn quota_exhaustion_is_flagged_downgraded() {
     }
     assert_eq!(downgraded, 2);
     // Streams say so in their metadata event.
-    let r = c
-        .converse_stream(NovaPro)
-        .optimized()
-        .user("q")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+    let r = c.converse_stream(NovaPro).optimized().user("q").answer().await;
     assert_eq!(r.report.downgrade, Some(DowngradeReason::ServedStandard));
 }
 
@@ -210,9 +201,8 @@ async fn the_405b_token_cap_is_the_reason_given() {
         .optimized()
         .user(long)
         .max_tokens(100)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
     assert!(
         matches!(
@@ -225,13 +215,7 @@ async fn the_405b_token_cap_is_the_reason_given() {
         "{:?}",
         r.report.downgrade
     );
-    let short = c
-        .converse(Llama31Instruct405b)
-        .optimized()
-        .user("hi")
-        .send()
-        .await
-        .unwrap();
+    let short = c.converse(Llama31Instruct405b).optimized().user("hi").answer().await;
     assert!(!short.report.downgraded());
 }
 
@@ -239,24 +223,21 @@ async fn the_405b_token_cap_is_the_reason_given() {
 async fn refused_calls_never_reach_the_endpoint() {
     let s = server().await;
     let c = client(&s, "us-east-1");
-    assert!(
-        c.converse(Claude35Haiku)
-            .optimized()
-            .user("q")
-            .send()
-            .await
-            .unwrap_err()
-            .refusal()
-            .is_some()
-    );
-    assert!(
-        c.invoke_model_stream(Llama31Instruct405b)
-            .optimized()
-            .prompt("q", 5)
-            .send()
-            .await
-            .is_err()
-    );
+    // Claude 3.5 Haiku is not served optimized from us-east-1, nor Llama 3.1 405B.
+    let haiku = c.converse(Claude35Haiku).optimized().user("q").refusal().await;
+    let llama = c
+        .invoke_model_stream(Llama31Instruct405b)
+        .optimized()
+        .prompt("q", 5)
+        .refusal()
+        .await;
+    for (refusal, operation) in [(haiku, Operation::Converse), (llama, Operation::InvokeModelStream)] {
+        assert!(
+            matches!(refusal.reason, RefusalReason::RegionNotServed { .. }),
+            "{refusal}"
+        );
+        assert_eq!(refusal.operation, operation, "{refusal}");
+    }
     assert!(s.requests().is_empty());
 }
 
@@ -267,7 +248,7 @@ async fn throttling_and_503_are_retried_then_succeed() {
     for fault in [Fault::Throttling, Fault::ServiceUnavailable] {
         s.clear_requests();
         s.inject(FaultRule::new(fault.clone()).times(2));
-        let r = c.converse(NovaPro).optimized().user("q").send().await.unwrap();
+        let r = c.converse(NovaPro).optimized().user("q").answer().await;
         assert!(!r.text.is_empty());
         let statuses: Vec<u16> = s.requests().iter().map(|r| r.status).collect();
         assert_eq!(statuses.len(), 3, "{fault:?}: {statuses:?}");
@@ -280,12 +261,12 @@ async fn throttling_past_the_attempts_is_a_typed_error() {
     let s = server().await;
     let c = client(&s, "us-east-1");
     s.inject(FaultRule::new(Fault::Throttling).times(3));
-    let err = c.converse(NovaPro).optimized().user("q").send().await.unwrap_err();
+    let err = c.converse(NovaPro).optimized().user("q").error().await;
     assert!(err.is_throttling(), "{err:?}");
     assert!(err.request_id().is_some());
     assert_eq!(err.service_error().unwrap().status(), Some(429));
     s.inject(FaultRule::new(Fault::ServiceUnavailable).times(3));
-    let err = c.converse(NovaPro).user("q").send().await.unwrap_err();
+    let err = c.converse(NovaPro).user("q").error().await;
     assert_eq!(
         err.service_error().unwrap().kind(),
         ServiceErrorKind::ServiceUnavailable,
@@ -312,7 +293,7 @@ async fn reset_and_stall_give_typed_errors_within_the_timeout() {
         .build()
         .unwrap();
     s.inject(Fault::ConnectionReset);
-    let err = c.converse(NovaPro).user("q").send().await.unwrap_err();
+    let err = c.converse(NovaPro).user("q").error().await;
     let kind = err.service_error().map(|e| e.kind());
     assert!(
         matches!(kind, Some(ServiceErrorKind::Connection | ServiceErrorKind::Response)),
@@ -321,7 +302,7 @@ async fn reset_and_stall_give_typed_errors_within_the_timeout() {
 
     s.inject(Fault::Stall(Duration::from_secs(5)));
     let t = Instant::now();
-    let err = c.converse(NovaPro).user("q").send().await.unwrap_err();
+    let err = c.converse(NovaPro).user("q").error().await;
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     assert!(err.is_timeout(), "{err:?}");
 }
@@ -487,9 +468,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .user("What is the capital of France?")
         .max_tokens(64)
         .map_input(|b| b.request_metadata("team", "search"))
-        .send()
-        .await
-        .unwrap());
+        .answer().await);
     let body = req.body.unwrap();
     assert_eq!(body["requestMetadata"]["team"], "search", "{body}");
     assert_eq!(body["performanceConfig"]["latency"], "optimized");
@@ -504,10 +483,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .converse_stream(NovaPro)
         .optimized()
         .user("Hello")
-        .send()
-        .collected()
-        .await
-        .unwrap());
+        .answer().await);
     assert_eq!(a.text, b.text);
     assert_eq!(a.report.served, ServedLatency::Reported(Latency::Optimized));
     assert_eq!(a.report.served, b.report.served);
@@ -518,9 +494,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .service_tier(ServiceTier::Flex)
         .allow_unverified_tier()
         .prompt("Hi", 50)
-        .send()
-        .await
-        .unwrap());
+        .answer().await);
     assert_eq!(
         req.header("x-amzn-bedrock-performanceconfig-latency"),
         Some("optimized")
@@ -534,10 +508,7 @@ async fn the_trait_path_and_the_direct_sdk_path_send_the_same_requests() {
         .invoke_model_stream(NovaPro)
         .optimized()
         .prompt("Hi", 50)
-        .send()
-        .collected()
-        .await
-        .unwrap());
+        .answer().await);
     assert_eq!(a.text, b.text);
     assert_eq!(a.report.served, b.report.served);
 

@@ -13,8 +13,9 @@
 //! Shared helpers: `sdk_clients` (SDK clients pointed at a `LocalBedrock`,
 //! the SDK requests the tests send, a raw HTTP client), `replay` (the
 //! crate's client over SDK clients with a replay connector, what was sent),
-//! `support` (reading the crate's streams and answers to their end) and
-//! `shared_fixtures` (where the recorded captures are).
+//! `support` (sending the crate's requests: `answer`, `error`, `refusal`;
+//! reading streams to their end) and `shared_fixtures` (where the recorded
+//! captures are).
 
 mod replay;
 mod sdk_clients;

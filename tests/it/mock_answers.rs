@@ -1,7 +1,7 @@
 //! `bedrock_latency::mock`: every canned answer through the client: what the mock returns is what
 //! the crate reads, field by field.
 
-use crate::support::Collected as _;
+use crate::support::{Collected as _, Request as _};
 
 use std::time::Duration;
 
@@ -58,13 +58,7 @@ async fn converse_reports_every_canned_fact() {
     let mut m = MockBedrockRuntimeApi::new();
     let a = answer();
     m.expect_converse().times(1).returning(move |_| a.converse());
-    let r = runtime_client(m)
-        .converse(NovaPro)
-        .optimized()
-        .user("q")
-        .send()
-        .await
-        .unwrap();
+    let r = runtime_client(m).converse(NovaPro).optimized().user("q").answer().await;
     assert_eq!(r.text, "Okayama.");
     assert_eq!(r.stop_reason.as_deref(), Some("end_turn"));
     assert_eq!(r.report.usage, Some(USAGE));
@@ -78,7 +72,7 @@ async fn converse_reports_every_canned_fact() {
 async fn unset_facts_are_not_reported() {
     let mut m = MockBedrockRuntimeApi::new();
     m.expect_converse().returning(|_| Answer::text("hi").converse());
-    let r = runtime_client(m).converse(NovaPro).user("q").send().await.unwrap();
+    let r = runtime_client(m).converse(NovaPro).user("q").answer().await;
     assert_eq!(r.text, "hi");
     assert_eq!(r.report.usage, None);
     assert_eq!(r.report.timing.server_latency, None);
@@ -124,19 +118,13 @@ async fn invoke_model_bodies_in_each_family_dialect() {
             .returning(move |_| a.invoke_model_stream(family));
         let c = runtime_client(m);
         let model: ModelId = model.parse().unwrap();
-        let r = c.invoke_model(&model).prompt("q", 10).send().await.unwrap();
+        let r = c.invoke_model(&model).prompt("q", 10).answer().await;
         assert_eq!(r.text.as_deref(), Some("Okayama."), "{family:?}");
         assert_eq!(r.report.usage, Some(USAGE), "{family:?}");
         assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
         assert_eq!(r.report.served_tier, Some(ServiceTier::Priority));
         assert!(r.stop_reason.is_some(), "{family:?}");
-        let r = c
-            .invoke_model_stream(&model)
-            .prompt("q", 10)
-            .send()
-            .collected()
-            .await
-            .unwrap();
+        let r = c.invoke_model_stream(&model).prompt("q", 10).answer().await;
         assert_eq!(r.text.as_deref(), Some("Okayama."), "{family:?}");
         assert_eq!(r.report.usage, Some(USAGE), "{family:?}");
         assert_eq!(r.report.timing.server_latency, Some(Duration::from_millis(180)));
@@ -193,25 +181,19 @@ async fn agent_streams_carry_text_citations_and_session() {
         .optimized()
         .instruction("i")
         .input_text("q")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let agent = client
         .invoke_agent("AGENT12345", "ALIAS12345")
         .input_text("q")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let rag = client
         .retrieve_and_generate_stream("KB12345678", Llama31Instruct70b)
         .optimized()
         .query("q")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     for r in [&inline, &agent, &rag] {
         assert_eq!(r.text, "Okayama.", "{:?}", r.report.operation);
         assert_eq!(r.session_id.as_deref(), Some("s-1"));
@@ -242,9 +224,8 @@ async fn retrieve_and_generate_and_flows() {
     let r = client
         .retrieve_and_generate("KB12345678", Llama31Instruct70b)
         .query("q")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text, "Okayama.");
     assert_eq!(r.session_id.as_deref(), Some("s-2"));
     assert_eq!(r.citations[0].references[0].uri.as_deref(), Some("s3://kb/a.txt"));
@@ -260,9 +241,8 @@ async fn retrieve_and_generate_and_flows() {
     let started = client
         .start_flow_execution("FLOW123456", "ALIAS12345")
         .text_input("q")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert!(started.execution_arn.unwrap().ends_with("/execution/e1"));
 }
 
@@ -281,10 +261,8 @@ async fn events_can_be_scripted_with_delays() {
         .inline_agent(NovaPro)
         .instruction("i")
         .input_text("q")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text, "Okayama.");
     let ttft = r.report.timing.time_to_first_token.unwrap();
     assert!(ttft >= Duration::from_millis(40), "{ttft:?}");

@@ -3,7 +3,7 @@
 //! request boundary: what is sent, and that a refused call sends nothing.
 
 use crate::shared_fixtures;
-use crate::support::Collected as _;
+use crate::support::{Collected as _, Request as _};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,10 +11,13 @@ use std::time::Duration;
 use aws_sdk_bedrockruntime as sdk;
 use aws_smithy_http_client::test_util::StaticReplayClient;
 use aws_smithy_types::body::SdkBody;
-use bedrock_latency::models::{Claude35Haiku, Llama31Instruct405b, NovaMicro, NovaPro};
+use bedrock_latency::models::{
+    Claude35Haiku, Llama31Instruct405b, NovaMicro, NovaPro, SupportsOptimized, TypedModel, op,
+};
 use bedrock_latency::runtime::StreamEvent;
 use bedrock_latency::{
-    Client, DowngradeReason, Error, Latency, LatencyPolicy, ModelId, ServedLatency, ServiceErrorKind,
+    Client, DowngradeReason, Error, Latency, LatencyPolicy, LatencyReport, ModelId, Operation, RefusalReason,
+    ServedLatency, ServiceErrorKind,
 };
 use futures::StreamExt;
 use serde_json::Value;
@@ -47,9 +50,8 @@ async fn nova_pro_optimized_capture() {
         .optimized()
         .system("You are a helpful chatbot.")
         .user("What is the capital of France?")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
 
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
     assert_eq!(r.report.timing.server_latency, Some(Duration::from_millis(624)));
@@ -150,10 +152,8 @@ async fn collect_response_on_the_capture() {
     let r = runtime_client("us-east-1", &replay)
         .converse_stream(NovaMicro)
         .user("What is the capital of France?")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text, expected);
     assert_eq!(r.report.timing.server_latency, Some(Duration::from_millis(522)));
     assert_eq!(r.stop_reason.as_deref(), Some("end_turn"));
@@ -205,9 +205,9 @@ async fn the_400_captures_give_a_typed_error_with_the_service_message() {
         let c = runtime_client("us-east-1", &replay);
         let model = ModelId::parse("us.does-not-exist-model-v1:0").unwrap();
         let err = if stream {
-            c.converse_stream(&model).user("hello").send().await.unwrap_err()
+            c.converse_stream(&model).user("hello").error().await
         } else {
-            c.converse(&model).user("hello").send().await.unwrap_err()
+            c.converse(&model).user("hello").error().await
         };
         let se = err.service_error().unwrap_or_else(|| panic!("{name}: {err:?}"));
         assert_eq!(se.status(), Some(400), "{name}");
@@ -241,35 +241,43 @@ fn converse_body(latency: &str, input: u32, output: u32) -> Vec<u8> {
     .unwrap()
 }
 
-#[tokio::test]
-async fn standard_served_after_optimized_asked_is_flagged_downgraded() {
-    let replay = StaticReplayClient::new(vec![replay_event(response(200, &[], converse_body("standard", 10, 5)))]);
-    let r = runtime_client("us-east-2", &replay)
-        .converse(Claude35Haiku)
-        .optimized()
-        .user("hi")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.report.sent, Latency::Optimized);
-    assert_eq!(r.report.served, ServedLatency::Reported(Latency::Standard));
-    assert_eq!(r.report.downgrade, Some(DowngradeReason::ServedStandard));
-
-    // Llama 3.1 405B above its 11K-token cap: the reason says so.
-    let replay = StaticReplayClient::new(vec![replay_event(response(
+/// A replay connector answering one Converse call: 200, served `latency`,
+/// with these token counts.
+fn converse_replay(latency: &str, input: u32, output: u32) -> StaticReplayClient {
+    StaticReplayClient::new(vec![replay_event(response(
         200,
         &[],
-        converse_body("standard", 10_500, 900),
-    ))]);
-    let r = runtime_client("us-east-2", &replay)
-        .converse(Llama31Instruct405b)
+        converse_body(latency, input, output),
+    ))])
+}
+
+/// `model` asked optimized from us-east-2 for `prompt`, and served `latency`
+/// with `tokens` (input, output) by a replay: the report.
+async fn optimized_from_ohio<M>(model: M, prompt: &str, latency: &str, tokens: (u32, u32)) -> LatencyReport
+where
+    M: TypedModel + SupportsOptimized<op::ConverseOp>,
+{
+    let replay = converse_replay(latency, tokens.0, tokens.1);
+    runtime_client("us-east-2", &replay)
+        .converse(model)
         .optimized()
-        .user("long")
-        .send()
+        .user(prompt)
+        .answer()
         .await
-        .unwrap();
+        .report
+}
+
+#[tokio::test]
+async fn standard_served_after_optimized_asked_is_flagged_downgraded() {
+    let report = optimized_from_ohio(Claude35Haiku, "hi", "standard", (10, 5)).await;
+    assert_eq!(report.sent, Latency::Optimized);
+    assert_eq!(report.served, ServedLatency::Reported(Latency::Standard));
+    assert_eq!(report.downgrade, Some(DowngradeReason::ServedStandard));
+
+    // Llama 3.1 405B above its 11K-token cap: the reason says so.
+    let report = optimized_from_ohio(Llama31Instruct405b, "long", "standard", (10_500, 900)).await;
     assert!(matches!(
-        r.report.downgrade,
+        report.downgrade,
         Some(DowngradeReason::TokenCap {
             max_total_tokens: 11_000,
             total_tokens: 11_400
@@ -283,15 +291,14 @@ async fn optimized_is_sent_exactly_when_asked() {
         (LatencyPolicy::Standard, "standard"),
         (LatencyPolicy::Optimized, "optimized"),
     ] {
-        let replay = StaticReplayClient::new(vec![replay_event(response(200, &[], converse_body(want, 1, 1)))]);
+        let replay = converse_replay(want, 1, 1);
         let id = ModelId::parse("anthropic.claude-3-5-haiku-20241022-v1:0").unwrap();
         runtime_client("us-west-2", &replay)
             .converse(&id)
             .latency(policy)
             .user("hi")
-            .send()
-            .await
-            .unwrap();
+            .answer()
+            .await;
         let (uri, body, _) = sent_json(&replay);
         assert_eq!(body["performanceConfig"]["latency"], want);
         if policy == LatencyPolicy::Optimized {
@@ -312,53 +319,49 @@ async fn optimized_is_sent_exactly_when_asked() {
 async fn a_refused_call_sends_nothing() {
     let replay = StaticReplayClient::new(vec![]);
     let c = runtime_client("us-east-1", &replay);
-    let err = c
-        .converse(Claude35Haiku)
-        .optimized()
-        .user("hi")
-        .send()
-        .await
-        .unwrap_err();
-    let refusal = err.refusal().expect("refused before sending");
+    let refusal = c.converse(Claude35Haiku).optimized().user("hi").refusal().await;
     assert!(refusal.to_string().contains("us-east-2, us-west-2"), "{refusal}");
-    let id = ModelId::parse("us.anthropic.claude-sonnet-4-5-20250929-v1:0").unwrap();
+    let sonnet = ModelId::parse("us.anthropic.claude-sonnet-4-5-20250929-v1:0").unwrap();
+    let refusal = c.converse_stream(&sonnet).latency(LatencyPolicy::Optimized).user("hi");
+    let refusal = refusal.refusal().await;
     assert!(
-        c.converse_stream(&id)
-            .latency(LatencyPolicy::Optimized)
-            .user("hi")
-            .send()
-            .await
-            .is_err()
+        matches!(refusal.reason, RefusalReason::NoOptimizedLatency { .. }),
+        "{refusal}"
     );
-    assert!(
+    let invokes = [
         c.invoke_model(Claude35Haiku)
             .optimized()
             .prompt("hi", 10)
-            .send()
-            .await
-            .is_err()
-    );
-    assert!(
+            .refusal()
+            .await,
         c.invoke_model_stream(Claude35Haiku)
             .optimized()
             .prompt("hi", 10)
-            .send()
-            .await
-            .is_err()
-    );
+            .refusal()
+            .await,
+    ];
+    for (refusal, operation) in invokes
+        .into_iter()
+        .zip([Operation::InvokeModel, Operation::InvokeModelStream])
+    {
+        assert!(
+            matches!(refusal.reason, RefusalReason::RegionNotServed { .. }),
+            "{refusal}"
+        );
+        assert_eq!(refusal.operation, operation, "{refusal}");
+    }
     assert_eq!(replay.actual_requests().count(), 0);
 }
 
 #[tokio::test]
 async fn prefer_optimized_sends_standard_and_says_why() {
-    let replay = StaticReplayClient::new(vec![replay_event(response(200, &[], converse_body("standard", 1, 1)))]);
+    let replay = converse_replay("standard", 1, 1);
     let r = runtime_client("us-east-1", &replay)
         .converse(Claude35Haiku)
         .latency(LatencyPolicy::PreferOptimized)
         .user("hi")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.report.sent, Latency::Standard);
     assert!(
         matches!(r.report.downgrade, Some(DowngradeReason::NotSent(_))),
@@ -372,7 +375,7 @@ async fn prefer_optimized_sends_standard_and_says_why() {
 #[tokio::test]
 async fn routing_sends_optimized_to_a_permitted_region() {
     let home = StaticReplayClient::new(vec![]);
-    let ohio = StaticReplayClient::new(vec![replay_event(response(200, &[], converse_body("optimized", 1, 1)))]);
+    let ohio = converse_replay("optimized", 1, 1);
     let ohio_api =
         bedrock_latency::runtime::SdkRuntime::new(sdk::Client::from_conf(runtime_sdk_config("us-east-2", &ohio)));
     let home_api = runtime_client("us-east-1", &home).runtime_api().unwrap().clone();
@@ -381,13 +384,13 @@ async fn routing_sends_optimized_to_a_permitted_region() {
         .route("us-east-2", ohio_api)
         .build()
         .unwrap();
-    let r = c.converse(Claude35Haiku).optimized().user("hi").send().await.unwrap();
+    let r = c.converse(Claude35Haiku).optimized().user("hi").answer().await;
     assert_eq!(r.report.region, "us-east-2");
     assert_eq!(r.report.routed_from.as_deref(), Some("us-east-1"));
     assert_eq!(home.actual_requests().count(), 0);
     assert_eq!(ohio.actual_requests().count(), 1);
     // Standard requests stay home.
-    let err = c.converse(NovaMicro).user("hi").send().await.unwrap_err();
+    let err = c.converse(NovaMicro).user("hi").error().await;
     assert!(
         err.service_error().is_some(),
         "sent from home, which has nothing to replay: {err:?}"
@@ -434,9 +437,8 @@ async fn invoke_model_header_in_and_out() {
         .optimized()
         .service_tier(bedrock_latency::ServiceTier::Priority)
         .prompt("桃太郎はどこで生まれましたか?", 100)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text.as_deref(), Some("Okayama."));
     assert_eq!(r.report.served, ServedLatency::Reported(Latency::Optimized));
     assert_eq!(r.report.served_tier, Some(bedrock_latency::ServiceTier::Priority));

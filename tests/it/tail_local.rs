@@ -12,6 +12,8 @@ use bedrock_latency::testkit::{Distribution, LatencyRule, LocalBedrock, Outage, 
 use bedrock_latency::{Client, Error};
 use futures::StreamExt;
 
+use crate::support::Request as _;
+
 /// us-east-1 answers after 400 ms, us-east-2 after 5 ms.
 async fn slow_home() -> LocalBedrock {
     LocalBedrock::builder()
@@ -49,7 +51,7 @@ fn hedge() -> Hedge {
 async fn a_slow_first_request_loses_to_a_backup_in_another_permitted_region() {
     let s = slow_home().await;
     let c = client(&s, |b| b.hedge(hedge()));
-    let r = c.converse(NovaPro).optimized().user("Hi").send().await.unwrap();
+    let r = c.converse(NovaPro).optimized().user("Hi").answer().await;
     assert_eq!(r.report.region, "us-east-2");
     assert_eq!(r.report.routed_from.as_deref(), Some("us-east-1"));
     let tail = r.report.tail.as_ref().expect("tail report");
@@ -105,14 +107,14 @@ async fn hedging_to_the_same_region_and_answers_in_time_and_the_cap() {
     let s = slow_home().await;
     // Same region: the backup is slow too; the first answer still wins.
     let c = client(&s, |b| b.hedge(hedge().target(HedgeTarget::SameRegion)));
-    let r = c.converse(NovaPro).optimized().user("Hi").send().await.unwrap();
+    let r = c.converse(NovaPro).optimized().user("Hi").answer().await;
     assert_eq!(r.report.region, "us-east-1");
     let h = r.report.tail.unwrap().hedge.unwrap();
     assert_eq!(h.backup_region.as_deref(), Some("us-east-1"));
     // A fast region answers before the delay: no backup.
     let fast = LocalBedrock::start().await.unwrap();
     let c = client(&fast, |b| b.hedge(Hedge::after(Duration::from_secs(5)).max_extra(1.0)));
-    let r = c.converse(NovaPro).optimized().user("Hi").send().await.unwrap();
+    let r = c.converse(NovaPro).optimized().user("Hi").answer().await;
     let h = r.report.tail.unwrap().hedge.unwrap();
     assert_eq!(
         (h.skipped, h.backup_sent()),
@@ -121,28 +123,21 @@ async fn hedging_to_the_same_region_and_answers_in_time_and_the_cap() {
     assert_eq!(fast.requests().len(), 1);
     // The default cap (10 %) allows no backup for a first request.
     let c = client(&s, |b| b.hedge(Hedge::after(Duration::from_millis(30))));
-    let r = c.converse(NovaPro).optimized().user("Hi").send().await.unwrap();
+    let r = c.converse(NovaPro).optimized().user("Hi").answer().await;
     assert_eq!(
         r.report.tail.unwrap().hedge.unwrap().skipped,
         Some(HedgeSkipped::Capped)
     );
     // A percentile delay waits for enough observed times.
     let c = client(&fast, |b| b.hedge(Hedge::at_percentile(95.0).max_extra(1.0)));
-    let r = c.converse(NovaPro).optimized().user("Hi").send().await.unwrap();
+    let r = c.converse(NovaPro).optimized().user("Hi").answer().await;
     assert_eq!(
         r.report.tail.unwrap().hedge.unwrap().skipped,
         Some(HedgeSkipped::TooFewSamples)
     );
     // Per call: off.
     let c = client(&s, |b| b.hedge(hedge()));
-    let r = c
-        .converse(NovaPro)
-        .optimized()
-        .user("Hi")
-        .no_hedge()
-        .send()
-        .await
-        .unwrap();
+    let r = c.converse(NovaPro).optimized().user("Hi").no_hedge().answer().await;
     assert!(r.report.tail.is_none());
 }
 
@@ -156,7 +151,7 @@ async fn a_throttled_region_fails_over_and_without_failover_the_error_is_typed()
     let c = client(&s, |b| {
         b.failover(Failover::new().backoff(Duration::from_millis(1), Duration::from_millis(5)))
     });
-    let r = c.converse(NovaPro).optimized().user("Hi").send().await.unwrap();
+    let r = c.converse(NovaPro).optimized().user("Hi").answer().await;
     assert_eq!(r.report.region, "us-east-2");
     let tail = r.report.tail.unwrap();
     assert_eq!(tail.attempts.len(), 2);
@@ -167,19 +162,13 @@ async fn a_throttled_region_fails_over_and_without_failover_the_error_is_typed()
 
     // Without failover: the SDK retries (twice here) and the error says 429.
     s.clear_requests();
-    let e = client(&s, |b| b)
-        .converse(NovaPro)
-        .optimized()
-        .user("Hi")
-        .send()
-        .await
-        .unwrap_err();
+    let e = client(&s, |b| b).converse(NovaPro).optimized().user("Hi").error().await;
     assert!(e.is_throttling(), "{e}");
     assert_eq!(e.service_error().and_then(|s| s.status()), Some(429));
     assert_eq!(s.requests().len(), 2);
 
     // Standard requests fail over too, to any permitted region.
-    let r = c.converse(NovaPro).user("Hi").send().await.unwrap();
+    let r = c.converse(NovaPro).user("Hi").answer().await;
     assert_eq!(r.report.region, "us-east-2");
 }
 
@@ -195,7 +184,7 @@ async fn every_region_down_gives_a_typed_error_that_names_the_regions() {
         .attempts(4)
         .backoff(Duration::from_millis(1), Duration::from_millis(2));
     let c = client(&s, |b| b.failover(f));
-    let e = c.converse(NovaPro).optimized().user("Hi").send().await.unwrap_err();
+    let e = c.converse(NovaPro).optimized().user("Hi").error().await;
     let Error::FailedOver { regions, .. } = &e else {
         panic!("{e:?}")
     };
@@ -217,7 +206,7 @@ async fn prewarm_opens_one_connection_per_permitted_region_that_later_calls_reus
     assert!(seen.iter().all(|(p, _)| p == "/async-invoke"), "{seen:?}");
     assert_eq!(s.connection_stats().accepted, 2);
     // Optimized Nova Pro from us-east-1 stays home; routed elsewhere it would use us-east-2's.
-    c.converse(NovaPro).optimized().user("Hi").send().await.unwrap();
+    c.converse(NovaPro).optimized().user("Hi").answer().await;
     assert_eq!(s.connection_stats().accepted, 2, "the warm connection was reused");
     // Several at once.
     let warmed = c.prewarm_connections(3).await;

@@ -291,6 +291,24 @@ async fn invoke_model_answers_in_each_family_shape_and_reports_latency_in_header
     );
 }
 
+/// InvokeModelWithResponseStream of `body` to `model`, sent: the output, or
+/// a panic naming `model`.
+async fn streamed(
+    client: &brt::Client,
+    model: &str,
+    body: &Value,
+    latency: Option<PerformanceConfigLatency>,
+) -> brt::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamOutput {
+    let sent = client
+        .invoke_model_with_response_stream()
+        .model_id(model)
+        .body(Blob::new(body.to_string()))
+        .set_performance_config_latency(latency)
+        .send()
+        .await;
+    sent.unwrap_or_else(|e| panic!("InvokeModelWithResponseStream {model}: {e:?}"))
+}
+
 async fn collect_chunks(
     mut out: brt::operation::invoke_model_with_response_stream::InvokeModelWithResponseStreamOutput,
 ) -> Vec<Value> {
@@ -312,14 +330,8 @@ async fn invoke_model_with_response_stream_streams_native_chunks() {
     let (server, client) = local("us-west-2", runtime_client).await;
 
     // Llama 70B from us-west-2, optimized.
-    let out = client
-        .invoke_model_with_response_stream()
-        .model_id(LLAMA_70B)
-        .body(Blob::new(json!({"prompt": PROMPT}).to_string()))
-        .performance_config_latency(PerformanceConfigLatency::Optimized)
-        .send()
-        .await
-        .expect("stream llama");
+    let optimized = Some(PerformanceConfigLatency::Optimized);
+    let out = streamed(&client, LLAMA_70B, &json!({"prompt": PROMPT}), optimized).await;
     assert_eq!(
         out.performance_config_latency(),
         Some(&PerformanceConfigLatency::Optimized)
@@ -340,17 +352,9 @@ async fn invoke_model_with_response_stream_streams_native_chunks() {
     );
 
     // Anthropic stream events.
-    let out = client
-        .invoke_model_with_response_stream()
-        .model_id(HAIKU)
-        .body(Blob::new(
-            json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 4,
-                   "messages": [{"role": "user", "content": PROMPT}]})
-            .to_string(),
-        ))
-        .send()
-        .await
-        .expect("stream anthropic");
+    let body = json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 4,
+                      "messages": [{"role": "user", "content": PROMPT}]});
+    let out = streamed(&client, HAIKU, &body, None).await;
     assert_eq!(out.performance_config_latency(), None);
     let chunks = collect_chunks(out).await;
     let types: Vec<&str> = chunks.iter().filter_map(|c| c["type"].as_str()).collect();
@@ -371,13 +375,7 @@ async fn invoke_model_with_response_stream_streams_native_chunks() {
     assert_eq!(chunks[7]["delta"]["stop_reason"], "max_tokens");
 
     // Nova stream events.
-    let out = client
-        .invoke_model_with_response_stream()
-        .model_id("us.amazon.nova-micro-v1:0")
-        .body(Blob::new(nova_body("hi").to_string()))
-        .send()
-        .await
-        .expect("stream nova");
+    let out = streamed(&client, "us.amazon.nova-micro-v1:0", &nova_body("hi"), None).await;
     let chunks = collect_chunks(out).await;
     assert_eq!(chunks[0], json!({"messageStart": {"role": "assistant"}}));
     assert!(
@@ -452,16 +450,15 @@ async fn invoke_agent_ignores_the_latency_setting() {
     assert_eq!(r.fallback, Some(StandardFallback::NotHonoured));
 }
 
-fn rag_config(
-    model_arn: &str,
-    latency: bar::types::PerformanceConfigLatency,
-) -> bar::types::RetrieveAndGenerateConfiguration {
+/// A knowledge-base configuration generating with Claude 3.5 Haiku (its
+/// us-east-2 inference profile) at `latency`.
+fn rag_config(latency: bar::types::PerformanceConfigLatency) -> bar::types::RetrieveAndGenerateConfiguration {
     bar::types::RetrieveAndGenerateConfiguration::builder()
         .r#type(bar::types::RetrieveAndGenerateType::KnowledgeBase)
         .knowledge_base_configuration(
             bar::types::KnowledgeBaseRetrieveAndGenerateConfiguration::builder()
                 .knowledge_base_id("KB12345678")
-                .model_arn(model_arn)
+                .model_arn(HAIKU_PROFILE_ARN)
                 .generation_configuration(
                     bar::types::GenerationConfiguration::builder()
                         .performance_config(agent_perf(latency))
@@ -483,10 +480,7 @@ async fn retrieve_and_generate_honours_the_generation_performance_config() {
     let out = client
         .retrieve_and_generate()
         .input(rag_input())
-        .retrieve_and_generate_configuration(rag_config(
-            HAIKU_PROFILE_ARN,
-            bar::types::PerformanceConfigLatency::Optimized,
-        ))
+        .retrieve_and_generate_configuration(rag_config(bar::types::PerformanceConfigLatency::Optimized))
         .send()
         .await
         .expect("rag");
@@ -517,10 +511,7 @@ async fn retrieve_and_generate_stream_streams_output_events() {
         .retrieve_and_generate_stream()
         .session_id("rag-session")
         .input(rag_input())
-        .retrieve_and_generate_configuration(rag_config(
-            HAIKU_PROFILE_ARN,
-            bar::types::PerformanceConfigLatency::Standard,
-        ))
+        .retrieve_and_generate_configuration(rag_config(bar::types::PerformanceConfigLatency::Standard))
         .send()
         .await
         .expect("rag stream");

@@ -3,14 +3,14 @@
 //! answers on the wire.
 
 use crate::sdk_clients::{RawResponse, raw_request, runtime_client, user_message};
-use crate::support::Collected as _;
+use crate::support::Request as _;
 
 use aws_sdk_bedrockruntime as sdk;
 use bedrock_latency::models::{Claude35Haiku, NovaPro};
 use bedrock_latency::testkit::LocalBedrock;
 use bedrock_latency::{
-    Client, Error, LatencyPolicy, LifecyclePolicy, ModelId, Operation, RefusalReason, ServiceErrorKind, ServiceTier,
-    TierDowngrade, TierPolicy, Warning,
+    Client, Error, IntoModel as _, LatencyPolicy, LatencyReport, LifecyclePolicy, ModelId, Operation, RefusalReason,
+    Result, ServiceErrorKind, ServiceTier, TierDowngrade, TierPolicy, Warning,
 };
 use serde_json::json;
 
@@ -35,16 +35,43 @@ fn id(s: &str) -> ModelId {
     s.parse().unwrap()
 }
 
+/// `model` asked for `tier` on one runtime operation, saying "Hi" (at most
+/// 5 tokens on InvokeModel): the report, streams read to their end.
+async fn at_tier(c: &Client, op: Operation, model: &ModelId, tier: ServiceTier) -> Result<LatencyReport> {
+    Ok(match op {
+        Operation::Converse => c.converse(model).service_tier(tier).user("Hi").send().await?.report,
+        Operation::ConverseStream => {
+            let stream = c.converse_stream(model).service_tier(tier).user("Hi").send().await?;
+            stream.collect_response().await?.report
+        }
+        Operation::InvokeModel => {
+            c.invoke_model(model)
+                .service_tier(tier)
+                .prompt("Hi", 5)
+                .send()
+                .await?
+                .report
+        }
+        Operation::InvokeModelStream => {
+            let stream = c
+                .invoke_model_stream(model)
+                .service_tier(tier)
+                .prompt("Hi", 5)
+                .send()
+                .await?;
+            stream.collect_response().await?.report
+        }
+        other => panic!("{other} is not a runtime operation"),
+    })
+}
+
 #[tokio::test]
 async fn a_tier_refusal_sends_zero_requests() {
     let server = LocalBedrock::start().await.unwrap();
     let c = client(&server, "us-east-2");
     // Llama 3.1 70B offers no flex tier (catalog): refused on every operation.
-    let e = c
-        .converse(id(LLAMA_70B))
-        .service_tier(ServiceTier::Flex)
-        .user("Hi")
-        .send()
+    let llama = id(LLAMA_70B);
+    let e = at_tier(&c, Operation::Converse, &llama, ServiceTier::Flex)
         .await
         .unwrap_err();
     let r = e.refusal().expect("a refusal");
@@ -62,20 +89,14 @@ async fn a_tier_refusal_sends_zero_requests() {
         e.to_string().starts_with("service tier flex would not be honored"),
         "{e}"
     );
-    let e = c
-        .invoke_model(id(LLAMA_70B))
-        .service_tier(ServiceTier::Priority)
-        .prompt("Hi", 5)
-        .send()
+    let e = at_tier(&c, Operation::InvokeModel, &llama, ServiceTier::Priority)
         .await
         .unwrap_err();
     assert!(e.refusal().is_some(), "{e}");
     // Nova Pro offers priority, but not from sa-east-1.
-    let e = client(&server, "sa-east-1")
-        .converse_stream(NovaPro)
-        .service_tier(ServiceTier::Priority)
-        .user("Hi")
-        .send()
+    let (nova_pro, priority) = (NovaPro.into_model_id(), ServiceTier::Priority);
+    let sa_east_1 = client(&server, "sa-east-1");
+    let e = at_tier(&sa_east_1, Operation::ConverseStream, &nova_pro, priority)
         .await
         .unwrap_err();
     assert!(
@@ -86,11 +107,8 @@ async fn a_tier_refusal_sends_zero_requests() {
         "{e}"
     );
     // Sonnet 4.5 priority is only reported by secondary sources: refused as unverified.
-    let e = client(&server, "us-east-1")
-        .converse(id(SONNET_45))
-        .service_tier(ServiceTier::Priority)
-        .user("Hi")
-        .send()
+    let us_east_1 = client(&server, "us-east-1");
+    let e = at_tier(&us_east_1, Operation::Converse, &id(SONNET_45), priority)
         .await
         .unwrap_err();
     assert!(e.refusal().is_some_and(|r| r.is_unverified()), "{e}");
@@ -211,32 +229,15 @@ async fn the_endpoint_echoes_the_served_tier_both_ways() {
     );
     // Through the crate: the report says what served it, on every operation.
     let c = client(&server, "us-east-1");
-    let r = c
-        .invoke_model(NovaPro)
-        .service_tier(ServiceTier::Flex)
-        .prompt("Hi", 5)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.report.served_tier, Some(ServiceTier::Flex));
-    let s = c
-        .converse_stream(NovaPro)
-        .service_tier(ServiceTier::Priority)
-        .user("Hi")
-        .send()
-        .collected()
-        .await
-        .unwrap();
-    assert_eq!(s.report.served_tier, Some(ServiceTier::Priority));
-    let s = c
-        .invoke_model_stream(NovaPro)
-        .service_tier(ServiceTier::Flex)
-        .prompt("Hi", 5)
-        .send()
-        .collected()
-        .await
-        .unwrap();
-    assert_eq!(s.report.served_tier, Some(ServiceTier::Flex));
+    for (op, tier) in [
+        (Operation::InvokeModel, ServiceTier::Flex),
+        (Operation::ConverseStream, ServiceTier::Priority),
+        (Operation::InvokeModelStream, ServiceTier::Flex),
+    ] {
+        let report = at_tier(&c, op, &NovaPro.into_model_id(), tier).await.unwrap();
+        assert_eq!(report.sent_tier, Some(tier), "{op}");
+        assert_eq!(report.served_tier, Some(tier), "{op}");
+    }
 }
 
 #[tokio::test]
@@ -247,38 +248,28 @@ async fn reserved_overflow_is_a_tier_downgrade_and_no_reservation_is_an_error() 
         .await
         .unwrap();
     let c = client(&server, "us-east-1");
-    let send = || {
-        c.converse(id(SONNET_45))
-            .service_tier(ServiceTier::Reserved)
-            .user("Hi")
-            .send()
-    };
+    let (sonnet, reserved) = (id(SONNET_45), ServiceTier::Reserved);
+    let send = || at_tier(&c, Operation::Converse, &sonnet, reserved);
     let first = send().await.unwrap();
-    assert_eq!(first.report.served_tier, Some(ServiceTier::Reserved));
-    assert!(!first.report.tier_downgraded());
+    assert_eq!(first.served_tier, Some(ServiceTier::Reserved));
+    assert!(!first.tier_downgraded());
     assert!(
         first
-            .report
             .warnings
             .iter()
             .any(|w| matches!(w, Warning::ReservationNeeded { .. }))
     );
     let second = send().await.unwrap();
     assert_eq!(
-        second.report.tier_downgrade,
+        second.tier_downgrade,
         Some(TierDowngrade::ServedOther {
             sent: ServiceTier::Reserved,
             served: ServiceTier::Default
         })
     );
     // Haiku 4.5 offers reserved too, but this account has no reservation for it.
-    let e = c
-        .converse(id("us.anthropic.claude-haiku-4-5-20251001-v1:0"))
-        .service_tier(ServiceTier::Reserved)
-        .user("Hi")
-        .send()
-        .await
-        .unwrap_err();
+    let haiku_45 = id("us.anthropic.claude-haiku-4-5-20251001-v1:0");
+    let e = at_tier(&c, Operation::Converse, &haiku_45, reserved).await.unwrap_err();
     let service = e.service_error().expect("the service answered");
     assert_eq!(service.kind(), ServiceErrorKind::Validation);
     assert_eq!(service.message(), Some("Reservation not found."));
@@ -340,13 +331,7 @@ async fn strict_lifecycle_refuses_a_past_eol_model_and_the_default_warns() {
     let strict = client_with(&server, "us-east-2", LifecyclePolicy::Strict);
     assert_eq!(strict.lifecycle(), LifecyclePolicy::Strict);
     for policy in [LatencyPolicy::Standard, LatencyPolicy::Optimized] {
-        let e = strict
-            .converse(Claude35Haiku)
-            .latency(policy)
-            .user("Hi")
-            .send()
-            .await
-            .unwrap_err();
+        let e = strict.converse(Claude35Haiku).latency(policy).user("Hi").error().await;
         assert!(matches!(e, Error::Refused(_)), "{e}");
         assert!(
             matches!(
@@ -364,9 +349,8 @@ async fn strict_lifecycle_refuses_a_past_eol_model_and_the_default_warns() {
         .converse(Claude35Haiku)
         .optimized()
         .user("Hi")
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let w = warned
         .report
         .warnings
@@ -439,16 +423,12 @@ async fn failover_sends_the_tier_and_only_where_it_is_served() {
         .unwrap();
     // Nova Pro offers priority from both regions: the failover attempt asks it too.
     let c = failover_client(&server, bedrock_latency::Catalog::builtin().clone());
-    let r = c
-        .converse(NovaPro)
-        .service_tier(ServiceTier::Priority)
-        .user("Hi")
-        .send()
+    let r = at_tier(&c, Operation::Converse, &NovaPro.into_model_id(), ServiceTier::Priority)
         .await
         .unwrap();
-    assert_eq!(r.report.region, "us-east-2");
+    assert_eq!(r.region, "us-east-2");
     assert_eq!(
-        (r.report.sent_tier, r.report.served_tier),
+        (r.sent_tier, r.served_tier),
         (Some(ServiceTier::Priority), Some(ServiceTier::Priority))
     );
     let sent: Vec<_> = server
@@ -475,13 +455,7 @@ async fn failover_sends_the_tier_and_only_where_it_is_served() {
         TierPolicy::Prefer(ServiceTier::Priority),
     ] {
         server.clear_requests();
-        let e = c
-            .converse(NovaPro)
-            .tier_policy(policy)
-            .user("Hi")
-            .send()
-            .await
-            .unwrap_err();
+        let e = c.converse(NovaPro).tier_policy(policy).user("Hi").error().await;
         assert!(e.is_throttling(), "{policy}: {e}");
         assert!(server.requests().iter().all(|q| q.region == "us-east-1"), "{policy}");
     }

@@ -3,7 +3,7 @@
 //! binary: a scoped subscriber and another test's thread would race for the
 //! callsites' cached interest.)
 
-use crate::collect::Collected as _;
+use crate::collect::Request as _;
 
 use bedrock_latency::Client;
 use bedrock_latency::models::NovaPro;
@@ -23,10 +23,8 @@ async fn an_agent_call_has_a_span_without_its_text() {
         .optimized()
         .instruction("Answer briefly.")
         .input_text(secret)
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     drop(client);
     let logs = buf.text();
     assert!(logs.contains("bedrock_call"), "{logs}");

@@ -3,7 +3,7 @@
 //! process run (and register callsites) can flake.
 
 mod support;
-// The stream-collecting helper of the `it` binary.
+// The request-sending and stream-collecting helpers of the `it` binary.
 #[path = "../it/support.rs"]
 mod collect;
 

@@ -2,7 +2,7 @@
 //! exporters), checked against the GenAI semantic conventions v1.41.0:
 //! names, units, bucket boundaries, span kind, attribute keys and values.
 
-use crate::collect::Collected as _;
+use crate::collect::Request as _;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,6 +34,23 @@ fn keys(m: &BTreeMap<String, String>) -> BTreeSet<&str> {
 
 fn set<'a>(k: &[&'a str]) -> BTreeSet<&'a str> {
     k.iter().copied().collect()
+}
+
+/// The attribute keys every call span has: the operation and model first,
+/// where and how it was sent and served last.
+const GEN_AI_KEYS: [&str; 3] = ["gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model"];
+const LATENCY_KEYS: [&str; 6] = [
+    "cloud.region",
+    "aws.request_id",
+    "bedrock_latency.latency.requested",
+    "bedrock_latency.latency.sent",
+    "bedrock_latency.latency.served",
+    "bedrock_latency.downgraded",
+];
+
+/// A call span's attribute keys: the ones every call span has, and `own`.
+fn span_keys<'a>(own: &[&'a str]) -> BTreeSet<&'a str> {
+    GEN_AI_KEYS.iter().chain(own).chain(&LATENCY_KEYS).copied().collect()
 }
 
 /// The series of `name` whose attribute `key` is `value`.
@@ -77,9 +94,8 @@ async fn converse_optimized_and_standard() {
             .user("Hello")
             .max_tokens(64)
             .temperature(0.5)
-            .send()
-            .await
-            .unwrap();
+            .answer()
+            .await;
         assert!(!r.report.downgraded());
     }
 
@@ -114,21 +130,12 @@ fn check_converse_span(s: &opentelemetry_sdk::trace::SpanData, tier: &str) {
     let a = span_attrs(s);
     assert_eq!(
         keys(&a),
-        set(&[
-            "gen_ai.operation.name",
-            "gen_ai.provider.name",
-            "gen_ai.request.model",
+        span_keys(&[
             "gen_ai.request.max_tokens",
             "gen_ai.request.temperature",
             "gen_ai.response.finish_reasons",
             "gen_ai.usage.input_tokens",
             "gen_ai.usage.output_tokens",
-            "cloud.region",
-            "aws.request_id",
-            "bedrock_latency.latency.requested",
-            "bedrock_latency.latency.sent",
-            "bedrock_latency.latency.served",
-            "bedrock_latency.downgraded",
             "bedrock_latency.server_latency",
         ]),
         "{a:#?}"
@@ -251,10 +258,8 @@ async fn an_inline_agent_is_an_invoke_agent_span() {
             .instruction("Answer briefly.")
             .input_text("Where is Paris?")
             .session_id("session-42")
-            .send()
-            .collected()
-            .await
-            .unwrap();
+            .answer()
+            .await;
     }
 
     let spans = otel.spans();
@@ -265,19 +270,10 @@ async fn an_inline_agent_is_an_invoke_agent_span() {
         let a = span_attrs(s);
         assert_eq!(
             keys(&a),
-            set(&[
-                "gen_ai.operation.name",
-                "gen_ai.provider.name",
-                "gen_ai.request.model",
+            span_keys(&[
                 "gen_ai.request.stream",
                 "gen_ai.conversation.id",
                 "gen_ai.response.time_to_first_chunk",
-                "cloud.region",
-                "aws.request_id",
-                "bedrock_latency.latency.requested",
-                "bedrock_latency.latency.sent",
-                "bedrock_latency.latency.served",
-                "bedrock_latency.downgraded",
             ]),
             "{a:#?}"
         );
@@ -313,7 +309,7 @@ async fn an_error_sets_error_type_and_status() {
     let server = fast_endpoint("us-east-1").await;
     server.inject(FaultRule::new(Fault::Throttling).on(Operation::Converse));
     let c = client(&server, "us-east-1", &otel.telemetry);
-    let e = c.converse(NovaPro).optimized().user("Hello").send().await.unwrap_err();
+    let e = c.converse(NovaPro).optimized().user("Hello").error().await;
     assert!(e.is_throttling(), "{e}");
 
     let spans = otel.spans();
@@ -340,7 +336,7 @@ async fn an_error_sets_error_type_and_status() {
 #[tokio::test]
 async fn a_refusal_is_a_span_and_sends_nothing() {
     let (otel, server, c) = otel_setup(Conventions::V1_41, "eu-west-1").await;
-    let e = c.converse(NovaPro).optimized().user("Hello").send().await.unwrap_err();
+    let e = c.converse(NovaPro).optimized().user("Hello").error().await;
     assert!(e.refusal().is_some(), "{e}");
     assert!(server.requests().is_empty(), "a refusal sends nothing");
 
@@ -363,7 +359,7 @@ async fn a_downgrade_is_on_the_span_and_the_metrics() {
     let server = fast_endpoint("us-east-1").await;
     server.set_optimized_quota(MODEL, Some(0));
     let c = client(&server, "us-east-1", &otel.telemetry);
-    let r = c.converse(NovaPro).optimized().user("Hello").send().await.unwrap();
+    let r = c.converse(NovaPro).optimized().user("Hello").answer().await;
     assert!(r.report.downgraded());
 
     let a = span_attrs(&otel.spans()[0]);
@@ -392,17 +388,14 @@ async fn secret_calls(otel: &Otel) -> String {
         .optimized()
         .system(SECRET_SYSTEM)
         .user(SECRET_PROMPT)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     c.inline_agent(NovaPro)
         .optimized()
         .instruction(SECRET_SYSTEM)
         .input_text(SECRET_PROMPT)
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     r.text
 }
 
@@ -469,7 +462,7 @@ async fn content_with_the_opt_in_follows_the_message_schema() {
 #[tokio::test]
 async fn latest_experimental_names() {
     let (otel, _server, c) = otel_setup(Conventions::LatestExperimental, "us-east-1").await;
-    c.converse(NovaPro).optimized().user("Hello").send().await.unwrap();
+    c.converse(NovaPro).optimized().user("Hello").answer().await;
     let mut s = c
         .converse_stream(NovaPro)
         .optimized()
@@ -482,10 +475,8 @@ async fn latest_experimental_names() {
         .optimized()
         .instruction("Be brief.")
         .input_text("Hi")
-        .send()
-        .collected()
-        .await
-        .unwrap();
+        .answer()
+        .await;
 
     let points = otel.points();
     let names: BTreeSet<&str> = points.iter().map(|p| p.name.as_str()).collect();
@@ -576,7 +567,7 @@ async fn a_hedged_call_says_where_it_was_served_and_who_won() {
         .telemetry(otel.telemetry.clone())
         .build()
         .unwrap();
-    let r = c.converse(NovaPro).optimized().user("Hello").send().await.unwrap();
+    let r = c.converse(NovaPro).optimized().user("Hello").answer().await;
     assert_eq!(r.report.region, "us-east-2");
     let spans = otel.spans();
     assert_eq!(spans.len(), 1, "one call, one span: {spans:#?}");

@@ -8,6 +8,7 @@ use aws_smithy_types::body::SdkBody;
 use bedrock_latency::Client;
 use bedrock_latency::models::NovaPro;
 
+use crate::collect::Request as _;
 use crate::support::capture;
 
 const SECRET_PROMPT: &str = "my-secret-prompt-7f3a";
@@ -51,9 +52,8 @@ async fn converse_secret() {
         .converse(NovaPro)
         .optimized()
         .user(SECRET_PROMPT)
-        .send()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(r.text, SECRET_ANSWER);
 }
 

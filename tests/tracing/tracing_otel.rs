@@ -14,6 +14,8 @@ use opentelemetry::trace::{SpanKind, Status, TracerProvider as _};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use tracing_subscriber::layer::SubscriberExt;
 
+use crate::collect::Request as _;
+
 const SECRET: &str = "my-secret-prompt-c0ffee";
 
 fn attrs(s: &SpanData) -> BTreeMap<String, String> {
@@ -73,11 +75,10 @@ async fn tracing_opentelemetry_gets_the_conventions_span() {
             .optimized()
             .user(SECRET)
             .max_tokens(32)
-            .send()
-            .await
-            .unwrap();
+            .answer()
+            .await;
         server.inject(FaultRule::new(Fault::Throttling).on(Operation::Converse));
-        c.converse(NovaPro).optimized().user(SECRET).send().await.unwrap_err();
+        c.converse(NovaPro).optimized().user(SECRET).error().await;
     })
     .await;
     assert_eq!(spans.len(), 2, "{spans:#?}");
@@ -117,7 +118,7 @@ async fn tracing_opentelemetry_gets_the_conventions_span() {
 async fn captured_content_is_the_details_event_on_the_tracing_path() {
     let telemetry = Telemetry::builder().capture_content(true).build();
     let spans = spans_of(telemetry, "us-east-1", async |c, _| {
-        c.converse(NovaPro).optimized().user(SECRET).send().await.unwrap();
+        c.converse(NovaPro).optimized().user(SECRET).answer().await;
     })
     .await;
     let events: Vec<_> = spans[0].events.iter().collect();
@@ -136,7 +137,7 @@ async fn captured_content_is_the_details_event_on_the_tracing_path() {
 #[tokio::test]
 async fn a_refusal_is_a_span_on_the_tracing_path() {
     let spans = spans_of(Telemetry::default(), "eu-west-1", async |c, server| {
-        c.converse(NovaPro).optimized().user("Hi").send().await.unwrap_err();
+        c.converse(NovaPro).optimized().user("Hi").refusal().await;
         assert!(server.requests().is_empty());
     })
     .await;
