@@ -64,8 +64,17 @@ impl<E: AgentStreamEvent> Collect for AgentStream<E> {
 /// `request.send().collected().await`: the stream, which must start (the
 /// test panics when `send` fails), read to its end.
 pub(crate) trait Collected<S: Collect>: Future<Output = Result<S>> + Sized {
-    async fn collected(self) -> Result<S::Response> {
-        self.await.expect("the stream starts").collect().await
+    /// A failed `send` panics naming the test's line (not this helper's)
+    /// and the error.
+    #[track_caller]
+    fn collected(self) -> impl Future<Output = Result<S::Response>> {
+        let at = std::panic::Location::caller();
+        async move {
+            match self.await {
+                Ok(sent) => sent.collect().await,
+                Err(e) => panic!("{at}: the call was expected to be sent and served: {e}"),
+            }
+        }
     }
 }
 
@@ -78,23 +87,52 @@ pub(crate) trait Request: Sized {
     type Sent: Collect;
     /// The builder's own `send`.
     fn send_request(self) -> impl Future<Output = Result<Self::Sent>>;
+    // The three below are plain functions marked `#[track_caller]` that
+    // return the future, so that a failure names the test's line (an
+    // `async fn` would name this file's), with the value that explains it.
+
     /// Sent, served (the test panics otherwise) and read to its end.
-    async fn answer(self) -> <Self::Sent as Collect>::Response {
-        self.send_request()
-            .collected()
-            .await
-            .expect("the answer reads to its end")
+    #[track_caller]
+    fn answer(self) -> impl Future<Output = <Self::Sent as Collect>::Response> {
+        let at = std::panic::Location::caller();
+        // `collected` is `#[track_caller]` too: it names the same line.
+        let collected = self.send_request().collected();
+        async move {
+            collected
+                .await
+                .unwrap_or_else(|e| panic!("{at}: the answer was expected to read to its end: {e}"))
+        }
     }
     /// Sent, which must fail: the error.
-    async fn error(self) -> Error {
-        match self.send_request().await {
-            Ok(_) => panic!("the call was expected to fail"),
-            Err(e) => e,
+    #[track_caller]
+    fn error(self) -> impl Future<Output = Error>
+    where
+        Self::Sent: std::fmt::Debug,
+    {
+        let at = std::panic::Location::caller();
+        async move {
+            match self.send_request().await {
+                Ok(sent) => panic!("{at}: the call was expected to fail: {sent:?}"),
+                Err(e) => e,
+            }
         }
     }
     /// Sent, which must be refused before anything goes out: the refusal.
-    async fn refusal(self) -> Refusal {
-        self.error().await.refusal().cloned().expect("refused before sending")
+    #[track_caller]
+    fn refusal(self) -> impl Future<Output = Refusal>
+    where
+        Self::Sent: std::fmt::Debug,
+    {
+        let at = std::panic::Location::caller();
+        async move {
+            match self.send_request().await {
+                Ok(sent) => panic!("{at}: the call was expected to be refused before sending: {sent:?}"),
+                Err(e) => match e.refusal() {
+                    Some(r) => r.clone(),
+                    None => panic!("{at}: not refused before sending: {e}"),
+                },
+            }
+        }
     }
 }
 

@@ -234,7 +234,9 @@ async fn the_endpoint_echoes_the_served_tier_both_ways() {
         (Operation::ConverseStream, ServiceTier::Priority),
         (Operation::InvokeModelStream, ServiceTier::Flex),
     ] {
-        let report = at_tier(&c, op, &NovaPro.into_model_id(), tier).await.unwrap();
+        let report = at_tier(&c, op, &NovaPro.into_model_id(), tier)
+            .await
+            .unwrap_or_else(|e| panic!("{op} at {tier:?}: {e}"));
         assert_eq!(report.sent_tier, Some(tier), "{op}");
         assert_eq!(report.served_tier, Some(tier), "{op}");
     }
