@@ -60,61 +60,47 @@ fn client_for(base: &sdk::Client, config: Option<SdkConfigMap>) -> Result<Cow<'_
     }
 }
 
-impl RuntimeInput for ConverseInputBuilder {
-    type Output = WithRequestId<ConverseOutput>;
-    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
-        sdk.sdk()
-    }
-    async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(Self::sdk_client(sdk), config)?;
-        SdkRuntime::converse_output(self.send_with(&client).await)
-    }
-    async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
-        api.converse(self).await
-    }
+/// One row per operation: the input builder, what the crate gets back, the
+/// [`BedrockRuntimeApi`] method, the [`SdkRuntime`] client that sends it,
+/// how the SDK's future (`sent`, of `send_with`) becomes the crate's result,
+/// and how the service's answer (`got`, the method's future) does. The rows
+/// give [`RuntimeInput`].
+macro_rules! runtime_input {
+    ($($input:ty => $out:ty, $api:ident, $client:ident, |$sent:ident| $from_sdk:expr, |$got:ident| $from_api:expr;)*) => {
+        $(
+            impl RuntimeInput for $input {
+                type Output = $out;
+                fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
+                    sdk.$client()
+                }
+                async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<$out> {
+                    let client = client_for(Self::sdk_client(sdk), config)?;
+                    let $sent = self.send_with(&client);
+                    $from_sdk
+                }
+                async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<$out> {
+                    let $got = api.$api(self);
+                    $from_api
+                }
+            }
+        )*
+    };
 }
 
-impl RuntimeInput for ConverseStreamInputBuilder {
-    type Output = RawConverseStream;
-    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
-        sdk.sdk()
-    }
-    async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(Self::sdk_client(sdk), config)?;
-        SdkRuntime::converse_stream_output(self.send_with(&client).await)
-    }
-    async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
-        api.converse_stream(self).await
-    }
-}
-
-impl RuntimeInput for InvokeModelInputBuilder {
-    type Output = InvokeModelSent;
-    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
-        sdk.invoke_model_client()
-    }
-    async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(Self::sdk_client(sdk), config)?;
-        let (out, headers) = capture(self.send_with(&client)).await;
-        Ok((SdkRuntime::invoke_model_output(out)?, headers))
-    }
-    async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
-        Ok((api.invoke_model(self).await?, None))
-    }
-}
-
-impl RuntimeInput for InvokeModelWithResponseStreamInputBuilder {
-    type Output = RawInvokeModelStream;
-    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
-        sdk.sdk()
-    }
-    async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(Self::sdk_client(sdk), config)?;
-        SdkRuntime::invoke_model_stream_output(self.send_with(&client).await)
-    }
-    async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
-        api.invoke_model_stream(self).await
-    }
+runtime_input! {
+    ConverseInputBuilder => WithRequestId<ConverseOutput>, converse, sdk,
+        |sent| SdkRuntime::converse_output(sent.await), |got| got.await;
+    ConverseStreamInputBuilder => RawConverseStream, converse_stream, sdk,
+        |sent| SdkRuntime::converse_stream_output(sent.await), |got| got.await;
+    // InvokeModel's own client keeps the response headers the SDK drops.
+    InvokeModelInputBuilder => InvokeModelSent, invoke_model, invoke_model_client,
+        |sent| {
+            let (out, headers) = capture(sent).await;
+            Ok((SdkRuntime::invoke_model_output(out)?, headers))
+        },
+        |got| Ok((got.await?, None));
+    InvokeModelWithResponseStreamInputBuilder => RawInvokeModelStream, invoke_model_stream, sdk,
+        |sent| SdkRuntime::invoke_model_stream_output(sent.await), |got| got.await;
 }
 
 /// Sends `input` inside the call's span. With the AWS SDK as the service the

@@ -12,12 +12,14 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_sdk_bedrockruntime as sdk;
 use futures_util::StreamExt;
+use sdk::operation::converse::ConverseOutput;
 
-use super::api::as_sdk;
-use super::send::{RuntimeInput, SdkConfigMap, send};
+use super::api::{RawConverseStream, RawInvokeModelStream, as_sdk};
+use super::send::{InvokeModelSent, RuntimeInput, SdkConfigMap, send};
 use super::{BedrockRuntimeApi, RuntimeSide};
 use crate::call::{
-    Backup, Call, EventStream, PendingTail, Question, TailSettings, TimeKey, race, run_with_failover, same_region,
+    Backup, Call, EventStream, PendingTail, Question, TailSettings, TimeKey, WithRequestId, race, run_with_failover,
+    same_region,
 };
 use crate::catalog::TokenPrice;
 use crate::check::Plan;
@@ -30,23 +32,64 @@ use crate::{Error, Result};
 const MAX_BUFFERED: usize = 64;
 
 /// An SDK input builder that hedging and failover can send more than once.
-pub(crate) trait TailInput: RuntimeInput + Clone {
-    /// Whether the answer is a stream (first token wins) or whole.
-    const STREAM: bool = false;
+pub(crate) trait TailInput: RuntimeInput<Output: Answer> + Clone {
     /// The input for another plan: its model ID, latency and service tier
     /// (set last, as the plain path does; a plan that sends no tier clears
     /// the first plan's).
     fn for_plan(self, plan: &Plan) -> Self;
+}
+
+/// [`TailInput`] for input builders whose `for_plan` is `$for_plan`
+/// (one function per family of builders).
+macro_rules! tail_input {
+    ($for_plan:ident: $($input:ty),*) => {$(
+        impl $crate::runtime::tail_send::TailInput for $input {
+            fn for_plan(self, plan: &$crate::check::Plan) -> Self {
+                $for_plan(self, plan)
+            }
+        }
+    )*};
+}
+pub(super) use tail_input;
+
+/// What a request answers with, as hedging sees it: whole (in at once) or a
+/// stream (in once its first token is).
+pub(crate) trait Answer: Sized + Send {
+    /// Whether the answer is a stream (first token wins) or whole.
+    const STREAM: bool = false;
     /// Resolves once the answer's first token is in (streams; the events
     /// read are kept) or at once (whole answers).
-    fn first_token(out: Self::Output) -> impl Future<Output = Result<Self::Output>> + Send {
-        std::future::ready(Ok(out))
+    fn first_token(self) -> impl Future<Output = Result<Self>> + Send {
+        std::future::ready(Ok(self))
     }
+}
+
+impl Answer for WithRequestId<ConverseOutput> {}
+
+impl Answer for InvokeModelSent {}
+
+/// [`Answer`] for the streams: the events up to the first that matches
+/// the row's pattern (the first token) are read and kept.
+macro_rules! streamed_answer {
+    ($($raw:ty => $token:pat,)*) => {$(
+        impl Answer for $raw {
+            const STREAM: bool = true;
+            async fn first_token(mut self) -> Result<Self> {
+                self.events = until_first(self.events, |e| matches!(e, $token)).await?;
+                Ok(self)
+            }
+        }
+    )*};
+}
+
+streamed_answer! {
+    RawConverseStream => sdk::types::ConverseStreamOutput::ContentBlockDelta(_),
+    RawInvokeModelStream => sdk::types::ResponseStream::Chunk(_),
 }
 
 /// Reads `events` until the first one that `is_token` (or an error, or
 /// [`MAX_BUFFERED`] events), and gives back a stream of the same events.
-pub(super) async fn until_first<T: Send + 'static>(
+async fn until_first<T: Send + 'static>(
     mut events: EventStream<T>,
     is_token: impl Fn(&T) -> bool + Send,
 ) -> Result<EventStream<T>> {
@@ -177,7 +220,7 @@ pub(crate) async fn send_tail<R: BedrockRuntimeApi, I: TailInput>(
         let (plan, api) = &targets[k];
         let input = input.clone().for_plan(plan);
         let config = leg_config(derived, &plan.region, sdk_attempts);
-        async move { I::first_token(send(*api, input, config, span).await?).await }
+        async move { send(*api, input, config, span).await?.first_token().await }
     };
     let backups = AtomicU32::new(0);
     let model = q.model.map(|m| m.as_str().to_owned()).unwrap_or_default();
@@ -190,7 +233,7 @@ pub(crate) async fn send_tail<R: BedrockRuntimeApi, I: TailInput>(
                 region: plan.region.clone(),
                 latency: plan.latency,
                 tier: plan.service_tier,
-                stream: I::STREAM,
+                stream: <I::Output as Answer>::STREAM,
             };
             let Some(h) = hedge else {
                 return leg(i).await.map(|out| (out, i, None));
