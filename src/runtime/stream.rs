@@ -53,10 +53,50 @@ pub enum StreamEvent {
 
 /// Turns one SDK event into (at most) one crate event, keeping the stream core.
 pub(crate) trait Mapper<T> {
+    /// The whole answer (`collect_response`).
+    type Response;
     /// The shared stream state.
     fn core(&mut self) -> &mut StreamCore;
     /// Maps one event; an error ends the stream.
     fn map(&mut self, ev: T) -> Result<Option<StreamEvent>>;
+    /// Takes the whole answer out, once the stream has ended.
+    fn response(&mut self) -> Self::Response;
+}
+
+/// The methods and the `Stream` impl of a public stream type over its
+/// [`Mapper`] state `st` and SDK events `inner`, one row per stream type
+/// with its whole answer's type.
+macro_rules! stream_methods {
+    ($($stream:ident => $response:ty),*) => {$(
+        impl $stream {
+            /// The report: complete once the stream has ended.
+            pub fn report(&self) -> &LatencyReport {
+                self.st.core.report()
+            }
+
+            /// The text received so far.
+            pub fn text(&self) -> &str {
+                self.st.core.text()
+            }
+
+            /// Reads the stream to its end and returns the whole answer.
+            pub async fn collect_response(mut self) -> Result<$response> {
+                while let Some(ev) = self.next().await {
+                    ev?;
+                }
+                Ok(self.st.response())
+            }
+        }
+
+        impl Stream for $stream {
+            type Item = Result<StreamEvent>;
+
+            fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+                let this = &mut *self;
+                poll_mapped(&mut this.inner.0, &mut this.st, cx)
+            }
+        }
+    )*};
 }
 
 /// Polls `inner` through `m`: skips events that map to nothing, finishes the
@@ -115,34 +155,22 @@ impl ConverseStream {
             },
         }
     }
-
-    /// The report: complete once the stream has ended.
-    pub fn report(&self) -> &LatencyReport {
-        self.st.core.report()
-    }
-
-    /// The text received so far.
-    pub fn text(&self) -> &str {
-        self.st.core.text()
-    }
-
-    /// Reads the stream to its end and returns the whole answer.
-    pub async fn collect_response(mut self) -> Result<ConverseResponse> {
-        while let Some(ev) = self.next().await {
-            ev?;
-        }
-        Ok(ConverseResponse {
-            text: self.st.core.take_text(),
-            stop_reason: self.st.stop_reason.take(),
-            report: self.st.core.report().clone(),
-            raw: None,
-        })
-    }
 }
 
 impl Mapper<ConverseStreamOutput> for ConverseState {
+    type Response = ConverseResponse;
+
     fn core(&mut self) -> &mut StreamCore {
         &mut self.core
+    }
+
+    fn response(&mut self) -> ConverseResponse {
+        ConverseResponse {
+            text: self.core.take_text(),
+            stop_reason: self.stop_reason.take(),
+            report: self.core.report().clone(),
+            raw: None,
+        }
     }
 
     fn map(&mut self, ev: ConverseStreamOutput) -> Result<Option<StreamEvent>> {
@@ -197,15 +225,6 @@ impl Mapper<ConverseStreamOutput> for ConverseState {
     }
 }
 
-impl Stream for ConverseStream {
-    type Item = Result<StreamEvent>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        poll_mapped(&mut this.inner.0, &mut this.st, cx)
-    }
-}
-
 /// A streamed InvokeModel answer: model-native chunks turned into
 /// [`StreamEvent`]s (text is extracted for Anthropic, Amazon Nova and Meta
 /// Llama bodies; the raw chunks stay available through `customize`d SDK
@@ -215,7 +234,6 @@ impl Stream for ConverseStream {
 pub struct InvokeModelStream {
     inner: EventStreamDebug<ResponseStream>,
     st: InvokeState,
-    content_type: Option<String>,
 }
 
 #[derive(Debug)]
@@ -223,6 +241,7 @@ struct InvokeState {
     core: StreamCore,
     stop_reason: Option<String>,
     family: ModelFamily,
+    content_type: Option<String>,
 }
 
 impl InvokeModelStream {
@@ -241,40 +260,30 @@ impl InvokeModelStream {
                 core,
                 stop_reason: None,
                 family,
+                content_type: raw.content_type,
             },
-            content_type: raw.content_type,
         }
-    }
-
-    /// The report: complete once the stream has ended.
-    pub fn report(&self) -> &LatencyReport {
-        self.st.core.report()
-    }
-
-    /// The text received so far.
-    pub fn text(&self) -> &str {
-        self.st.core.text()
-    }
-
-    /// Reads the stream to its end and returns the whole answer.
-    pub async fn collect_response(mut self) -> Result<InvokeModelResponse> {
-        while let Some(ev) = self.next().await {
-            ev?;
-        }
-        Ok(InvokeModelResponse {
-            body: Vec::new(),
-            content_type: self.content_type.take(),
-            text: Some(self.st.core.take_text()),
-            stop_reason: self.st.stop_reason.take(),
-            report: self.st.core.report().clone(),
-            raw: None,
-        })
     }
 }
 
+stream_methods!(ConverseStream => ConverseResponse, InvokeModelStream => InvokeModelResponse);
+
 impl Mapper<ResponseStream> for InvokeState {
+    type Response = InvokeModelResponse;
+
     fn core(&mut self) -> &mut StreamCore {
         &mut self.core
+    }
+
+    fn response(&mut self) -> InvokeModelResponse {
+        InvokeModelResponse {
+            body: Vec::new(),
+            content_type: self.content_type.take(),
+            text: Some(self.core.take_text()),
+            stop_reason: self.stop_reason.take(),
+            report: self.core.report().clone(),
+            raw: None,
+        }
     }
 
     fn map(&mut self, ev: ResponseStream) -> Result<Option<StreamEvent>> {
@@ -312,14 +321,5 @@ impl Mapper<ResponseStream> for InvokeState {
             return Ok(Some(StreamEvent::Stop { reason }));
         }
         Ok(None)
-    }
-}
-
-impl Stream for InvokeModelStream {
-    type Item = Result<StreamEvent>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        poll_mapped(&mut this.inner.0, &mut this.st, cx)
     }
 }
