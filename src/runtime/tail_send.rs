@@ -186,6 +186,34 @@ fn backup_target(h: &Hedge, i: usize, targets: usize) -> usize {
     }
 }
 
+/// Where a request may go: the plans and their services, the planned one
+/// first.
+type Targets<'a, R> = [(Arc<Plan>, &'a R)];
+
+/// What one attempt answered with: the output, the target that served it,
+/// and with hedging the hedge's report and the target that lost.
+type Attempted<O> = (O, usize, Option<(HedgeReport, usize)>);
+
+/// The caller's `map_sdk_config` applied to the first target's SDK
+/// configuration (each request then sets its own region on it), when the
+/// first target is the AWS SDK.
+fn derived_config<R: BedrockRuntimeApi, I: TailInput>(
+    config: Option<SdkConfigMap>,
+    targets: &Targets<'_, R>,
+) -> Result<Option<sdk::config::Builder>> {
+    let (Some(f), Some(s)) = (config, targets.first().and_then(|(_, api)| as_sdk(*api))) else {
+        return Ok(None);
+    };
+    let base = I::sdk_client(s).config();
+    let b = f(base.to_builder());
+    // As on the plain path: a per-call configuration keeps the region.
+    same_region(
+        base.region().map(|r| r.as_ref()),
+        b.clone().build().region().map(|r| r.as_ref()),
+    )?;
+    Ok(Some(b))
+}
+
 /// Sends `input` (filled for the first target's plan) with the call's
 /// hedging and failover. See the module docs.
 pub(crate) async fn send_tail<R: BedrockRuntimeApi, I: TailInput>(
@@ -201,19 +229,7 @@ pub(crate) async fn send_tail<R: BedrockRuntimeApi, I: TailInput>(
     } = tc;
     let start = tokio::time::Instant::now();
     let targets = side.targets(q)?;
-    let derived = match (config, targets.first().and_then(|(_, api)| as_sdk(*api))) {
-        (Some(f), Some(s)) => {
-            let base = I::sdk_client(s).config();
-            let b = f(base.to_builder());
-            // As on the plain path: a per-call configuration keeps the region.
-            same_region(
-                base.region().map(|r| r.as_ref()),
-                b.clone().build().region().map(|r| r.as_ref()),
-            )?;
-            Some(b)
-        }
-        _ => None,
-    };
+    let derived = derived_config::<R, I>(config, &targets)?;
     let sdk_attempts = settings.failover.as_ref().map(|f| f.sdk_attempts());
     let (targets, derived, input) = (&targets, derived.as_ref(), &input);
     let leg = move |k: usize| {
@@ -225,77 +241,48 @@ pub(crate) async fn send_tail<R: BedrockRuntimeApi, I: TailInput>(
     let backups = AtomicU32::new(0);
     let model = q.model.map(|m| m.as_str().to_owned()).unwrap_or_default();
     let attempt = |i: usize| {
-        let (hedge, backups, model) = (settings.hedge.as_ref(), &backups, &model);
+        let plan = &targets[i].0;
+        let key = TimeKey {
+            model: model.clone(),
+            region: plan.region.clone(),
+            latency: plan.latency,
+            tier: plan.service_tier,
+            stream: <I::Output as Answer>::STREAM,
+        };
+        let (hedge, backups) = (settings.hedge.as_ref(), &backups);
         async move {
-            let plan = &targets[i].0;
-            let key = TimeKey {
-                model: model.clone(),
-                region: plan.region.clone(),
-                latency: plan.latency,
-                tier: plan.service_tier,
-                stream: <I::Output as Answer>::STREAM,
-            };
-            let Some(h) = hedge else {
-                return leg(i).await.map(|out| (out, i, None));
-            };
-            side.tail.budget.request();
-            let j = backup_target(h, i, targets.len());
-            let (delay, skipped) = match hedge_delay(h, side, &key) {
-                Ok(d) => (Some(d), None),
-                Err(why) => (None, Some(why)),
-            };
-            let backup = delay.map(|delay| Backup {
-                delay,
-                send: move || leg(j),
-                admit: || side.tail.budget.try_backup(h.cap_window(), h.max_extra_fraction()),
-            });
-            let raced = race(leg(i), backup).await;
-            if let Some(t) = raced.primary_time {
-                side.tail.observed.record(&key, t);
+            match hedge {
+                None => leg(i).await.map(|out| (out, i, None)),
+                Some(h) => {
+                    hedged(
+                        Hedged {
+                            h,
+                            side,
+                            targets,
+                            i,
+                            key,
+                        },
+                        backups,
+                        leg,
+                    )
+                    .await
+                }
             }
-            if raced.backup_sent {
-                backups.fetch_add(1, Ordering::Relaxed);
-            }
-            let (won, lost) = match raced.winner {
-                HedgeWinner::Primary => (i, j),
-                HedgeWinner::Backup => (j, i),
-            };
-            let report = HedgeReport {
-                delay,
-                backup_region: raced.backup_sent.then(|| targets[j].0.region.clone()),
-                skipped: skipped.or(raced.skipped),
-                winner: raced.winner,
-                extra_tokens: None,
-                extra_cost_usd: None,
-            };
-            raced.result.map(|out| (out, won, Some((report, lost))))
         }
     };
     let regions: Vec<(&str, Latency)> = targets.iter().map(|(p, _)| (p.region.as_str(), p.latency)).collect();
     let ended = run_with_failover(settings.failover.as_ref(), &regions, attempt).await;
-    let mut attempts = ended.failures;
+    let attempts = ended.failures;
     match ended.result {
-        Ok(((output, won, hedge), _)) => {
-            let plan = Arc::clone(&targets[won].0);
-            attempts.push(Attempt {
-                region: plan.region.clone(),
-                latency: plan.latency,
-                outcome: AttemptOutcome::Served,
+        Ok((attempted, _)) => {
+            let done = Done {
+                side,
+                q,
+                targets,
                 elapsed: start.elapsed(),
-            });
-            let loser_price = hedge
-                .as_ref()
-                .filter(|(h, _)| h.backup_sent())
-                .and_then(|(_, lost)| price(side, q, targets[*lost].0.latency));
-            let tail = PendingTail {
-                report: TailReport {
-                    attempts,
-                    hedge: hedge.map(|(h, _)| h),
-                    backups_sent: backups.load(Ordering::Relaxed),
-                },
-                loser_price,
+                backups: backups.load(Ordering::Relaxed),
             };
-            Ok(TailSent { output, plan, tail })
+            Ok(done.served(attempted, attempts))
         }
         Err(e) if attempts.len() > 1 => Err(Error::FailedOver {
             operation: q.operation,
@@ -304,6 +291,101 @@ pub(crate) async fn send_tail<R: BedrockRuntimeApi, I: TailInput>(
         }),
         Err(e) => Err(e),
     }
+}
+
+/// A tail-managed call that has ended.
+struct Done<'a, 't, R> {
+    side: &'a RuntimeSide<R>,
+    q: Question<'a>,
+    targets: &'a Targets<'t, R>,
+    elapsed: std::time::Duration,
+    backups: u32,
+}
+
+impl<R> Done<'_, '_, R> {
+    /// The answer of the attempt that served, with the tail's report: the
+    /// failed `attempts` and the served one, the hedge's report, and the
+    /// price of the losing request when a backup was sent.
+    fn served<O>(self, (output, won, hedge): Attempted<O>, mut attempts: Vec<Attempt>) -> TailSent<O> {
+        let plan = Arc::clone(&self.targets[won].0);
+        attempts.push(Attempt {
+            region: plan.region.clone(),
+            latency: plan.latency,
+            outcome: AttemptOutcome::Served,
+            elapsed: self.elapsed,
+        });
+        let loser_price = hedge
+            .as_ref()
+            .filter(|(h, _)| h.backup_sent())
+            .and_then(|(_, lost)| price(self.side, self.q, self.targets[*lost].0.latency));
+        let tail = PendingTail {
+            report: TailReport {
+                attempts,
+                hedge: hedge.map(|(h, _)| h),
+                backups_sent: self.backups,
+            },
+            loser_price,
+        };
+        TailSent { output, plan, tail }
+    }
+}
+
+/// One hedged attempt: hedge `h`, on target `i` of `targets`, timed under
+/// `key`.
+struct Hedged<'a, 't, R> {
+    h: &'a Hedge,
+    side: &'a RuntimeSide<R>,
+    targets: &'a Targets<'t, R>,
+    i: usize,
+    key: TimeKey,
+}
+
+/// Sends the request to target `i` (`leg(i)`) and, once the hedge's delay
+/// has passed without an answer and the budget admits it, its backup;
+/// the first answer wins. `backups` counts the backups sent.
+async fn hedged<R, O, F, Fut>(a: Hedged<'_, '_, R>, backups: &AtomicU32, leg: F) -> Result<Attempted<O>>
+where
+    F: Fn(usize) -> Fut + Copy,
+    Fut: Future<Output = Result<O>>,
+{
+    let Hedged {
+        h,
+        side,
+        targets,
+        i,
+        key,
+    } = a;
+    side.tail.budget.request();
+    let j = backup_target(h, i, targets.len());
+    let (delay, skipped) = match hedge_delay(h, side, &key) {
+        Ok(d) => (Some(d), None),
+        Err(why) => (None, Some(why)),
+    };
+    let backup = delay.map(|delay| Backup {
+        delay,
+        send: move || leg(j),
+        admit: || side.tail.budget.try_backup(h.cap_window(), h.max_extra_fraction()),
+    });
+    let raced = race(leg(i), backup).await;
+    if let Some(t) = raced.primary_time {
+        side.tail.observed.record(&key, t);
+    }
+    if raced.backup_sent {
+        backups.fetch_add(1, Ordering::Relaxed);
+    }
+    let (won, lost) = match raced.winner {
+        HedgeWinner::Primary => (i, j),
+        HedgeWinner::Backup => (j, i),
+    };
+    let report = HedgeReport {
+        delay,
+        backup_region: raced.backup_sent.then(|| targets[j].0.region.clone()),
+        skipped: skipped.or(raced.skipped),
+        winner: raced.winner,
+        extra_tokens: None,
+        extra_cost_usd: None,
+    };
+    raced.result.map(|out| (out, won, Some((report, lost))))
 }
 
 /// The catalog's price of the request's model at `latency`.
