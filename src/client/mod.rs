@@ -85,7 +85,7 @@ impl Client<SdkRuntime, SdkAgentRuntime> {
     /// A client for both services from an AWS SDK configuration: the region
     /// of `conf` is the region every request is checked against and sent
     /// to. A configuration without a region gives a client whose requests
-    /// fail with [`Error::Config`] before sending.
+    /// fail with [`Error::Config`](crate::Error::Config) before sending.
     pub fn new(conf: &aws_config::SdkConfig) -> Self {
         let region = conf.region().map(|r| r.as_ref().to_owned());
         let planner = Arc::new(Planner::new(Arc::new(Catalog::builtin().clone()), region, Vec::new()));
