@@ -11,6 +11,7 @@ mod events;
 mod failover;
 mod hedge;
 mod plan;
+mod send;
 mod stream;
 mod tail;
 
@@ -26,11 +27,12 @@ use crate::report::{LatencyReport, ServedLatency, Target, TierDowngrade, Timing}
 use crate::telemetry::{CallTelemetry, Input, RequestInfo, Telemetry};
 use crate::{Error, Result};
 
-pub(crate) use escape::{Escape, escape_hatch, same_region};
+pub(crate) use escape::{ConfigChange, Escape, escape_hatch, same_region};
 pub(crate) use events::receiver_stream;
 pub(crate) use failover::run as run_with_failover;
 pub(crate) use hedge::{Backup, TimeKey, race};
 pub(crate) use plan::{Planner, Question, Route};
+pub(crate) use send::{SdkClient, SendInput, Sent, client_for, sdk_client, send, send_input};
 pub(crate) use stream::{EventStreamDebug, StreamCore};
 pub(crate) use tail::{PendingTail, TailChoice, TailSettings, TailShared};
 

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::family::ModelFamily;
 use super::response::InvokeModelResponse;
-use super::send::{RuntimeInput, SdkConfigMap, send};
+use super::send::{RuntimeInput, RuntimeSend, SdkConfigMap, send};
 use super::stream::InvokeModelStream;
 use super::tail_send::{TailCall, TailInput, send_for_call, tail_input};
 use super::{BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
@@ -95,7 +95,10 @@ struct Prepared<'m, B> {
 
 impl<B: TailInput> Prepared<'_, B> {
     /// Sends on the plain path, or with hedging and failover when on.
-    async fn send<R: BedrockRuntimeApi>(self, side: &RuntimeSide<R>, api: &R, call: &mut Call) -> Result<B::Output> {
+    async fn send<R: BedrockRuntimeApi>(self, side: &RuntimeSide<R>, api: &R, call: &mut Call) -> Result<B::Output>
+    where
+        B: RuntimeSend<R>,
+    {
         let Some(settings) = self.tail else {
             return send(api, self.input, self.config, &call.span).await;
         };

@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use sdk::operation::converse::ConverseOutput;
 
 use super::api::{RawConverseStream, RawInvokeModelStream, as_sdk};
-use super::send::{InvokeModelSent, RuntimeInput, SdkConfigMap, send};
+use super::send::{InvokeModelSent, RuntimeInput, RuntimeSend, SdkConfigMap, send};
 use super::{BedrockRuntimeApi, RuntimeSide};
 use crate::call::{
     Backup, Call, EventStream, PendingTail, Question, TailSettings, TimeKey, WithRequestId, race, run_with_failover,
@@ -128,7 +128,7 @@ impl<'a, R> TailCall<'a, R> {
 
 /// The tail branch of a builder's `send`: boxed, so that the plain path's
 /// future stays as small as it was; `call` learns which plan served.
-pub(crate) async fn send_for_call<R: BedrockRuntimeApi, I: TailInput>(
+pub(crate) async fn send_for_call<R: BedrockRuntimeApi, I: TailInput + RuntimeSend<R>>(
     tc: TailCall<'_, R>,
     input: I,
     config: Option<SdkConfigMap>,
@@ -216,7 +216,7 @@ fn derived_config<R: BedrockRuntimeApi, I: TailInput>(
 
 /// Sends `input` (filled for the first target's plan) with the call's
 /// hedging and failover. See the module docs.
-pub(crate) async fn send_tail<R: BedrockRuntimeApi, I: TailInput>(
+pub(crate) async fn send_tail<R: BedrockRuntimeApi, I: TailInput + RuntimeSend<R>>(
     tc: TailCall<'_, R>,
     input: I,
     config: Option<SdkConfigMap>,
