@@ -20,7 +20,7 @@ use aws_sdk_bedrockagentruntime as agent_sdk;
 use futures_core::Stream;
 
 use crate::Result;
-use crate::call::{EventStream, WithRequestId};
+use crate::call::{EventStream, WithRequestId, as_impl};
 
 /// The start of a streamed agent-runtime answer: the ids from the response
 /// headers and the events, as the SDK parsed them.
@@ -137,12 +137,8 @@ impl SdkAgentRuntime {
 }
 
 /// The AWS SDK implementation, when `api` is it (or an `Arc` of it, trait
-/// objects included): its futures are then awaited in place, unboxed.
+/// objects included): its futures are then awaited in place, unboxed (see
+/// [`as_impl`]).
 pub(crate) fn as_sdk<A: BedrockAgentRuntimeApi>(api: &A) -> Option<&SdkAgentRuntime> {
-    let any: &dyn Any = api;
-    if let Some(sdk) = any.downcast_ref::<SdkAgentRuntime>() {
-        return Some(sdk);
-    }
-    let inner: &dyn Any = &**any.downcast_ref::<std::sync::Arc<dyn BedrockAgentRuntimeApi>>()?;
-    inner.downcast_ref::<SdkAgentRuntime>()
+    as_impl::<SdkAgentRuntime, dyn BedrockAgentRuntimeApi, A>(api, |d| d)
 }

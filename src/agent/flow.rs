@@ -113,7 +113,7 @@ impl FlowParts {
     /// with the caller's `map_input` closures applied before the plan's
     /// latency, and sends it. A refused request, or one with a bad input,
     /// sends nothing.
-    async fn send<A: BedrockAgentRuntimeApi, B: FlowBuilder + AgentInput>(
+    async fn send<A: BedrockAgentRuntimeApi, B: FlowBuilder + AgentInput<A>>(
         mut self,
         client: &AgentSide<A>,
         op: Operation,

@@ -478,7 +478,7 @@ struct Prepared<B, A> {
     call: Call,
 }
 
-impl<B: AgentInput, A: BedrockAgentRuntimeApi> Prepared<B, A> {
+impl<B: AgentInput<A>, A: BedrockAgentRuntimeApi> Prepared<B, A> {
     /// Sends the input inside the call's span.
     async fn send(self) -> Result<(B::Output, Call)> {
         let Self {

@@ -1,7 +1,5 @@
-//! Sending one bedrock-agent-runtime input: one generic path for the six
-//! operations, over a small private trait on the SDK's input builders.
-
-use std::future::Future;
+//! Sending one bedrock-agent-runtime input: the six operations' rows of
+//! the generic send (`call::send`), over the SDK's input builders.
 
 use agent_sdk::operation::invoke_agent::builders::InvokeAgentInputBuilder;
 use agent_sdk::operation::invoke_flow::builders::InvokeFlowInputBuilder;
@@ -12,7 +10,6 @@ use agent_sdk::operation::retrieve_and_generate_stream::builders::RetrieveAndGen
 use agent_sdk::operation::start_flow_execution::StartFlowExecutionOutput;
 use agent_sdk::operation::start_flow_execution::builders::StartFlowExecutionInputBuilder;
 use aws_sdk_bedrockagentruntime as agent_sdk;
-use tracing::Instrument;
 
 use agent_sdk::config::http::HttpResponse;
 use agent_sdk::error::{ProvideErrorMetadata, SdkError};
@@ -25,24 +22,23 @@ use super::api::{
     RawRetrieveAndGenerateStream, SdkAgentRuntime, as_sdk,
 };
 use crate::Result;
-use crate::call::{WithRequestId, receiver_stream, same_region};
+use crate::call::{ConfigChange, SendInput, WithRequestId, receiver_stream, sdk_client, send_input};
 use crate::error::ServiceError;
 use crate::vocab::Operation;
 
+pub(crate) use crate::call::send;
+
 /// A per-call change to the SDK client's configuration, applied to a copy
 /// of it for one call.
-pub(crate) type SdkConfigMap = Box<dyn FnOnce(agent_sdk::config::Builder) -> agent_sdk::config::Builder + Send>;
+pub(crate) type SdkConfigMap = ConfigChange<agent_sdk::config::Builder>;
 
-/// An SDK input builder this crate sends: through the SDK client itself, or
-/// through any [`BedrockAgentRuntimeApi`].
-pub(crate) trait AgentInput: Sized + Send + 'static {
-    /// What the crate gets back.
-    type Output: Send;
-    /// Sends with the SDK client (`send_with`: the input goes out as built).
-    fn send_sdk(self, client: &agent_sdk::Client) -> impl Future<Output = Result<Self::Output>> + Send;
-    /// Sends through a service implementation (mocks, wrappers).
-    fn send_api<A: BedrockAgentRuntimeApi>(self, api: &A) -> impl Future<Output = Result<Self::Output>> + Send;
-}
+sdk_client!(agent_sdk);
+
+/// A bedrock-agent-runtime input that [`send`] sends through any
+/// [`BedrockAgentRuntimeApi`] `A`.
+pub(crate) trait AgentInput<A>: SendInput<A, Config = SdkConfigMap> {}
+
+impl<A, I: SendInput<A, Config = SdkConfigMap>> AgentInput<A> for I {}
 
 fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
@@ -104,30 +100,29 @@ pub(crate) fn inline_agent_output(
 }
 
 /// One row per operation: the input builder, what the crate gets back, the
-/// [`BedrockAgentRuntimeApi`] method, and how the SDK's result (`sent`, of
+/// [`BedrockAgentRuntimeApi`] method, and how the SDK's future (`sent`, of
 /// `send_with`) becomes it: [`answered`], or [`streamed`] with the output's
-/// session id, memory id and events. The rows give [`AgentInput`], and
-/// [`BedrockAgentRuntimeApi`] for [`SdkAgentRuntime`] and for `Arc<T>`.
+/// session id, memory id and events. The rows give the generic send's
+/// [`SendInput`], and [`BedrockAgentRuntimeApi`] for [`SdkAgentRuntime`]
+/// and for `Arc<T>`.
 macro_rules! agent_input {
     ($($input:ty => $out:ty, $api:ident, |$sent:ident| $from_sdk:expr;)*) => {
         $(
-            impl AgentInput for $input {
-                type Output = $out;
-                async fn send_sdk(self, client: &agent_sdk::Client) -> Result<$out> {
-                    let $sent = self.send_with(client).await;
-                    $from_sdk
-                }
-                fn send_api<A: BedrockAgentRuntimeApi>(self, api: &A) -> impl Future<Output = Result<$out>> + Send {
-                    api.$api(self)
-                }
-            }
+            send_input!(
+                $input => $out,
+                BedrockAgentRuntimeApi, $api,
+                SdkAgentRuntime, SdkConfigMap, as_sdk,
+                |sdk| sdk.sdk(),
+                |$sent| $from_sdk,
+                |got| got,
+            );
         )*
 
         #[async_trait]
         impl BedrockAgentRuntimeApi for SdkAgentRuntime {
             $(
                 async fn $api(&self, input: $input) -> Result<$out> {
-                    input.send_sdk(self.sdk()).await
+                    <$input as SendInput<Self>>::send_sdk(input, self, None).await
                 }
             )*
         }
@@ -144,45 +139,17 @@ macro_rules! agent_input {
 }
 
 agent_input! {
-    InvokeInlineAgentInputBuilder => RawInlineAgentStream, invoke_inline_agent, |sent| inline_agent_output(sent);
+    InvokeInlineAgentInputBuilder => RawInlineAgentStream, invoke_inline_agent, |sent| inline_agent_output(sent.await);
     RetrieveAndGenerateInputBuilder => WithRequestId<RetrieveAndGenerateOutput>, retrieve_and_generate,
-        |sent| answered(Operation::RetrieveAndGenerate, sent);
+        |sent| answered(Operation::RetrieveAndGenerate, sent.await);
     RetrieveAndGenerateStreamInputBuilder => RawRetrieveAndGenerateStream, retrieve_and_generate_stream,
-        |sent| streamed(Operation::RetrieveAndGenerateStream, sent, |o| (non_empty(o.session_id), None, o.stream));
+        |sent| streamed(Operation::RetrieveAndGenerateStream, sent.await, |o| (non_empty(o.session_id), None, o.stream));
     InvokeAgentInputBuilder => RawInvokeAgentStream, invoke_agent,
-        |sent| streamed(Operation::InvokeAgent, sent, |o| (non_empty(o.session_id), o.memory_id, o.completion));
+        |sent| streamed(Operation::InvokeAgent, sent.await, |o| (non_empty(o.session_id), o.memory_id, o.completion));
     InvokeFlowInputBuilder => RawFlowStream, invoke_flow,
-        |sent| streamed(Operation::InvokeFlow, sent, |o| (o.execution_id, None, o.response_stream));
+        |sent| streamed(Operation::InvokeFlow, sent.await, |o| (o.execution_id, None, o.response_stream));
     StartFlowExecutionInputBuilder => WithRequestId<StartFlowExecutionOutput>, start_flow_execution,
-        |sent| answered(Operation::StartFlowExecution, sent);
-}
-
-/// Sends `input` inside the call's span (see the runtime's `send`).
-pub(crate) async fn send<A: BedrockAgentRuntimeApi, I: AgentInput>(
-    api: &A,
-    input: I,
-    config: Option<SdkConfigMap>,
-    span: &tracing::Span,
-) -> Result<I::Output> {
-    let span = span.clone();
-    match (as_sdk(api), config) {
-        // As on the runtime side: the span is entered only when a subscriber
-        // wants it, or the wrapper only moves the SDK's large future once more.
-        (Some(sdk), None) if span.is_disabled() => input.send_sdk(sdk.sdk()).await,
-        (Some(sdk), None) => input.send_sdk(sdk.sdk()).instrument(span).await,
-        (Some(sdk), Some(f)) => {
-            let conf = f(sdk.sdk().config().to_builder()).build();
-            same_region(
-                sdk.sdk().config().region().map(|r| r.as_ref()),
-                conf.region().map(|r| r.as_ref()),
-            )?;
-            input
-                .send_sdk(&agent_sdk::Client::from_conf(conf))
-                .instrument(span)
-                .await
-        }
-        (None, _) => input.send_api(api).instrument(span).await,
-    }
+        |sent| answered(Operation::StartFlowExecution, sent.await);
 }
 
 /// The SDK client to send with when the call needs nothing of [`send`] (the

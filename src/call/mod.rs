@@ -11,9 +11,11 @@ mod events;
 mod failover;
 mod hedge;
 mod plan;
+mod send;
 mod stream;
 mod tail;
 
+use std::any::Any;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,11 +27,12 @@ use crate::report::{LatencyReport, ServedLatency, Target, TierDowngrade, Timing}
 use crate::telemetry::{CallTelemetry, Input, RequestInfo, Telemetry};
 use crate::{Error, Result};
 
-pub(crate) use escape::{Escape, escape_hatch, same_region};
+pub(crate) use escape::{ConfigChange, Escape, escape_hatch, same_region};
 pub(crate) use events::receiver_stream;
 pub(crate) use failover::run as run_with_failover;
 pub(crate) use hedge::{Backup, TimeKey, race};
 pub(crate) use plan::{Planner, Question, Route};
+pub(crate) use send::{SdkClient, SendInput, Sent, client_for, sdk_client, send, send_input};
 pub(crate) use stream::{EventStreamDebug, StreamCore};
 pub(crate) use tail::{PendingTail, TailChoice, TailSettings, TailShared};
 
@@ -50,6 +53,24 @@ impl<T> WithRequestId<T> {
     pub fn new(output: T, request_id: Option<String>) -> Self {
         Self { output, request_id }
     }
+}
+
+/// `api` as the implementation `S` (the AWS SDK one), when it is `S` itself
+/// or an `Arc<D>` (`D` the service's trait object) of it; `upcast` turns a
+/// `&D` into a `&dyn Any`.
+///
+/// async-trait boxes every call's future, and the AWS SDK's own future is
+/// about 7 KB: so when the service is the SDK itself, a request awaits the
+/// SDK's future in place instead of going through the trait (see
+/// `runtime::send`). Type-id comparisons the compiler resolves per
+/// instantiation of `T`, plus one for `Arc<D>`.
+#[inline]
+pub(crate) fn as_impl<S: Any, D: ?Sized + 'static, T: Any>(api: &T, upcast: fn(&D) -> &dyn Any) -> Option<&S> {
+    let any: &dyn Any = api;
+    if let Some(s) = any.downcast_ref::<S>() {
+        return Some(s);
+    }
+    upcast(&**any.downcast_ref::<Arc<D>>()?).downcast_ref::<S>()
 }
 
 /// Where a call is made from: the client's region and how it records calls.
@@ -278,4 +299,25 @@ pub(crate) fn millis(ms: i64) -> Duration {
 /// A request-building error as [`Error::InvalidRequest`].
 pub(crate) fn invalid(e: impl std::fmt::Display) -> Error {
     Error::InvalidRequest { reason: e.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    trait Service: Any {}
+    struct Real;
+    struct Other;
+    impl Service for Real {}
+    impl Service for Other {}
+
+    #[test]
+    fn as_impl_sees_the_implementation_itself_and_behind_an_arc_of_the_trait_object() {
+        let up: fn(&dyn Service) -> &dyn Any = |d| d;
+        let (real, other): (Arc<dyn Service>, Arc<dyn Service>) = (Arc::new(Real), Arc::new(Other));
+        assert!(as_impl::<Real, dyn Service, _>(&Real, up).is_some());
+        assert!(as_impl::<Real, dyn Service, _>(&real, up).is_some());
+        assert!(as_impl::<Real, dyn Service, _>(&Other, up).is_none());
+        assert!(as_impl::<Real, dyn Service, _>(&other, up).is_none());
+    }
 }

@@ -23,7 +23,7 @@ use sdk::operation::invoke_model_with_response_stream::{
 use sdk::types::{PerformanceConfigLatency, ServiceTierType};
 
 use crate::Result;
-use crate::call::{EventStream, WithRequestId, receiver_stream};
+use crate::call::{EventStream, WithRequestId, as_impl, receiver_stream};
 use crate::error::ServiceError;
 use crate::vocab::Operation;
 
@@ -253,21 +253,7 @@ impl BedrockRuntimeApi for SdkRuntime {
 }
 
 /// The AWS SDK implementation, when `api` is it (or an `Arc` of it, trait
-/// objects included).
-///
-/// async-trait boxes every call's future, and the AWS SDK's own future is
-/// about 7 KB: boxing it (a large allocation and copy per call) and the
-/// extra layers of futures around it cost a measurable share of a loopback
-/// call (`benches/overhead.rs`). So when the service is the SDK itself,
-/// `Client` sends its input builder with the SDK's `send_with` and awaits
-/// that future in place; any other implementation (mocks, wrappers) goes
-/// through the trait. A type-id comparison the compiler resolves per
-/// instantiation, plus one for `Arc<dyn BedrockRuntimeApi>`.
+/// objects included): see [`as_impl`].
 pub(crate) fn as_sdk<R: BedrockRuntimeApi>(api: &R) -> Option<&SdkRuntime> {
-    let any: &dyn Any = api;
-    if let Some(sdk) = any.downcast_ref::<SdkRuntime>() {
-        return Some(sdk);
-    }
-    let inner: &dyn Any = &**any.downcast_ref::<std::sync::Arc<dyn BedrockRuntimeApi>>()?;
-    inner.downcast_ref::<SdkRuntime>()
+    as_impl::<SdkRuntime, dyn BedrockRuntimeApi, R>(api, |d| d)
 }

@@ -16,7 +16,7 @@ use super::api::SdkRuntime;
 use super::response::{ConverseResponse, usage_of};
 use super::send::{SdkConfigMap, direct, send};
 use super::stream::ConverseStream;
-use super::tail_send::{TailCall, TailInput, send_for_call, until_first};
+use super::tail_send::{TailCall, send_for_call, tail_input};
 use super::{
     BedrockRuntimeApi, RuntimeSide, converse_tier, estimate_tokens, from_sdk_latency, from_sdk_tier, performance_config,
 };
@@ -427,22 +427,4 @@ fn converse_for_plan<B: ConverseFields>(b: B, plan: &Plan) -> B {
         .set_service_tier(converse_tier(plan))
 }
 
-impl TailInput for ConverseInputBuilder {
-    fn for_plan(self, plan: &Plan) -> Self {
-        converse_for_plan(self, plan)
-    }
-}
-
-impl TailInput for ConverseStreamInputBuilder {
-    const STREAM: bool = true;
-    fn for_plan(self, plan: &Plan) -> Self {
-        converse_for_plan(self, plan)
-    }
-    async fn first_token(mut out: Self::Output) -> Result<Self::Output> {
-        out.events = until_first(out.events, |e| {
-            matches!(e, sdk::types::ConverseStreamOutput::ContentBlockDelta(_))
-        })
-        .await?;
-        Ok(out)
-    }
-}
+tail_input!(converse_for_plan: ConverseInputBuilder, ConverseStreamInputBuilder);

@@ -12,9 +12,9 @@ use serde_json::Value;
 
 use super::family::ModelFamily;
 use super::response::InvokeModelResponse;
-use super::send::{RuntimeInput, SdkConfigMap, send};
+use super::send::{RuntimeInput, RuntimeSend, SdkConfigMap, send};
 use super::stream::InvokeModelStream;
-use super::tail_send::{TailCall, TailInput, send_for_call, until_first};
+use super::tail_send::{TailCall, TailInput, send_for_call, tail_input};
 use super::{BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
 use crate::call::Escape;
 use crate::call::{Call, Question, TailChoice, TailSettings};
@@ -95,7 +95,10 @@ struct Prepared<'m, B> {
 
 impl<B: TailInput> Prepared<'_, B> {
     /// Sends on the plain path, or with hedging and failover when on.
-    async fn send<R: BedrockRuntimeApi>(self, side: &RuntimeSide<R>, api: &R, call: &mut Call) -> Result<B::Output> {
+    async fn send<R: BedrockRuntimeApi>(self, side: &RuntimeSide<R>, api: &R, call: &mut Call) -> Result<B::Output>
+    where
+        B: RuntimeSend<R>,
+    {
         let Some(settings) = self.tail else {
             return send(api, self.input, self.config, &call.span).await;
         };
@@ -328,19 +331,4 @@ fn invoke_for_plan<B: InvokeFields>(b: B, plan: &Plan) -> B {
         .set_service_tier(plan.service_tier.map(sdk_tier))
 }
 
-impl TailInput for InvokeModelInputBuilder {
-    fn for_plan(self, plan: &Plan) -> Self {
-        invoke_for_plan(self, plan)
-    }
-}
-
-impl TailInput for InvokeModelWithResponseStreamInputBuilder {
-    const STREAM: bool = true;
-    fn for_plan(self, plan: &Plan) -> Self {
-        invoke_for_plan(self, plan)
-    }
-    async fn first_token(mut out: Self::Output) -> Result<Self::Output> {
-        out.events = until_first(out.events, |e| matches!(e, sdk::types::ResponseStream::Chunk(_))).await?;
-        Ok(out)
-    }
-}
+tail_input!(invoke_for_plan: InvokeModelInputBuilder, InvokeModelWithResponseStreamInputBuilder);

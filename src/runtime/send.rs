@@ -1,8 +1,5 @@
-//! Sending one bedrock-runtime input: one generic path for the four
-//! operations, over a small private trait on the SDK's input builders.
-
-use std::borrow::Cow;
-use std::future::Future;
+//! Sending one bedrock-runtime input: the four operations' rows of the
+//! generic send (`call::send`), over the SDK's input builders.
 
 use aws_sdk_bedrockruntime as sdk;
 use sdk::operation::converse::ConverseOutput;
@@ -11,128 +8,76 @@ use sdk::operation::converse_stream::builders::ConverseStreamInputBuilder;
 use sdk::operation::invoke_model::InvokeModelOutput;
 use sdk::operation::invoke_model::builders::InvokeModelInputBuilder;
 use sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamInputBuilder;
-use tracing::Instrument;
 
 use super::api::{BedrockRuntimeApi, RawConverseStream, RawInvokeModelStream, SdkRuntime, as_sdk};
 use super::headers::{InvocationHeaders, capture};
-use crate::Result;
-use crate::call::{WithRequestId, same_region};
+use crate::call::{ConfigChange, SendInput, Sent, WithRequestId, sdk_client, send_input};
+
+pub(crate) use crate::call::send;
 
 /// A per-call change to the SDK client's configuration (operation timeout,
 /// retries, interceptors ...), applied to a copy of it for one call.
-pub(crate) type SdkConfigMap = Box<dyn FnOnce(sdk::config::Builder) -> sdk::config::Builder + Send>;
+pub(crate) type SdkConfigMap = ConfigChange<sdk::config::Builder>;
 
 /// What InvokeModel gives back: the output and the headers the SDK drops.
 pub(crate) type InvokeModelSent = (WithRequestId<InvokeModelOutput>, Option<InvocationHeaders>);
 
-/// An SDK input builder this crate sends: through the SDK client itself, or
-/// through any [`BedrockRuntimeApi`].
-pub(crate) trait RuntimeInput: Sized + Send + 'static {
-    /// What the crate gets back.
-    type Output: Send;
+sdk_client!(sdk);
+
+/// An SDK input builder of bedrock-runtime.
+pub(crate) trait RuntimeInput: Sent + Sized + Send + 'static {
     /// The SDK client that sends this input (InvokeModel has its own, which
     /// keeps the response headers the SDK drops).
     fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client;
-    /// Sends with the SDK (`send_with`: the input goes out as built).
-    fn send_sdk(
-        self,
-        sdk: &SdkRuntime,
-        config: Option<SdkConfigMap>,
-    ) -> impl Future<Output = Result<Self::Output>> + Send;
-    /// Sends through a service implementation (mocks, wrappers).
-    fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> impl Future<Output = Result<Self::Output>> + Send;
 }
 
-/// The SDK client for one call: `base`, or a copy with the call's own
-/// configuration (same HTTP client, so the same connection pool).
-/// The region must stay the client's (see [`same_region`]).
-fn client_for(base: &sdk::Client, config: Option<SdkConfigMap>) -> Result<Cow<'_, sdk::Client>> {
-    match config {
-        None => Ok(Cow::Borrowed(base)),
-        Some(f) => {
-            let conf = f(base.config().to_builder()).build();
-            same_region(
-                base.config().region().map(|r| r.as_ref()),
-                conf.region().map(|r| r.as_ref()),
-            )?;
-            Ok(Cow::Owned(sdk::Client::from_conf(conf)))
-        }
-    }
+/// A bedrock-runtime input that [`send`] sends through any
+/// [`BedrockRuntimeApi`] `R`.
+pub(crate) trait RuntimeSend<R>: RuntimeInput + SendInput<R, Config = SdkConfigMap> {}
+
+impl<R, I: RuntimeInput + SendInput<R, Config = SdkConfigMap>> RuntimeSend<R> for I {}
+
+/// One row per operation: the input builder, what the crate gets back, the
+/// [`BedrockRuntimeApi`] method, the [`SdkRuntime`] client that sends it,
+/// how the SDK's future (`sent`, of `send_with`) becomes the crate's result,
+/// and the future (from `got`, the method's) that gives it through the
+/// service. The rows give [`RuntimeInput`] and the generic send's
+/// [`SendInput`] (`call::send_input!`).
+macro_rules! runtime_input {
+    ($($input:ty => $out:ty, $api:ident, $client:ident, |$sent:ident| $from_sdk:expr, |$got:ident| $from_api:expr;)*) => {
+        $(
+            impl RuntimeInput for $input {
+                fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
+                    sdk.$client()
+                }
+            }
+
+            send_input!(
+                $input => $out,
+                BedrockRuntimeApi, $api,
+                SdkRuntime, SdkConfigMap, as_sdk,
+                |sdk| <$input as RuntimeInput>::sdk_client(sdk),
+                |$sent| $from_sdk,
+                |$got| $from_api,
+            );
+        )*
+    };
 }
 
-impl RuntimeInput for ConverseInputBuilder {
-    type Output = WithRequestId<ConverseOutput>;
-    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
-        sdk.sdk()
-    }
-    async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(Self::sdk_client(sdk), config)?;
-        SdkRuntime::converse_output(self.send_with(&client).await)
-    }
-    async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
-        api.converse(self).await
-    }
-}
-
-impl RuntimeInput for ConverseStreamInputBuilder {
-    type Output = RawConverseStream;
-    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
-        sdk.sdk()
-    }
-    async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(Self::sdk_client(sdk), config)?;
-        SdkRuntime::converse_stream_output(self.send_with(&client).await)
-    }
-    async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
-        api.converse_stream(self).await
-    }
-}
-
-impl RuntimeInput for InvokeModelInputBuilder {
-    type Output = InvokeModelSent;
-    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
-        sdk.invoke_model_client()
-    }
-    async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(Self::sdk_client(sdk), config)?;
-        let (out, headers) = capture(self.send_with(&client)).await;
-        Ok((SdkRuntime::invoke_model_output(out)?, headers))
-    }
-    async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
-        Ok((api.invoke_model(self).await?, None))
-    }
-}
-
-impl RuntimeInput for InvokeModelWithResponseStreamInputBuilder {
-    type Output = RawInvokeModelStream;
-    fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
-        sdk.sdk()
-    }
-    async fn send_sdk(self, sdk: &SdkRuntime, config: Option<SdkConfigMap>) -> Result<Self::Output> {
-        let client = client_for(Self::sdk_client(sdk), config)?;
-        SdkRuntime::invoke_model_stream_output(self.send_with(&client).await)
-    }
-    async fn send_api<R: BedrockRuntimeApi>(self, api: &R) -> Result<Self::Output> {
-        api.invoke_model_stream(self).await
-    }
-}
-
-/// Sends `input` inside the call's span. With the AWS SDK as the service the
-/// SDK's future is awaited in place (see [`as_sdk`]); `config` applies only
-/// then (a mock has no SDK configuration).
-pub(crate) async fn send<R: BedrockRuntimeApi, I: RuntimeInput>(
-    api: &R,
-    input: I,
-    config: Option<SdkConfigMap>,
-    span: &tracing::Span,
-) -> Result<I::Output> {
-    // The span is entered only when a subscriber wants it: the wrapper
-    // would otherwise only move the SDK's large future once more.
-    match (as_sdk(api), span.is_disabled()) {
-        (Some(sdk), true) => input.send_sdk(sdk, config).await,
-        (Some(sdk), false) => input.send_sdk(sdk, config).instrument(span.clone()).await,
-        (None, _) => input.send_api(api).instrument(span.clone()).await,
-    }
+runtime_input! {
+    ConverseInputBuilder => WithRequestId<ConverseOutput>, converse, sdk,
+        |sent| SdkRuntime::converse_output(sent.await), |got| got;
+    ConverseStreamInputBuilder => RawConverseStream, converse_stream, sdk,
+        |sent| SdkRuntime::converse_stream_output(sent.await), |got| got;
+    // InvokeModel's own client keeps the response headers the SDK drops.
+    InvokeModelInputBuilder => InvokeModelSent, invoke_model, invoke_model_client,
+        |sent| {
+            let (out, headers) = capture(sent).await;
+            Ok((SdkRuntime::invoke_model_output(out)?, headers))
+        },
+        |got| async move { Ok((got.await?, None)) };
+    InvokeModelWithResponseStreamInputBuilder => RawInvokeModelStream, invoke_model_stream, sdk,
+        |sent| SdkRuntime::invoke_model_stream_output(sent.await), |got| got;
 }
 
 /// The SDK client to send with when the call needs nothing of [`send`]:

@@ -51,36 +51,77 @@ pub enum StreamEvent {
     },
 }
 
-/// Turns one SDK event into (at most) one crate event, keeping the stream core.
+/// Turns one SDK event into (at most) one crate event, with the stream's
+/// own state next to the shared core (text, report, timing).
 pub(crate) trait Mapper<T> {
-    /// The shared stream state.
-    fn core(&mut self) -> &mut StreamCore;
+    /// The whole answer (`collect_response`).
+    type Response;
     /// Maps one event; an error ends the stream.
-    fn map(&mut self, ev: T) -> Result<Option<StreamEvent>>;
+    fn map(&mut self, core: &mut StreamCore, ev: T) -> Result<Option<StreamEvent>>;
+    /// Takes the whole answer out, once the stream has ended.
+    fn response(&mut self, core: &mut StreamCore) -> Self::Response;
+}
+
+/// The methods and the `Stream` impl of a public stream type over its
+/// SDK events `inner`, stream core `core` and [`Mapper`] state `st`, one row per stream type
+/// with its whole answer's type.
+macro_rules! stream_methods {
+    ($($stream:ident => $response:ty),*) => {$(
+        impl $stream {
+            /// The report: complete once the stream has ended.
+            pub fn report(&self) -> &LatencyReport {
+                self.core.report()
+            }
+
+            /// The text received so far.
+            pub fn text(&self) -> &str {
+                self.core.text()
+            }
+
+            /// Reads the stream to its end and returns the whole answer.
+            pub async fn collect_response(mut self) -> Result<$response> {
+                while let Some(ev) = self.next().await {
+                    ev?;
+                }
+                Ok(self.st.response(&mut self.core))
+            }
+        }
+
+        impl Stream for $stream {
+            type Item = Result<StreamEvent>;
+
+            fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+                let this = &mut *self;
+                poll_mapped(&mut this.inner.0, &mut this.core, &mut this.st, cx)
+            }
+        }
+    )*};
 }
 
 /// Polls `inner` through `m`: skips events that map to nothing, finishes the
-/// report at the end, and turns errors into [`Error::StreamInterrupted`].
+/// report in `core` at the end, and turns errors into
+/// [`Error::StreamInterrupted`].
 pub(crate) fn poll_mapped<T, M: Mapper<T>>(
     inner: &mut EventStream<T>,
+    core: &mut StreamCore,
     m: &mut M,
     cx: &mut Context<'_>,
 ) -> Poll<Option<Result<StreamEvent>>> {
-    if m.core().is_done() {
+    if core.is_done() {
         return Poll::Ready(None);
     }
     loop {
         match inner.as_mut().poll_next(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(None) => {
-                m.core().finish();
+                core.finish();
                 return Poll::Ready(None);
             }
-            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(m.core().fail(e)))),
-            Poll::Ready(Some(Ok(ev))) => match m.map(ev) {
+            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(core.fail(e)))),
+            Poll::Ready(Some(Ok(ev))) => match m.map(core, ev) {
                 Ok(Some(out)) => return Poll::Ready(Some(Ok(out))),
                 Ok(None) => {}
-                Err(e) => return Poll::Ready(Some(Err(m.core().fail(e)))),
+                Err(e) => return Poll::Ready(Some(Err(core.fail(e)))),
             },
         }
     }
@@ -94,12 +135,12 @@ pub(crate) fn poll_mapped<T, M: Mapper<T>>(
 #[must_use = "streams do nothing unless polled"]
 pub struct ConverseStream {
     inner: EventStreamDebug<ConverseStreamOutput>,
+    core: StreamCore,
     st: ConverseState,
 }
 
 #[derive(Debug)]
 struct ConverseState {
-    core: StreamCore,
     stop_reason: Option<String>,
     tool: Option<(String, String, String)>,
 }
@@ -108,44 +149,28 @@ impl ConverseStream {
     pub(crate) fn new(events: EventStream<ConverseStreamOutput>, core: StreamCore) -> Self {
         Self {
             inner: EventStreamDebug(events),
+            core,
             st: ConverseState {
-                core,
                 stop_reason: None,
                 tool: None,
             },
         }
     }
-
-    /// The report: complete once the stream has ended.
-    pub fn report(&self) -> &LatencyReport {
-        self.st.core.report()
-    }
-
-    /// The text received so far.
-    pub fn text(&self) -> &str {
-        self.st.core.text()
-    }
-
-    /// Reads the stream to its end and returns the whole answer.
-    pub async fn collect_response(mut self) -> Result<ConverseResponse> {
-        while let Some(ev) = self.next().await {
-            ev?;
-        }
-        Ok(ConverseResponse {
-            text: self.st.core.take_text(),
-            stop_reason: self.st.stop_reason.take(),
-            report: self.st.core.report().clone(),
-            raw: None,
-        })
-    }
 }
 
 impl Mapper<ConverseStreamOutput> for ConverseState {
-    fn core(&mut self) -> &mut StreamCore {
-        &mut self.core
+    type Response = ConverseResponse;
+
+    fn response(&mut self, core: &mut StreamCore) -> ConverseResponse {
+        ConverseResponse {
+            text: core.take_text(),
+            stop_reason: self.stop_reason.take(),
+            report: core.report().clone(),
+            raw: None,
+        }
     }
 
-    fn map(&mut self, ev: ConverseStreamOutput) -> Result<Option<StreamEvent>> {
+    fn map(&mut self, core: &mut StreamCore, ev: ConverseStreamOutput) -> Result<Option<StreamEvent>> {
         Ok(match ev {
             ConverseStreamOutput::ContentBlockStart(s) => {
                 if let Some(ContentBlockStart::ToolUse(t)) = s.start() {
@@ -155,7 +180,7 @@ impl Mapper<ConverseStreamOutput> for ConverseState {
             }
             ConverseStreamOutput::ContentBlockDelta(d) => match d.delta() {
                 Some(ContentBlockDelta::Text(t)) => {
-                    self.core.on_text(t);
+                    core.on_text(t);
                     Some(StreamEvent::TextDelta(t.clone()))
                 }
                 Some(ContentBlockDelta::ToolUse(t)) => {
@@ -172,12 +197,12 @@ impl Mapper<ConverseStreamOutput> for ConverseState {
                 .map(|(id, name, input)| StreamEvent::ToolUse { id, name, input }),
             ConverseStreamOutput::MessageStop(m) => {
                 let reason = m.stop_reason().as_str().to_owned();
-                self.core.on_stop(&reason);
+                core.on_stop(&reason);
                 self.stop_reason = Some(reason.clone());
                 Some(StreamEvent::Stop { reason })
             }
             ConverseStreamOutput::Metadata(m) => {
-                let r = self.core.report_mut();
+                let r = core.report_mut();
                 r.usage = m.usage().map(usage_of);
                 r.timing.server_latency = m.metrics().map(|x| millis(x.latency_ms()));
                 r.served = m
@@ -197,15 +222,6 @@ impl Mapper<ConverseStreamOutput> for ConverseState {
     }
 }
 
-impl Stream for ConverseStream {
-    type Item = Result<StreamEvent>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        poll_mapped(&mut this.inner.0, &mut this.st, cx)
-    }
-}
-
 /// A streamed InvokeModel answer: model-native chunks turned into
 /// [`StreamEvent`]s (text is extracted for Anthropic, Amazon Nova and Meta
 /// Llama bodies; the raw chunks stay available through `customize`d SDK
@@ -214,15 +230,15 @@ impl Stream for ConverseStream {
 #[must_use = "streams do nothing unless polled"]
 pub struct InvokeModelStream {
     inner: EventStreamDebug<ResponseStream>,
+    core: StreamCore,
     st: InvokeState,
-    content_type: Option<String>,
 }
 
 #[derive(Debug)]
 struct InvokeState {
-    core: StreamCore,
     stop_reason: Option<String>,
     family: ModelFamily,
+    content_type: Option<String>,
 }
 
 impl InvokeModelStream {
@@ -237,47 +253,33 @@ impl InvokeModelStream {
         report.served_tier = raw.service_tier.as_ref().and_then(from_sdk_tier);
         Self {
             inner: EventStreamDebug(raw.events),
+            core,
             st: InvokeState {
-                core,
                 stop_reason: None,
                 family,
+                content_type: raw.content_type,
             },
-            content_type: raw.content_type,
         }
-    }
-
-    /// The report: complete once the stream has ended.
-    pub fn report(&self) -> &LatencyReport {
-        self.st.core.report()
-    }
-
-    /// The text received so far.
-    pub fn text(&self) -> &str {
-        self.st.core.text()
-    }
-
-    /// Reads the stream to its end and returns the whole answer.
-    pub async fn collect_response(mut self) -> Result<InvokeModelResponse> {
-        while let Some(ev) = self.next().await {
-            ev?;
-        }
-        Ok(InvokeModelResponse {
-            body: Vec::new(),
-            content_type: self.content_type.take(),
-            text: Some(self.st.core.take_text()),
-            stop_reason: self.st.stop_reason.take(),
-            report: self.st.core.report().clone(),
-            raw: None,
-        })
     }
 }
 
+stream_methods!(ConverseStream => ConverseResponse, InvokeModelStream => InvokeModelResponse);
+
 impl Mapper<ResponseStream> for InvokeState {
-    fn core(&mut self) -> &mut StreamCore {
-        &mut self.core
+    type Response = InvokeModelResponse;
+
+    fn response(&mut self, core: &mut StreamCore) -> InvokeModelResponse {
+        InvokeModelResponse {
+            body: Vec::new(),
+            content_type: self.content_type.take(),
+            text: Some(core.take_text()),
+            stop_reason: self.stop_reason.take(),
+            report: core.report().clone(),
+            raw: None,
+        }
     }
 
-    fn map(&mut self, ev: ResponseStream) -> Result<Option<StreamEvent>> {
+    fn map(&mut self, core: &mut StreamCore, ev: ResponseStream) -> Result<Option<StreamEvent>> {
         let ResponseStream::Chunk(part) = ev else {
             return Ok(None);
         };
@@ -293,33 +295,24 @@ impl Mapper<ResponseStream> for InvokeState {
         if let Some(m) = chunk.get("amazon-bedrock-invocationMetrics") {
             let n = |k: &str| m.get(k).and_then(serde_json::Value::as_u64);
             if let (Some(i), Some(o)) = (n("inputTokenCount"), n("outputTokenCount")) {
-                self.core.report_mut().usage = Some(Usage {
+                core.report_mut().usage = Some(Usage {
                     input_tokens: u32::try_from(i).unwrap_or(u32::MAX),
                     output_tokens: u32::try_from(o).unwrap_or(u32::MAX),
                 });
             }
             if let Some(ms) = n("invocationLatency") {
-                self.core.report_mut().timing.server_latency = Some(Duration::from_millis(ms));
+                core.report_mut().timing.server_latency = Some(Duration::from_millis(ms));
             }
         }
         if let Some(t) = self.family.stream_text(&chunk) {
-            self.core.on_text(&t);
+            core.on_text(&t);
             return Ok(Some(StreamEvent::TextDelta(t)));
         }
         if let Some(reason) = self.family.stream_stop_reason(&chunk) {
-            self.core.on_stop(&reason);
+            core.on_stop(&reason);
             self.stop_reason = Some(reason.clone());
             return Ok(Some(StreamEvent::Stop { reason }));
         }
         Ok(None)
-    }
-}
-
-impl Stream for InvokeModelStream {
-    type Item = Result<StreamEvent>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        poll_mapped(&mut this.inner.0, &mut this.st, cx)
     }
 }
