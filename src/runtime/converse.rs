@@ -13,6 +13,7 @@ use sdk::types::{
 };
 
 use super::api::SdkRuntime;
+use super::common::Common;
 use super::response::{ConverseResponse, usage_of};
 use super::send::{SdkConfigMap, direct, send};
 use super::stream::ConverseStream;
@@ -20,14 +21,13 @@ use super::tail_send::{TailCall, send_for_call, tail_input};
 use super::{
     BedrockRuntimeApi, RuntimeSide, converse_tier, estimate_tokens, from_sdk_latency, from_sdk_tier, performance_config,
 };
-use crate::call::Escape;
-use crate::call::{Call, Question, TailChoice, WithRequestId, invalid, millis};
+use crate::Result;
+use crate::call::{Call, Question, WithRequestId, invalid, millis};
 use crate::check::Plan;
 use crate::models::{SupportsOptimized, op};
 use crate::report::ServedLatency;
 use crate::telemetry::{Input, Message as TelMessage, Part, RequestInfo};
-use crate::vocab::{LatencyPolicy, Operation, TierPolicy};
-use crate::{Error, Result};
+use crate::vocab::{LatencyPolicy, Operation};
 
 /// The fields this crate sets on a Converse or ConverseStream input builder
 /// (the same fields on two SDK types).
@@ -123,12 +123,7 @@ pub(crate) struct ConverseParts<B> {
     system: Vec<SystemContentBlock>,
     inference: InferenceConfigurationBuilder,
     tool_config: Option<ToolConfiguration>,
-    policy: LatencyPolicy,
-    tier: TierPolicy,
-    allow_unverified_tier: bool,
-    tail: TailChoice,
-    pub(super) escape: Escape<B, sdk::config::Builder>,
-    error: Option<Error>,
+    pub(super) common: Common<B>,
 }
 
 impl<B> Default for ConverseParts<B> {
@@ -138,12 +133,7 @@ impl<B> Default for ConverseParts<B> {
             system: Vec::new(),
             inference: InferenceConfigurationBuilder::default(),
             tool_config: None,
-            policy: LatencyPolicy::Standard,
-            tier: TierPolicy::Unset,
-            allow_unverified_tier: false,
-            tail: TailChoice::default(),
-            escape: Escape::default(),
-            error: None,
+            common: Common::default(),
         }
     }
 }
@@ -152,9 +142,7 @@ impl<B: ConverseFields> ConverseParts<B> {
     fn push(&mut self, role: ConversationRole, text: String) {
         match Message::builder().role(role).content(ContentBlock::Text(text)).build() {
             Ok(m) => self.messages.push(m),
-            Err(e) => {
-                self.error.get_or_insert(invalid(e));
-            }
+            Err(e) => self.common.fail(invalid(e)),
         }
     }
 
@@ -180,8 +168,7 @@ impl<B: ConverseFields> ConverseParts<B> {
         model: &'a crate::ModelId,
         op: Operation,
     ) -> Question<'a> {
-        let mut q = Question::model(model, op, self.policy).tier(self.tier);
-        q.allow_unverified_tier = self.allow_unverified_tier;
+        let mut q = self.common.question(model, op);
         if side.token_cap(model).is_some() {
             let input = estimate_tokens(self.text_chars());
             q.total_tokens = Some(input.saturating_add(self.max_tokens().unwrap_or(0)));
@@ -193,7 +180,7 @@ impl<B: ConverseFields> ConverseParts<B> {
     /// closures and the plan. Only the fields that are set are touched: each
     /// builder call moves the whole builder.
     fn fill(self, mut b: B, plan: &Plan) -> Result<(B, Option<SdkConfigMap>)> {
-        if let Some(e) = self.error {
+        if let Some(e) = self.common.error {
             return Err(e);
         }
         b = b.set_messages(Some(self.messages));
@@ -206,7 +193,7 @@ impl<B: ConverseFields> ConverseParts<B> {
         if self.tool_config.is_some() {
             b = b.set_tool_config(self.tool_config);
         }
-        let (mut b, config) = self.escape.apply(b);
+        let (mut b, config) = self.common.escape.apply(b);
         b = b
             .model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config(performance_config(plan.latency));
@@ -306,8 +293,8 @@ macro_rules! converse_common {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct(stringify!($builder))
                     .field("model", &self.model)
-                    .field("policy", &self.parts.policy)
-                    .field("tier", &self.parts.tier)
+                    .field("policy", &self.parts.common.policy)
+                    .field("tier", &self.parts.common.tier)
                     .finish_non_exhaustive()
             }
         }
@@ -333,7 +320,7 @@ impl<R: BedrockRuntimeApi, M> ConverseRequest<R, M> {
         let q = self.parts.question(&self.client, &self.model, Operation::Converse);
         let (plan, api) = self.client.plan(q)?;
         let max_tokens = self.parts.max_tokens();
-        let settings = self.parts.tail.settings(&self.client.tail);
+        let settings = self.parts.common.tail.settings(&self.client.tail);
         let (b, config) = self.parts.fill(ConverseInputBuilder::default(), &plan)?;
         let mut call = Call::start(&plan, self.client.origin(), None)
             .max_output_tokens(max_tokens)
@@ -401,7 +388,7 @@ impl<R: BedrockRuntimeApi, M> ConverseStreamRequest<R, M> {
             .question(&self.client, &self.model, Operation::ConverseStream);
         let (plan, api) = self.client.plan(q)?;
         let max_tokens = self.parts.max_tokens();
-        let settings = self.parts.tail.settings(&self.client.tail);
+        let settings = self.parts.common.tail.settings(&self.client.tail);
         let (b, config) = self.parts.fill(ConverseStreamInputBuilder::default(), &plan)?;
         let mut call = Call::start(&plan, self.client.origin(), None)
             .max_output_tokens(max_tokens)

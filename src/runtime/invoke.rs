@@ -10,20 +10,20 @@ use sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWith
 use sdk::primitives::Blob;
 use serde_json::Value;
 
+use super::common::Common;
 use super::family::ModelFamily;
 use super::response::InvokeModelResponse;
 use super::send::{RuntimeInput, RuntimeSend, SdkConfigMap, send};
 use super::stream::InvokeModelStream;
 use super::tail_send::{TailCall, TailInput, send_for_call, tail_input};
 use super::{BedrockRuntimeApi, RuntimeSide, estimate_tokens, from_sdk_latency, from_sdk_tier, sdk_latency, sdk_tier};
-use crate::call::Escape;
-use crate::call::{Call, Question, TailChoice, TailSettings};
+use crate::call::{Call, Question, TailSettings};
 use crate::check::Plan;
 use crate::model_id::ModelId;
 use crate::models::{SupportsOptimized, op};
 use crate::report::ServedLatency;
 use crate::telemetry::RequestInfo;
-use crate::vocab::{LatencyPolicy, Operation, TierPolicy};
+use crate::vocab::{LatencyPolicy, Operation};
 use crate::{Error, Result};
 
 /// The fields this crate sets on an InvokeModel or
@@ -61,24 +61,14 @@ invoke_fields!(InvokeModelInputBuilder, InvokeModelWithResponseStreamInputBuilde
 /// The parts shared by the two InvokeModel builders.
 pub(crate) struct InvokeParts<B> {
     body: Option<Vec<u8>>,
-    policy: LatencyPolicy,
-    tier: TierPolicy,
-    allow_unverified_tier: bool,
-    tail: TailChoice,
-    pub(super) escape: Escape<B, sdk::config::Builder>,
-    error: Option<Error>,
+    pub(super) common: Common<B>,
 }
 
 impl<B> Default for InvokeParts<B> {
     fn default() -> Self {
         Self {
             body: None,
-            policy: LatencyPolicy::Standard,
-            tier: TierPolicy::Unset,
-            allow_unverified_tier: false,
-            tail: TailChoice::default(),
-            escape: Escape::default(),
-            error: None,
+            common: Common::default(),
         }
     }
 }
@@ -124,7 +114,7 @@ impl<B: InvokeFields> InvokeParts<B> {
         model: &'m ModelId,
         op: Operation,
     ) -> Result<(Prepared<'m, B>, &'s R)> {
-        if let Some(e) = self.error {
+        if let Some(e) = self.common.error {
             return Err(e);
         }
         let body = self.body.ok_or_else(|| Error::InvalidRequest {
@@ -133,8 +123,7 @@ impl<B: InvokeFields> InvokeParts<B> {
                 op.aws_name()
             ),
         })?;
-        let mut q = Question::model(model, op, self.policy).tier(self.tier);
-        q.allow_unverified_tier = self.allow_unverified_tier;
+        let mut q = self.common.question(model, op);
         // The token cap counts input plus the requested output: estimated
         // only for models that have a cap (it means parsing the body).
         let mut max_tokens = None;
@@ -150,7 +139,7 @@ impl<B: InvokeFields> InvokeParts<B> {
             .body(Blob::new(body))
             .content_type("application/json")
             .accept("application/json");
-        let (mut b, config) = self.escape.apply(b);
+        let (mut b, config) = self.common.escape.apply(b);
         b = b
             .model_id(plan.model_id.as_deref().unwrap_or_default())
             .performance_config_latency(sdk_latency(plan.latency));
@@ -164,7 +153,7 @@ impl<B: InvokeFields> InvokeParts<B> {
                 config,
                 max_tokens,
                 question: q,
-                tail: self.tail.settings(&side.tail),
+                tail: self.common.tail.settings(&side.tail),
             },
             api,
         ))
@@ -193,11 +182,7 @@ macro_rules! invoke_common {
             pub fn body_json(mut self, body: &Value) -> Self {
                 match serde_json::to_vec(body) {
                     Ok(b) => self.parts.body = Some(b),
-                    Err(e) => {
-                        self.parts.error.get_or_insert(Error::InvalidRequest {
-                            reason: e.to_string(),
-                        });
-                    }
+                    Err(e) => self.parts.common.fail(crate::call::invalid(e)),
                 }
                 self
             }
@@ -208,12 +193,11 @@ macro_rules! invoke_common {
                 match ModelFamily::of(&self.model).request_body(prompt, max_tokens) {
                     Some(v) => self.body_json(&v),
                     None => {
-                        self.parts.error.get_or_insert(Error::InvalidRequest {
-                            reason: format!(
-                                "no built-in body format for {}; set one with `.body(...)`",
-                                self.model
-                            ),
-                        });
+                        let reason = format!(
+                            "no built-in body format for {}; set one with `.body(...)`",
+                            self.model
+                        );
+                        self.parts.common.fail(Error::InvalidRequest { reason });
                         self
                     }
                 }
@@ -226,8 +210,8 @@ macro_rules! invoke_common {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct(stringify!($builder))
                     .field("model", &self.model)
-                    .field("policy", &self.parts.policy)
-                    .field("tier", &self.parts.tier)
+                    .field("policy", &self.parts.common.policy)
+                    .field("tier", &self.parts.common.tier)
                     .field("body_bytes", &self.parts.body.as_ref().map(Vec::len))
                     .finish_non_exhaustive()
             }

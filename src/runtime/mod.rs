@@ -18,7 +18,7 @@ macro_rules! request_methods {
             /// Sets the latency policy (checked against the catalog before
             /// sending). Typed models that honor it also have `.optimized()`.
             pub fn latency(mut self, policy: LatencyPolicy) -> Self {
-                self.parts.policy = policy;
+                self.parts.common.policy = policy;
                 self
             }
 
@@ -34,7 +34,7 @@ macro_rules! request_methods {
             /// tier where the catalog says it is honored and none elsewhere,
             /// and the report says why ([`LatencyReport::tier_downgrade`](crate::LatencyReport::tier_downgrade)).
             pub fn tier_policy(mut self, policy: crate::vocab::TierPolicy) -> Self {
-                self.parts.tier = policy;
+                self.parts.common.tier = policy;
                 self
             }
 
@@ -43,33 +43,33 @@ macro_rules! request_methods {
             /// combine is unverified) instead of refusing it; read the
             /// served tier and latency in the report.
             pub fn allow_unverified_tier(mut self) -> Self {
-                self.parts.allow_unverified_tier = true;
+                self.parts.common.allow_unverified_tier = true;
                 self
             }
 
             /// Hedges this call (in place of the client's setting): see
             /// [`crate::tail`].
             pub fn hedge(mut self, hedge: crate::tail::Hedge) -> Self {
-                self.parts.tail.hedge = Some(Some(hedge));
+                self.parts.common.tail.hedge = Some(Some(hedge));
                 self
             }
 
             /// Does not hedge this call, whatever the client's setting.
             pub fn no_hedge(mut self) -> Self {
-                self.parts.tail.hedge = Some(None);
+                self.parts.common.tail.hedge = Some(None);
                 self
             }
 
             /// Fails this call over to other permitted regions (in place of
             /// the client's setting): see [`crate::tail`].
             pub fn failover(mut self, failover: crate::tail::Failover) -> Self {
-                self.parts.tail.failover = Some(Some(failover));
+                self.parts.common.tail.failover = Some(Some(failover));
                 self
             }
 
             /// Does not fail this call over, whatever the client's setting.
             pub fn no_failover(mut self) -> Self {
-                self.parts.tail.failover = Some(None);
+                self.parts.common.tail.failover = Some(None);
                 self
             }
 
@@ -77,10 +77,10 @@ macro_rules! request_methods {
             /// decided: latency policy, service tier, hedging and failover
             /// (each still checked by the catalog before sending).
             pub fn with_decision(mut self, d: &crate::tail::Decision) -> Self {
-                self.parts.policy = d.latency;
-                self.parts.tier = d.tier.into();
-                self.parts.tail.hedge = Some(d.hedge.clone());
-                self.parts.tail.failover = Some(d.failover.clone());
+                self.parts.common.policy = d.latency;
+                self.parts.common.tier = d.tier.into();
+                self.parts.common.tail.hedge = Some(d.hedge.clone());
+                self.parts.common.tail.failover = Some(d.failover.clone());
                 self
             }
         }
@@ -102,7 +102,7 @@ macro_rules! request_methods {
             $sdkb,
             sdk::config::Builder,
             "The model ID, latency setting and service tier are set after it, from the checked plan.",
-            parts.escape
+            parts.common.escape
         );
     };
 }
@@ -110,6 +110,7 @@ macro_rules! request_methods {
 pub(crate) use request_methods;
 
 mod api;
+mod common;
 mod converse;
 mod family;
 mod headers;

@@ -124,14 +124,14 @@ pub(crate) trait Request: Sized {
         Self::Sent: std::fmt::Debug,
     {
         let at = std::panic::Location::caller();
+        // `error` is `#[track_caller]` too: a call that was served names
+        // the same line.
+        let error = self.error();
         async move {
-            match self.send_request().await {
-                Ok(sent) => panic!("{at}: the call was expected to be refused before sending: {sent:?}"),
-                Err(e) => match e.refusal() {
-                    Some(r) => r.clone(),
-                    None => panic!("{at}: not refused before sending: {e}"),
-                },
-            }
+            let e = error.await;
+            e.refusal()
+                .cloned()
+                .unwrap_or_else(|| panic!("{at}: not refused before sending: {e}"))
         }
     }
 }
