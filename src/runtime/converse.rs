@@ -138,6 +138,12 @@ impl<B> Default for ConverseParts<B> {
     }
 }
 
+impl<B> ConverseParts<B> {
+    /// The builder's own fields in its `Debug` output: none beyond the
+    /// common ones (messages may hold prompts, which are never printed).
+    pub(super) fn debug_fields(&self, _: &mut std::fmt::DebugStruct<'_, '_>) {}
+}
+
 impl<B: ConverseFields> ConverseParts<B> {
     fn push(&mut self, role: ConversationRole, text: String) {
         match Message::builder().role(role).content(ContentBlock::Text(text)).build() {
@@ -288,16 +294,6 @@ macro_rules! converse_common {
         }
 
         super::request_methods!($builder, $op, $sdkb);
-
-        impl<R, M> std::fmt::Debug for $builder<R, M> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($builder))
-                    .field("model", &self.model)
-                    .field("policy", &self.parts.common.policy)
-                    .field("tier", &self.parts.common.tier)
-                    .finish_non_exhaustive()
-            }
-        }
     };
 }
 

@@ -105,6 +105,14 @@ impl<B: RuntimeInput> std::fmt::Debug for Prepared<'_, B> {
     }
 }
 
+impl<B> InvokeParts<B> {
+    /// The builder's own fields in its `Debug` output: the body's length
+    /// (never the body, which holds the prompt).
+    pub(super) fn debug_fields(&self, d: &mut std::fmt::DebugStruct<'_, '_>) {
+        d.field("body_bytes", &self.body.as_ref().map(Vec::len));
+    }
+}
+
 impl<B: InvokeFields> InvokeParts<B> {
     /// Checks the request and fills the SDK input builder: the body, the
     /// `map_input` closures, then the plan's model ID, latency and tier.
@@ -205,17 +213,6 @@ macro_rules! invoke_common {
         }
 
         super::request_methods!($builder, $op, $sdkb);
-
-        impl<R, M> std::fmt::Debug for $builder<R, M> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($builder))
-                    .field("model", &self.model)
-                    .field("policy", &self.parts.common.policy)
-                    .field("tier", &self.parts.common.tier)
-                    .field("body_bytes", &self.parts.body.as_ref().map(Vec::len))
-                    .finish_non_exhaustive()
-            }
-        }
     };
 }
 

@@ -11,7 +11,8 @@
 
 /// The methods every bedrock-runtime request builder has alike: latency
 /// policy, service tier, `.optimized()` where the model offers it on `$op`,
-/// and the escape hatch. The builder keeps them in `self.parts`.
+/// the escape hatch and `Debug` (model, policy, tier and the parts' own
+/// `debug_fields`). The builder keeps them in `self.parts`.
 macro_rules! request_methods {
     ($builder:ident, $op:ty, $sdkb:ty) => {
         impl<R: BedrockRuntimeApi, M> $builder<R, M> {
@@ -94,6 +95,17 @@ macro_rules! request_methods {
                 M: SupportsOptimized<$op>,
             {
                 self.latency(LatencyPolicy::Optimized)
+            }
+        }
+
+        impl<R, M> std::fmt::Debug for $builder<R, M> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let mut d = f.debug_struct(stringify!($builder));
+                d.field("model", &self.model)
+                    .field("policy", &self.parts.common.policy)
+                    .field("tier", &self.parts.common.tier);
+                self.parts.debug_fields(&mut d);
+                d.finish_non_exhaustive()
             }
         }
 

@@ -296,3 +296,26 @@ fn no_public_type_name_is_used_twice() {
     let twice: Vec<_> = names.iter().filter(|(_, files)| files.len() > 1).collect();
     assert!(twice.is_empty(), "public type names used twice: {twice:?}");
 }
+
+/// A request builder's `Debug` names the model, the policy and the tier (and
+/// an InvokeModel body's length), never the prompt: builders end up in logs.
+#[tokio::test]
+async fn a_request_builders_debug_shows_the_settings_and_never_the_prompt() {
+    let (_s, c) = east1().await;
+    let secret = "my secret prompt";
+    let converse = format!("{:?}", c.converse(NovaPro).optimized().user(secret));
+    assert_eq!(
+        converse,
+        "ConverseRequest { model: ModelId(\"amazon.nova-pro-v1:0\"), policy: Optimized, tier: Unset, .. }"
+    );
+    let stream = format!("{:?}", c.converse_stream(NovaPro).system(secret).user(secret));
+    assert!(stream.starts_with("ConverseStreamRequest { model: "), "{stream}");
+    assert!(!stream.contains(secret), "{stream}");
+    let invoke = format!("{:?}", c.invoke_model(NovaPro).prompt(secret, 10));
+    assert!(!invoke.contains(secret), "{invoke}");
+    assert!(
+        invoke.starts_with("InvokeModelRequest { model: ")
+            && invoke.contains("policy: Standard, tier: Unset, body_bytes: Some("),
+        "{invoke}"
+    );
+}
