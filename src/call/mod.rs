@@ -1,6 +1,7 @@
 //! Call plumbing shared by the bedrock-runtime and bedrock-agent-runtime
 //! halves: the planner, the per-call span and report, the request-id
-//! wrapper and the common core of every streamed answer.
+//! wrapper, the one generic send (`send.rs`) and the common core of every
+//! streamed answer.
 //!
 //! This module sits below [`crate::runtime`] and [`crate::agent`] and knows
 //! neither: it speaks the crate's own vocabulary (plans, reports, errors)
@@ -55,19 +56,22 @@ impl<T> WithRequestId<T> {
     }
 }
 
-/// `api` as the implementation `S` (the AWS SDK one), when it is `S` itself
-/// or an `Arc<D>` (`D` the service's trait object) of it; `upcast` turns a
-/// `&D` into a `&dyn Any`.
+/// `api` as the implementation `S` (the AWS SDK one), when it is `S` itself,
+/// an `Arc<S>`, or an `Arc<D>` (`D` the service's trait object) of it;
+/// `upcast` turns a `&D` into a `&dyn Any`.
 ///
 /// async-trait boxes every call's future, and the AWS SDK's own future is
 /// about 7 KB: so when the service is the SDK itself, a request awaits the
-/// SDK's future in place instead of going through the trait (see
-/// `runtime::send`). Type-id comparisons the compiler resolves per
-/// instantiation of `T`, plus one for `Arc<D>`.
+/// SDK's future in place instead of going through the trait (see [`send`];
+/// `benches/overhead.rs` measures it). Type-id comparisons the compiler
+/// resolves per instantiation of `T`, plus one for `Arc<D>`.
 #[inline]
 pub(crate) fn as_impl<S: Any, D: ?Sized + 'static, T: Any>(api: &T, upcast: fn(&D) -> &dyn Any) -> Option<&S> {
     let any: &dyn Any = api;
     if let Some(s) = any.downcast_ref::<S>() {
+        return Some(s);
+    }
+    if let Some(s) = any.downcast_ref::<Arc<S>>() {
         return Some(s);
     }
     upcast(&**any.downcast_ref::<Arc<D>>()?).downcast_ref::<S>()
@@ -312,10 +316,12 @@ mod tests {
     impl Service for Other {}
 
     #[test]
-    fn as_impl_sees_the_implementation_itself_and_behind_an_arc_of_the_trait_object() {
+    fn as_impl_sees_the_implementation_itself_and_behind_an_arc_of_it_or_of_the_trait_object() {
         let up: fn(&dyn Service) -> &dyn Any = |d| d;
         let (real, other): (Arc<dyn Service>, Arc<dyn Service>) = (Arc::new(Real), Arc::new(Other));
         assert!(as_impl::<Real, dyn Service, _>(&Real, up).is_some());
+        assert!(as_impl::<Real, dyn Service, _>(&Arc::new(Real), up).is_some());
+        assert!(as_impl::<Real, dyn Service, _>(&Arc::new(Other), up).is_none());
         assert!(as_impl::<Real, dyn Service, _>(&real, up).is_some());
         assert!(as_impl::<Real, dyn Service, _>(&Other, up).is_none());
         assert!(as_impl::<Real, dyn Service, _>(&other, up).is_none());

@@ -58,7 +58,9 @@ pub(crate) async fn send<S: Sync, I: SendInput<S>>(
     match (I::as_sdk(api), span.is_disabled()) {
         (Some(sdk), true) => input.send_sdk(sdk, config).await,
         (Some(sdk), false) => input.send_sdk(sdk, config).instrument(span.clone()).await,
-        (None, _) => input.send_api(api).instrument(span.clone()).await,
+        // The trait method is called inside the span too (an implementation
+        // may do work before its future).
+        (None, _) => async move { input.send_api(api).await }.instrument(span.clone()).await,
     }
 }
 
@@ -69,6 +71,11 @@ pub(crate) async fn send<S: Sync, I: SendInput<S>>(
 /// SDK's future (`sent`, of `send_with` on that client) becomes the crate's
 /// result, and the future (from `got`, the service method's) that gives it
 /// through the service.
+///
+/// The `|x| expr` parts are not closures: each `expr` is pasted into the
+/// generated method with `x` bound first (`send_sdk` is an `async fn`, so
+/// `.await` and `?` in its `expr` act on it; `send_api` returns its `expr`,
+/// a future). They stand in the rows so that each operation reads whole.
 macro_rules! send_input {
     (
         $input:ty => $out:ty,

@@ -224,8 +224,8 @@ impl Mapper<ConverseStreamOutput> for ConverseState {
 
 /// A streamed InvokeModel answer: model-native chunks turned into
 /// [`StreamEvent`]s (text is extracted for Anthropic, Amazon Nova and Meta
-/// Llama bodies; the raw chunks stay available through `customize`d SDK
-/// calls).
+/// Llama bodies; for the raw chunks, send the SDK call yourself, with the
+/// input builder that `map_input` gets).
 #[derive(Debug)]
 #[must_use = "streams do nothing unless polled"]
 pub struct InvokeModelStream {

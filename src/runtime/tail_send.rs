@@ -3,7 +3,7 @@
 //! planner says serves the request the same way), a hedged race per
 //! attempt, and failover across the targets.
 //!
-//! Only the plain path (`send.rs`) runs when neither is on; this one is
+//! Only the plain path (`call/send.rs`) runs when neither is on; this one is
 //! boxed by the builders, so that it adds nothing to their futures.
 
 use std::future::Future;

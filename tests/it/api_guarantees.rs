@@ -54,6 +54,7 @@ async fn a_per_call_sdk_configuration_cannot_move_the_region() {
         .error()
         .await;
     assert!(matches!(e, Error::InvalidRequest { .. }), "{e}");
+    assert!(e.to_string().contains("us-east-1 to us-west-2"), "{e}");
     assert!(s.requests().is_empty(), "{:?}", s.requests());
 
     // Anything else a closure changes applies, and the region is the client's.
@@ -318,4 +319,70 @@ async fn a_request_builders_debug_shows_the_settings_and_never_the_prompt() {
             && invoke.contains("policy: Standard, tier: Unset, body_bytes: Some("),
         "{invoke}"
     );
+}
+
+/// A per-call SDK configuration takes effect on both halves (Converse,
+/// RetrieveAndGenerate), also when the SDK implementation is given behind an
+/// `Arc`: an operation timeout shorter than the endpoint's answer makes the
+/// call time out, and the same call without it is served.
+#[tokio::test]
+async fn a_per_call_sdk_configuration_takes_effect_on_both_halves() {
+    use bedrock_latency::agent::SdkAgentRuntime;
+    use bedrock_latency::runtime::SdkRuntime;
+    use bedrock_latency::testkit::{Distribution, LatencyRule};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let s = LocalBedrock::builder()
+        .latency(LatencyRule::new(Distribution::Fixed(Duration::from_millis(400))))
+        .start()
+        .await
+        .unwrap();
+    let conf = s
+        .sdk_config("us-east-1")
+        .to_builder()
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
+    let plain = Client::new(&conf);
+    let behind_arcs = Client::builder()
+        .runtime(Arc::new(SdkRuntime::new(aws_sdk_bedrockruntime::Client::new(&conf))))
+        .agent_runtime(Arc::new(SdkAgentRuntime::new(
+            aws_sdk_bedrockagentruntime::Client::new(&conf),
+        )))
+        .build()
+        .unwrap();
+    times_out_with_and_is_served_without("plain", &plain).await;
+    times_out_with_and_is_served_without("behind Arc", &behind_arcs).await;
+}
+
+async fn times_out_with_and_is_served_without<R, A>(name: &str, c: &Client<R, A>)
+where
+    R: bedrock_latency::runtime::BedrockRuntimeApi,
+    A: bedrock_latency::agent::BedrockAgentRuntimeApi,
+{
+    let short = || {
+        aws_config::timeout::TimeoutConfig::builder()
+            .operation_timeout(std::time::Duration::from_millis(50))
+            .build()
+    };
+    let e = c
+        .converse(NovaPro)
+        .user("q")
+        .map_sdk_config(move |b| b.timeout_config(short()))
+        .error()
+        .await;
+    assert!(e.is_timeout(), "{name}: {e:?}");
+    let e = c
+        .retrieve_and_generate("KB12345678", NovaPro)
+        .query("q")
+        .map_sdk_config(move |b| b.timeout_config(short()))
+        .error()
+        .await;
+    assert!(e.is_timeout(), "{name}: {e:?}");
+    // Without the change the same calls are served.
+    c.converse(NovaPro).user("q").answer().await;
+    c.invoke_agent("AGENT12345", "ALIAS12345")
+        .input_text("q")
+        .answer()
+        .await;
 }
