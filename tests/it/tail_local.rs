@@ -221,3 +221,26 @@ async fn prewarm_opens_one_connection_per_permitted_region_that_later_calls_reus
     assert_eq!(warmed.opened(), 0);
     assert!(warmed.regions[0].error.as_deref().unwrap().contains("not the AWS SDK"));
 }
+
+/// `map_sdk_config` applies on the hedged path too, to both legs: with an
+/// operation timeout shorter than the endpoint's 400 ms, the first request
+/// and its same-region backup both time out; without it the call is served.
+#[tokio::test]
+async fn a_per_call_sdk_configuration_applies_to_both_legs_of_a_hedge() {
+    let s = slow_home().await;
+    let c = client(&s, |b| b.hedge(hedge().target(HedgeTarget::SameRegion)));
+    let short = aws_config::timeout::TimeoutConfig::builder()
+        .operation_timeout(Duration::from_millis(100))
+        .build();
+    let e = c
+        .converse(NovaPro)
+        .optimized()
+        .user("Hi")
+        .map_sdk_config(move |b| b.timeout_config(short))
+        .error()
+        .await;
+    assert!(e.is_timeout(), "{e:?}");
+    let r = c.converse(NovaPro).optimized().user("Hi").answer().await;
+    let h = r.report.tail.unwrap().hedge.unwrap();
+    assert_eq!(h.backup_region.as_deref(), Some("us-east-1"));
+}
