@@ -19,12 +19,17 @@ use bedrock_latency::{
 /// (so a fault is the answer).
 async fn east1() -> (LocalBedrock, Client) {
     let s = LocalBedrock::start().await.unwrap();
-    let conf = s
-        .sdk_config("us-east-1")
+    let c = Client::new(&east1_conf(&s));
+    (s, c)
+}
+
+/// The SDK configuration of [`east1`]'s client: us-east-1 on `s`, without
+/// retries.
+fn east1_conf(s: &LocalBedrock) -> aws_config::SdkConfig {
+    s.sdk_config("us-east-1")
         .to_builder()
         .retry_config(aws_config::retry::RetryConfig::disabled())
-        .build();
-    (s, Client::new(&conf))
+        .build()
 }
 
 fn oregon() -> aws_config::Region {
@@ -338,11 +343,7 @@ async fn a_per_call_sdk_configuration_takes_effect_on_both_halves() {
         .start()
         .await
         .unwrap();
-    let conf = s
-        .sdk_config("us-east-1")
-        .to_builder()
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .build();
+    let conf = east1_conf(&s);
     let plain = Client::new(&conf);
     let behind_arcs = Client::builder()
         .runtime(Arc::new(SdkRuntime::new(aws_sdk_bedrockruntime::Client::new(&conf))))
