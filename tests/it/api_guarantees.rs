@@ -36,6 +36,14 @@ fn oregon() -> aws_config::Region {
     aws_config::Region::new("us-west-2")
 }
 
+/// The error of a call whose `map_sdk_config` moved it from us-east-1 to
+/// us-west-2: refused before sending, saying so.
+#[track_caller]
+fn assert_region_move_refused(e: &Error) {
+    assert!(matches!(e, Error::InvalidRequest { .. }), "{e}");
+    assert!(e.to_string().contains("us-east-1 to us-west-2"), "{e}");
+}
+
 #[tokio::test]
 async fn a_per_call_sdk_configuration_cannot_move_the_region() {
     let (s, c) = east1().await;
@@ -48,8 +56,7 @@ async fn a_per_call_sdk_configuration_cannot_move_the_region() {
         .map_sdk_config(|conf| conf.region(oregon()))
         .error()
         .await;
-    assert!(matches!(e, Error::InvalidRequest { .. }), "{e}");
-    assert!(e.to_string().contains("us-east-1 to us-west-2"), "{e}");
+    assert_region_move_refused(&e);
     let e = c
         .inline_agent(NovaPro)
         .optimized()
@@ -58,8 +65,7 @@ async fn a_per_call_sdk_configuration_cannot_move_the_region() {
         .map_sdk_config(|conf| conf.region(oregon()))
         .error()
         .await;
-    assert!(matches!(e, Error::InvalidRequest { .. }), "{e}");
-    assert!(e.to_string().contains("us-east-1 to us-west-2"), "{e}");
+    assert_region_move_refused(&e);
     assert!(s.requests().is_empty(), "{:?}", s.requests());
 
     // Anything else a closure changes applies, and the region is the client's.
