@@ -100,21 +100,22 @@ pub(crate) fn inline_agent_output(
 }
 
 /// One row per operation: the input builder, what the crate gets back, the
-/// [`BedrockAgentRuntimeApi`] method, and how the SDK's future (`sent`, of
-/// `send_with`) becomes it: [`answered`], or [`streamed`] with the output's
-/// session id, memory id and events. The rows give the generic send's
+/// [`BedrockAgentRuntimeApi`] method, and how what the SDK's future gave
+/// becomes it (`from_sdk`, called by the generic send after its one await):
+/// [`answered`], or [`streamed`] with the output's session id, memory id and
+/// events. The rows give the generic send's
 /// [`SendInput`], and [`BedrockAgentRuntimeApi`] for [`SdkAgentRuntime`]
 /// and for `Arc<T>`.
 macro_rules! agent_input {
-    ($($input:ty => $out:ty, $api:ident, |$sent:ident| $from_sdk:expr;)*) => {
+    ($($input:ty => $out:ty, $api:ident, $from_sdk:expr;)*) => {
         $(
             send_input!(
                 $input => $out,
                 BedrockAgentRuntimeApi, $api,
                 SdkAgentRuntime, SdkConfigMap, as_sdk,
-                |sdk| sdk.sdk(),
-                |$sent| $from_sdk,
-                |got| got,
+                client: SdkAgentRuntime::sdk,
+                from_sdk: $from_sdk,
+                from_api: std::convert::identity,
             );
         )*
 
@@ -139,17 +140,17 @@ macro_rules! agent_input {
 }
 
 agent_input! {
-    InvokeInlineAgentInputBuilder => RawInlineAgentStream, invoke_inline_agent, |sent| inline_agent_output(sent.await);
+    InvokeInlineAgentInputBuilder => RawInlineAgentStream, invoke_inline_agent, inline_agent_output;
     RetrieveAndGenerateInputBuilder => WithRequestId<RetrieveAndGenerateOutput>, retrieve_and_generate,
-        |sent| answered(Operation::RetrieveAndGenerate, sent.await);
+        |r| answered(Operation::RetrieveAndGenerate, r);
     RetrieveAndGenerateStreamInputBuilder => RawRetrieveAndGenerateStream, retrieve_and_generate_stream,
-        |sent| streamed(Operation::RetrieveAndGenerateStream, sent.await, |o| (non_empty(o.session_id), None, o.stream));
+        |r| streamed(Operation::RetrieveAndGenerateStream, r, |o| (non_empty(o.session_id), None, o.stream));
     InvokeAgentInputBuilder => RawInvokeAgentStream, invoke_agent,
-        |sent| streamed(Operation::InvokeAgent, sent.await, |o| (non_empty(o.session_id), o.memory_id, o.completion));
+        |r| streamed(Operation::InvokeAgent, r, |o| (non_empty(o.session_id), o.memory_id, o.completion));
     InvokeFlowInputBuilder => RawFlowStream, invoke_flow,
-        |sent| streamed(Operation::InvokeFlow, sent.await, |o| (o.execution_id, None, o.response_stream));
+        |r| streamed(Operation::InvokeFlow, r, |o| (o.execution_id, None, o.response_stream));
     StartFlowExecutionInputBuilder => WithRequestId<StartFlowExecutionOutput>, start_flow_execution,
-        |sent| answered(Operation::StartFlowExecution, sent.await);
+        |r| answered(Operation::StartFlowExecution, r);
 }
 
 /// The SDK client to send with when the call needs nothing of [`send`] (the

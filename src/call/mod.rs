@@ -33,7 +33,7 @@ pub(crate) use events::receiver_stream;
 pub(crate) use failover::run as run_with_failover;
 pub(crate) use hedge::{Backup, TimeKey, race};
 pub(crate) use plan::{Planner, Question, Route};
-pub(crate) use send::{SdkClient, SendInput, Sent, client_for, sdk_client, send, send_input};
+pub(crate) use send::{SdkClient, SendInput, Sent, apply, client_for, sdk_client, send, send_input};
 pub(crate) use stream::{EventStreamDebug, StreamCore};
 pub(crate) use tail::{PendingTail, TailChoice, TailSettings, TailShared};
 

@@ -67,23 +67,24 @@ pub(crate) async fn send<S: Sync, I: SendInput<S>>(
 /// [`Sent`] and [`SendInput`] for one SDK input builder of a half: what it
 /// gives back, the half's service trait and its method for this input, the
 /// half's SDK implementation (`as_sdk` finds it behind a service) and
-/// configuration change, the SDK client that sends it (from `sdk`), how the
-/// SDK's future (`sent`, of `send_with` on that client) becomes the crate's
-/// result, and the future (from `got`, the service method's) that gives it
-/// through the service.
+/// configuration change, the function that gives the SDK client to send
+/// with, then three functions (paths or closures, called by the generated
+/// code):
+/// - `wrap` (optional) takes the SDK's future (`send_with` on that client)
+///   and gives the future to await instead (InvokeModel: the headers too);
+/// - `from_sdk` turns what that future gave into the crate's result;
+/// - `from_api` turns the service method's future into the future of it.
 ///
-/// The `|x| expr` parts are not closures: each `expr` is pasted into the
-/// generated method with `x` bound first (`send_sdk` is an `async fn`, so
-/// `.await` and `?` in its `expr` act on it; `send_api` returns its `expr`,
-/// a future). They stand in the rows so that each operation reads whole.
+/// The generated `send_sdk` awaits once, in the open: `from_sdk(wrap(sent).await)`.
 macro_rules! send_input {
     (
         $input:ty => $out:ty,
         $service:path, $method:ident,
         $sdk_ty:ty, $config:ty, $as_sdk:path,
-        |$sdk:ident| $client:expr,
-        |$sent:ident| $from_sdk:expr,
-        |$got:ident| $from_api:expr $(,)?
+        client: $client:expr,
+        $(wrap: $wrap:path,)?
+        from_sdk: $from_sdk:expr,
+        from_api: $from_api:expr $(,)?
     ) => {
         impl $crate::call::Sent for $input {
             type Output = $out;
@@ -95,19 +96,26 @@ macro_rules! send_input {
             fn as_sdk(api: &S) -> Option<&$sdk_ty> {
                 $as_sdk(api)
             }
-            async fn send_sdk(self, $sdk: &$sdk_ty, config: Option<$config>) -> $crate::Result<$out> {
-                let client = $crate::call::client_for($client, config)?;
-                let $sent = self.send_with(&client);
-                $from_sdk
+            async fn send_sdk(self, sdk: &$sdk_ty, config: Option<$config>) -> $crate::Result<$out> {
+                let client = $crate::call::client_for(($client)(sdk), config)?;
+                let sent = self.send_with(&client);
+                $(let sent = $wrap(sent);)?
+                $crate::call::apply(sent.await, $from_sdk)
             }
             fn send_api(self, api: &S) -> impl std::future::Future<Output = $crate::Result<$out>> + Send {
-                let $got = api.$method(self);
-                $from_api
+                $crate::call::apply(api.$method(self), $from_api)
             }
         }
     };
 }
 pub(crate) use send_input;
+
+/// `f(t)`: the rows of [`send_input!`] give closures whose argument type
+/// comes from `t` (a closure called in place could not name it).
+#[inline(always)]
+pub(crate) fn apply<T, U>(t: T, f: impl FnOnce(T) -> U) -> U {
+    f(t)
+}
 
 /// An AWS SDK client that one call may send with a changed configuration.
 pub(crate) trait SdkClient: Clone {

@@ -2,11 +2,13 @@
 //! generic send (`call::send`), over the SDK's input builders.
 
 use aws_sdk_bedrockruntime as sdk;
+use sdk::config::http::HttpResponse;
+use sdk::error::SdkError;
 use sdk::operation::converse::ConverseOutput;
 use sdk::operation::converse::builders::ConverseInputBuilder;
 use sdk::operation::converse_stream::builders::ConverseStreamInputBuilder;
-use sdk::operation::invoke_model::InvokeModelOutput;
 use sdk::operation::invoke_model::builders::InvokeModelInputBuilder;
+use sdk::operation::invoke_model::{InvokeModelError, InvokeModelOutput};
 use sdk::operation::invoke_model_with_response_stream::builders::InvokeModelWithResponseStreamInputBuilder;
 
 use super::api::{BedrockRuntimeApi, RawConverseStream, RawInvokeModelStream, SdkRuntime, as_sdk};
@@ -39,12 +41,12 @@ impl<R, I: RuntimeInput + SendInput<R, Config = SdkConfigMap>> RuntimeSend<R> fo
 
 /// One row per operation: the input builder, what the crate gets back, the
 /// [`BedrockRuntimeApi`] method, the [`SdkRuntime`] client that sends it,
-/// how the SDK's future (`sent`, of `send_with`) becomes the crate's result,
-/// and the future (from `got`, the method's) that gives it through the
-/// service. The rows give [`RuntimeInput`] and the generic send's
-/// [`SendInput`] (`call::send_input!`).
+/// and the generic send's functions (`call::send_input!`): optionally `wrap`
+/// for the SDK's future, `from_sdk` for what it gives, `from_api` for the
+/// method's future. The rows give [`RuntimeInput`] and [`SendInput`].
 macro_rules! runtime_input {
-    ($($input:ty => $out:ty, $api:ident, $client:ident, |$sent:ident| $from_sdk:expr, |$got:ident| $from_api:expr;)*) => {
+    ($($input:ty => $out:ty, $api:ident, $client:ident,
+        $(wrap: $wrap:path,)? from_sdk: $from_sdk:expr, from_api: $from_api:expr;)*) => {
         $(
             impl RuntimeInput for $input {
                 fn sdk_client(sdk: &SdkRuntime) -> &sdk::Client {
@@ -56,9 +58,10 @@ macro_rules! runtime_input {
                 $input => $out,
                 BedrockRuntimeApi, $api,
                 SdkRuntime, SdkConfigMap, as_sdk,
-                |sdk| <$input as RuntimeInput>::sdk_client(sdk),
-                |$sent| $from_sdk,
-                |$got| $from_api,
+                client: <$input as RuntimeInput>::sdk_client,
+                $(wrap: $wrap,)?
+                from_sdk: $from_sdk,
+                from_api: $from_api,
             );
         )*
     };
@@ -66,18 +69,32 @@ macro_rules! runtime_input {
 
 runtime_input! {
     ConverseInputBuilder => WithRequestId<ConverseOutput>, converse, sdk,
-        |sent| SdkRuntime::converse_output(sent.await), |got| got;
+        from_sdk: SdkRuntime::converse_output, from_api: std::convert::identity;
     ConverseStreamInputBuilder => RawConverseStream, converse_stream, sdk,
-        |sent| SdkRuntime::converse_stream_output(sent.await), |got| got;
+        from_sdk: SdkRuntime::converse_stream_output, from_api: std::convert::identity;
     // InvokeModel's own client keeps the response headers the SDK drops.
     InvokeModelInputBuilder => InvokeModelSent, invoke_model, invoke_model_client,
-        |sent| {
-            let (out, headers) = capture(sent).await;
-            Ok((SdkRuntime::invoke_model_output(out)?, headers))
-        },
-        |got| async move { Ok((got.await?, None)) };
+        wrap: capture, from_sdk: invoke_model_sent, from_api: without_headers;
     InvokeModelWithResponseStreamInputBuilder => RawInvokeModelStream, invoke_model_stream, sdk,
-        |sent| SdkRuntime::invoke_model_stream_output(sent.await), |got| got;
+        from_sdk: SdkRuntime::invoke_model_stream_output, from_api: std::convert::identity;
+}
+
+/// What InvokeModel's SDK future gave, with the headers it kept, as the
+/// crate's result.
+fn invoke_model_sent(
+    (out, headers): (
+        std::result::Result<InvokeModelOutput, SdkError<InvokeModelError, HttpResponse>>,
+        Option<InvocationHeaders>,
+    ),
+) -> crate::Result<InvokeModelSent> {
+    Ok((SdkRuntime::invoke_model_output(out)?, headers))
+}
+
+/// InvokeModel through a service that is not the SDK: no headers.
+async fn without_headers(
+    got: impl std::future::Future<Output = crate::Result<WithRequestId<InvokeModelOutput>>>,
+) -> crate::Result<InvokeModelSent> {
+    Ok((got.await?, None))
 }
 
 /// The SDK client to send with when the call needs nothing of [`send`]:
