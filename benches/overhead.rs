@@ -16,6 +16,11 @@
 //! other two. `OVERHEAD_PROFILE` runs one path alone, for instruction
 //! counts (see [`profile`]).
 //!
+//! `OVERHEAD_COLD=1` runs, after the A/A control, raw against raw followed
+//! by a call of our layer alone (over a service that answers at once): what
+//! the layer costs with its code and data out of the caches, as they are
+//! between two SDK calls, against what criterion times in a hot loop.
+//!
 //! With `--features testkit,otel` one more arm: Converse through a client
 //! that records every call on the OpenTelemetry SDK (spans to an in-memory
 //! exporter through the SDK's batch processor, the conventions' metrics to
@@ -242,6 +247,13 @@ async fn our_call<R: bedrock_latency::runtime::BedrockRuntimeApi>(c: &Client<R>)
     let out = c.converse(NovaPro).optimized().user(PROMPT).send().await.unwrap();
     assert!(!out.report.downgraded());
     black_box(out);
+}
+
+/// A raw SDK call after a call of our layer alone: the layer's cost cold
+/// (`OVERHEAD_COLD=1`).
+async fn raw_after_layer_call(c: &sdk::Client, layer: &Client<Instant0>) {
+    our_call(layer).await;
+    raw_call(c).await;
 }
 
 /// Time to the first text event of a raw SDK ConverseStream; the rest is read
@@ -548,6 +560,21 @@ fn main() {
         .unwrap_or(20_000);
     let (a1, a2) = paired(&s, pairs, || timed(raw_call(&s.raw)), || timed(raw_call(&s.raw)));
     report_pairs("A/A control, raw SDK vs raw SDK (Converse)", pairs, &a1, &a2);
+    if std::env::var_os("OVERHEAD_COLD").is_some() {
+        let (raw, both) = paired(
+            &s,
+            pairs,
+            || timed(raw_call(&s.raw)),
+            || timed(raw_after_layer_call(&s.raw, &s.layer_only)),
+        );
+        report_pairs(
+            "raw SDK vs our layer alone followed by the raw SDK (Converse)",
+            pairs,
+            &raw,
+            &both,
+        );
+        return;
+    }
     let mut failed = false;
     // `OVERHEAD_ONLY_OTEL=1`: the OpenTelemetry arm alone (after the A/A control).
     if std::env::var_os("OVERHEAD_ONLY_OTEL").is_none() {

@@ -178,17 +178,17 @@ impl<A: BedrockAgentRuntimeApi, M> InlineAgentRequest<A, M> {
                     .performance_config(pc)
                     .build()
             }));
-        let mut call = Call::start(&plan, self.client.origin(), None)
-            .request(|| RequestInfo {
-                agent_name: b.get_agent_name().clone(),
-                conversation_id: sent_session.clone(),
-                guardrail_id: b
-                    .get_guardrail_configuration()
-                    .as_ref()
-                    .map(|g| g.guardrail_identifier().to_owned()),
-                ..RequestInfo::default()
-            })
-            .capture_input(|max| Input::text(b.get_input_text().as_deref(), b.get_instruction().as_deref(), max));
+        let mut call = Call::start(&plan, self.client.origin(), None);
+        call.request(|| RequestInfo {
+            agent_name: b.get_agent_name().clone(),
+            conversation_id: sent_session.clone(),
+            guardrail_id: b
+                .get_guardrail_configuration()
+                .as_ref()
+                .map(|g| g.guardrail_identifier().to_owned()),
+            ..RequestInfo::default()
+        });
+        call.capture_input(|max| Input::text(b.get_input_text().as_deref(), b.get_instruction().as_deref(), max));
         let raw = match direct(api, &config, &call.span) {
             Some(sdk) => inline_agent_output(b.send_with(sdk).await),
             None => send(api, b, config, &call.span).await,

@@ -142,13 +142,13 @@ impl<A: BedrockAgentRuntimeApi> InvokeAgentRequest<A> {
             alias_id: b.get_agent_alias_id().clone().unwrap_or_default(),
         };
         let agent_id = b.get_agent_id().clone();
-        let mut call = Call::start(&plan, self.client.origin(), None)
-            .request(|| RequestInfo {
-                agent_id,
-                conversation_id: sent_session.clone(),
-                ..RequestInfo::default()
-            })
-            .capture_input(|max| Input::text(b.get_input_text().as_deref(), None, max));
+        let mut call = Call::start(&plan, self.client.origin(), None);
+        call.request(|| RequestInfo {
+            agent_id,
+            conversation_id: sent_session.clone(),
+            ..RequestInfo::default()
+        });
+        call.capture_input(|max| Input::text(b.get_input_text().as_deref(), None, max));
         call.target(target);
         let mut raw = send(api, b, config, &call.span).await.map_err(|e| call.failed(e))?;
         if raw.session_id.is_none() {

@@ -424,14 +424,14 @@ macro_rules! rag_common {
                     performance_config(plan.latency),
                 );
                 let input = b.set_retrieve_and_generate_configuration(config);
-                let call = Call::start(&plan, self.client.origin(), None)
-                    .request(|| {
-                        rag_info(
-                            input.get_retrieve_and_generate_configuration().as_ref(),
-                            input.get_session_id().as_deref(),
-                        )
-                    })
-                    .capture_input(|max| Input::text(input.get_input().as_ref().map(|i| i.text()), None, max));
+                let mut call = Call::start(&plan, self.client.origin(), None);
+                call.request(|| {
+                    rag_info(
+                        input.get_retrieve_and_generate_configuration().as_ref(),
+                        input.get_session_id().as_deref(),
+                    )
+                });
+                call.capture_input(|max| Input::text(input.get_input().as_ref().map(|i| i.text()), None, max));
                 Ok(Prepared {
                     input,
                     config: sdk_config,

@@ -19,7 +19,7 @@ pub(crate) struct StreamCore {
     fallback: Option<RefusalReason>,
     token_cap: Option<u32>,
     max_output_tokens: Option<u32>,
-    tail: Option<PendingTail>,
+    tail: Option<Box<PendingTail>>,
     span: tracing::Span,
     tel: CallTelemetry,
     done: bool,
@@ -32,7 +32,7 @@ impl StreamCore {
         start: Instant,
         report: LatencyReport,
         judged: (Option<RefusalReason>, Option<u32>, Option<u32>),
-        tail: Option<PendingTail>,
+        tail: Option<Box<PendingTail>>,
         (span, tel): (tracing::Span, CallTelemetry),
     ) -> Self {
         let (fallback, token_cap, max_output_tokens) = judged;

@@ -231,9 +231,9 @@ impl<R: BedrockRuntimeApi, M> InvokeModelRequest<R, M> {
     /// Checks, sends and reports.
     pub async fn send(self) -> Result<InvokeModelResponse> {
         let (p, api) = self.parts.prepare(&self.client, &self.model, Operation::InvokeModel)?;
-        let mut call = Call::start(&p.plan, self.client.origin(), None)
-            .max_output_tokens(p.max_tokens)
-            .request(|| max_tokens_info(p.max_tokens));
+        let mut call = Call::start(&p.plan, self.client.origin(), None);
+        call.max_output_tokens(p.max_tokens);
+        call.request(|| max_tokens_info(p.max_tokens));
         let (out, headers) = p.send(&self.client, api, &mut call).await.map_err(|e| call.failed(e))?;
         let family = ModelFamily::of(&self.model);
         let o = out.output;
@@ -288,9 +288,9 @@ impl<R: BedrockRuntimeApi, M> InvokeModelStreamRequest<R, M> {
         let (p, api) = self
             .parts
             .prepare(&self.client, &self.model, Operation::InvokeModelStream)?;
-        let mut call = Call::start(&p.plan, self.client.origin(), None)
-            .max_output_tokens(p.max_tokens)
-            .request(|| max_tokens_info(p.max_tokens));
+        let mut call = Call::start(&p.plan, self.client.origin(), None);
+        call.max_output_tokens(p.max_tokens);
+        call.request(|| max_tokens_info(p.max_tokens));
         let raw = p.send(&self.client, api, &mut call).await.map_err(|e| call.failed(e))?;
         Ok(InvokeModelStream::new(raw, call, ModelFamily::of(&self.model)))
     }
