@@ -355,14 +355,15 @@ impl<E: AgentStreamEvent> AgentStream<E> {
             Poll::Ready(Ok(()))
         })
         .await?;
+        let (text, report) = self.core.into_answer();
         Ok(AgentResponse {
-            text: self.core.take_text(),
-            citations: std::mem::take(&mut self.citations),
-            session_id: self.session_id.take(),
-            memory_id: self.memory_id.take(),
-            guardrail_action: self.guardrail_action.take(),
-            completion_reason: self.completion_reason.take(),
-            report: self.core.report().clone(),
+            text,
+            citations: self.citations,
+            session_id: self.session_id,
+            memory_id: self.memory_id,
+            guardrail_action: self.guardrail_action,
+            completion_reason: self.completion_reason,
+            report,
         })
     }
 

@@ -77,9 +77,10 @@ impl StreamCore {
         &self.text
     }
 
-    /// Takes the text (when the answer is collected).
-    pub(crate) fn take_text(&mut self) -> String {
-        std::mem::take(&mut self.text)
+    /// The text and the report, when the whole answer is taken out at the
+    /// end (no copy of the report's strings).
+    pub(crate) fn into_answer(self) -> (String, LatencyReport) {
+        (self.text, self.report)
     }
 
     /// The report as it stands.

@@ -59,7 +59,7 @@ pub(crate) trait Mapper<T> {
     /// Maps one event; an error ends the stream.
     fn map(&mut self, core: &mut StreamCore, ev: T) -> Result<Option<StreamEvent>>;
     /// Takes the whole answer out, once the stream has ended.
-    fn response(&mut self, core: &mut StreamCore) -> Self::Response;
+    fn response(&mut self, core: StreamCore) -> Self::Response;
 }
 
 /// The methods and the `Stream` impl of a public stream type over its
@@ -83,7 +83,7 @@ macro_rules! stream_methods {
                 while let Some(ev) = self.next().await {
                     ev?;
                 }
-                Ok(self.st.response(&mut self.core))
+                Ok(self.st.response(self.core))
             }
         }
 
@@ -161,11 +161,12 @@ impl ConverseStream {
 impl Mapper<ConverseStreamOutput> for ConverseState {
     type Response = ConverseResponse;
 
-    fn response(&mut self, core: &mut StreamCore) -> ConverseResponse {
+    fn response(&mut self, core: StreamCore) -> ConverseResponse {
+        let (text, report) = core.into_answer();
         ConverseResponse {
-            text: core.take_text(),
+            text,
             stop_reason: self.stop_reason.take(),
-            report: core.report().clone(),
+            report,
             raw: None,
         }
     }
@@ -178,10 +179,12 @@ impl Mapper<ConverseStreamOutput> for ConverseState {
                 }
                 None
             }
-            ConverseStreamOutput::ContentBlockDelta(d) => match d.delta() {
+            // The event's text is moved into ours, not copied: one
+            // allocation less per text event.
+            ConverseStreamOutput::ContentBlockDelta(d) => match d.delta {
                 Some(ContentBlockDelta::Text(t)) => {
-                    core.on_text(t);
-                    Some(StreamEvent::TextDelta(t.clone()))
+                    core.on_text(&t);
+                    Some(StreamEvent::TextDelta(t))
                 }
                 Some(ContentBlockDelta::ToolUse(t)) => {
                     if let Some(tool) = &mut self.tool {
@@ -268,13 +271,14 @@ stream_methods!(ConverseStream => ConverseResponse, InvokeModelStream => InvokeM
 impl Mapper<ResponseStream> for InvokeState {
     type Response = InvokeModelResponse;
 
-    fn response(&mut self, core: &mut StreamCore) -> InvokeModelResponse {
+    fn response(&mut self, core: StreamCore) -> InvokeModelResponse {
+        let (text, report) = core.into_answer();
         InvokeModelResponse {
             body: Vec::new(),
             content_type: self.content_type.take(),
-            text: Some(core.take_text()),
+            text: Some(text),
             stop_reason: self.stop_reason.take(),
-            report: core.report().clone(),
+            report,
             raw: None,
         }
     }
