@@ -58,8 +58,8 @@ pub(crate) trait Mapper<T> {
     type Response;
     /// Maps one event; an error ends the stream.
     fn map(&mut self, core: &mut StreamCore, ev: T) -> Result<Option<StreamEvent>>;
-    /// Takes the whole answer out, once the stream has ended.
-    fn response(&mut self, core: StreamCore) -> Self::Response;
+    /// The whole answer, once the stream has ended (the stream is consumed).
+    fn response(self, core: StreamCore) -> Self::Response;
 }
 
 /// The methods and the `Stream` impl of a public stream type over its
@@ -161,11 +161,11 @@ impl ConverseStream {
 impl Mapper<ConverseStreamOutput> for ConverseState {
     type Response = ConverseResponse;
 
-    fn response(&mut self, core: StreamCore) -> ConverseResponse {
+    fn response(self, core: StreamCore) -> ConverseResponse {
         let (text, report) = core.into_answer();
         ConverseResponse {
             text,
-            stop_reason: self.stop_reason.take(),
+            stop_reason: self.stop_reason,
             report,
             raw: None,
         }
@@ -271,13 +271,13 @@ stream_methods!(ConverseStream => ConverseResponse, InvokeModelStream => InvokeM
 impl Mapper<ResponseStream> for InvokeState {
     type Response = InvokeModelResponse;
 
-    fn response(&mut self, core: StreamCore) -> InvokeModelResponse {
+    fn response(self, core: StreamCore) -> InvokeModelResponse {
         let (text, report) = core.into_answer();
         InvokeModelResponse {
             body: Vec::new(),
-            content_type: self.content_type.take(),
+            content_type: self.content_type,
             text: Some(text),
-            stop_reason: self.stop_reason.take(),
+            stop_reason: self.stop_reason,
             report,
             raw: None,
         }
